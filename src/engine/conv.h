@@ -1,0 +1,61 @@
+/* conv.h: 2-D convolutions and transposed convolutions, forward and backward
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Activations are stored channel-major, [channels][batch][height][width]:
+ * a convolution over a whole batch is then one GEMM (channels x positions),
+ * and BatchNorm sees each channel as one contiguous row. Weights use
+ * PyTorch's layouts: Conv2d [out][in][k][k], ConvTranspose2d [in][out][k][k].
+ *
+ * Every gradient output accumulates (+=): callers zero them first.
+ */
+
+#pragma once
+
+#include <glib.h>
+
+#include "scratch.h"
+
+typedef struct {
+  int batch;
+  int height;
+  int width;
+} Extent;
+
+static inline gsize
+extent_size (Extent e)
+{
+  return (gsize) e.batch * e.height * e.width;
+}
+
+typedef struct {
+  int in_channels;
+  int out_channels;
+  int kernel;
+  int stride;
+  int pad;
+  gboolean transposed;
+} ConvSpec;
+
+Extent conv_output_extent (const ConvSpec *spec, Extent in);
+gsize conv_weight_size (const ConvSpec *spec);
+
+void conv_forward (const ConvSpec *spec,
+                   const float *weight,
+                   const float *bias,
+                   const float *x,
+                   Extent in,
+                   float *y,
+                   Scratch *scratch);
+
+/* dx may be NULL when the input needs no gradient. */
+void conv_backward (const ConvSpec *spec,
+                    const float *weight,
+                    const float *x,
+                    Extent in,
+                    const float *dy,
+                    float *dx,
+                    float *dweight,
+                    float *dbias,
+                    Scratch *scratch);

@@ -1,0 +1,50 @@
+/* f4-network.h: the f4 SC-VAE in training mode, forward and backward
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Holds every activation backward needs for one batch extent, in one
+ * allocation. BatchNorm uses batch statistics and updates its running
+ * averages; LISTA runs dense with all T steps kept. Inference goes through
+ * ScvaeSession instead (folded BatchNorm, sparse-aware LISTA).
+ */
+
+#pragma once
+
+#include "f4-params.h"
+#include "lista.h"
+
+typedef struct {
+  double total;
+  double image;  /* mean((x_hat - x)^2) */
+  double latent; /* mean((e - D z)^2) */
+  double l1;     /* mean(|z|) */
+  double active_fraction;
+} F4Loss;
+
+typedef struct _F4Network F4Network;
+
+/* An input batch is channel-major: 3 x batch x height x width; height and
+ * width are multiples of 4. */
+F4Network *f4_network_new (const F4Layout *layout, int batch, int height, int width);
+void f4_network_free (F4Network *net);
+
+void f4_network_forward (F4Network *net,
+                         const F4Tensors *params,
+                         const float *input,
+                         F4Loss *loss,
+                         Scratch *scratch);
+
+/* Accumulates every parameter gradient into grads; needs the forward just
+ * before it on the same input. */
+void f4_network_backward (F4Network *net,
+                          const F4Tensors *params,
+                          const F4Tensors *grads,
+                          const float *input,
+                          Scratch *scratch);
+
+/* Results of the last forward: the reconstruction (3 x B x H x W), encoder
+ * features (C x B x H/4 x W/4) and codes (patch-major, B H/4 W/4 x K). */
+const float *f4_network_get_output (F4Network *net);
+const float *f4_network_get_features (F4Network *net);
+const float *f4_network_get_codes (F4Network *net);

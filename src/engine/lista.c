@@ -1,0 +1,335 @@
+/* lista.c
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "lista.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* Below this fraction of non-zero codes the sparse Gram kernel is faster
+ * than the two dense GEMMs (measured with `scvae bench`, see the README). */
+#define LISTA_SPARSE_DENSITY_LIMIT 0.08
+
+gsize
+lista_soft_threshold (float *x, gsize n, float theta)
+{
+  gsize nonzeros = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      float magnitude = fabsf (x[i]) - theta;
+      float v = magnitude > 0.f ? copysignf (magnitude, x[i]) : 0.f;
+
+      x[i] = v;
+      nonzeros += v != 0.f;
+    }
+  return nonzeros;
+}
+
+/* Z(t) = soft(Z(t-1) + R D / c) with R = E - Z(t-1) D^T stored in residual. */
+static gsize
+dense_step (const Lista *l,
+            gsize n,
+            const float *features,
+            const float *previous,
+            float *residual,
+            float *codes)
+{
+  int C = l->channels, K = l->atoms;
+
+  memcpy (residual, features, n * C * sizeof (float));
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, C, K,
+               -1.f, previous, K, l->dictionary, K, 1.f, residual, C);
+  if (codes != previous)
+    memcpy (codes, previous, n * K * sizeof (float));
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, K, C,
+               1.f / l->c, residual, C, l->dictionary, K, 1.f, codes, K);
+  return lista_soft_threshold (codes, n * K, l->threshold);
+}
+
+static void
+first_step (const Lista *l, gsize n, const float *features, float *codes)
+{
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, l->atoms, l->channels,
+               1.f / l->c, features, l->channels, l->dictionary, l->atoms, 0.f, codes, l->atoms);
+  lista_soft_threshold (codes, n * l->atoms, l->threshold);
+}
+
+void
+lista_forward_train (const Lista *lista,
+                     gsize n_patches,
+                     const float *features,
+                     ListaTrace *trace)
+{
+  gsize code_size = n_patches * lista->atoms;
+  gsize residual_size = n_patches * lista->channels;
+
+  first_step (lista, n_patches, features, trace->codes);
+  for (int t = 1; t <= trace->depth; t++)
+    dense_step (lista, n_patches, features,
+                trace->codes + (t - 1) * code_size,
+                trace->residuals + (t - 1) * residual_size,
+                trace->codes + t * code_size);
+}
+
+void
+lista_backward (const Lista *lista,
+                gsize n_patches,
+                const float *features,
+                const ListaTrace *trace,
+                float *dcodes,
+                float *dfeatures,
+                float *ddictionary,
+                double *dc,
+                Scratch *scratch)
+{
+  int C = lista->channels, K = lista->atoms;
+  gsize P = n_patches, code_size = P * K, residual_size = P * C;
+  float inv_c = 1.f / lista->c, theta = lista->threshold;
+  float *dresidual = scratch_get (scratch, 2, residual_size);
+  double dtheta = 0.0, dc_direct = 0.0;
+
+  for (int t = trace->depth; t >= 0; t--)
+    {
+      const float *z = trace->codes + t * code_size;
+      const float *z_prev = t > 0 ? z - code_size : NULL;
+      const float *r = t > 0 ? trace->residuals + (t - 1) * residual_size : features;
+      /* Through soft(): du = dz where |u| > theta, i.e. where z != 0. On that
+       * set u = z + theta sign(z), and u - z_prev = D^T r / c. */
+      float *du = dcodes;
+
+      for (gsize i = 0; i < code_size; i++)
+        {
+          if (z[i] != 0.f)
+            {
+              float sign = z[i] > 0.f ? 1.f : -1.f;
+              float u = z[i] + theta * sign;
+
+              dtheta -= (double) sign * du[i];
+              dc_direct += (double) du[i] * (u - (z_prev ? z_prev[i] : 0.f));
+            }
+          else
+            {
+              du[i] = 0.f;
+            }
+        }
+
+      /* u = z_prev + r D / c */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, P, C, K,
+                   inv_c, du, K, lista->dictionary, K, 0.f, dresidual, C);
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C, K, P,
+                   inv_c, r, C, du, K, 1.f, ddictionary, K);
+      cblas_saxpy (residual_size, 1.f, dresidual, 1, dfeatures, 1);
+
+      if (t > 0)
+        {
+          /* r = e - z_prev D^T; du becomes dz_prev = du - dr D. */
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C, K, P,
+                       -1.f, dresidual, C, z_prev, K, 1.f, ddictionary, K);
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, P, K, C,
+                       -1.f, dresidual, C, lista->dictionary, K, 1.f, du, K);
+        }
+    }
+
+  /* d/dc of (D^T r) / c is -(D^T r) / c^2; theta = beta s / c gives
+   * dtheta/dc = -theta / c. */
+  *dc += -dc_direct * inv_c - dtheta * theta * inv_c;
+}
+
+/* z_p <- z_p + (dty_p - sum over active k of z_pk G_k) / c, four atoms at a
+ * time so each pass over z_p carries four multiply-adds. */
+static void
+sparse_step_patch (const float *gram, int K, float inv_c,
+                   const float *dty, float *z, int *index, float *value)
+{
+  int n = 0, j = 0;
+
+  for (int k = 0; k < K; k++)
+    if (z[k] != 0.f)
+      {
+        index[n] = k;
+        value[n++] = z[k] * inv_c;
+      }
+  for (int k = 0; k < K; k++)
+    z[k] += dty[k] * inv_c;
+
+  for (; j + 4 <= n; j += 4)
+    {
+      const float *g0 = gram + (gsize) index[j] * K, *g1 = gram + (gsize) index[j + 1] * K;
+      const float *g2 = gram + (gsize) index[j + 2] * K, *g3 = gram + (gsize) index[j + 3] * K;
+      float a0 = value[j], a1 = value[j + 1], a2 = value[j + 2], a3 = value[j + 3];
+
+      for (int k = 0; k < K; k++)
+        z[k] -= a0 * g0[k] + a1 * g1[k] + a2 * g2[k] + a3 * g3[k];
+    }
+  for (; j < n; j++)
+    {
+      const float *g = gram + (gsize) index[j] * K;
+      float a = value[j];
+
+      for (int k = 0; k < K; k++)
+        z[k] -= a * g[k];
+    }
+}
+
+gsize
+lista_step_inference (const Lista *lista,
+                      const float *gram,
+                      gsize n_patches,
+                      const float *features,
+                      const float *dty,
+                      float *codes,
+                      gsize nonzeros,
+                      ListaForm form,
+                      Scratch *scratch)
+{
+  int K = lista->atoms;
+  double density = (double) nonzeros / ((double) n_patches * K);
+
+  if (form == LISTA_FORM_AUTO)
+    form = density < LISTA_SPARSE_DENSITY_LIMIT ? LISTA_FORM_SPARSE : LISTA_FORM_DENSE;
+
+  if (form == LISTA_FORM_DENSE)
+    {
+      float *residual = scratch_get (scratch, 0, n_patches * lista->channels);
+      return dense_step (lista, n_patches, features, codes, residual, codes);
+    }
+  else
+    {
+      int *index = (int *) scratch_get (scratch, 0, K);
+      float *value = scratch_get (scratch, 1, K);
+      float inv_c = 1.f / lista->c;
+
+      for (gsize p = 0; p < n_patches; p++)
+        sparse_step_patch (gram, K, inv_c, dty + p * K, codes + p * K, index, value);
+      return lista_soft_threshold (codes, n_patches * K, lista->threshold);
+    }
+}
+
+gsize
+lista_first_step_inference (const Lista *lista, gsize n_patches, const float *dty, float *codes)
+{
+  gsize n = n_patches * lista->atoms;
+  float inv_c = 1.f / lista->c;
+
+  for (gsize i = 0; i < n; i++)
+    codes[i] = dty[i] * inv_c;
+  return lista_soft_threshold (codes, n, lista->threshold);
+}
+
+gboolean
+lista_init_dct (float *dictionary, int channels, int atoms)
+{
+  int n = (int) lround (sqrt (channels));
+  int m = (int) ceil (sqrt (atoms));
+  g_autofree double *d1 = NULL;
+
+  if (n * n != channels || atoms < 1)
+    return FALSE;
+
+  /* The 1-D overcomplete DCT: n samples, m frequencies, mean-removed and
+   * normalised columns (the first one is the constant). */
+  d1 = g_new (double, (gsize) n * m);
+  for (int k = 0; k < m; k++)
+    {
+      double mean = 0.0, norm = 0.0;
+
+      for (int i = 0; i < n; i++)
+        {
+          d1[i * m + k] = k == 0 ? 1.0 / sqrt (n) : cos (i * G_PI * k / m);
+          mean += d1[i * m + k] / n;
+        }
+      for (int i = 0; i < n && k > 0; i++)
+        d1[i * m + k] -= mean;
+      for (int i = 0; i < n; i++)
+        norm += d1[i * m + k] * d1[i * m + k];
+      for (int i = 0; i < n; i++)
+        d1[i * m + k] /= sqrt (norm);
+    }
+
+  /* Separable 2-D atoms: kron(D1, D1), columns normalised, first K kept. */
+  for (int col = 0; col < atoms; col++)
+    {
+      int k1 = col / m, k2 = col % m;
+      double norm = 0.0;
+
+      for (int row = 0; row < channels; row++)
+        {
+          double v = d1[(row / n) * m + k1] * d1[(row % n) * m + k2];
+          norm += v * v;
+        }
+      norm = sqrt (norm);
+      for (int row = 0; row < channels; row++)
+        dictionary[(gsize) row * atoms + col] =
+          (float) (d1[(row / n) * m + k1] * d1[(row % n) * m + k2] / norm);
+    }
+  return TRUE;
+}
+
+double
+lista_spectral_norm_squared (const float *dictionary, int channels, int atoms)
+{
+  int n = channels;
+  g_autofree double *a = g_new0 (double, (gsize) n * n);
+  double largest = 0.0;
+
+  /* A = D D^T (C x C, smaller than D^T D); its largest eigenvalue by cyclic
+   * Jacobi rotations, which converges for any spectrum (power iteration
+   * crawls when the top eigenvalues are close, as they are for DCTs). */
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++)
+      {
+        double s = 0.0;
+        for (int k = 0; k < atoms; k++)
+          s += (double) dictionary[(gsize) i * atoms + k] * dictionary[(gsize) j * atoms + k];
+        a[i * n + j] = s;
+      }
+
+  for (int sweep = 0; sweep < 100; sweep++)
+    {
+      double off = 0.0, total = 0.0;
+
+      for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+          {
+            total += a[i * n + j] * a[i * n + j];
+            if (i != j)
+              off += a[i * n + j] * a[i * n + j];
+          }
+      if (off <= 1e-30 * total)
+        break;
+
+      for (int p = 0; p < n - 1; p++)
+        for (int q = p + 1; q < n; q++)
+          {
+            double apq = a[p * n + q], theta, t, c, s;
+
+            if (fabs (apq) < 1e-300)
+              continue;
+            theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+            t = (theta >= 0 ? 1.0 : -1.0) / (fabs (theta) + sqrt (theta * theta + 1.0));
+            c = 1.0 / sqrt (t * t + 1.0);
+            s = t * c;
+            for (int k = 0; k < n; k++)
+              {
+                double akp = a[k * n + p], akq = a[k * n + q];
+                a[k * n + p] = c * akp - s * akq;
+                a[k * n + q] = s * akp + c * akq;
+              }
+            for (int k = 0; k < n; k++)
+              {
+                double apk = a[p * n + k], aqk = a[q * n + k];
+                a[p * n + k] = c * apk - s * aqk;
+                a[q * n + k] = s * apk + c * aqk;
+              }
+          }
+    }
+
+  for (int i = 0; i < n; i++)
+    largest = MAX (largest, a[i * n + i]);
+  return largest;
+}

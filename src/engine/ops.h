@@ -1,0 +1,18 @@
+/* ops.h: element-wise and layout helpers shared by the networks
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+/* dst (cols x rows) = transpose of src (rows x cols). */
+void ops_transpose (const float *src, gsize rows, gsize cols, float *dst);
+
+void ops_relu (const float *x, float *y, gsize n);
+/* dx += dy where y > 0 (y is the ReLU output). */
+void ops_relu_backward (const float *y, const float *dy, float *dx, gsize n);
+void ops_tanh (const float *x, float *y, gsize n);
+void ops_add (const float *a, const float *b, float *y, gsize n);

@@ -1,0 +1,27 @@
+/* scratch.h: reusable working memory for the kernels
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Kernels borrow temporary buffers (im2col columns and the like) from a
+ * Scratch owned by their caller, so steady-state inference and training do
+ * no allocation at all.
+ */
+
+#pragma once
+
+#include <glib.h>
+
+#define SCRATCH_SLOTS 4
+
+typedef struct {
+  float *slot[SCRATCH_SLOTS];
+  gsize size[SCRATCH_SLOTS];
+  /* Largest im2col buffer, in floats, a convolution may use (0: 32 MiB).
+   * Tests lower it to exercise the chunked paths. */
+  gsize column_limit;
+} Scratch;
+
+/* A buffer of at least n floats in the given slot; contents undefined. */
+float *scratch_get (Scratch *scratch, int slot, gsize n);
+void scratch_clear (Scratch *scratch);

@@ -1,0 +1,300 @@
+/* scvae.h: public interface of libscvae, the SC-VAE engine
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * An SC-VAE encodes every 4x4 pixel patch of an image into a feature vector e,
+ * writes e as a sparse combination z of K learned dictionary atoms with an
+ * unrolled learned ISTA (LISTA), and decodes D z back into pixels.
+ *
+ * The engine is plain C on GLib and OpenBLAS; it never touches GTK. All
+ * objects are owned by one thread at a time; nothing here is global.
+ */
+
+#pragma once
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define SCVAE_ERROR (scvae_error_quark ())
+
+typedef enum {
+  SCVAE_ERROR_INVALID_INPUT, /* a file or a value given by the user is unusable */
+  SCVAE_ERROR_FAILED,        /* the work itself failed (I/O, memory) */
+} ScvaeErrorCode;
+
+GQuark scvae_error_quark (void);
+
+/* Limits on what the engine accepts. */
+#define SCVAE_MAX_DEPTH 64
+#define SCVAE_MAX_SPARSITY 4.0f
+#define SCVAE_DEFAULT_MAX_SIDE 2048       /* images are downscaled to this long side */
+#define SCVAE_MAX_SOURCE_PIXELS 200000000 /* larger sources are refused outright */
+
+/* Sets how many threads OpenBLAS may use (0: all cores). Call once, early. */
+void scvae_set_threads (int n_threads);
+int scvae_get_threads (void);
+const char *scvae_blas_info (void);
+
+/* ---------------------------------------------------------------------------
+ * Images: planar RGB floats in [-1, 1] (channel, row, column).
+ */
+typedef struct {
+  int width;
+  int height;
+  float *data; /* 3 * height * width */
+} ScvaeImage;
+
+ScvaeImage *scvae_image_new (int width, int height);
+void scvae_image_free (ScvaeImage *image);
+ScvaeImage *scvae_image_copy (const ScvaeImage *image);
+
+/* Loads any GdkPixbuf format, honours EXIF orientation, composites alpha on
+ * mid grey, and downscales so the long side is at most max_side (0: no
+ * limit). *was_scaled tells whether that happened (may be NULL). */
+ScvaeImage *scvae_image_load (const char *path,
+                              int max_side,
+                              gboolean *was_scaled,
+                              GError **error);
+ScvaeImage *scvae_image_new_from_pixbuf (GdkPixbuf *pixbuf);
+GdkPixbuf *scvae_image_to_pixbuf (const ScvaeImage *image);
+/* Writes a PNG atomically (temporary file, fsync, rename). */
+gboolean scvae_image_save_png (const ScvaeImage *image,
+                               const char *path,
+                               GError **error);
+ScvaeImage *scvae_image_scale (const ScvaeImage *image, int width, int height);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeImage, scvae_image_free)
+
+/* ---------------------------------------------------------------------------
+ * Models.
+ */
+typedef struct {
+  int channels;    /* C: encoder output channels = atom dimension */
+  int atoms;       /* K: dictionary size */
+  int lista_steps; /* T: unrolled ISTA steps after the first */
+  float beta;      /* sparsity weight; threshold = beta * s / c */
+  float gamma;     /* weight of the latent loss mean((e - D z)^2) */
+  float l1;        /* weight of the optional mean(|z|) loss */
+} ScvaeConfig;
+
+void scvae_config_init_default (ScvaeConfig *config);
+gboolean scvae_config_validate (const ScvaeConfig *config, GError **error);
+
+typedef struct _ScvaeModel ScvaeModel;
+
+/* A freshly initialised model: PyTorch's default convolution init, BatchNorm
+ * at identity, an overcomplete DCT dictionary and c = ||D||_2^2. */
+ScvaeModel *scvae_model_new (const ScvaeConfig *config, guint64 seed, GError **error);
+ScvaeModel *scvae_model_load (const char *path, GError **error);
+gboolean scvae_model_save (ScvaeModel *model, const char *path, GError **error);
+ScvaeModel *scvae_model_ref (ScvaeModel *model);
+void scvae_model_unref (ScvaeModel *model);
+const ScvaeConfig *scvae_model_get_config (ScvaeModel *model);
+/* Metadata stored in the file (strings); keys are listed in DESIGN.md §3. */
+const char *scvae_model_get_metadata (ScvaeModel *model, const char *key);
+void scvae_model_set_metadata (ScvaeModel *model, const char *key, const char *value);
+/* Sorted list of metadata keys; free with g_free (not the strings). */
+const char **scvae_model_list_metadata (ScvaeModel *model);
+const char *scvae_model_get_path (ScvaeModel *model);
+gsize scvae_model_get_n_parameters (ScvaeModel *model);
+
+/* The shipped default model's path, or NULL with an error saying where it
+ * was looked for. $SCVAE_DEFAULT_MODEL overrides. */
+char *scvae_default_model_path (GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeModel, scvae_model_unref)
+
+/* ---------------------------------------------------------------------------
+ * Inference, stage by stage. A session keeps every stage's result so a
+ * caller reruns only what a changed parameter invalidates:
+ *
+ *   encode (image)  ->  sparse_code (depth, sparsity)  ->  decode  ->  metrics
+ *
+ * Every stage checks the cancellable between layers or LISTA steps and fails
+ * with G_IO_ERROR_CANCELLED, leaving the previous results of that stage
+ * intact.
+ */
+typedef struct _ScvaeSession ScvaeSession;
+
+typedef struct {
+  double psnr;            /* dB, on [0, 1] pixels */
+  double ssim;            /* mean SSIM over channels, Gaussian window */
+  double active_fraction; /* non-zero codes / all codes */
+  int atoms_used;         /* atoms active in at least one patch */
+  double lasso;           /* mean over patches of 1/2 |e - Dz|^2 + beta s |z|_1 */
+  double latent_mse;      /* mean((e - Dz)^2) */
+} ScvaeMetrics;
+
+typedef struct {
+  guint count;           /* patches where the atom is active */
+  float mean_abs;        /* mean |coefficient| over the patches where active */
+  float max_abs;
+} ScvaeAtomUsage;
+
+ScvaeSession *scvae_session_new (ScvaeModel *model);
+void scvae_session_free (ScvaeSession *session);
+ScvaeModel *scvae_session_get_model (ScvaeSession *session);
+
+gboolean scvae_session_encode (ScvaeSession *session,
+                               const ScvaeImage *image,
+                               GCancellable *cancellable,
+                               GError **error);
+/* depth in 0..SCVAE_MAX_DEPTH (-1: the model's T); sparsity multiplies the
+ * threshold, 0..SCVAE_MAX_SPARSITY. */
+gboolean scvae_session_sparse_code (ScvaeSession *session,
+                                    int depth,
+                                    float sparsity,
+                                    GCancellable *cancellable,
+                                    GError **error);
+gboolean scvae_session_decode (ScvaeSession *session,
+                               GCancellable *cancellable,
+                               GError **error);
+/* Needs encode, sparse_code and decode to have run. */
+void scvae_session_compute_metrics (ScvaeSession *session, ScvaeMetrics *metrics);
+/* Per-atom usage over the current codes; returns K entries. */
+const ScvaeAtomUsage *scvae_session_get_atom_usage (ScvaeSession *session);
+
+/* Results; pointers stay valid until the stage reruns. */
+const ScvaeImage *scvae_session_get_input (ScvaeSession *session);
+const ScvaeImage *scvae_session_get_reconstruction (ScvaeSession *session);
+/* Codes, patch-major: rows x cols x K floats. */
+const float *scvae_session_get_codes (ScvaeSession *session,
+                                      int *rows,
+                                      int *cols,
+                                      int *atoms);
+/* Encoder features, patch-major: rows x cols x C floats. */
+const float *scvae_session_get_features (ScvaeSession *session,
+                                         int *rows,
+                                         int *cols,
+                                         int *channels);
+
+/* Timing of the last run of each stage, in milliseconds. */
+typedef struct {
+  double encode_ms;
+  double sparse_code_ms;
+  double decode_ms;
+  double metrics_ms;
+} ScvaeTimings;
+void scvae_session_get_timings (ScvaeSession *session, ScvaeTimings *timings);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeSession, scvae_session_free)
+
+/* Encode, sparse-code and decode in one call. */
+ScvaeImage *scvae_reconstruct (ScvaeModel *model,
+                               const ScvaeImage *image,
+                               int depth,
+                               float sparsity,
+                               ScvaeMetrics *metrics,
+                               GCancellable *cancellable,
+                               GError **error);
+
+/* ---------------------------------------------------------------------------
+ * Metrics on whole images.
+ */
+double scvae_psnr (const ScvaeImage *a, const ScvaeImage *b);
+double scvae_ssim (const ScvaeImage *a, const ScvaeImage *b);
+
+/* ---------------------------------------------------------------------------
+ * k-means on row vectors (for segmenting codes): k-means++ seeding, Lloyd
+ * iterations, the best of n_restarts by inertia. Deterministic for a seed.
+ */
+typedef struct {
+  int k;
+  int n_restarts;
+  int max_iterations;
+  guint64 seed;
+} ScvaeKMeansOptions;
+
+gboolean scvae_kmeans (const float *rows,
+                       int n_rows,
+                       int dim,
+                       const ScvaeKMeansOptions *options,
+                       guint8 *labels,
+                       float *centroids,
+                       double *inertia,
+                       GCancellable *cancellable,
+                       GError **error);
+
+/* ---------------------------------------------------------------------------
+ * Training.
+ */
+typedef struct _ScvaeDataset ScvaeDataset;
+
+/* Collects images from files and directories (recursively), decodes them and
+ * keeps each at several scales for multi-scale crops. */
+ScvaeDataset *scvae_dataset_new (const char * const *paths,
+                                 int crop,
+                                 GError **error);
+void scvae_dataset_free (ScvaeDataset *dataset);
+int scvae_dataset_get_n_images (ScvaeDataset *dataset);
+/* The decoded images (at their largest kept scale), for validation. */
+const ScvaeImage *scvae_dataset_get_image (ScvaeDataset *dataset, int index);
+const char *scvae_dataset_get_path (ScvaeDataset *dataset, int index);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeDataset, scvae_dataset_free)
+
+typedef struct {
+  gint64 steps;            /* stop after this many steps (0: only minutes) */
+  double minutes;          /* stop after this much wall-clock (0: only steps) */
+  int batch;
+  int crop;
+  float lr;
+  float min_lr_fraction;   /* cosine decays to lr * this */
+  int warmup_steps;
+  float clip_norm;         /* global gradient-norm clip (0: off) */
+  guint64 seed;
+  gint64 checkpoint_every; /* steps between checkpoints (0: only at the end) */
+  gint64 validate_every;   /* steps between validation passes */
+  int val_max_side;        /* validation images are scaled to this long side */
+} ScvaeTrainOptions;
+
+void scvae_train_options_init_default (ScvaeTrainOptions *options);
+
+typedef struct {
+  gint64 step;
+  gint64 total_steps;     /* 0 when training for a time budget */
+  double elapsed_s;
+  double fraction_done;   /* 0..1, by steps or by time */
+  double loss;            /* mean over the steps since the last report */
+  double train_psnr;
+  double val_psnr;        /* NAN when not measured at this report */
+  double val_ssim;
+  double active_fraction;
+  int atoms_used;
+  double images_per_s;
+  double lr;
+} ScvaeTrainProgress;
+
+/* Return FALSE to stop: the trainer then writes a checkpoint and returns. */
+typedef gboolean (*ScvaeTrainCallback) (const ScvaeTrainProgress *progress, gpointer user_data);
+
+typedef struct _ScvaeTrainer ScvaeTrainer;
+
+ScvaeTrainer *scvae_trainer_new (ScvaeModel *model,
+                                 const ScvaeTrainOptions *options,
+                                 GError **error);
+void scvae_trainer_free (ScvaeTrainer *trainer);
+/* Loads optimiser state, step and random state from a checkpoint file. */
+gboolean scvae_trainer_resume (ScvaeTrainer *trainer, const char *checkpoint_path, GError **error);
+gint64 scvae_trainer_get_step (ScvaeTrainer *trainer);
+/* One optimisation step on a batch (3 x batch x crop x crop, planar per
+ * image); returns the loss. */
+double scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int size);
+gboolean scvae_trainer_save_checkpoint (ScvaeTrainer *trainer, const char *path, GError **error);
+/* The whole loop: batches from train, validation on val (may be NULL), a
+ * checkpoint every so often at checkpoint_path, the model at model_path. */
+gboolean scvae_trainer_run (ScvaeTrainer *trainer,
+                            ScvaeDataset *train,
+                            ScvaeDataset *val,
+                            const char *model_path,
+                            const char *checkpoint_path,
+                            ScvaeTrainCallback callback,
+                            gpointer user_data,
+                            GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeTrainer, scvae_trainer_free)
+
+G_END_DECLS

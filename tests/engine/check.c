@@ -1,0 +1,63 @@
+/* check.c
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "check.h"
+
+#include <math.h>
+
+void
+check_fill_uniform (Rng *rng, float *x, gsize n, float lo, float hi)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] = lo + (hi - lo) * (float) rng_uniform (rng);
+}
+
+void
+check_fill_uniform_d (Rng *rng, double *x, gsize n, double lo, double hi)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] = lo + (hi - lo) * rng_uniform (rng);
+}
+
+double *
+check_to_double (const float *x, gsize n)
+{
+  double *y = g_new (double, n);
+  for (gsize i = 0; i < n; i++)
+    y[i] = x[i];
+  return y;
+}
+
+float *
+check_to_float (const double *x, gsize n)
+{
+  float *y = g_new (float, n);
+  for (gsize i = 0; i < n; i++)
+    y[i] = (float) x[i];
+  return y;
+}
+
+double
+check_relative_error (const float *a, const double *b, gsize n)
+{
+  double scale = 1e-30, worst = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    scale = MAX (scale, fabs (b[i]));
+  for (gsize i = 0; i < n; i++)
+    worst = MAX (worst, fabs (a[i] - b[i]));
+  return worst / scale;
+}
+
+void
+check_close (const char *what, const float *a, const double *b, gsize n, double tolerance)
+{
+  double error = check_relative_error (a, b, n);
+
+  if (!(error <= tolerance))
+    g_error ("%s: relative error %.3g exceeds %.3g", what, error, tolerance);
+  g_test_message ("%s: relative error %.3g", what, error);
+}

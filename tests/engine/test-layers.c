@@ -1,0 +1,456 @@
+/* test-layers.c: every layer against a double-precision reference, and its
+ * backward against finite differences of that reference
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <math.h>
+#include <string.h>
+
+#include "batchnorm.h"
+#include "check.h"
+#include "conv.h"
+#include "lista.h"
+#include "reference.h"
+
+/* ------------------------------------------------------------------------- */
+/* Convolutions */
+
+typedef struct {
+  ConvSpec spec;
+  Extent in;
+  double *x, *w, *b, *weights_out; /* weights_out: the loss's random projection */
+  double *y;
+} ConvProblem;
+
+static double
+conv_loss (gpointer data)
+{
+  ConvProblem *p = data;
+  gsize n = extent_size (conv_output_extent (&p->spec, p->in)) * p->spec.out_channels;
+  double loss = 0.0;
+
+  ref_conv (&p->spec, p->w, p->b, p->x, p->in, p->y);
+  for (gsize i = 0; i < n; i++)
+    loss += p->weights_out[i] * p->y[i];
+  return loss;
+}
+
+static void
+check_gradient (const char *what, RefLoss loss, gpointer data, double *x, gsize n,
+                const float *analytic, double eps, double tolerance)
+{
+  g_autofree double *fd = g_new (double, MIN (n, 400));
+  g_autofree gsize *index = g_new (gsize, MIN (n, 400));
+  g_autofree float *picked = NULL;
+  gsize count = ref_finite_differences (loss, data, x, n, eps, 400, 7, fd, index);
+
+  picked = g_new (float, count);
+  for (gsize j = 0; j < count; j++)
+    picked[j] = analytic[index[j]];
+  check_close (what, picked, fd, count, tolerance);
+}
+
+static void
+run_conv_case (ConvSpec spec, Extent in, gsize column_limit)
+{
+  Rng rng;
+  Scratch scratch = { .column_limit = column_limit };
+  Extent out = conv_output_extent (&spec, in);
+  gsize nx = extent_size (in) * spec.in_channels, ny = extent_size (out) * spec.out_channels;
+  gsize nw = conv_weight_size (&spec);
+  g_autofree float *x = g_new (float, nx), *w = g_new (float, nw), *b = g_new (float, spec.out_channels);
+  g_autofree float *y = g_new (float, ny), *dy = g_new (float, ny);
+  g_autofree float *dx = g_new0 (float, nx), *dw = g_new0 (float, nw), *db = g_new0 (float, spec.out_channels);
+  ConvProblem p = { spec, in };
+  g_autofree double *x_d = NULL, *w_d = NULL, *b_d = NULL, *dy_d = NULL, *y_d = NULL;
+  g_autofree char *name = g_strdup_printf ("%s %dx%d s%d p%d %d->%d, %dx%dx%d",
+                                           spec.transposed ? "conv_t" : "conv", spec.kernel,
+                                           spec.kernel, spec.stride, spec.pad, spec.in_channels,
+                                           spec.out_channels, in.batch, in.height, in.width);
+
+  rng_seed (&rng, 42);
+  check_fill_uniform (&rng, x, nx, -1, 1);
+  check_fill_uniform (&rng, w, nw, -0.5, 0.5);
+  check_fill_uniform (&rng, b, spec.out_channels, -0.5, 0.5);
+  check_fill_uniform (&rng, dy, ny, -1, 1);
+
+  conv_forward (&spec, w, b, x, in, y, &scratch);
+  /* dx accumulates: start from a known non-zero value and subtract it. */
+  for (gsize i = 0; i < nx; i++)
+    dx[i] = 1.f;
+  conv_backward (&spec, w, x, in, dy, dx, dw, db, &scratch);
+  for (gsize i = 0; i < nx; i++)
+    dx[i] -= 1.f;
+
+  p.x = x_d = check_to_double (x, nx);
+  p.w = w_d = check_to_double (w, nw);
+  p.b = b_d = check_to_double (b, spec.out_channels);
+  p.weights_out = dy_d = check_to_double (dy, ny);
+  p.y = y_d = g_new (double, ny);
+
+  ref_conv (&spec, p.w, p.b, p.x, in, p.y);
+  check_close (name, y, p.y, ny, 1e-5);
+
+  /* The layer is linear, so finite differences are exact up to rounding. */
+  check_gradient ("dx", conv_loss, &p, p.x, nx, dx, 1e-3, 1e-4);
+  check_gradient ("dweight", conv_loss, &p, p.w, nw, dw, 1e-3, 1e-4);
+  check_gradient ("dbias", conv_loss, &p, p.b, spec.out_channels, db, 1e-3, 1e-4);
+
+  scratch_clear (&scratch);
+}
+
+static void
+test_conv (void)
+{
+  Extent small = { 2, 8, 6 };
+
+  /* Every convolution of the architecture, with odd channel counts and a
+   * non-square extent so that no two dimensions can be confused. */
+  run_conv_case ((ConvSpec) { 3, 5, 4, 2, 1, FALSE }, small, 0);
+  run_conv_case ((ConvSpec) { 5, 4, 3, 1, 1, FALSE }, small, 0);
+  run_conv_case ((ConvSpec) { 5, 4, 1, 1, 0, FALSE }, small, 0);
+  run_conv_case ((ConvSpec) { 5, 4, 4, 2, 1, TRUE }, small, 0);
+  run_conv_case ((ConvSpec) { 5, 3, 4, 2, 1, TRUE }, small, 0);
+}
+
+static void
+test_conv_chunked (void)
+{
+  Extent in = { 2, 10, 7 };
+
+  /* Column buffers far smaller than one image: chunks split rows and
+   * images at arbitrary positions. */
+  run_conv_case ((ConvSpec) { 3, 5, 4, 2, 1, FALSE }, in, 48 * 7);
+  run_conv_case ((ConvSpec) { 5, 4, 3, 1, 1, FALSE }, in, 45 * 13);
+  run_conv_case ((ConvSpec) { 5, 4, 4, 2, 1, TRUE }, in, 64 * 11);
+}
+
+/* ------------------------------------------------------------------------- */
+/* BatchNorm */
+
+typedef struct {
+  int C;
+  gsize n;
+  double *x, *weight, *bias, *proj, *y;
+} BnProblem;
+
+static double
+bn_loss (gpointer data)
+{
+  BnProblem *p = data;
+  double loss = 0.0;
+
+  ref_batchnorm_train (p->C, p->n, p->x, p->weight, p->bias, p->y);
+  for (gsize i = 0; i < p->C * p->n; i++)
+    loss += p->proj[i] * p->y[i];
+  return loss;
+}
+
+static void
+test_batchnorm (void)
+{
+  const int C = 3;
+  const gsize n = 40;
+  Rng rng;
+  float x[3 * 40], y[3 * 40], dy[3 * 40], dx[3 * 40] = { 0 };
+  float weight[3], bias[3], mean[3], inv_std[3], rm[3] = { 0.5f, -1, 2 }, rv[3] = { 1, 2, 0.5f };
+  float dweight[3] = { 0 }, dbias[3] = { 0 };
+  BatchNormParams params = { weight, bias, rm, rv };
+  BatchNormSaved saved = { mean, inv_std };
+  BnProblem p = { C, n };
+  g_autofree double *x_d = NULL, *w_d = NULL, *b_d = NULL, *dy_d = NULL, *y_d = g_new (double, C * n);
+
+  rng_seed (&rng, 3);
+  /* Channel offsets far from zero test the two-pass variance. */
+  for (int c = 0; c < C; c++)
+    check_fill_uniform (&rng, x + c * n, n, 10.f * c - 1, 10.f * c + 2);
+  check_fill_uniform (&rng, weight, C, 0.5, 1.5);
+  check_fill_uniform (&rng, bias, C, -1, 1);
+  check_fill_uniform (&rng, dy, C * n, -1, 1);
+
+  batchnorm_forward_train (&params, C, n, x, y, &saved, TRUE);
+  batchnorm_backward (&params, C, n, x, &saved, dy, dx, dweight, dbias);
+
+  p.x = x_d = check_to_double (x, C * n);
+  p.weight = w_d = check_to_double (weight, C);
+  p.bias = b_d = check_to_double (bias, C);
+  p.proj = dy_d = check_to_double (dy, C * n);
+  p.y = y_d;
+  bn_loss (&p);
+  check_close ("batchnorm forward", y, p.y, C * n, 1e-5);
+  check_gradient ("batchnorm dx", bn_loss, &p, p.x, C * n, dx, 1e-5, 1e-4);
+  check_gradient ("batchnorm dweight", bn_loss, &p, p.weight, C, dweight, 1e-5, 1e-4);
+  check_gradient ("batchnorm dbias", bn_loss, &p, p.bias, C, dbias, 1e-5, 1e-4);
+
+  /* Running averages as PyTorch keeps them: momentum 0.1, unbiased variance. */
+  {
+    double expect_mean[3], expect_var[3];
+    const double start_mean[3] = { 0.5, -1, 2 }, start_var[3] = { 1, 2, 0.5 };
+
+    for (int c = 0; c < C; c++)
+      {
+        double m = 0.0, v = 0.0;
+
+        for (gsize i = 0; i < n; i++)
+          m += x_d[c * n + i] / n;
+        for (gsize i = 0; i < n; i++)
+          v += (x_d[c * n + i] - m) * (x_d[c * n + i] - m) / (n - 1);
+        expect_mean[c] = 0.9 * start_mean[c] + 0.1 * m;
+        expect_var[c] = 0.9 * start_var[c] + 0.1 * v;
+      }
+    check_close ("running_mean", rm, expect_mean, C, 1e-6);
+    check_close ("running_var", rv, expect_var, C, 1e-6);
+  }
+}
+
+static void
+test_batchnorm_fold (void)
+{
+  /* conv -> BatchNorm(running stats) equals the folded conv, for both kinds. */
+  const ConvSpec specs[] = { { 4, 3, 3, 1, 1, FALSE }, { 4, 3, 4, 2, 1, TRUE } };
+  Extent in = { 1, 6, 5 };
+  Rng rng;
+
+  rng_seed (&rng, 11);
+  for (guint s = 0; s < G_N_ELEMENTS (specs); s++)
+    {
+      const ConvSpec *spec = &specs[s];
+      Scratch scratch = { 0 };
+      gsize nw = conv_weight_size (spec), nx = extent_size (in) * 4;
+      gsize ny = extent_size (conv_output_extent (spec, in)) * 3;
+      g_autofree float *w = g_new (float, nw), *x = g_new (float, nx);
+      g_autofree float *y = g_new (float, ny), *y_folded = g_new (float, ny);
+      g_autofree double *expect = g_new (double, ny);
+      float b[3], gw[3], gb[3], rm[3], rv[3];
+      BatchNormParams bn = { gw, gb, rm, rv };
+
+      check_fill_uniform (&rng, w, nw, -1, 1);
+      check_fill_uniform (&rng, x, nx, -1, 1);
+      check_fill_uniform (&rng, b, 3, -1, 1);
+      check_fill_uniform (&rng, gw, 3, 0.5, 2);
+      check_fill_uniform (&rng, gb, 3, -1, 1);
+      check_fill_uniform (&rng, rm, 3, -1, 1);
+      check_fill_uniform (&rng, rv, 3, 0.2, 2);
+
+      conv_forward (spec, w, b, x, in, y, &scratch);
+      batchnorm_forward_eval (&bn, 3, ny / 3, y, y);
+      for (gsize i = 0; i < ny; i++)
+        expect[i] = y[i];
+
+      batchnorm_fold (&bn, spec, w, b);
+      conv_forward (spec, w, b, x, in, y_folded, &scratch);
+      check_close (spec->transposed ? "fold conv_t" : "fold conv", y_folded, expect, ny, 1e-5);
+      scratch_clear (&scratch);
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* LISTA */
+
+typedef struct {
+  int C, K, depth;
+  gsize P;
+  double beta_s;
+  double *D, *c, *E, *proj, *Z;
+} ListaProblem;
+
+static double
+lista_loss (gpointer data)
+{
+  ListaProblem *p = data;
+  double loss = 0.0;
+
+  ref_lista (p->C, p->K, p->P, p->depth, p->beta_s, p->D, p->c[0], p->E, p->Z);
+  for (gsize i = 0; i < p->P * p->K; i++)
+    loss += p->proj[i] * p->Z[i];
+  return loss;
+}
+
+static void
+make_lista (Rng *rng, int C, int K, gsize P, float *D, float *E, float *c)
+{
+  check_fill_uniform (rng, D, (gsize) C * K, -1, 1);
+  for (int k = 0; k < K; k++)
+    {
+      double norm = 0.0;
+      for (int i = 0; i < C; i++)
+        norm += D[i * K + k] * D[i * K + k];
+      for (int i = 0; i < C; i++)
+        D[i * K + k] /= sqrt (norm);
+    }
+  check_fill_uniform (rng, E, P * C, -1, 1);
+  *c = 1.1f * (float) lista_spectral_norm_squared (D, C, K);
+}
+
+static void
+test_lista_gradients (void)
+{
+  const int C = 6, K = 10, depth = 5;
+  const gsize P = 7;
+  const float beta_s = 0.25f;
+  Rng rng;
+  Scratch scratch = { 0 };
+  float D[6 * 10], E[7 * 6], c, dcodes[7 * 10], dE[7 * 6] = { 0 }, dD[6 * 10] = { 0 };
+  float codes[(5 + 1) * 7 * 10], residuals[5 * 7 * 6];
+  ListaTrace trace = { depth, codes, residuals };
+  double dc = 0.0;
+  ListaProblem p = { C, K, depth, P, beta_s };
+  g_autofree double *D_d = NULL, *E_d = NULL, *proj = NULL, *Z = g_new (double, P * K);
+  double c_d;
+  gsize nonzeros = 0;
+  Lista lista;
+
+  rng_seed (&rng, 5);
+  make_lista (&rng, C, K, P, D, E, &c);
+  lista = (Lista) { C, K, D, c, beta_s / c };
+  check_fill_uniform (&rng, dcodes, P * K, -1, 1);
+
+  lista_forward_train (&lista, P, E, &trace);
+  p.D = D_d = check_to_double (D, C * K);
+  p.E = E_d = check_to_double (E, P * C);
+  p.proj = proj = check_to_double (dcodes, P * K);
+  c_d = c;
+  p.c = &c_d;
+  p.Z = Z;
+  lista_loss (&p);
+  check_close ("lista forward", codes + depth * P * K, Z, P * K, 1e-5);
+  for (gsize i = 0; i < P * K; i++)
+    nonzeros += Z[i] != 0.0;
+  /* The check means something only if the codes are neither empty nor full. */
+  g_assert_cmpuint (nonzeros, >, P * K / 5);
+  g_assert_cmpuint (nonzeros, <, P * K * 4 / 5);
+
+  lista_backward (&lista, P, E, &trace, dcodes, dE, dD, &dc, &scratch);
+  {
+    float dc_f = (float) dc;
+
+    check_gradient ("lista dE", lista_loss, &p, p.E, P * C, dE, 1e-6, 1e-4);
+    check_gradient ("lista dD", lista_loss, &p, p.D, C * K, dD, 1e-6, 1e-4);
+    check_gradient ("lista dc", lista_loss, &p, p.c, 1, &dc_f, 1e-6, 1e-4);
+  }
+  scratch_clear (&scratch);
+}
+
+static void
+test_lista_inference_forms (void)
+{
+  /* The dense factored and sparse Gram forms must give the codes training
+   * computes, at every density the sparsity multiplier can produce. */
+  const int C = 16, K = 48, depth = 6;
+  const gsize P = 50;
+  const float multipliers[] = { 0.f, 0.3f, 1.f, 3.f };
+  Rng rng;
+  Scratch scratch = { 0 };
+  g_autofree float *D = g_new (float, C * K), *E = g_new (float, P * C);
+  g_autofree float *gram = g_new (float, K * K), *dty = g_new (float, P * K);
+  g_autofree float *codes = g_new (float, (depth + 1) * P * K);
+  g_autofree float *residuals = g_new (float, depth * P * C);
+  g_autofree float *z = g_new (float, P * K);
+  float c;
+
+  rng_seed (&rng, 9);
+  make_lista (&rng, C, K, P, D, E, &c);
+  for (int i = 0; i < K; i++)
+    for (int j = 0; j < K; j++)
+      {
+        double s = 0.0;
+        for (int r = 0; r < C; r++)
+          s += D[r * K + i] * D[r * K + j];
+        gram[i * K + j] = (float) s;
+      }
+  for (gsize p = 0; p < P; p++)
+    for (int k = 0; k < K; k++)
+      {
+        double s = 0.0;
+        for (int r = 0; r < C; r++)
+          s += E[p * C + r] * D[r * K + k];
+        dty[p * K + k] = (float) s;
+      }
+
+  for (guint m = 0; m < G_N_ELEMENTS (multipliers); m++)
+    for (ListaForm form = LISTA_FORM_AUTO; form <= LISTA_FORM_SPARSE; form++)
+      {
+        Lista lista = { C, K, D, c, 0.05f * multipliers[m] / c };
+        ListaTrace trace = { depth, codes, residuals };
+        g_autofree double *expect = NULL;
+        gsize nonzeros;
+
+        lista_forward_train (&lista, P, E, &trace);
+        expect = check_to_double (codes + depth * P * K, P * K);
+
+        nonzeros = lista_first_step_inference (&lista, P, dty, z);
+        for (int t = 1; t <= depth; t++)
+          nonzeros = lista_step_inference (&lista, gram, P, E, dty, z, nonzeros, form, &scratch);
+        check_close ("lista inference", z, expect, P * K, 1e-4);
+      }
+  scratch_clear (&scratch);
+}
+
+static void
+test_spectral_norm (void)
+{
+  const int C = 9, K = 20;
+  Rng rng;
+  float D[9 * 20];
+  double v[9], largest = 0.0;
+
+  /* Compare with plain power iteration on D D^T, run to convergence. */
+  rng_seed (&rng, 1);
+  check_fill_uniform (&rng, D, C * K, -1, 1);
+  for (int i = 0; i < C; i++)
+    v[i] = 1.0;
+  for (int it = 0; it < 20000; it++)
+    {
+      double w[9] = { 0 }, norm = 0.0;
+
+      for (int i = 0; i < C; i++)
+        for (int j = 0; j < C; j++)
+          for (int k = 0; k < K; k++)
+            w[i] += (double) D[i * K + k] * D[j * K + k] * v[j];
+      for (int i = 0; i < C; i++)
+        norm += w[i] * w[i];
+      norm = sqrt (norm);
+      largest = norm;
+      for (int i = 0; i < C; i++)
+        v[i] = w[i] / norm;
+    }
+  g_assert_cmpfloat_with_epsilon (lista_spectral_norm_squared (D, C, K), largest, largest * 1e-9);
+}
+
+static void
+test_dct (void)
+{
+  float D[16 * 32];
+
+  g_assert_false (lista_init_dct (D, 15, 32));
+  g_assert_true (lista_init_dct (D, 16, 32));
+  /* Unit columns; the first atom is the constant. */
+  for (int k = 0; k < 32; k++)
+    {
+      double norm = 0.0;
+      for (int i = 0; i < 16; i++)
+        norm += D[i * 32 + k] * D[i * 32 + k];
+      g_assert_cmpfloat_with_epsilon (norm, 1.0, 1e-6);
+    }
+  for (int i = 0; i < 16; i++)
+    g_assert_cmpfloat_with_epsilon (D[i * 32], 0.25, 1e-7);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/layers/conv", test_conv);
+  g_test_add_func ("/layers/conv-chunked", test_conv_chunked);
+  g_test_add_func ("/layers/batchnorm", test_batchnorm);
+  g_test_add_func ("/layers/batchnorm-fold", test_batchnorm_fold);
+  g_test_add_func ("/lista/gradients", test_lista_gradients);
+  g_test_add_func ("/lista/inference-forms", test_lista_inference_forms);
+  g_test_add_func ("/lista/spectral-norm", test_spectral_norm);
+  g_test_add_func ("/lista/dct", test_dct);
+
+  return g_test_run ();
+}
