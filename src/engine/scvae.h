@@ -31,7 +31,7 @@ GQuark scvae_error_quark (void);
 #define SCVAE_MAX_DEPTH 64
 #define SCVAE_MAX_SPARSITY 4.0f
 #define SCVAE_DEFAULT_MAX_SIDE 2048       /* images are downscaled to this long side */
-#define SCVAE_MAX_SOURCE_PIXELS 200000000 /* larger sources are refused outright */
+#define SCVAE_MAX_SOURCE_PIXELS 100000000 /* larger sources are refused outright */
 
 /* Sets how many threads OpenBLAS may use (0: all cores). Call once, early. */
 void scvae_set_threads (int n_threads);
@@ -64,7 +64,6 @@ GdkPixbuf *scvae_image_to_pixbuf (const ScvaeImage *image);
 gboolean scvae_image_save_png (const ScvaeImage *image,
                                const char *path,
                                GError **error);
-ScvaeImage *scvae_image_scale (const ScvaeImage *image, int width, int height);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeImage, scvae_image_free)
 

@@ -1,0 +1,160 @@
+/* image.c: images in and out of the engine
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "scvae.h"
+
+#include <math.h>
+#include <string.h>
+
+ScvaeImage *
+scvae_image_new (int width, int height)
+{
+  ScvaeImage *image = g_new0 (ScvaeImage, 1);
+
+  image->width = width;
+  image->height = height;
+  image->data = g_new0 (float, (gsize) 3 * width * height);
+  return image;
+}
+
+void
+scvae_image_free (ScvaeImage *image)
+{
+  if (image == NULL)
+    return;
+  g_free (image->data);
+  g_free (image);
+}
+
+ScvaeImage *
+scvae_image_copy (const ScvaeImage *image)
+{
+  ScvaeImage *copy = scvae_image_new (image->width, image->height);
+
+  memcpy (copy->data, image->data, (gsize) 3 * image->width * image->height * sizeof (float));
+  return copy;
+}
+
+ScvaeImage *
+scvae_image_new_from_pixbuf (GdkPixbuf *pixbuf)
+{
+  int width = gdk_pixbuf_get_width (pixbuf), height = gdk_pixbuf_get_height (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf), channels = gdk_pixbuf_get_n_channels (pixbuf);
+  gboolean alpha = gdk_pixbuf_get_has_alpha (pixbuf);
+  const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
+  ScvaeImage *image = scvae_image_new (width, height);
+  gsize plane = (gsize) width * height;
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        const guint8 *p = pixels + (gsize) y * stride + (gsize) x * channels;
+        /* Transparent pixels blend into mid grey, which is 0 in [-1, 1]. */
+        float a = alpha ? p[3] / 255.f : 1.f;
+
+        for (int c = 0; c < 3; c++)
+          {
+            float v = channels >= 3 ? p[c] : p[0];
+            image->data[c * plane + (gsize) y * width + x] = a * (v / 127.5f - 1.f);
+          }
+      }
+  return image;
+}
+
+GdkPixbuf *
+scvae_image_to_pixbuf (const ScvaeImage *image)
+{
+  GdkPixbuf *pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, image->width, image->height);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+  guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  gsize plane = (gsize) image->width * image->height;
+
+  for (int y = 0; y < image->height; y++)
+    for (int x = 0; x < image->width; x++)
+      for (int c = 0; c < 3; c++)
+        {
+          float v = (image->data[c * plane + (gsize) y * image->width + x] + 1.f) * 127.5f;
+          pixels[(gsize) y * stride + x * 3 + c] = (guint8) CLAMP (lrintf (v), 0, 255);
+        }
+  return pixbuf;
+}
+
+static gboolean G_GNUC_PRINTF (3, 4)
+invalid (GError **error, const char *path, const char *format, ...)
+{
+  g_autofree char *reason = NULL;
+  va_list args;
+
+  va_start (args, format);
+  reason = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, "%s: %s", path, reason);
+  return FALSE;
+}
+
+ScvaeImage *
+scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError **error)
+{
+  g_autoptr(GdkPixbuf) loaded = NULL;
+  g_autoptr(GdkPixbuf) oriented = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GdkPixbufFormat *format;
+  int width = 0, height = 0;
+  gboolean scale;
+
+  if (was_scaled)
+    *was_scaled = FALSE;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return invalid (error, path, "no such file"), NULL;
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    return invalid (error, path, "is a directory, not an image"), NULL;
+  /* Reading a FIFO or device would block or never end. */
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return invalid (error, path, "is not a regular file"), NULL;
+
+  format = gdk_pixbuf_get_file_info (path, &width, &height);
+  if (format == NULL)
+    return invalid (error, path, "not an image, or in a format this system cannot read"), NULL;
+  if (width <= 0 || height <= 0)
+    return invalid (error, path, "the image has no pixels (%dx%d)", width, height), NULL;
+  if ((double) width * height > SCVAE_MAX_SOURCE_PIXELS)
+    return invalid (error, path, "%dx%d pixels is too large (the limit is %d megapixels)",
+                    width, height, SCVAE_MAX_SOURCE_PIXELS / 1000000), NULL;
+
+  /* Downscaling while decoding keeps huge photos from filling memory. */
+  scale = max_side > 0 && MAX (width, height) > max_side;
+  if (scale)
+    loaded = gdk_pixbuf_new_from_file_at_scale (path, max_side, max_side, TRUE, &local_error);
+  else
+    loaded = gdk_pixbuf_new_from_file (path, &local_error);
+  if (loaded == NULL)
+    return invalid (error, path, "cannot be read as %s: %s",
+                    gdk_pixbuf_format_get_name (format), local_error->message), NULL;
+
+  oriented = gdk_pixbuf_apply_embedded_orientation (loaded);
+  if (was_scaled)
+    *was_scaled = scale;
+  return scvae_image_new_from_pixbuf (oriented);
+}
+
+gboolean
+scvae_image_save_png (const ScvaeImage *image, const char *path, GError **error)
+{
+  g_autoptr(GdkPixbuf) pixbuf = scvae_image_to_pixbuf (image);
+  g_autofree char *buffer = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gsize size;
+
+  if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &local_error, NULL)
+      || !g_file_set_contents_full (path, buffer, size,
+                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                    0644, &local_error))
+    {
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s: %s", path, local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}

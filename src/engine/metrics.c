@@ -1,0 +1,135 @@
+/* metrics.c: image quality measures
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "scvae.h"
+
+#include <math.h>
+#include <string.h>
+
+double
+scvae_psnr (const ScvaeImage *a, const ScvaeImage *b)
+{
+  gsize n = (gsize) 3 * a->width * a->height;
+  double se = 0.0;
+
+  g_return_val_if_fail (a->width == b->width && a->height == b->height, NAN);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = a->data[i] - b->data[i];
+      se += d * d;
+    }
+  /* Pixels span 2 in [-1, 1]: on [0, 1] the squared error is a quarter. */
+  return 10.0 * log10 (1.0 / (se / n / 4.0));
+}
+
+/* SSIM as scikit-image computes it with gaussian_weights=True: an 11-tap
+ * Gaussian (sigma 1.5, truncated at 3.5 sigma) with mirrored borders,
+ * population covariances, K1 = 0.01, K2 = 0.03, data range 1, the map's
+ * mean over the interior (5 pixels in from each side), averaged over
+ * channels. */
+#define SSIM_RADIUS 5
+
+static int
+mirror (int i, int n)
+{
+  /* scipy.ndimage "reflect": d c b a | a b c d | d c b a */
+  if (n == 1)
+    return 0;
+  while (i < 0 || i >= n)
+    i = i < 0 ? -i - 1 : 2 * n - i - 1;
+  return i;
+}
+
+static void
+gaussian_blur (const float *src, float *tmp, float *dst, int w, int h, const float *taps)
+{
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        float s = 0.f;
+        for (int k = -SSIM_RADIUS; k <= SSIM_RADIUS; k++)
+          s += taps[k + SSIM_RADIUS] * src[(gsize) y * w + mirror (x + k, w)];
+        tmp[(gsize) y * w + x] = s;
+      }
+  for (int y = 0; y < h; y++)
+    {
+      const float *rows[2 * SSIM_RADIUS + 1];
+
+      for (int k = -SSIM_RADIUS; k <= SSIM_RADIUS; k++)
+        rows[k + SSIM_RADIUS] = tmp + (gsize) mirror (y + k, h) * w;
+      for (int x = 0; x < w; x++)
+        {
+          float s = 0.f;
+          for (int k = 0; k <= 2 * SSIM_RADIUS; k++)
+            s += taps[k] * rows[k][x];
+          dst[(gsize) y * w + x] = s;
+        }
+    }
+}
+
+double
+scvae_ssim (const ScvaeImage *a, const ScvaeImage *b)
+{
+  const double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
+  int w = a->width, h = a->height;
+  gsize plane = (gsize) w * h;
+  float taps[2 * SSIM_RADIUS + 1], sum = 0.f;
+  g_autofree float *buffers = NULL;
+  float *x, *y, *prod, *tmp, *mx, *my, *sxx, *syy, *sxy;
+  int x0, x1, y0, y1;
+  double total = 0.0;
+
+  g_return_val_if_fail (a->width == b->width && a->height == b->height, NAN);
+
+  for (int k = -SSIM_RADIUS; k <= SSIM_RADIUS; k++)
+    sum += taps[k + SSIM_RADIUS] = expf (-0.5f * k * k / (1.5f * 1.5f));
+  for (int k = 0; k <= 2 * SSIM_RADIUS; k++)
+    taps[k] /= sum;
+
+  buffers = g_new (float, 9 * plane);
+  x = buffers, y = x + plane, prod = y + plane, tmp = prod + plane;
+  mx = tmp + plane, my = mx + plane, sxx = my + plane, syy = sxx + plane, sxy = syy + plane;
+
+  /* Images too small for the crop are measured over every pixel. */
+  x0 = w > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0, x1 = w > 2 * SSIM_RADIUS ? w - SSIM_RADIUS : w;
+  y0 = h > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0, y1 = h > 2 * SSIM_RADIUS ? h - SSIM_RADIUS : h;
+
+  for (int c = 0; c < 3; c++)
+    {
+      double channel = 0.0;
+
+      for (gsize i = 0; i < plane; i++)
+        {
+          x[i] = (a->data[c * plane + i] + 1.f) * 0.5f;
+          y[i] = (b->data[c * plane + i] + 1.f) * 0.5f;
+        }
+      gaussian_blur (x, tmp, mx, w, h, taps);
+      gaussian_blur (y, tmp, my, w, h, taps);
+      for (gsize i = 0; i < plane; i++)
+        prod[i] = x[i] * x[i];
+      gaussian_blur (prod, tmp, sxx, w, h, taps);
+      for (gsize i = 0; i < plane; i++)
+        prod[i] = y[i] * y[i];
+      gaussian_blur (prod, tmp, syy, w, h, taps);
+      for (gsize i = 0; i < plane; i++)
+        prod[i] = x[i] * y[i];
+      gaussian_blur (prod, tmp, sxy, w, h, taps);
+
+      for (int yy = y0; yy < y1; yy++)
+        for (int xx = x0; xx < x1; xx++)
+          {
+            gsize i = (gsize) yy * w + xx;
+            double ux = mx[i], uy = my[i];
+            double vx = sxx[i] - ux * ux, vy = syy[i] - uy * uy, vxy = sxy[i] - ux * uy;
+
+            channel += ((2 * ux * uy + c1) * (2 * vxy + c2))
+                       / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
+          }
+      total += channel / ((double) (x1 - x0) * (y1 - y0));
+    }
+  return total / 3.0;
+}

@@ -1,0 +1,41 @@
+/* model-private.h: what the engine's own files see of a model
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "f4-params.h"
+#include "scvae.h"
+
+struct _ScvaeModel {
+  gatomicrefcount ref_count;
+  F4Layout *layout;
+  float *parameters;  /* layout->n_parameters */
+  float *running;     /* layout->n_running */
+  F4Tensors tensors;
+  GHashTable *metadata;
+  char *path;         /* where it was loaded from or last saved, or NULL */
+};
+
+/* An uninitialised model of this configuration (parameters zeroed). */
+ScvaeModel *scvae_model_alloc (const ScvaeConfig *config);
+
+/* "1.5" style: the shortest decimal that reads back as the same float. */
+char *scvae_format_float (float value);
+gboolean scvae_parse_float (const char *text, float *value);
+gboolean scvae_parse_int (const char *text, gint64 min, gint64 max, gint64 *value);
+
+/* Model tensors as safetensors descriptors in state_dict order; the
+ * names are owned by the model. */
+GArray *scvae_model_describe_tensors (ScvaeModel *model);
+/* The metadata a file of this model carries: the stored keys plus the
+ * configuration. */
+GHashTable *scvae_model_file_metadata (ScvaeModel *model);
+/* Fills the model's tensors from an opened file, validating each one.
+ * Tensors that are not the model's are refused unless allow_extra. */
+gboolean scvae_model_read_tensors (ScvaeModel *model,
+                                   gpointer safetensors_file,
+                                   gboolean allow_extra,
+                                   GError **error);

@@ -1,0 +1,504 @@
+/* model.c: ScvaeModel, its configuration, initialisation and file format
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "model-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "lista.h"
+#include "rng.h"
+#include "safetensors.h"
+
+#define FORMAT_NAME "scvae"
+#define FORMAT_VERSION "1"
+#define ARCH_NAME "f4"
+
+G_DEFINE_QUARK (scvae-error-quark, scvae_error)
+
+static void store_config (GHashTable *metadata, const ScvaeConfig *config);
+
+void
+scvae_config_init_default (ScvaeConfig *config)
+{
+  *config = (ScvaeConfig) {
+    .channels = 64,
+    .atoms = 256,
+    .lista_steps = 16,
+    .beta = 0.1f,
+    .gamma = 1.0f,
+    .l1 = 0.0f,
+  };
+}
+
+gboolean
+scvae_config_validate (const ScvaeConfig *config, GError **error)
+{
+  const char *problem = NULL;
+
+  if (config->channels < 1 || config->channels > 1024)
+    problem = "channels must be between 1 and 1024";
+  else if (config->atoms < 1 || config->atoms > 16384)
+    problem = "atoms must be between 1 and 16384";
+  else if (config->lista_steps < 0 || config->lista_steps > SCVAE_MAX_DEPTH)
+    problem = "lista_steps must be between 0 and 64";
+  else if (!isfinite (config->beta) || config->beta < 0)
+    problem = "beta must be a finite number >= 0";
+  else if (!isfinite (config->gamma) || config->gamma < 0)
+    problem = "gamma must be a finite number >= 0";
+  else if (!isfinite (config->l1) || config->l1 < 0)
+    problem = "l1 must be a finite number >= 0";
+
+  if (problem)
+    {
+      g_set_error_literal (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, problem);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+scvae_format_float (float value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (int digits = 1; digits <= 9; digits++)
+    {
+      g_autofree char *format = g_strdup_printf ("%%.%dg", digits);
+
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      if ((float) g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+  return g_strdup (buffer);
+}
+
+gboolean
+scvae_parse_float (const char *text, float *value)
+{
+  char *end = NULL;
+  double v;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  v = g_ascii_strtod (text, &end);
+  if (*end != '\0' || !isfinite (v) || fabs (v) > G_MAXFLOAT)
+    return FALSE;
+  *value = (float) v;
+  return TRUE;
+}
+
+gboolean
+scvae_parse_int (const char *text, gint64 min, gint64 max, gint64 *value)
+{
+  g_autoptr(GError) error = NULL;
+
+  return text != NULL && g_ascii_string_to_signed (text, 10, min, max, value, &error);
+}
+
+ScvaeModel *
+scvae_model_alloc (const ScvaeConfig *config)
+{
+  ScvaeModel *model = g_new0 (ScvaeModel, 1);
+
+  g_atomic_ref_count_init (&model->ref_count);
+  model->layout = f4_layout_new (config);
+  model->parameters = g_new0 (float, model->layout->n_parameters);
+  model->running = g_new0 (float, model->layout->n_running);
+  f4_bind (model->layout, model->parameters, model->running, &model->tensors);
+  model->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  store_config (model->metadata, config);
+  return model;
+}
+
+ScvaeModel *
+scvae_model_new (const ScvaeConfig *config, guint64 seed, GError **error)
+{
+  ScvaeModel *model;
+  F4Tensors *t;
+  Rng rng;
+  int C = config->channels;
+
+  if (!scvae_config_validate (config, error))
+    return NULL;
+  if ((int) lround (sqrt (C)) * (int) lround (sqrt (C)) != C)
+    {
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                   "channels must be a perfect square for the DCT dictionary (got %d)", C);
+      return NULL;
+    }
+
+  model = scvae_model_alloc (config);
+  t = &model->tensors;
+  rng_seed (&rng, seed);
+
+  for (guint i = 0; i < model->layout->tensors->len; i++)
+    {
+      const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
+      float *data = (info->kind == TENSOR_PARAMETER ? model->parameters : model->running) + info->offset;
+      const TensorInfo *weight = info;
+
+      if (g_str_has_suffix (info->name, ".running_var"))
+        for (gsize j = 0; j < info->numel; j++)
+          data[j] = 1.f;
+      if (info->kind != TENSOR_PARAMETER || g_str_has_prefix (info->name, "lista."))
+        continue;
+
+      /* A bias shares its weight's bound; the weight comes just before it. */
+      if (info->ndim == 1 && i > 0)
+        weight = &g_array_index (model->layout->tensors, TensorInfo, i - 1);
+      if (weight->ndim == 4)
+        {
+          /* PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), with
+           * fan_in = dim 1 x k x k for Conv2d and ConvTranspose2d alike. */
+          double bound = 1.0 / sqrt ((double) weight->shape[1] * weight->shape[2] * weight->shape[3]);
+
+          for (gsize j = 0; j < info->numel; j++)
+            data[j] = (float) ((2.0 * rng_uniform (&rng) - 1.0) * bound);
+        }
+      else if (g_str_has_suffix (info->name, ".weight"))
+        {
+          for (gsize j = 0; j < info->numel; j++)
+            data[j] = 1.f; /* BatchNorm scale */
+        }
+    }
+
+  lista_init_dct (t->dictionary, config->channels, config->atoms);
+  t->step[0] = (float) lista_spectral_norm_squared (t->dictionary, config->channels, config->atoms);
+  return model;
+}
+
+ScvaeModel *
+scvae_model_ref (ScvaeModel *model)
+{
+  g_atomic_ref_count_inc (&model->ref_count);
+  return model;
+}
+
+void
+scvae_model_unref (ScvaeModel *model)
+{
+  if (model == NULL || !g_atomic_ref_count_dec (&model->ref_count))
+    return;
+  f4_layout_free (model->layout);
+  g_free (model->parameters);
+  g_free (model->running);
+  g_hash_table_unref (model->metadata);
+  g_free (model->path);
+  g_free (model);
+}
+
+const ScvaeConfig *
+scvae_model_get_config (ScvaeModel *model)
+{
+  return &model->layout->config;
+}
+
+const char *
+scvae_model_get_metadata (ScvaeModel *model, const char *key)
+{
+  return g_hash_table_lookup (model->metadata, key);
+}
+
+void
+scvae_model_set_metadata (ScvaeModel *model, const char *key, const char *value)
+{
+  if (value)
+    g_hash_table_insert (model->metadata, g_strdup (key), g_strdup (value));
+  else
+    g_hash_table_remove (model->metadata, key);
+}
+
+static int
+compare_strings (const void *a, const void *b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+const char **
+scvae_model_list_metadata (ScvaeModel *model)
+{
+  guint n;
+  const char **keys = (const char **) g_hash_table_get_keys_as_array (model->metadata, &n);
+
+  qsort (keys, n, sizeof (char *), compare_strings);
+  return keys;
+}
+
+const char *
+scvae_model_get_path (ScvaeModel *model)
+{
+  return model->path;
+}
+
+gsize
+scvae_model_get_n_parameters (ScvaeModel *model)
+{
+  return model->layout->n_parameters;
+}
+
+GArray *
+scvae_model_describe_tensors (ScvaeModel *model)
+{
+  GArray *tensors = g_array_new (FALSE, TRUE, sizeof (SafetensorsTensor));
+
+  for (guint i = 0; i < model->layout->tensors->len; i++)
+    {
+      const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
+      SafetensorsTensor t = {
+        .name = info->name,
+        .ndim = info->ndim,
+        .data = (info->kind == TENSOR_PARAMETER ? model->parameters : model->running) + info->offset,
+      };
+
+      for (int d = 0; d < info->ndim; d++)
+        t.shape[d] = info->shape[d];
+      g_array_append_val (tensors, t);
+    }
+  return tensors;
+}
+
+/* The keys that describe the architecture always reflect the configuration. */
+static void
+store_config (GHashTable *metadata, const ScvaeConfig *config)
+{
+  g_hash_table_insert (metadata, g_strdup ("format"), g_strdup (FORMAT_NAME));
+  g_hash_table_insert (metadata, g_strdup ("format_version"), g_strdup (FORMAT_VERSION));
+  g_hash_table_insert (metadata, g_strdup ("arch"), g_strdup (ARCH_NAME));
+  g_hash_table_insert (metadata, g_strdup ("channels"), g_strdup_printf ("%d", config->channels));
+  g_hash_table_insert (metadata, g_strdup ("atoms"), g_strdup_printf ("%d", config->atoms));
+  g_hash_table_insert (metadata, g_strdup ("lista_steps"), g_strdup_printf ("%d", config->lista_steps));
+  g_hash_table_insert (metadata, g_strdup ("beta"), scvae_format_float (config->beta));
+  g_hash_table_insert (metadata, g_strdup ("gamma"), scvae_format_float (config->gamma));
+  g_hash_table_insert (metadata, g_strdup ("l1"), scvae_format_float (config->l1));
+}
+
+GHashTable *
+scvae_model_file_metadata (ScvaeModel *model)
+{
+  GHashTable *metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, model->metadata);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (metadata, g_strdup (key), g_strdup (value));
+  store_config (metadata, scvae_model_get_config (model));
+  return metadata;
+}
+
+gboolean
+scvae_model_save (ScvaeModel *model, const char *path, GError **error)
+{
+  g_autoptr(GArray) tensors = scvae_model_describe_tensors (model);
+  g_autoptr(GHashTable) metadata = scvae_model_file_metadata (model);
+
+  if (!safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error))
+    return FALSE;
+  g_free (model->path);
+  model->path = g_strdup (path);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Loading */
+
+static gboolean G_GNUC_PRINTF (3, 4)
+invalid (GError **error, const char *path, const char *format, ...)
+{
+  g_autofree char *reason = NULL;
+  va_list args;
+
+  va_start (args, format);
+  reason = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, "%s: %s", path, reason);
+  return FALSE;
+}
+
+static gboolean
+read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError **error)
+{
+  static const char *required[] = { "format", "format_version", "arch", "channels", "atoms",
+                                    "lista_steps", "beta" };
+  const char *format = g_hash_table_lookup (metadata, "format");
+  gint64 channels, atoms, steps;
+  g_autoptr(GError) local_error = NULL;
+
+  if (format == NULL || !g_str_equal (format, FORMAT_NAME))
+    return invalid (error, path, "not an SC-VAE model (metadata format is %s%s%s)",
+                    format ? "'" : "", format ? format : "missing", format ? "'" : "");
+  for (guint i = 0; i < G_N_ELEMENTS (required); i++)
+    if (!g_hash_table_contains (metadata, required[i]))
+      return invalid (error, path, "metadata '%s' is missing", required[i]);
+  if (!g_str_equal (g_hash_table_lookup (metadata, "format_version"), FORMAT_VERSION))
+    return invalid (error, path, "format_version '%s' is not supported (this build reads %s)",
+                    (char *) g_hash_table_lookup (metadata, "format_version"), FORMAT_VERSION);
+  if (!g_str_equal (g_hash_table_lookup (metadata, "arch"), ARCH_NAME))
+    return invalid (error, path, "architecture '%s' is not supported (this build knows '%s')",
+                    (char *) g_hash_table_lookup (metadata, "arch"), ARCH_NAME);
+
+  scvae_config_init_default (config);
+  config->l1 = 0.f;
+  if (!scvae_parse_int (g_hash_table_lookup (metadata, "channels"), 1, 1024, &channels))
+    return invalid (error, path, "metadata channels '%s' is not a number in 1..1024",
+                    (char *) g_hash_table_lookup (metadata, "channels"));
+  if (!scvae_parse_int (g_hash_table_lookup (metadata, "atoms"), 1, 16384, &atoms))
+    return invalid (error, path, "metadata atoms '%s' is not a number in 1..16384",
+                    (char *) g_hash_table_lookup (metadata, "atoms"));
+  if (!scvae_parse_int (g_hash_table_lookup (metadata, "lista_steps"), 0, SCVAE_MAX_DEPTH, &steps))
+    return invalid (error, path, "metadata lista_steps '%s' is not a number in 0..%d",
+                    (char *) g_hash_table_lookup (metadata, "lista_steps"), SCVAE_MAX_DEPTH);
+  config->channels = channels;
+  config->atoms = atoms;
+  config->lista_steps = steps;
+
+  {
+    static const struct { const char *key; gsize offset; } floats[] = {
+      { "beta", G_STRUCT_OFFSET (ScvaeConfig, beta) },
+      { "gamma", G_STRUCT_OFFSET (ScvaeConfig, gamma) },
+      { "l1", G_STRUCT_OFFSET (ScvaeConfig, l1) },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (floats); i++)
+      {
+        const char *text = g_hash_table_lookup (metadata, floats[i].key);
+
+        if (text && !scvae_parse_float (text, G_STRUCT_MEMBER_P (config, floats[i].offset)))
+          return invalid (error, path, "metadata %s '%s' is not a number", floats[i].key, text);
+      }
+  }
+
+  if (!scvae_config_validate (config, &local_error))
+    return invalid (error, path, "%s", local_error->message);
+  return TRUE;
+}
+
+static char *
+format_shape (int ndim, const gint64 *shape)
+{
+  GString *s = g_string_new ("[");
+
+  for (int i = 0; i < ndim; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", shape[i]);
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+/* Tensors a model file may carry besides the model's own. */
+static gboolean
+is_ignorable (const char *name)
+{
+  return g_str_has_suffix (name, ".num_batches_tracked") || g_str_has_prefix (name, "optimizer.");
+}
+
+gboolean
+scvae_model_read_tensors (ScvaeModel *model,
+                          gpointer safetensors_file,
+                          gboolean allow_extra,
+                          GError **error)
+{
+  SafetensorsFile *file = safetensors_file;
+  const char *path = safetensors_get_path (file);
+  const ScvaeConfig *config = scvae_model_get_config (model);
+
+  for (guint i = 0; i < safetensors_get_n_entries (file) && !allow_extra; i++)
+    {
+      const SafetensorsEntry *entry = safetensors_get_entry (file, i);
+
+      if (!is_ignorable (entry->name) && f4_layout_find (model->layout, entry->name) == NULL)
+        return invalid (error, path, "unexpected tensor '%s'", entry->name);
+    }
+
+  for (guint i = 0; i < model->layout->tensors->len; i++)
+    {
+      const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
+      const SafetensorsEntry *entry = safetensors_find (file, info->name);
+      float *data = (info->kind == TENSOR_PARAMETER ? model->parameters : model->running) + info->offset;
+      gboolean same_shape;
+
+      if (entry == NULL)
+        return invalid (error, path, "tensor '%s' is missing", info->name);
+      if (!g_str_equal (entry->dtype, "F32"))
+        return invalid (error, path, "tensor '%s' is %s, expected F32", info->name, entry->dtype);
+      same_shape = entry->ndim == info->ndim;
+      for (int d = 0; same_shape && d < info->ndim; d++)
+        same_shape = entry->shape[d] == info->shape[d];
+      if (!same_shape)
+        {
+          gint64 expected[4];
+          g_autofree char *got = format_shape (entry->ndim, entry->shape);
+          g_autofree char *want = NULL;
+
+          for (int d = 0; d < info->ndim; d++)
+            expected[d] = info->shape[d];
+          want = format_shape (info->ndim, expected);
+          return invalid (error, path, "tensor '%s' has shape %s, expected %s for channels=%d atoms=%d",
+                          info->name, got, want, config->channels, config->atoms);
+        }
+
+      safetensors_read_f32 (file, entry, data);
+      for (gsize j = 0; j < info->numel; j++)
+        if (!isfinite (data[j]))
+          return invalid (error, path, "tensor '%s' holds a non-finite value (%g at %" G_GSIZE_FORMAT ")",
+                          info->name, data[j], j);
+      if (g_str_has_suffix (info->name, ".running_var"))
+        for (gsize j = 0; j < info->numel; j++)
+          if (data[j] < 0.f)
+            return invalid (error, path, "tensor '%s' holds a negative variance", info->name);
+    }
+
+  if (!(model->tensors.step[0] > 0.f))
+    return invalid (error, path, "the LISTA step lista.c must be positive (is %g)", model->tensors.step[0]);
+  return TRUE;
+}
+
+ScvaeModel *
+scvae_model_load (const char *path, GError **error)
+{
+  g_autoptr(SafetensorsFile) file = safetensors_open (path, error);
+  g_autoptr(ScvaeModel) model = NULL;
+  ScvaeConfig config;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (file == NULL)
+    return NULL;
+  if (!read_config (path, safetensors_get_metadata (file), &config, error))
+    return NULL;
+
+  model = scvae_model_alloc (&config);
+  if (!scvae_model_read_tensors (model, file, FALSE, error))
+    return NULL;
+
+  g_hash_table_iter_init (&iter, safetensors_get_metadata (file));
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (model->metadata, g_strdup (key), g_strdup (value));
+  model->path = g_strdup (path);
+  return g_steal_pointer (&model);
+}
+
+char *
+scvae_default_model_path (GError **error)
+{
+  const char *override = g_getenv ("SCVAE_DEFAULT_MODEL");
+  g_autofree char *installed = g_build_filename (PKGDATADIR, "models", "default.safetensors", NULL);
+  g_autofree char *source = g_build_filename (SOURCE_DATADIR, "models", "default.safetensors", NULL);
+
+  if (override && *override)
+    return g_strdup (override);
+  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&installed);
+  /* Running from the build tree: use the model in the source tree. */
+  if (g_file_test (source, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&source);
+
+  g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+               "the default model is not installed (looked for %s and %s)", installed, source);
+  return NULL;
+}

@@ -1,0 +1,536 @@
+/* session.c: inference stage by stage, with every stage's result kept
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * At creation the session folds each BatchNorm into the convolution before
+ * it and precomputes the Gram matrix D^T D; encoding also keeps D^T e. So a
+ * new sparsity or depth reruns only LISTA (sparse-aware) and the decoder.
+ *
+ * Each stage computes into fresh buffers and swaps them in only when it
+ * completes: a cancelled stage leaves the previous results intact.
+ */
+
+#include "session-private.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "ops.h"
+
+typedef struct {
+  ConvParams conv3, conv1; /* BatchNorm folded in */
+} FoldedResBlock;
+
+typedef struct {
+  ConvParams enc_conv1, enc_conv2;
+  FoldedResBlock enc_res[F4_RESBLOCKS];
+  FoldedResBlock dec_res[F4_RESBLOCKS];
+  ConvParams dec_convt1, dec_convt2;
+} FoldedWeights;
+
+struct _ScvaeSession {
+  ScvaeModel *model;
+  int C, K;
+  F4Specs specs;
+  float *folded_storage;
+  FoldedWeights w;
+  float *gram;               /* K x K */
+  Scratch scratch;
+  ListaForm lista_form;
+
+  /* encode */
+  ScvaeImage *input;         /* as given */
+  int rows, cols;            /* the patch grid */
+  float *features;           /* P x C */
+  float *dty;                /* P x K: D^T e per patch */
+
+  /* sparse_code */
+  gboolean coded;
+  float *codes;              /* P x K */
+  gsize nonzeros;
+  int depth;
+  float sparsity;
+
+  /* decode */
+  gboolean decoded;
+  float *decoded_rows;       /* P x C: D z */
+  ScvaeImage *reconstruction;
+
+  ScvaeAtomUsage *usage;     /* K, NULL when stale */
+  ScvaeTimings timings;
+};
+
+static float *
+copy_tensor (const float *src, gsize n, float **cursor)
+{
+  float *dst = *cursor;
+
+  memcpy (dst, src, n * sizeof (float));
+  *cursor += n;
+  return dst;
+}
+
+static ConvParams
+fold (const ConvSpec *spec, const ConvParams *conv, const BatchNormParams *bn, float **cursor)
+{
+  ConvParams out;
+
+  out.weight = copy_tensor (conv->weight, conv_weight_size (spec), cursor);
+  out.bias = copy_tensor (conv->bias, spec->out_channels, cursor);
+  if (bn)
+    batchnorm_fold (bn, spec, out.weight, out.bias);
+  return out;
+}
+
+static void
+fold_resblock (const F4Specs *s, const ResBlockParams *p, FoldedResBlock *out, float **cursor)
+{
+  out->conv3 = fold (&s->res_conv3, &p->conv3, &p->bn3, cursor);
+  out->conv1 = fold (&s->res_conv1, &p->conv1, &p->bn1, cursor);
+}
+
+ScvaeSession *
+scvae_session_new (ScvaeModel *model)
+{
+  ScvaeSession *session = g_new0 (ScvaeSession, 1);
+  const F4Tensors *t = &model->tensors;
+  const F4Specs *s = &session->specs;
+  float *cursor;
+
+  session->model = scvae_model_ref (model);
+  session->C = model->layout->config.channels;
+  session->K = model->layout->config.atoms;
+  f4_specs (session->C, &session->specs);
+
+  /* The folded weights have exactly the parameter count's size. */
+  session->folded_storage = g_new (float, model->layout->n_parameters);
+  cursor = session->folded_storage;
+  session->w.enc_conv1 = fold (&s->enc_conv1, &t->enc_conv1, &t->enc_bn, &cursor);
+  session->w.enc_conv2 = fold (&s->enc_conv2, &t->enc_conv2, NULL, &cursor);
+  for (int i = 0; i < F4_RESBLOCKS; i++)
+    {
+      fold_resblock (s, &t->enc_res[i], &session->w.enc_res[i], &cursor);
+      fold_resblock (s, &t->dec_res[i], &session->w.dec_res[i], &cursor);
+    }
+  session->w.dec_convt1 = fold (&s->dec_convt1, &t->dec_convt1, &t->dec_bn, &cursor);
+  session->w.dec_convt2 = fold (&s->dec_convt2, &t->dec_convt2, NULL, &cursor);
+  g_assert (cursor <= session->folded_storage + model->layout->n_parameters);
+
+  session->gram = g_new (float, (gsize) session->K * session->K);
+  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, session->K, session->K, session->C,
+               1.f, t->dictionary, session->K, t->dictionary, session->K,
+               0.f, session->gram, session->K);
+  session->lista_form = LISTA_FORM_AUTO;
+  return session;
+}
+
+void
+scvae_session_free (ScvaeSession *session)
+{
+  if (session == NULL)
+    return;
+  scvae_model_unref (session->model);
+  g_free (session->folded_storage);
+  g_free (session->gram);
+  scratch_clear (&session->scratch);
+  scvae_image_free (session->input);
+  g_free (session->features);
+  g_free (session->dty);
+  g_free (session->codes);
+  g_free (session->decoded_rows);
+  scvae_image_free (session->reconstruction);
+  g_free (session->usage);
+  g_free (session);
+}
+
+ScvaeModel *
+scvae_session_get_model (ScvaeSession *session)
+{
+  return session->model;
+}
+
+void
+scvae_session_set_lista_form (ScvaeSession *session, ListaForm form)
+{
+  session->lista_form = form;
+}
+
+static gsize
+n_patches (ScvaeSession *session)
+{
+  return (gsize) session->rows * session->cols;
+}
+
+static void
+invalidate_codes (ScvaeSession *session)
+{
+  session->coded = FALSE;
+  session->decoded = FALSE;
+  g_clear_pointer (&session->usage, g_free);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Encode */
+
+/* Mirrors out-of-range coordinates back inside [0, n) (no edge repeat). */
+static int
+reflect (int i, int n)
+{
+  int period = 2 * (n - 1);
+
+  if (n == 1)
+    return 0;
+  i %= period;
+  return i < n ? i : period - i;
+}
+
+/* The encoder needs sides that are multiples of 4: reflect-pad right and
+ * bottom; the decoder's output is cropped back. */
+static float *
+pad_input (const ScvaeImage *image, int width, int height)
+{
+  float *out = g_new (float, (gsize) 3 * width * height);
+
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < height; y++)
+      {
+        const float *src = image->data + ((gsize) c * image->height + reflect (y, image->height)) * image->width;
+        float *dst = out + ((gsize) c * height + y) * width;
+
+        for (int x = 0; x < width; x++)
+          dst[x] = src[reflect (x, image->width)];
+      }
+  return out;
+}
+
+static void
+relu_inplace (float *x, gsize n)
+{
+  ops_relu (x, x, n);
+}
+
+/* x + conv1(relu(conv3(relu(x)))) with BatchNorm folded; t1, t2 are
+ * temporaries of x's size; the result replaces x. */
+static void
+resblock (ScvaeSession *session, const FoldedResBlock *w, Extent e, float *x, float *t1, float *t2)
+{
+  gsize n = (gsize) session->C * extent_size (e);
+
+  ops_relu (x, t1, n);
+  conv_forward (&session->specs.res_conv3, w->conv3.weight, w->conv3.bias, t1, e, t2, &session->scratch);
+  relu_inplace (t2, n);
+  conv_forward (&session->specs.res_conv1, w->conv1.weight, w->conv1.bias, t2, e, t1, &session->scratch);
+  cblas_saxpy (n, 1.f, t1, 1, x, 1);
+}
+
+gboolean
+scvae_session_encode (ScvaeSession *session,
+                      const ScvaeImage *image,
+                      GCancellable *cancellable,
+                      GError **error)
+{
+  gint64 start = g_get_monotonic_time ();
+  int width = (image->width + 3) / 4 * 4, height = (image->height + 3) / 4 * 4;
+  Extent full = { 1, height, width }, half = { 1, height / 2, width / 2 };
+  Extent quarter = { 1, height / 4, width / 4 };
+  gsize P = extent_size (quarter);
+  int C = session->C;
+  g_autofree float *padded = pad_input (image, width, height);
+  g_autofree float *wide = g_new (float, C * extent_size (half));
+  g_autofree float *x = g_new (float, C * P);
+  g_autofree float *t1 = g_new (float, C * P);
+  g_autofree float *t2 = g_new (float, C * P);
+  g_autofree float *features = NULL, *dty = NULL;
+  const FoldedWeights *w = &session->w;
+
+  conv_forward (&session->specs.enc_conv1, w->enc_conv1.weight, w->enc_conv1.bias, padded, full,
+                wide, &session->scratch);
+  relu_inplace (wide, C * extent_size (half));
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  conv_forward (&session->specs.enc_conv2, w->enc_conv2.weight, w->enc_conv2.bias, wide, half,
+                x, &session->scratch);
+  for (int i = 0; i < F4_RESBLOCKS; i++)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      resblock (session, &w->enc_res[i], quarter, x, t1, t2);
+    }
+
+  features = g_new (float, P * C);
+  ops_transpose (x, C, P, features);
+  dty = g_new (float, P * session->K);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, P, session->K, C,
+               1.f, features, C, session->model->tensors.dictionary, session->K,
+               0.f, dty, session->K);
+
+  /* Done: swap the results in. */
+  scvae_image_free (session->input);
+  session->input = scvae_image_copy (image);
+  session->rows = quarter.height;
+  session->cols = quarter.width;
+  g_free (session->features);
+  session->features = g_steal_pointer (&features);
+  g_free (session->dty);
+  session->dty = g_steal_pointer (&dty);
+  g_clear_pointer (&session->codes, g_free);
+  g_clear_pointer (&session->decoded_rows, g_free);
+  g_clear_pointer (&session->reconstruction, scvae_image_free);
+  invalidate_codes (session);
+  session->timings.encode_ms = (g_get_monotonic_time () - start) / 1000.0;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Sparse code */
+
+static Lista
+session_lista (ScvaeSession *session, float sparsity)
+{
+  float c = session->model->tensors.step[0];
+
+  return (Lista) {
+    .channels = session->C,
+    .atoms = session->K,
+    .dictionary = session->model->tensors.dictionary,
+    .c = c,
+    .threshold = session->model->layout->config.beta * sparsity / c,
+  };
+}
+
+gboolean
+scvae_session_sparse_code (ScvaeSession *session,
+                           int depth,
+                           float sparsity,
+                           GCancellable *cancellable,
+                           GError **error)
+{
+  gint64 start = g_get_monotonic_time ();
+  gsize P = n_patches (session);
+  Lista lista = session_lista (session, sparsity);
+  g_autofree float *codes = NULL;
+  gsize nonzeros;
+
+  g_return_val_if_fail (session->features != NULL, FALSE);
+
+  if (depth < 0)
+    depth = session->model->layout->config.lista_steps;
+  if (depth > SCVAE_MAX_DEPTH || !(sparsity >= 0.f && sparsity <= SCVAE_MAX_SPARSITY))
+    {
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                   "depth must be in 0..%d and sparsity in 0..%g (got %d and %g)",
+                   SCVAE_MAX_DEPTH, SCVAE_MAX_SPARSITY, depth, sparsity);
+      return FALSE;
+    }
+
+  codes = g_new (float, P * session->K);
+  nonzeros = lista_first_step_inference (&lista, P, session->dty, codes);
+  for (int t = 1; t <= depth; t++)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      nonzeros = lista_step_inference (&lista, session->gram, P, session->features, session->dty,
+                                       codes, nonzeros, session->lista_form, &session->scratch);
+    }
+
+  g_free (session->codes);
+  session->codes = g_steal_pointer (&codes);
+  session->nonzeros = nonzeros;
+  session->depth = depth;
+  session->sparsity = sparsity;
+  invalidate_codes (session);
+  session->coded = TRUE;
+  session->timings.sparse_code_ms = (g_get_monotonic_time () - start) / 1000.0;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Decode */
+
+gboolean
+scvae_session_decode (ScvaeSession *session, GCancellable *cancellable, GError **error)
+{
+  gint64 start = g_get_monotonic_time ();
+  int C = session->C, K = session->K;
+  Extent quarter = { 1, session->rows, session->cols };
+  Extent half = { 1, 2 * session->rows, 2 * session->cols };
+  int width = 4 * session->cols, height = 4 * session->rows;
+  gsize P = n_patches (session), plane = (gsize) width * height;
+  g_autofree float *decoded_rows = g_new (float, P * C);
+  g_autofree float *x = g_new (float, C * P);
+  g_autofree float *t1 = g_new (float, C * P);
+  g_autofree float *t2 = g_new (float, C * P);
+  g_autofree float *wide = g_new (float, C * extent_size (half));
+  g_autofree float *out = g_new (float, 3 * plane);
+  const FoldedWeights *w = &session->w;
+  const ScvaeImage *input = session->input;
+  ScvaeImage *reconstruction;
+
+  g_return_val_if_fail (session->coded, FALSE);
+
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, P, C, K,
+               1.f, session->codes, K, session->model->tensors.dictionary, K,
+               0.f, decoded_rows, C);
+  ops_transpose (decoded_rows, P, C, x);
+  for (int i = 0; i < F4_RESBLOCKS; i++)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      resblock (session, &w->dec_res[i], quarter, x, t1, t2);
+    }
+  relu_inplace (x, C * P);
+  conv_forward (&session->specs.dec_convt1, w->dec_convt1.weight, w->dec_convt1.bias, x, quarter,
+                wide, &session->scratch);
+  relu_inplace (wide, C * extent_size (half));
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  conv_forward (&session->specs.dec_convt2, w->dec_convt2.weight, w->dec_convt2.bias, wide, half,
+                out, &session->scratch);
+
+  /* tanh, cropped back to the input's size */
+  reconstruction = scvae_image_new (input->width, input->height);
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < input->height; y++)
+      ops_tanh (out + c * plane + (gsize) y * width, reconstruction->data
+                + ((gsize) c * input->height + y) * input->width, input->width);
+
+  g_free (session->decoded_rows);
+  session->decoded_rows = g_steal_pointer (&decoded_rows);
+  scvae_image_free (session->reconstruction);
+  session->reconstruction = reconstruction;
+  session->decoded = TRUE;
+  session->timings.decode_ms = (g_get_monotonic_time () - start) / 1000.0;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Metrics and results */
+
+const ScvaeAtomUsage *
+scvae_session_get_atom_usage (ScvaeSession *session)
+{
+  gsize P = n_patches (session);
+  int K = session->K;
+
+  g_return_val_if_fail (session->coded, NULL);
+
+  if (session->usage == NULL)
+    {
+      ScvaeAtomUsage *usage = g_new0 (ScvaeAtomUsage, K);
+      g_autofree double *sums = g_new0 (double, K);
+
+      for (gsize p = 0; p < P; p++)
+        {
+          const float *z = session->codes + p * K;
+          for (int k = 0; k < K; k++)
+            if (z[k] != 0.f)
+              {
+                float a = fabsf (z[k]);
+                usage[k].count++;
+                sums[k] += a;
+                usage[k].max_abs = MAX (usage[k].max_abs, a);
+              }
+        }
+      for (int k = 0; k < K; k++)
+        usage[k].mean_abs = usage[k].count ? (float) (sums[k] / usage[k].count) : 0.f;
+      session->usage = usage;
+    }
+  return session->usage;
+}
+
+void
+scvae_session_compute_metrics (ScvaeSession *session, ScvaeMetrics *m)
+{
+  gint64 start = g_get_monotonic_time ();
+  const ScvaeAtomUsage *usage;
+  gsize P = n_patches (session);
+  int C = session->C, K = session->K;
+  double beta_s = session->model->layout->config.beta * session->sparsity;
+  double se = 0.0, l1 = 0.0;
+
+  g_return_if_fail (session->decoded);
+
+  m->psnr = scvae_psnr (session->reconstruction, session->input);
+  m->ssim = scvae_ssim (session->reconstruction, session->input);
+  m->active_fraction = (double) session->nonzeros / ((double) P * K);
+
+  usage = scvae_session_get_atom_usage (session);
+  m->atoms_used = 0;
+  for (int k = 0; k < K; k++)
+    m->atoms_used += usage[k].count > 0;
+
+  for (gsize i = 0; i < P * C; i++)
+    {
+      double d = session->features[i] - session->decoded_rows[i];
+      se += d * d;
+    }
+  for (gsize i = 0; i < P * K; i++)
+    l1 += fabsf (session->codes[i]);
+  m->latent_mse = se / ((double) P * C);
+  m->lasso = (0.5 * se + beta_s * l1) / P;
+  session->timings.metrics_ms = (g_get_monotonic_time () - start) / 1000.0;
+}
+
+const ScvaeImage *
+scvae_session_get_input (ScvaeSession *session)
+{
+  return session->input;
+}
+
+const ScvaeImage *
+scvae_session_get_reconstruction (ScvaeSession *session)
+{
+  return session->decoded ? session->reconstruction : NULL;
+}
+
+const float *
+scvae_session_get_codes (ScvaeSession *session, int *rows, int *cols, int *atoms)
+{
+  if (rows)
+    *rows = session->rows;
+  if (cols)
+    *cols = session->cols;
+  if (atoms)
+    *atoms = session->K;
+  return session->coded ? session->codes : NULL;
+}
+
+const float *
+scvae_session_get_features (ScvaeSession *session, int *rows, int *cols, int *channels)
+{
+  if (rows)
+    *rows = session->rows;
+  if (cols)
+    *cols = session->cols;
+  if (channels)
+    *channels = session->C;
+  return session->features;
+}
+
+void
+scvae_session_get_timings (ScvaeSession *session, ScvaeTimings *timings)
+{
+  *timings = session->timings;
+}
+
+ScvaeImage *
+scvae_reconstruct (ScvaeModel *model,
+                   const ScvaeImage *image,
+                   int depth,
+                   float sparsity,
+                   ScvaeMetrics *metrics,
+                   GCancellable *cancellable,
+                   GError **error)
+{
+  g_autoptr(ScvaeSession) session = scvae_session_new (model);
+
+  if (!scvae_session_encode (session, image, cancellable, error)
+      || !scvae_session_sparse_code (session, depth, sparsity, cancellable, error)
+      || !scvae_session_decode (session, cancellable, error))
+    return NULL;
+  if (metrics)
+    scvae_session_compute_metrics (session, metrics);
+  return scvae_image_copy (session->reconstruction);
+}

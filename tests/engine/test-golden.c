@@ -1,0 +1,288 @@
+/* test-golden.c: the whole model against the PyTorch reference
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * tests/data/golden-tiny.safetensors is written by
+ * tools/reference/make-golden (PyTorch): a tiny model (C=16, K=32, T=4), a
+ * batch of two 32x32 images, and what PyTorch computed from them: features,
+ * codes, reconstructions in training and inference mode, the loss terms,
+ * every parameter gradient, and all tensors after one clipped Adam step.
+ */
+
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "f4-network.h"
+#include "model-private.h"
+#include "optimizer.h"
+#include "safetensors.h"
+#include "session-private.h"
+
+#define BATCH 2
+#define SIZE 32
+
+static SafetensorsFile *golden;
+
+static float *
+read_tensor (const char *name, gsize *numel)
+{
+  const SafetensorsEntry *entry = safetensors_find (golden, name);
+  float *data;
+
+  if (entry == NULL)
+    g_error ("golden file lacks '%s'", name);
+  data = g_new (float, entry->numel);
+  safetensors_read_f32 (golden, entry, data);
+  if (numel)
+    *numel = entry->numel;
+  return data;
+}
+
+static double *
+read_tensor_d (const char *name, gsize *numel)
+{
+  gsize n;
+  g_autofree float *f = read_tensor (name, &n);
+
+  if (numel)
+    *numel = n;
+  return check_to_double (f, n);
+}
+
+static double
+read_scalar (const char *name)
+{
+  g_autofree float *f = read_tensor (name, NULL);
+  return f[0];
+}
+
+/* [B][C][H][W] (PyTorch) <-> [C][B][H][W] (the engine's training layout) */
+static void
+swap_batch_channels (const float *src, int b, int c, gsize plane, float *dst)
+{
+  for (int i = 0; i < b; i++)
+    for (int j = 0; j < c; j++)
+      memcpy (dst + ((gsize) j * b + i) * plane, src + ((gsize) i * c + j) * plane,
+              plane * sizeof (float));
+}
+
+static ScvaeModel *
+load_model (void)
+{
+  ScvaeModel *model;
+  ScvaeConfig config;
+  GHashTable *meta = safetensors_get_metadata (golden);
+  g_autoptr(GError) error = NULL;
+
+  scvae_config_init_default (&config);
+  config.channels = atoi (g_hash_table_lookup (meta, "channels"));
+  config.atoms = atoi (g_hash_table_lookup (meta, "atoms"));
+  config.lista_steps = atoi (g_hash_table_lookup (meta, "lista_steps"));
+  g_assert_true (scvae_parse_float (g_hash_table_lookup (meta, "beta"), &config.beta));
+  g_assert_true (scvae_parse_float (g_hash_table_lookup (meta, "gamma"), &config.gamma));
+  g_assert_true (scvae_parse_float (g_hash_table_lookup (meta, "l1"), &config.l1));
+
+  model = scvae_model_alloc (&config);
+  scvae_model_read_tensors (model, golden, TRUE, &error);
+  g_assert_no_error (error);
+  return model;
+}
+
+static gboolean
+is_noise_gradient (const char *name)
+{
+  /* A bias right before a BatchNorm has a true gradient of zero: both sides
+   * hold only rounding noise there, so it is compared on the scale of all
+   * gradients rather than its own. */
+  const char *list = g_hash_table_lookup (safetensors_get_metadata (golden), "noise_grads");
+  g_auto(GStrv) names = g_strsplit (list ? list : "", ",", -1);
+
+  return g_strv_contains ((const char * const *) names, name);
+}
+
+static void
+test_dct_init (void)
+{
+  g_autoptr(ScvaeModel) model = load_model ();
+  const ScvaeConfig *config = scvae_model_get_config (model);
+  gsize n;
+  g_autofree double *expect = read_tensor_d ("golden.dct_dictionary", &n);
+  g_autofree float *dictionary = g_new (float, n);
+  float c;
+
+  g_assert_true (lista_init_dct (dictionary, config->channels, config->atoms));
+  check_close ("DCT dictionary", dictionary, expect, n, 1e-6);
+  c = (float) lista_spectral_norm_squared (dictionary, config->channels, config->atoms);
+  g_assert_cmpfloat_with_epsilon (c, read_scalar ("golden.dct_c"), 1e-5 * c);
+}
+
+static void
+test_training_step (void)
+{
+  g_autoptr(ScvaeModel) model = load_model ();
+  const ScvaeConfig *config = scvae_model_get_config (model);
+  int C = config->channels, K = config->atoms;
+  gsize n_in, P = BATCH * (SIZE / 4) * (SIZE / 4);
+  g_autofree float *input_nchw = read_tensor ("golden.input", &n_in);
+  g_autofree float *input = g_new (float, n_in);
+  g_autofree float *out = g_new (float, n_in);
+  g_autofree float *features = g_new (float, C * P);
+  g_autofree double *expect_recon = read_tensor_d ("golden.recon_train", NULL);
+  g_autofree double *expect_e = read_tensor_d ("golden.e", NULL);
+  g_autofree double *expect_z = read_tensor_d ("golden.z", NULL);
+  g_autofree float *grads = g_new0 (float, model->layout->n_parameters);
+  F4Network *net = f4_network_new (model->layout, BATCH, SIZE, SIZE);
+  Scratch scratch = { 0 };
+  F4Tensors g;
+  F4Loss loss;
+  Adam adam;
+  double grad_scale = 0.0, norm;
+  float lr, clip;
+
+  swap_batch_channels (input_nchw, BATCH, 3, SIZE * SIZE, input);
+  f4_network_forward (net, &model->tensors, input, &loss, &scratch);
+
+  /* Forward, training mode (batch statistics) */
+  swap_batch_channels (f4_network_get_features (net), C, BATCH, P / BATCH, features);
+  check_close ("features e", features, expect_e, C * P, 1e-4);
+  check_close ("codes z", f4_network_get_codes (net), expect_z, P * K, 1e-4);
+  swap_batch_channels (f4_network_get_output (net), 3, BATCH, SIZE * SIZE, out);
+  check_close ("reconstruction (train)", out, expect_recon, n_in, 1e-4);
+  g_assert_cmpfloat_with_epsilon (loss.image, read_scalar ("golden.loss_image"), 1e-4 * loss.image);
+  g_assert_cmpfloat_with_epsilon (loss.latent, read_scalar ("golden.loss_latent"), 1e-4 * loss.latent);
+  g_assert_cmpfloat_with_epsilon (loss.l1, read_scalar ("golden.loss_l1"), 1e-4 * loss.l1);
+  g_assert_cmpfloat_with_epsilon (loss.total, read_scalar ("golden.loss"), 1e-4 * loss.total);
+
+  /* Backward: every parameter's gradient */
+  f4_bind (model->layout, grads, NULL, &g);
+  f4_network_backward (net, &model->tensors, &g, input, &scratch);
+  for (gsize i = 0; i < model->layout->n_parameters; i++)
+    grad_scale = MAX (grad_scale, fabsf (grads[i]));
+  for (guint i = 0; i < model->layout->tensors->len; i++)
+    {
+      const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
+      g_autofree char *name = g_strconcat ("grad.", info->name, NULL);
+      g_autofree double *expect = NULL;
+
+      if (info->kind != TENSOR_PARAMETER)
+        continue;
+      expect = read_tensor_d (name, NULL);
+      if (is_noise_gradient (info->name))
+        {
+          for (gsize j = 0; j < info->numel; j++)
+            g_assert_cmpfloat (fabs (grads[info->offset + j] - expect[j]), <, 1e-5 * grad_scale);
+        }
+      else
+        {
+          check_close (name, grads + info->offset, expect, info->numel, 2e-3);
+        }
+    }
+
+  /* One clipped Adam step, and the running statistics the forward updated */
+  g_assert_true (scvae_parse_float (g_hash_table_lookup (safetensors_get_metadata (golden), "lr"), &lr));
+  g_assert_true (scvae_parse_float (g_hash_table_lookup (safetensors_get_metadata (golden), "clip"), &clip));
+  norm = clip_gradient_norm (grads, model->layout->n_parameters, clip);
+  g_assert_cmpfloat_with_epsilon (norm, g_ascii_strtod (g_hash_table_lookup (safetensors_get_metadata (golden), "grad_norm"), NULL), 1e-4 * norm);
+  g_assert_cmpfloat (norm, >, clip); /* the clip is active in this check */
+  adam_init (&adam, model->layout->n_parameters);
+  adam_step (&adam, lr, model->parameters, grads);
+  for (guint i = 0; i < model->layout->tensors->len; i++)
+    {
+      const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
+      g_autofree char *name = g_strconcat ("after_step.", info->name, NULL);
+      g_autofree double *expect = read_tensor_d (name, NULL);
+      const float *data = (info->kind == TENSOR_PARAMETER ? model->parameters : model->running) + info->offset;
+
+      if (is_noise_gradient (info->name))
+        {
+          /* Adam normalises away the noise's size but not its sign: these
+           * may step by lr in either direction. */
+          for (gsize j = 0; j < info->numel; j++)
+            g_assert_cmpfloat (fabs (data[j] - expect[j]), <=, 2.01 * lr);
+        }
+      else
+        {
+          check_close (name, data, expect, info->numel, 1e-5);
+        }
+    }
+
+  adam_clear (&adam);
+  scratch_clear (&scratch);
+  f4_network_free (net);
+}
+
+static void
+check_inference (ScvaeModel *model, int depth, float sparsity, const char *recon_name,
+                 const char *codes_name, ListaForm form)
+{
+  const ScvaeConfig *config = scvae_model_get_config (model);
+  gsize plane = SIZE * SIZE, grid = (SIZE / 4) * (SIZE / 4);
+  g_autofree float *input = read_tensor ("golden.input", NULL);
+  g_autofree double *expect_codes = read_tensor_d (codes_name, NULL);
+  g_autofree double *expect_recon = recon_name ? read_tensor_d (recon_name, NULL) : NULL;
+  g_autoptr(ScvaeSession) session = scvae_session_new (model);
+
+  scvae_session_set_lista_form (session, form);
+  for (int b = 0; b < BATCH; b++)
+    {
+      g_autoptr(ScvaeImage) image = scvae_image_new (SIZE, SIZE);
+      g_autoptr(GError) error = NULL;
+
+      memcpy (image->data, input + b * 3 * plane, 3 * plane * sizeof (float));
+      scvae_session_encode (session, image, NULL, &error);
+      g_assert_no_error (error);
+      scvae_session_sparse_code (session, depth, sparsity, NULL, &error);
+      g_assert_no_error (error);
+      scvae_session_decode (session, NULL, &error);
+      g_assert_no_error (error);
+
+      check_close (codes_name, scvae_session_get_codes (session, NULL, NULL, NULL),
+                   expect_codes + b * grid * config->atoms, grid * config->atoms, 1e-4);
+      if (expect_recon)
+        check_close (recon_name, scvae_session_get_reconstruction (session)->data,
+                     expect_recon + b * 3 * plane, 3 * plane, 1e-4);
+    }
+}
+
+static void
+test_inference (void)
+{
+  g_autoptr(ScvaeModel) model = load_model ();
+  GHashTable *meta = safetensors_get_metadata (golden);
+  float sparsity;
+  int depth = atoi (g_hash_table_lookup (meta, "override_depth"));
+
+  g_assert_true (scvae_parse_float (g_hash_table_lookup (meta, "override_sparsity"), &sparsity));
+  /* Folded BatchNorm with running statistics; both LISTA forms. */
+  for (ListaForm form = LISTA_FORM_DENSE; form <= LISTA_FORM_SPARSE; form++)
+    {
+      g_autofree char *codes = g_strdup_printf ("golden.z_eval_d%d_s%s", depth,
+                                                (char *) g_hash_table_lookup (meta, "override_sparsity"));
+
+      check_inference (model, -1, 1.f, "golden.recon_eval", "golden.z_eval", form);
+      check_inference (model, depth, sparsity, NULL, codes, form);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  path = g_test_build_filename (G_TEST_DIST, "..", "data", "golden-tiny.safetensors", NULL);
+  golden = safetensors_open (path, &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/golden/dct-init", test_dct_init);
+  g_test_add_func ("/golden/training-step", test_training_step);
+  g_test_add_func ("/golden/inference", test_inference);
+
+  status = g_test_run ();
+  safetensors_close (golden);
+  return status;
+}
