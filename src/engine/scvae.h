@@ -37,6 +37,12 @@ GQuark scvae_error_quark (void);
 void scvae_set_threads (int n_threads);
 int scvae_get_threads (void);
 const char *scvae_blas_info (void);
+/* The OPENBLAS_CORETYPE this CPU should use when OpenBLAS did not recognise
+ * it and fell back to its slow generic kernels, else NULL. */
+const char *scvae_blas_preferred_core (void);
+/* Call first thing in main(): re-executes the program with
+ * OPENBLAS_CORETYPE set when scvae_blas_preferred_core () says so. */
+void scvae_blas_select_core (char **argv);
 
 /* ---------------------------------------------------------------------------
  * Images: planar RGB floats in [-1, 1] (channel, row, column).
@@ -222,15 +228,24 @@ gboolean scvae_kmeans (const float *rows,
  */
 typedef struct _ScvaeDataset ScvaeDataset;
 
-/* Collects images from files and directories (recursively), decodes them and
- * keeps each at several scales for multi-scale crops. */
+/* Expands files and directories (recursively, by image file extension) into
+ * a sorted list of image paths; free with g_strfreev. A regular file that
+ * is not named like an image is read as a list of paths, one per line
+ * (relative to the list's folder; # starts a comment). */
+char **scvae_list_images (const char * const *paths, GError **error);
+
+/* Collects images from files and directories (recursively, sorted), decodes
+ * them at most max_side px on the long side and keeps each also at smaller
+ * scales for multi-scale crops. Every image must be at least crop px on
+ * its short side (crop 0: no crops, e.g. for validation). */
 ScvaeDataset *scvae_dataset_new (const char * const *paths,
+                                 int max_side,
                                  int crop,
                                  GError **error);
 void scvae_dataset_free (ScvaeDataset *dataset);
 int scvae_dataset_get_n_images (ScvaeDataset *dataset);
-/* The decoded images (at their largest kept scale), for validation. */
-const ScvaeImage *scvae_dataset_get_image (ScvaeDataset *dataset, int index);
+/* Image index at its largest kept scale; free with scvae_image_free. */
+ScvaeImage *scvae_dataset_load_image (ScvaeDataset *dataset, int index);
 const char *scvae_dataset_get_path (ScvaeDataset *dataset, int index);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeDataset, scvae_dataset_free)

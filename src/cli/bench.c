@@ -1,0 +1,214 @@
+/* bench.c: scvae bench
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Times each stage on one image, repeatedly, and reports medians: the
+ * machine is shared and noisy, and a median shrugs off the outliers.
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { ENCODE, LISTA, DECODE, METRICS, KMEANS, SLIDER, TOTAL, N_STAGES };
+static const char *stage_names[N_STAGES] = {
+  "encode", "lista", "decode", "metrics", "kmeans", "slider", "total"
+};
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (double *values, int n)
+{
+  qsort (values, n, sizeof (double), compare_doubles);
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+static double
+ms_since (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / 1000.0;
+}
+
+/* The shipped sample photo, scaled to size x size: sparsity (and so the
+ * LISTA kernel the engine picks) depends on content, so a real photo. */
+static ScvaeImage *
+bench_image (const char *path, int size, char **described, GError **error)
+{
+  g_autofree char *sample = g_build_filename (SOURCE_DATADIR, "samples", "astronaut.jpg", NULL);
+  g_autofree char *installed = g_build_filename (PKGDATADIR, "samples", "astronaut.jpg", NULL);
+  g_autoptr(GdkPixbuf) pixbuf = NULL, scaled = NULL;
+
+  if (path == NULL)
+    path = g_file_test (installed, G_FILE_TEST_IS_REGULAR) ? installed : sample;
+  pixbuf = gdk_pixbuf_new_from_file (path, error);
+  if (pixbuf == NULL)
+    return NULL;
+  scaled = gdk_pixbuf_scale_simple (pixbuf, size, size, GDK_INTERP_BILINEAR);
+  *described = g_path_get_basename (path);
+  return scvae_image_new_from_pixbuf (scaled);
+}
+
+static double
+train_throughput (ScvaeModel *model, const ScvaeImage *image, int repeats, GError **error)
+{
+  const int batch = 16, crop = 64;
+  ScvaeTrainOptions options;
+  g_autoptr(ScvaeTrainer) trainer = NULL;
+  g_autofree float *data = g_new (float, (gsize) 3 * batch * crop * crop);
+  g_autofree double *times = g_new (double, repeats);
+  gsize plane = (gsize) image->width * image->height;
+
+  scvae_train_options_init_default (&options);
+  options.steps = repeats + 3;
+  trainer = scvae_trainer_new (model, &options, error);
+  if (trainer == NULL)
+    return -1;
+  if (image->width < crop || image->height < crop)
+    return 0;
+
+  /* Crops from the image in the trainer's channel-major layout. */
+  for (int b = 0; b < batch; b++)
+    {
+      int x0 = (b * 37) % (image->width - crop + 1), y0 = (b * 53) % (image->height - crop + 1);
+
+      for (int c = 0; c < 3; c++)
+        for (int y = 0; y < crop; y++)
+          memcpy (data + (((gsize) c * batch + b) * crop + y) * crop,
+                  image->data + c * plane + (gsize) (y0 + y) * image->width + x0, crop * sizeof (float));
+    }
+
+  for (int i = 0; i < 3; i++)
+    scvae_trainer_step (trainer, data, batch, crop);
+  for (int i = 0; i < repeats; i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      scvae_trainer_step (trainer, data, batch, crop);
+      times[i] = ms_since (start);
+    }
+  return batch * 1000.0 / median (times, repeats);
+}
+
+int
+cli_bench (int argc, char **argv)
+{
+  g_autofree char *model_spec = NULL, *image_path = NULL, *described = NULL;
+  int size = 256, repeats = 20, k = 8;
+  gboolean json = FALSE, train = FALSE;
+  const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
+    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image side in pixels (default 256)", "PX" },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME, &image_path, "Image to scale and time (default: a shipped sample photo)", "FILE" },
+    { "repeats", 0, 0, G_OPTION_ARG_INT, &repeats, "Timed runs per stage after 3 warm-ups (default 20)", "N" },
+    { "k", 0, 0, G_OPTION_ARG_INT, &k, "Clusters for the k-means stage (default 8)", "K" },
+    { "train", 0, 0, G_OPTION_ARG_NONE, &train, "Also measure training throughput (batch 16 of 64x64)", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object of median milliseconds", NULL },
+    { NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeModel) model = NULL;
+  g_autoptr(ScvaeImage) image = NULL;
+  g_autoptr(ScvaeSession) session = NULL;
+  g_autofree double *times = NULL; /* N_STAGES x repeats */
+  g_autofree guint8 *labels = NULL;
+  double medians[N_STAGES], images_per_s = -1, active = 0;
+  ScvaeKMeansOptions kmeans = { .k = k, .n_restarts = 3, .max_iterations = 50, .seed = 1 };
+
+  if (!cli_parse_options ("bench", "", "Times encode, LISTA, decode, metrics and k-means on one image.",
+                          entries, &argc, &argv))
+    return CLI_BAD_INPUT;
+  if (argc != 1)
+    return cli_usage_error ("bench", "unexpected argument '%s'", argv[1]);
+  if (size < 4 || size > 4096)
+    return cli_usage_error ("bench", "--size must be between 4 and 4096 (got %d)", size);
+  if (repeats < 1 || repeats > 10000)
+    return cli_usage_error ("bench", "--repeats must be between 1 and 10000 (got %d)", repeats);
+  kmeans.k = k;
+
+  model = cli_load_model (model_spec, &error);
+  if (model == NULL)
+    return cli_report (error);
+  image = bench_image (image_path, size, &described, &error);
+  if (image == NULL)
+    return cli_report (error);
+
+  session = scvae_session_new (model);
+  times = g_new (double, (gsize) N_STAGES * repeats);
+  for (int r = -3; r < repeats; r++)
+    {
+      double t[N_STAGES];
+      gint64 start = g_get_monotonic_time ();
+      ScvaeMetrics m;
+      int rows, cols, K;
+      const float *codes;
+
+      if (!scvae_session_encode (session, image, NULL, &error))
+        return cli_report (error);
+      t[ENCODE] = ms_since (start);
+      start = g_get_monotonic_time ();
+      if (!scvae_session_sparse_code (session, -1, 1.f, NULL, &error))
+        return cli_report (error);
+      t[LISTA] = ms_since (start);
+      start = g_get_monotonic_time ();
+      if (!scvae_session_decode (session, NULL, &error))
+        return cli_report (error);
+      t[DECODE] = ms_since (start);
+      start = g_get_monotonic_time ();
+      scvae_session_compute_metrics (session, &m);
+      t[METRICS] = ms_since (start);
+      active = m.active_fraction;
+
+      codes = scvae_session_get_codes (session, &rows, &cols, &K);
+      if (labels == NULL)
+        labels = g_new (guint8, (gsize) rows * cols);
+      start = g_get_monotonic_time ();
+      if (!scvae_kmeans (codes, rows * cols, K, &kmeans, labels, NULL, NULL, NULL, &error))
+        return cli_report (error);
+      t[KMEANS] = ms_since (start);
+      t[SLIDER] = t[LISTA] + t[DECODE];
+      t[TOTAL] = t[ENCODE] + t[LISTA] + t[DECODE];
+
+      for (int s = 0; r >= 0 && s < N_STAGES; s++)
+        times[s * repeats + r] = t[s];
+    }
+  for (int s = 0; s < N_STAGES; s++)
+    medians[s] = median (times + s * repeats, repeats);
+
+  if (train)
+    {
+      images_per_s = train_throughput (model, image, repeats, &error);
+      if (images_per_s < 0)
+        return cli_report (error);
+    }
+
+  if (json)
+    {
+      printf ("{");
+      for (int s = 0; s < N_STAGES; s++)
+        printf ("\"%s\": %.3f, ", stage_names[s], medians[s]);
+      if (train)
+        printf ("\"train_images_per_s\": %.2f, ", images_per_s);
+      printf ("\"active_fraction\": %.4f, \"size\": %d, \"repeats\": %d, \"threads\": %d, "
+              "\"blas_core\": \"%s\"}\n", active, size, repeats, scvae_get_threads (), scvae_blas_info ());
+      return CLI_OK;
+    }
+
+  printf ("%s at %dx%d, %d repeats, %d threads (%s kernels), %.1f%% of codes active\n",
+          described, size, size, repeats, scvae_get_threads (), scvae_blas_info (), 100 * active);
+  for (int s = 0; s < N_STAGES; s++)
+    printf ("  %-8s %8.2f ms\n", stage_names[s], medians[s]);
+  if (train)
+    printf ("  training %8.1f images/s (batch 16 of 64x64)\n", images_per_s);
+  return CLI_OK;
+}

@@ -1,0 +1,46 @@
+/* cli.h: what the scvae subcommands share
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "scvae.h"
+
+/* Exit statuses (DESIGN.md §4). */
+#define CLI_OK 0
+#define CLI_FAILED 1
+#define CLI_BAD_INPUT 2
+#define CLI_INTERRUPTED 130
+
+typedef int (*CliCommandFunc) (int argc, char **argv);
+
+int cli_train (int argc, char **argv);
+int cli_reconstruct (int argc, char **argv);
+int cli_eval (int argc, char **argv);
+int cli_info (int argc, char **argv);
+int cli_bench (int argc, char **argv);
+
+/* Prints "scvae: MESSAGE" on one line and returns the exit status the
+ * error calls for. */
+int cli_report (const GError *error);
+int cli_usage_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* Parses a command's options; on failure prints one line and returns
+ * FALSE. Sets the OpenBLAS thread count from --threads if given. */
+gboolean cli_parse_options (const char *command,
+                            const char *parameter_string,
+                            const char *summary,
+                            const GOptionEntry *entries,
+                            int *argc,
+                            char ***argv);
+
+/* NULL or "default" means the shipped default model. */
+ScvaeModel *cli_load_model (const char *spec, GError **error);
+
+/* Range checks for the inference controls shared by several commands. */
+gboolean cli_check_depth_sparsity (const char *command, int depth, double sparsity);
+
+/* Seconds as "1:05:09" or "5:09". */
+char *cli_format_duration (double seconds);

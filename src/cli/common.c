@@ -1,0 +1,110 @@
+/* common.c: error reporting, option parsing and model lookup for scvae
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <stdio.h>
+
+#include "cli.h"
+
+int
+cli_report (const GError *error)
+{
+  fprintf (stderr, "scvae: %s\n", error->message);
+  if (g_error_matches (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT)
+      || error->domain == G_OPTION_ERROR)
+    return CLI_BAD_INPUT;
+  return CLI_FAILED;
+}
+
+int
+cli_usage_error (const char *command, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  fprintf (stderr, "scvae %s: %s (see scvae %s --help)\n", command, message, command);
+  return CLI_BAD_INPUT;
+}
+
+static int threads_option = 0;
+
+gboolean
+cli_parse_options (const char *command,
+                   const char *parameter_string,
+                   const char *summary,
+                   const GOptionEntry *entries,
+                   int *argc,
+                   char ***argv)
+{
+  const GOptionEntry common_entries[] = {
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads_option,
+      "Threads for the linear algebra (default: all cores)", "N" },
+    { NULL },
+  };
+  g_autofree char *title = g_strdup_printf ("%s %s", command, parameter_string);
+  g_autoptr(GOptionContext) context = g_option_context_new (title);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, common_entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      cli_usage_error (command, "%s", error->message);
+      return FALSE;
+    }
+  if (threads_option < 0 || threads_option > 256)
+    {
+      cli_usage_error (command, "--threads must be between 1 and 256 (got %d)", threads_option);
+      return FALSE;
+    }
+  scvae_set_threads (threads_option);
+  return TRUE;
+}
+
+ScvaeModel *
+cli_load_model (const char *spec, GError **error)
+{
+  g_autofree char *path = NULL;
+
+  if (spec == NULL || g_str_equal (spec, "default"))
+    {
+      path = scvae_default_model_path (error);
+      if (path == NULL)
+        return NULL;
+      spec = path;
+    }
+  return scvae_model_load (spec, error);
+}
+
+gboolean
+cli_check_depth_sparsity (const char *command, int depth, double sparsity)
+{
+  if (depth < -1 || depth > SCVAE_MAX_DEPTH)
+    {
+      cli_usage_error (command, "--depth must be between 0 and %d (got %d)", SCVAE_MAX_DEPTH, depth);
+      return FALSE;
+    }
+  if (!(sparsity >= 0 && sparsity <= SCVAE_MAX_SPARSITY))
+    {
+      cli_usage_error (command, "--sparsity must be between 0 and %g (got %g)",
+                       SCVAE_MAX_SPARSITY, sparsity);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+cli_format_duration (double seconds)
+{
+  gint64 s = (gint64) (seconds + 0.5);
+
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60), (int) (s % 60));
+  return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
+}

@@ -1,0 +1,83 @@
+/* info.c: scvae info
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+int
+cli_info (int argc, char **argv)
+{
+  g_autofree char *model_spec = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeModel) model = NULL;
+  g_autofree const char **keys = NULL;
+  const ScvaeConfig *config;
+
+  if (!cli_parse_options ("info", "", "Describes a model: architecture, sizes and provenance.",
+                          entries, &argc, &argv))
+    return CLI_BAD_INPUT;
+  if (argc != 1)
+    return cli_usage_error ("info", "unexpected argument '%s'", argv[1]);
+
+  model = cli_load_model (model_spec, &error);
+  if (model == NULL)
+    return cli_report (error);
+  config = scvae_model_get_config (model);
+  keys = scvae_model_list_metadata (model);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "path");
+      json_builder_add_string_value (builder, scvae_model_get_path (model));
+      json_builder_set_member_name (builder, "parameters");
+      json_builder_add_int_value (builder, scvae_model_get_n_parameters (model));
+      json_builder_set_member_name (builder, "channels");
+      json_builder_add_int_value (builder, config->channels);
+      json_builder_set_member_name (builder, "atoms");
+      json_builder_add_int_value (builder, config->atoms);
+      json_builder_set_member_name (builder, "lista_steps");
+      json_builder_add_int_value (builder, config->lista_steps);
+      json_builder_set_member_name (builder, "beta");
+      json_builder_add_double_value (builder, config->beta);
+      json_builder_set_member_name (builder, "metadata");
+      json_builder_begin_object (builder);
+      for (int i = 0; keys[i]; i++)
+        {
+          json_builder_set_member_name (builder, keys[i]);
+          json_builder_add_string_value (builder, scvae_model_get_metadata (model, keys[i]));
+        }
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      json_generator_set_root (generator, root);
+      json_generator_set_pretty (generator, TRUE);
+      text = json_generator_to_data (generator, NULL);
+      printf ("%s\n", text);
+      return CLI_OK;
+    }
+
+  printf ("%s\n", scvae_model_get_path (model));
+  printf ("  architecture  f4: %d channels, %d atoms, %d LISTA steps, beta %g\n",
+          config->channels, config->atoms, config->lista_steps, config->beta);
+  printf ("  parameters    %" G_GSIZE_FORMAT "\n", scvae_model_get_n_parameters (model));
+  for (int i = 0; keys[i]; i++)
+    printf ("  %-13s %s\n", keys[i], scvae_model_get_metadata (model, keys[i]));
+  return CLI_OK;
+}

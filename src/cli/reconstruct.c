@@ -1,0 +1,60 @@
+/* reconstruct.c: scvae reconstruct
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <stdio.h>
+
+#include "cli.h"
+
+int
+cli_reconstruct (int argc, char **argv)
+{
+  g_autofree char *model_spec = NULL;
+  int depth = -1, max_size = SCVAE_DEFAULT_MAX_SIDE;
+  double sparsity = 1.0;
+  const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
+    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, "LISTA steps after the first, 0-64 (default: the model's)", "T" },
+    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, "Multiplier on the threshold, 0-4 (default 1)", "S" },
+    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, "Downscale images longer than this (default 2048)", "PX" },
+    { NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeModel) model = NULL;
+  g_autoptr(ScvaeImage) image = NULL;
+  g_autoptr(ScvaeImage) reconstruction = NULL;
+  gboolean scaled;
+  ScvaeMetrics m;
+
+  if (!cli_parse_options ("reconstruct", "IN.png OUT.png",
+                          "Writes what the model makes of an image: encode, sparse-code, decode.",
+                          entries, &argc, &argv))
+    return CLI_BAD_INPUT;
+  if (argc != 3)
+    return cli_usage_error ("reconstruct", "expected an input and an output file");
+  if (!cli_check_depth_sparsity ("reconstruct", depth, sparsity))
+    return CLI_BAD_INPUT;
+  if (max_size < 4)
+    return cli_usage_error ("reconstruct", "--max-size must be at least 4 (got %d)", max_size);
+
+  model = cli_load_model (model_spec, &error);
+  if (model == NULL)
+    return cli_report (error);
+  image = scvae_image_load (argv[1], max_size, &scaled, &error);
+  if (image == NULL)
+    return cli_report (error);
+  if (scaled)
+    fprintf (stderr, "scvae: %s: downscaled to %dx%d (--max-size %d)\n", argv[1], image->width,
+             image->height, max_size);
+
+  reconstruction = scvae_reconstruct (model, image, depth, (float) sparsity, &m, NULL, &error);
+  if (reconstruction == NULL || !scvae_image_save_png (reconstruction, argv[2], &error))
+    return cli_report (error);
+
+  printf ("%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% of codes active, %d of %d atoms used\n",
+          argv[2], image->width, image->height, m.psnr, m.ssim, 100.0 * m.active_fraction,
+          m.atoms_used, scvae_model_get_config (model)->atoms);
+  return CLI_OK;
+}

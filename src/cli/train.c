@@ -1,0 +1,235 @@
+/* train.c: scvae train
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static volatile sig_atomic_t interrupted = 0;
+
+static void
+on_interrupt (int signum)
+{
+  /* A second Ctrl-C kills at once, as the user then expects. */
+  interrupted = 1;
+  signal (signum, SIG_DFL);
+}
+
+typedef struct {
+  gboolean tty;
+  FILE *log;          /* CSV, or NULL */
+  gint64 last_line;   /* step of the last plain log line */
+  double last_draw;   /* elapsed seconds at the last progress bar */
+} Reporter;
+
+static void
+draw_bar (const ScvaeTrainProgress *p)
+{
+  const int width = 24;
+  int filled = (int) CLAMP (p->fraction_done * width, 0, width);
+  g_autofree char *eta = cli_format_duration (p->fraction_done > 0.001
+                                              ? p->elapsed_s * (1 - p->fraction_done) / p->fraction_done
+                                              : 0);
+  char bar[32];
+
+  memset (bar, '#', filled);
+  memset (bar + filled, '.', width - filled);
+  bar[width] = '\0';
+  fprintf (stderr, "\r[%s] %3.0f%% step %" G_GINT64_FORMAT " loss %.4f PSNR %.2f dB %.0f img/s ETA %s\033[K",
+           bar, 100 * p->fraction_done, p->step, p->loss, p->train_psnr, p->images_per_s, eta);
+}
+
+static gboolean
+report (const ScvaeTrainProgress *p, gpointer user_data)
+{
+  Reporter *r = user_data;
+  gboolean validated = !isnan (p->val_psnr);
+
+  if (validated)
+    {
+      g_autofree char *elapsed = cli_format_duration (p->elapsed_s);
+
+      if (r->tty)
+        fprintf (stderr, "\r\033[K");
+      fprintf (stderr, "step %" G_GINT64_FORMAT " (%s): loss %.4f, train PSNR %.2f dB, "
+                       "val PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atoms used\n",
+               p->step, elapsed, p->loss, p->train_psnr, p->val_psnr, p->val_ssim,
+               100 * p->active_fraction, p->atoms_used);
+      r->last_line = p->step;
+    }
+  else if (r->tty && p->elapsed_s - r->last_draw > 0.2)
+    {
+      draw_bar (p);
+      r->last_draw = p->elapsed_s;
+    }
+  else if (!r->tty && p->step - r->last_line >= 100)
+    {
+      fprintf (stderr, "step %" G_GINT64_FORMAT ": loss %.4f, train PSNR %.2f dB, %.0f images/s, lr %.2e\n",
+               p->step, p->loss, p->train_psnr, p->images_per_s, p->lr);
+      r->last_line = p->step;
+    }
+
+  if (r->log && (validated || p->step % 50 == 0))
+    {
+      fprintf (r->log, "%" G_GINT64_FORMAT ",%.2f,%.6f,%.4f,", p->step, p->elapsed_s, p->loss, p->train_psnr);
+      if (validated)
+        fprintf (r->log, "%.4f,%.5f,%.5f,%d\n", p->val_psnr, p->val_ssim, p->active_fraction, p->atoms_used);
+      else
+        fprintf (r->log, ",,%.5f,\n", p->active_fraction);
+      fflush (r->log);
+    }
+
+  if (interrupted)
+    {
+      if (r->tty)
+        fprintf (stderr, "\r\033[K");
+      fprintf (stderr, "scvae: interrupted at step %" G_GINT64_FORMAT ", saving a checkpoint\n", p->step);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+cli_train (int argc, char **argv)
+{
+  g_auto(GStrv) data = NULL, val = NULL;
+  g_autofree char *out = NULL, *init = NULL, *log_path = NULL;
+  ScvaeConfig config;
+  ScvaeTrainOptions options;
+  gint64 steps = 0, checkpoint_every = -1, validate_every = -1, seed = 1;
+  double minutes = 0, lr, beta, gamma, l1;
+  int channels, atoms, depth, crop, batch, warmup;
+  gboolean resume = FALSE;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeModel) model = NULL;
+  g_autoptr(ScvaeDataset) train_set = NULL, val_set = NULL;
+  g_autoptr(ScvaeTrainer) trainer = NULL;
+  g_autofree char *checkpoint = NULL;
+  Reporter reporter = { .tty = isatty (STDERR_FILENO) };
+  gboolean ok;
+
+  scvae_config_init_default (&config);
+  scvae_train_options_init_default (&options);
+  channels = config.channels, atoms = config.atoms, depth = config.lista_steps;
+  beta = config.beta, gamma = config.gamma, l1 = config.l1;
+  crop = options.crop, batch = options.batch, lr = options.lr, warmup = options.warmup_steps;
+
+  {
+    const GOptionEntry entries[] = {
+      { "data", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &data, "Training images: a folder, an image, or a text list of paths (repeatable)", "DIR|LIST" },
+      { "val", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &val, "Validation images, measured at up to 512 px (repeatable)", "DIR|LIST" },
+      { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Where to write the model; the checkpoint goes to OUT.ckpt", "MODEL" },
+      { "init", 0, 0, G_OPTION_ARG_FILENAME, &init, "Start from this model instead of a fresh one", "MODEL" },
+      { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from OUT.ckpt", NULL },
+      { "steps", 0, 0, G_OPTION_ARG_INT64, &steps, "Optimisation steps", "N" },
+      { "minutes", 0, 0, G_OPTION_ARG_DOUBLE, &minutes, "Wall-clock budget (with --steps: whichever ends first)", "M" },
+      { "channels", 0, 0, G_OPTION_ARG_INT, &channels, "Latent channels C, a perfect square (default 64)", "C" },
+      { "atoms", 0, 0, G_OPTION_ARG_INT, &atoms, "Dictionary atoms K (default 256)", "K" },
+      { "depth", 0, 0, G_OPTION_ARG_INT, &depth, "LISTA steps T (default 16)", "T" },
+      { "beta", 0, 0, G_OPTION_ARG_DOUBLE, &beta, "Sparsity weight: threshold = beta / c (default 0.1)", "B" },
+      { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, "Weight of the latent loss mean((e - Dz)^2) (default 1)", "G" },
+      { "l1", 0, 0, G_OPTION_ARG_DOUBLE, &l1, "Weight of the mean(|z|) loss (default 0)", "L" },
+      { "crop", 0, 0, G_OPTION_ARG_INT, &crop, "Training crop side, a multiple of 4 (default 64)", "PX" },
+      { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Crops per step (default 16)", "N" },
+      { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (default 1e-3; warm-up, then cosine)", "X" },
+      { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Warm-up steps (default 200)", "N" },
+      { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed for weights and crops (default 1)", "S" },
+      { "checkpoint-every", 0, 0, G_OPTION_ARG_INT64, &checkpoint_every, "Steps between checkpoints (default 500)", "N" },
+      { "validate-every", 0, 0, G_OPTION_ARG_INT64, &validate_every, "Steps between validation passes (default 500)", "N" },
+      { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, "Append progress as CSV to this file", "FILE" },
+      { NULL },
+    };
+
+    if (!cli_parse_options ("train", "",
+                            "Trains an SC-VAE on photos. Shows a progress bar on a terminal, log lines "
+                            "otherwise. Ctrl-C saves a checkpoint and exits with status 130; --resume "
+                            "continues from it.",
+                            entries, &argc, &argv))
+      return CLI_BAD_INPUT;
+  }
+  if (argc != 1)
+    return cli_usage_error ("train", "unexpected argument '%s'", argv[1]);
+  if (data == NULL)
+    return cli_usage_error ("train", "--data is required");
+  if (out == NULL)
+    return cli_usage_error ("train", "--out is required");
+  if (resume && init)
+    return cli_usage_error ("train", "--resume and --init exclude each other");
+
+  config = (ScvaeConfig) { channels, atoms, depth, (float) beta, (float) gamma, (float) l1 };
+  options.steps = steps;
+  options.minutes = minutes;
+  options.crop = crop;
+  options.batch = batch;
+  options.lr = (float) lr;
+  options.warmup_steps = warmup;
+  options.seed = (guint64) seed;
+  if (checkpoint_every >= 0)
+    options.checkpoint_every = checkpoint_every;
+  if (validate_every >= 0)
+    options.validate_every = validate_every;
+  checkpoint = g_strconcat (out, ".ckpt", NULL);
+
+  if (resume)
+    model = scvae_model_load (checkpoint, &error);
+  else if (init)
+    model = scvae_model_load (init, &error);
+  else
+    model = scvae_model_new (&config, (guint64) seed, &error);
+  if (model == NULL)
+    return cli_report (error);
+
+  trainer = scvae_trainer_new (model, &options, &error);
+  if (trainer == NULL || (resume && !scvae_trainer_resume (trainer, checkpoint, &error)))
+    return cli_report (error);
+
+  train_set = scvae_dataset_new ((const char * const *) data, 2048, options.crop, &error);
+  if (train_set == NULL)
+    return cli_report (error);
+  if (val)
+    {
+      val_set = scvae_dataset_new ((const char * const *) val, options.val_max_side, 0, &error);
+      if (val_set == NULL)
+        return cli_report (error);
+    }
+
+  if (log_path)
+    {
+      gboolean fresh = !g_file_test (log_path, G_FILE_TEST_EXISTS);
+
+      reporter.log = fopen (log_path, "a");
+      if (reporter.log == NULL)
+        {
+          fprintf (stderr, "scvae: %s: %s\n", log_path, g_strerror (errno));
+          return CLI_BAD_INPUT;
+        }
+      if (fresh)
+        fprintf (reporter.log, "step,seconds,loss,train_psnr,val_psnr,val_ssim,active_fraction,atoms_used\n");
+    }
+
+  fprintf (stderr, "training %s on %d images (%d validation) from step %" G_GINT64_FORMAT
+           ", %d threads\n", out, scvae_dataset_get_n_images (train_set),
+           val_set ? scvae_dataset_get_n_images (val_set) : 0, scvae_trainer_get_step (trainer),
+           scvae_get_threads ());
+  signal (SIGINT, on_interrupt);
+  signal (SIGTERM, on_interrupt);
+  ok = scvae_trainer_run (trainer, train_set, val_set, out, checkpoint, report, &reporter, &error);
+  if (reporter.log)
+    fclose (reporter.log);
+  if (reporter.tty)
+    fprintf (stderr, "\r\033[K");
+  if (!ok)
+    return cli_report (error);
+
+  fprintf (stderr, "wrote %s and %s at step %" G_GINT64_FORMAT "\n", out, checkpoint,
+           scvae_trainer_get_step (trainer));
+  return interrupted ? CLI_INTERRUPTED : CLI_OK;
+}

@@ -1,0 +1,203 @@
+/* kmeans.c: k-means++ and Lloyd iterations for segmenting codes
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Distances come from one GEMM per iteration,
+ * |x - c|^2 = |x|^2 - 2 x.c + |c|^2, so the cost is that of the codes'
+ * dense product with the centroids.
+ */
+
+#include "scvae.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "rng.h"
+
+static void
+row_norms (const float *rows, int n, int dim, double *norms)
+{
+  for (int i = 0; i < n; i++)
+    {
+      double s = 0.0;
+      for (int d = 0; d < dim; d++)
+        s += (double) rows[(gsize) i * dim + d] * rows[(gsize) i * dim + d];
+      norms[i] = s;
+    }
+}
+
+static double
+distance (const float *a, const float *b, int dim)
+{
+  double s = 0.0;
+
+  for (int d = 0; d < dim; d++)
+    {
+      double t = a[d] - b[d];
+      s += t * t;
+    }
+  return s;
+}
+
+/* k-means++: each new centre is drawn with probability proportional to the
+ * squared distance to the nearest centre so far. */
+static void
+seed_centroids (const float *rows, int n, int dim, int k, Rng *rng, float *centroids, double *nearest)
+{
+  int first = rng_below (rng, n);
+
+  memcpy (centroids, rows + (gsize) first * dim, dim * sizeof (float));
+  for (int i = 0; i < n; i++)
+    nearest[i] = distance (rows + (gsize) i * dim, centroids, dim);
+
+  for (int c = 1; c < k; c++)
+    {
+      double total = 0.0, target, acc = 0.0;
+      int pick = n - 1;
+
+      for (int i = 0; i < n; i++)
+        total += nearest[i];
+      target = rng_uniform (rng) * total;
+      for (int i = 0; i < n; i++)
+        {
+          acc += nearest[i];
+          if (acc > target)
+            {
+              pick = i;
+              break;
+            }
+        }
+      /* All points coincide with centres already: any point will do. */
+      if (total <= 0.0)
+        pick = rng_below (rng, n);
+      memcpy (centroids + (gsize) c * dim, rows + (gsize) pick * dim, dim * sizeof (float));
+      for (int i = 0; i < n; i++)
+        nearest[i] = MIN (nearest[i], distance (rows + (gsize) i * dim, centroids + (gsize) c * dim, dim));
+    }
+}
+
+/* Assigns every row to its nearest centroid; returns the inertia. */
+static double
+assign (const float *rows, const double *norms, int n, int dim, int k, const float *centroids,
+        float *products, guint8 *labels)
+{
+  g_autofree double *centroid_norms = g_new (double, k);
+  double inertia = 0.0;
+
+  row_norms (centroids, k, dim, centroid_norms);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, k, dim,
+               1.f, rows, dim, centroids, dim, 0.f, products, k);
+  for (int i = 0; i < n; i++)
+    {
+      double best = INFINITY;
+      int best_c = 0;
+
+      for (int c = 0; c < k; c++)
+        {
+          double d = centroid_norms[c] - 2.0 * products[(gsize) i * k + c];
+          if (d < best)
+            {
+              best = d;
+              best_c = c;
+            }
+        }
+      labels[i] = best_c;
+      inertia += MAX (0.0, best + norms[i]);
+    }
+  return inertia;
+}
+
+static void
+update_centroids (const float *rows, int n, int dim, int k, const guint8 *labels,
+                  const double *nearest, float *centroids)
+{
+  g_autofree double *sums = g_new0 (double, (gsize) k * dim);
+  g_autofree int *counts = g_new0 (int, k);
+
+  for (int i = 0; i < n; i++)
+    {
+      counts[labels[i]]++;
+      for (int d = 0; d < dim; d++)
+        sums[(gsize) labels[i] * dim + d] += rows[(gsize) i * dim + d];
+    }
+  for (int c = 0; c < k; c++)
+    {
+      if (counts[c] == 0)
+        {
+          /* An empty cluster takes over the point worst served. */
+          int far = 0;
+          for (int i = 1; i < n; i++)
+            if (nearest[i] > nearest[far])
+              far = i;
+          memcpy (centroids + (gsize) c * dim, rows + (gsize) far * dim, dim * sizeof (float));
+          continue;
+        }
+      for (int d = 0; d < dim; d++)
+        centroids[(gsize) c * dim + d] = (float) (sums[(gsize) c * dim + d] / counts[c]);
+    }
+}
+
+gboolean
+scvae_kmeans (const float *rows,
+              int n_rows,
+              int dim,
+              const ScvaeKMeansOptions *options,
+              guint8 *labels,
+              float *centroids,
+              double *inertia,
+              GCancellable *cancellable,
+              GError **error)
+{
+  int k = options->k;
+  g_autofree double *norms = g_new (double, n_rows);
+  g_autofree double *nearest = g_new (double, n_rows);
+  g_autofree float *products = NULL;
+  g_autofree float *trial = g_new (float, (gsize) MAX (k, 1) * dim);
+  g_autofree guint8 *trial_labels = g_new (guint8, n_rows);
+  double best = INFINITY;
+  Rng rng;
+
+  if (k < 1 || k > 255 || k > n_rows)
+    {
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                   "k must be between 1 and %d (got %d)", MIN (255, n_rows), k);
+      return FALSE;
+    }
+
+  products = g_new (float, (gsize) n_rows * k);
+  row_norms (rows, n_rows, dim, norms);
+  rng_seed (&rng, options->seed);
+
+  for (int restart = 0; restart < MAX (1, options->n_restarts); restart++)
+    {
+      double current = INFINITY, previous;
+
+      seed_centroids (rows, n_rows, dim, k, &rng, trial, nearest);
+      for (int it = 0; it < MAX (1, options->max_iterations); it++)
+        {
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+          previous = current;
+          current = assign (rows, norms, n_rows, dim, k, trial, products, trial_labels);
+          if (current >= previous * (1 - 1e-6))
+            break;
+          for (int i = 0; i < n_rows; i++)
+            nearest[i] = distance (rows + (gsize) i * dim, trial + (gsize) trial_labels[i] * dim, dim);
+          update_centroids (rows, n_rows, dim, k, trial_labels, nearest, trial);
+        }
+      /* The last update may have moved centroids: labels match them again. */
+      current = assign (rows, norms, n_rows, dim, k, trial, products, trial_labels);
+      if (current < best)
+        {
+          best = current;
+          memcpy (labels, trial_labels, n_rows);
+          if (centroids)
+            memcpy (centroids, trial, (gsize) k * dim * sizeof (float));
+        }
+    }
+  if (inertia)
+    *inertia = best;
+  return TRUE;
+}

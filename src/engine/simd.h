@@ -1,0 +1,18 @@
+/* simd.h: compile hot loops for the vector units the CPU has
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The engine is built for baseline x86-64 (distributions and Flatpak
+ * cannot assume more), which limits the compiler to SSE2. A function marked
+ * SCVAE_VECTORIZED is compiled also for AVX2 and AVX-512 and the best
+ * version is picked when the program loads (GCC's target_clones).
+ */
+
+#pragma once
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SCVAE_NO_CLONES)
+#define SCVAE_VECTORIZED __attribute__ ((target_clones ("avx512f", "avx2", "default")))
+#else
+#define SCVAE_VECTORIZED
+#endif

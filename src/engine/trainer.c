@@ -1,0 +1,430 @@
+/* trainer.c: the training loop, checkpoints and resuming
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A checkpoint is one safetensors file: the model's tensors (so it also
+ * loads as a model), Adam's moments as "optimizer.m.NAME" and
+ * "optimizer.v.NAME", and the step, Adam's step count and the data seed in
+ * the metadata. Batches are a pure function of (seed, step), so that is
+ * the whole random state: a resumed run trains on exactly the batches the
+ * uninterrupted run would have.
+ */
+
+#include "model-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "batch-loader.h"
+#include "f4-network.h"
+#include "optimizer.h"
+#include "safetensors.h"
+
+/* Throughput is measured over this many steps before a time-budgeted run
+ * fixes the length of its learning-rate schedule. */
+#define CALIBRATION_STEPS 20
+#define EMA_WEIGHT 0.05
+
+struct _ScvaeTrainer {
+  ScvaeModel *model;
+  ScvaeTrainOptions options;
+  float *grads;
+  F4Tensors grad_tensors;
+  Adam adam;
+  gint64 step;
+  gint64 planned_steps;  /* length of the learning-rate schedule */
+  double elapsed_before; /* seconds trained before a resume */
+  F4Network *net;
+  int net_batch, net_size;
+  Scratch scratch;
+  F4Loss last_loss;
+};
+
+void
+scvae_train_options_init_default (ScvaeTrainOptions *o)
+{
+  *o = (ScvaeTrainOptions) {
+    .steps = 0,
+    .minutes = 0,
+    .batch = 16,
+    .crop = 64,
+    .lr = 1e-3f,
+    .min_lr_fraction = 0.05f,
+    .warmup_steps = 200,
+    .clip_norm = 1.0f,
+    .seed = 1,
+    .checkpoint_every = 500,
+    .validate_every = 500,
+    .val_max_side = 512,
+  };
+}
+
+static gboolean
+validate_options (const ScvaeTrainOptions *o, GError **error)
+{
+  const char *problem = NULL;
+
+  if (o->steps <= 0 && o->minutes <= 0)
+    problem = "give a number of steps or a time budget in minutes";
+  else if (o->steps < 0 || o->minutes < 0 || !isfinite (o->minutes))
+    problem = "steps and minutes must be positive";
+  else if (o->batch < 1 || o->batch > 4096)
+    problem = "batch must be between 1 and 4096";
+  else if (o->crop < 8 || o->crop > 1024 || o->crop % 4 != 0)
+    problem = "crop must be a multiple of 4 between 8 and 1024";
+  else if (!(o->lr > 0 && o->lr < 1))
+    problem = "the learning rate must be in (0, 1)";
+  else if (o->warmup_steps < 0 || o->checkpoint_every < 0 || o->validate_every < 0)
+    problem = "warm-up, checkpoint and validation intervals must be >= 0";
+  else if (!(o->clip_norm >= 0))
+    problem = "the gradient clip must be >= 0";
+
+  if (problem)
+    {
+      g_set_error_literal (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, problem);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+ScvaeTrainer *
+scvae_trainer_new (ScvaeModel *model, const ScvaeTrainOptions *options, GError **error)
+{
+  ScvaeTrainer *trainer;
+
+  if (!validate_options (options, error))
+    return NULL;
+
+  trainer = g_new0 (ScvaeTrainer, 1);
+  trainer->model = scvae_model_ref (model);
+  trainer->options = *options;
+  trainer->grads = g_new0 (float, model->layout->n_parameters);
+  f4_bind (model->layout, trainer->grads, NULL, &trainer->grad_tensors);
+  adam_init (&trainer->adam, model->layout->n_parameters);
+  trainer->planned_steps = options->steps;
+  return trainer;
+}
+
+void
+scvae_trainer_free (ScvaeTrainer *trainer)
+{
+  if (trainer == NULL)
+    return;
+  scvae_model_unref (trainer->model);
+  g_free (trainer->grads);
+  adam_clear (&trainer->adam);
+  f4_network_free (trainer->net);
+  scratch_clear (&trainer->scratch);
+  g_free (trainer);
+}
+
+gint64
+scvae_trainer_get_step (ScvaeTrainer *trainer)
+{
+  return trainer->step;
+}
+
+double
+scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int size)
+{
+  ScvaeModel *model = trainer->model;
+  const ScvaeTrainOptions *o = &trainer->options;
+  float lr;
+
+  if (trainer->net == NULL || trainer->net_batch != n_images || trainer->net_size != size)
+    {
+      f4_network_free (trainer->net);
+      trainer->net = f4_network_new (model->layout, n_images, size, size);
+      trainer->net_batch = n_images;
+      trainer->net_size = size;
+    }
+
+  f4_network_forward (trainer->net, &model->tensors, batch, &trainer->last_loss, &trainer->scratch);
+  memset (trainer->grads, 0, model->layout->n_parameters * sizeof (float));
+  f4_network_backward (trainer->net, &model->tensors, &trainer->grad_tensors, batch, &trainer->scratch);
+  clip_gradient_norm (trainer->grads, model->layout->n_parameters, o->clip_norm);
+  lr = learning_rate_at (trainer->step, trainer->planned_steps, o->warmup_steps, o->lr,
+                         o->min_lr_fraction);
+  adam_step (&trainer->adam, lr, model->parameters, trainer->grads);
+  /* The step size must stay positive for the threshold beta / c to mean
+   * anything; Adam moves it by at most lr per step, so this only guards
+   * against a diverging run. */
+  model->tensors.step[0] = MAX (model->tensors.step[0], 1e-3f);
+  trainer->step++;
+  return trainer->last_loss.total;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Checkpoints */
+
+#define KEY_STEP "checkpoint_step"
+#define KEY_ADAM_T "checkpoint_adam_t"
+#define KEY_SEED "checkpoint_seed"
+#define KEY_PLANNED "checkpoint_planned_steps"
+#define KEY_ELAPSED "checkpoint_elapsed_s"
+
+static double
+elapsed_total (ScvaeTrainer *trainer, gint64 run_start)
+{
+  return trainer->elapsed_before + (g_get_monotonic_time () - run_start) / 1e6;
+}
+
+static gboolean
+save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError **error)
+{
+  ScvaeModel *model = trainer->model;
+  g_autoptr(GArray) tensors = scvae_model_describe_tensors (model);
+  g_autoptr(GHashTable) metadata = scvae_model_file_metadata (model);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  guint n_model = tensors->len;
+
+  for (guint moment = 0; moment < 2; moment++)
+    for (guint i = 0; i < n_model; i++)
+      {
+        const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
+        SafetensorsTensor t = g_array_index (tensors, SafetensorsTensor, i);
+        char *name;
+
+        if (info->kind != TENSOR_PARAMETER)
+          continue;
+        name = g_strconcat (moment ? "optimizer.v." : "optimizer.m.", info->name, NULL);
+        g_ptr_array_add (names, name);
+        t.name = name;
+        t.data = (moment ? trainer->adam.v : trainer->adam.m) + info->offset;
+        g_array_append_val (tensors, t);
+      }
+
+  g_hash_table_insert (metadata, g_strdup (KEY_STEP), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->step));
+  g_hash_table_insert (metadata, g_strdup (KEY_ADAM_T), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->adam.t));
+  g_hash_table_insert (metadata, g_strdup (KEY_SEED), g_strdup_printf ("%" G_GUINT64_FORMAT, trainer->options.seed));
+  g_hash_table_insert (metadata, g_strdup (KEY_PLANNED), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->planned_steps));
+  g_hash_table_insert (metadata, g_strdup (KEY_ELAPSED), g_strdup_printf ("%.1f", elapsed));
+  return safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error);
+}
+
+gboolean
+scvae_trainer_save_checkpoint (ScvaeTrainer *trainer, const char *path, GError **error)
+{
+  return save_checkpoint (trainer, path, trainer->elapsed_before, error);
+}
+
+static gboolean
+read_count (SafetensorsFile *file, const char *key, gint64 *value, GError **error)
+{
+  const char *text = g_hash_table_lookup (safetensors_get_metadata (file), key);
+
+  if (!scvae_parse_int (text, 0, G_MAXINT64, value))
+    {
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                   "%s: not a training checkpoint (metadata %s is %s)",
+                   safetensors_get_path (file), key, text ? text : "missing");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
+{
+  g_autoptr(SafetensorsFile) file = safetensors_open (path, error);
+  ScvaeModel *model = trainer->model;
+  gint64 step, adam_t, seed, planned;
+  const char *elapsed;
+
+  if (file == NULL)
+    return FALSE;
+  if (!read_count (file, KEY_STEP, &step, error) || !read_count (file, KEY_ADAM_T, &adam_t, error)
+      || !read_count (file, KEY_SEED, &seed, error) || !read_count (file, KEY_PLANNED, &planned, error))
+    return FALSE;
+
+  for (guint i = 0; i < model->layout->tensors->len; i++)
+    {
+      const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
+
+      if (info->kind != TENSOR_PARAMETER)
+        continue;
+      for (guint moment = 0; moment < 2; moment++)
+        {
+          g_autofree char *name = g_strconcat (moment ? "optimizer.v." : "optimizer.m.", info->name, NULL);
+          const SafetensorsEntry *entry = safetensors_find (file, name);
+
+          if (entry == NULL || !g_str_equal (entry->dtype, "F32") || entry->numel != info->numel)
+            {
+              g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                           "%s: optimizer state '%s' is missing or has the wrong size", path, name);
+              return FALSE;
+            }
+          safetensors_read_f32 (file, entry, (moment ? trainer->adam.v : trainer->adam.m) + info->offset);
+        }
+    }
+
+  trainer->step = step;
+  trainer->adam.t = adam_t;
+  trainer->options.seed = seed;
+  trainer->planned_steps = planned;
+  elapsed = g_hash_table_lookup (safetensors_get_metadata (file), KEY_ELAPSED);
+  trainer->elapsed_before = elapsed ? g_ascii_strtod (elapsed, NULL) : 0.0;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The loop */
+
+typedef struct {
+  double psnr, ssim, active_fraction;
+  int atoms_used;
+} Validation;
+
+static void
+validate (ScvaeModel *model, ScvaeDataset *val, Validation *out)
+{
+  g_autoptr(ScvaeSession) session = scvae_session_new (model);
+  int K = scvae_model_get_config (model)->atoms, n = scvae_dataset_get_n_images (val);
+  g_autofree gboolean *used = g_new0 (gboolean, K);
+
+  *out = (Validation) { 0 };
+  for (int i = 0; i < n; i++)
+    {
+      g_autoptr(ScvaeImage) image = scvae_dataset_load_image (val, i);
+      const ScvaeAtomUsage *usage;
+      ScvaeMetrics m;
+
+      if (!scvae_session_encode (session, image, NULL, NULL)
+          || !scvae_session_sparse_code (session, -1, 1.f, NULL, NULL)
+          || !scvae_session_decode (session, NULL, NULL))
+        g_assert_not_reached (); /* nothing to cancel, nothing invalid */
+      scvae_session_compute_metrics (session, &m);
+      out->psnr += m.psnr / n;
+      out->ssim += m.ssim / n;
+      out->active_fraction += m.active_fraction / n;
+      usage = scvae_session_get_atom_usage (session);
+      for (int k = 0; k < K; k++)
+        used[k] |= usage[k].count > 0;
+    }
+  for (int k = 0; k < K; k++)
+    out->atoms_used += used[k];
+}
+
+static void
+record_provenance (ScvaeTrainer *trainer, ScvaeDataset *train, double elapsed)
+{
+  ScvaeModel *model = trainer->model;
+  const ScvaeTrainOptions *o = &trainer->options;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GString) data = g_string_new (NULL);
+  g_autofree char *lr = scvae_format_float (o->lr);
+  g_autofree char *date = g_date_time_format_iso8601 (now);
+  g_autofree char *steps = g_strdup_printf ("%" G_GINT64_FORMAT, trainer->step);
+  g_autofree char *seconds = g_strdup_printf ("%.0f", elapsed);
+  g_autofree char *recipe = g_strdup_printf ("batch=%d crop=%d lr=%s seed=%" G_GUINT64_FORMAT,
+                                             o->batch, o->crop, lr, o->seed);
+
+  for (int i = 0; i < scvae_dataset_get_n_images (train); i++)
+    {
+      g_autofree char *base = g_path_get_basename (scvae_dataset_get_path (train, i));
+      g_string_append_printf (data, "%s%s", i ? "," : "", base);
+    }
+  scvae_model_set_metadata (model, "data", data->str);
+  scvae_model_set_metadata (model, "steps", steps);
+  scvae_model_set_metadata (model, "date", date);
+  scvae_model_set_metadata (model, "train_seconds", seconds);
+  scvae_model_set_metadata (model, "train_recipe", recipe);
+}
+
+static gboolean
+save_all (ScvaeTrainer *trainer, ScvaeDataset *train, const char *model_path,
+          const char *checkpoint_path, double elapsed, GError **error)
+{
+  record_provenance (trainer, train, elapsed);
+  return scvae_model_save (trainer->model, model_path, error)
+         && save_checkpoint (trainer, checkpoint_path, elapsed, error);
+}
+
+gboolean
+scvae_trainer_run (ScvaeTrainer *trainer,
+                   ScvaeDataset *train,
+                   ScvaeDataset *val,
+                   const char *model_path,
+                   const char *checkpoint_path,
+                   ScvaeTrainCallback callback,
+                   gpointer user_data,
+                   GError **error)
+{
+  const ScvaeTrainOptions *o = &trainer->options;
+  gint64 run_start = g_get_monotonic_time ();
+  gint64 first_step = trainer->step;
+  double budget_s = o->minutes * 60.0;
+  BatchLoader *loader = batch_loader_new (train, o->seed, trainer->step, o->batch);
+  ScvaeTrainProgress progress = { .val_psnr = NAN, .val_ssim = NAN };
+  double ema_loss = NAN, ema_mse = NAN, ema_active = NAN;
+  gboolean keep_going = TRUE, ok = TRUE;
+
+  if (trainer->planned_steps <= 0)
+    trainer->planned_steps = G_MAXINT64; /* until calibrated below */
+
+  while (keep_going)
+    {
+      const float *batch = batch_loader_next (loader);
+      double elapsed, run_elapsed;
+
+      scvae_trainer_step (trainer, batch, o->batch, o->crop);
+      run_elapsed = (g_get_monotonic_time () - run_start) / 1e6;
+      elapsed = trainer->elapsed_before + run_elapsed;
+
+      /* A time budget: size the cosine schedule by the measured speed. */
+      if (o->steps <= 0 && trainer->step - first_step == CALIBRATION_STEPS
+          && trainer->planned_steps == G_MAXINT64)
+        trainer->planned_steps = trainer->step
+          + (gint64) ((budget_s - elapsed) * CALIBRATION_STEPS / run_elapsed);
+
+      ema_loss = isnan (ema_loss) ? trainer->last_loss.total
+                                  : (1 - EMA_WEIGHT) * ema_loss + EMA_WEIGHT * trainer->last_loss.total;
+      ema_mse = isnan (ema_mse) ? trainer->last_loss.image
+                                : (1 - EMA_WEIGHT) * ema_mse + EMA_WEIGHT * trainer->last_loss.image;
+      ema_active = isnan (ema_active) ? trainer->last_loss.active_fraction
+                                      : (1 - EMA_WEIGHT) * ema_active + EMA_WEIGHT * trainer->last_loss.active_fraction;
+
+      if ((o->steps > 0 && trainer->step >= o->steps) || (budget_s > 0 && elapsed >= budget_s))
+        keep_going = FALSE;
+
+      progress.step = trainer->step;
+      progress.total_steps = o->steps;
+      progress.elapsed_s = elapsed;
+      progress.fraction_done = o->steps > 0 ? (double) trainer->step / o->steps : elapsed / budget_s;
+      if (o->steps > 0 && budget_s > 0)
+        progress.fraction_done = MAX (progress.fraction_done, elapsed / budget_s);
+      progress.loss = ema_loss;
+      progress.train_psnr = 10.0 * log10 (4.0 / ema_mse);
+      progress.active_fraction = ema_active;
+      progress.images_per_s = (trainer->step - first_step) * o->batch / run_elapsed;
+      progress.lr = learning_rate_at (trainer->step - 1, trainer->planned_steps, o->warmup_steps,
+                                      o->lr, o->min_lr_fraction);
+      progress.val_psnr = progress.val_ssim = NAN;
+      progress.atoms_used = -1;
+      if (val && (!keep_going || (o->validate_every && trainer->step % o->validate_every == 0)))
+        {
+          Validation v;
+
+          validate (trainer->model, val, &v);
+          progress.val_psnr = v.psnr;
+          progress.val_ssim = v.ssim;
+          progress.active_fraction = v.active_fraction;
+          progress.atoms_used = v.atoms_used;
+        }
+
+      if (callback && !callback (&progress, user_data))
+        keep_going = FALSE;
+
+      if (keep_going && o->checkpoint_every && trainer->step % o->checkpoint_every == 0)
+        ok = save_all (trainer, train, model_path, checkpoint_path, elapsed, error);
+      if (!ok)
+        break;
+    }
+
+  batch_loader_free (loader);
+  if (ok)
+    ok = save_all (trainer, train, model_path, checkpoint_path, elapsed_total (trainer, run_start), error);
+  trainer->elapsed_before = elapsed_total (trainer, run_start);
+  return ok;
+}

@@ -1,0 +1,456 @@
+#!/usr/bin/python3
+"""PyTorch reference for the Sparse Lens "f4" SC-VAE model.
+
+The C engine (src/engine/) must compute exactly what this module computes; the
+golden file made by `make-golden` is produced from it.
+
+Model (images RGB in [-1, 1], NCHW; C latent channels, K atoms, T LISTA steps):
+
+  encoder  Conv(3->C, 4x4, s2, p1) - BN - ReLU - Conv(C->C, 4x4, s2, p1)
+           - ResBlock - ResBlock                       -> e  [B, C, H/4, W/4]
+  LISTA    each of the P = B*(H/4)*(W/4) positions of e, in (b, y, x) order,
+           is a row of E [P, C]; with dictionary D [C, K] (columns are atoms),
+           learned step c, fixed beta, depth T' (default T), sparsity s:
+             theta = beta * s / c,   soft(x, th) = sign(x) * relu(|x| - th)
+             Z = soft(E D / c, theta)                  (one ISTA step from 0)
+             T' times: Z = soft(Z + (E - Z D^T) D / c, theta)
+             Ehat = Z D^T                              -> z [B, H/4, W/4, K]
+           The official SC-VAE code starts from soft(E D, theta), without the
+           1/c; we keep it so that depth 0 is a true ISTA step.
+  decoder  ResBlock - ResBlock - ReLU - ConvT(C->C, 4x4, s2, p1) - BN - ReLU
+           - ConvT(C->3, 4x4, s2, p1) - tanh           -> xhat [B, 3, H, W]
+  ResBlock(x) = x + BN(Conv1x1(ReLU(BN(Conv3x3(ReLU(x))))))
+
+  loss = mean((xhat - x)^2) + gamma * mean((E - Ehat)^2) + l1 * mean(|Z|)
+
+A new model has PyTorch's default conv init, an overcomplete separable DCT
+dictionary (see dct_dictionary) and c = ||D||_2^2.  Training uses Adam and
+clip_grad_norm_ over all parameters; BatchNorm has eps 1e-5, momentum 0.1.
+
+Model files are safetensors (F32) whose tensor names are the state_dict names
+without the `num_batches_tracked` buffers; __metadata__ holds format=scvae,
+format_version=1, arch=f4, channels, atoms, lista_steps, beta, gamma, l1 and
+provenance (data, steps, date) when known.
+
+Usage as a tool:
+  scvae_ref.py new OUT.safetensors [--channels C --atoms K --depth T --beta B ...]
+  scvae_ref.py info MODEL
+  scvae_ref.py reconstruct MODEL IN.png OUT.png [--depth T] [--sparsity S]
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+from collections import namedtuple
+
+import numpy as np
+import torch
+from torch import nn
+
+FORMAT = "scvae"
+FORMAT_VERSION = 1
+ARCH = "f4"
+
+# Largest JSON header we accept; real headers are a few KB.
+MAX_HEADER_BYTES = 100 * 1024 * 1024
+
+
+# ---------------------------------------------------------------- LISTA
+
+def soft_threshold(x, theta):
+    return torch.sign(x) * torch.relu(torch.abs(x) - theta)
+
+
+def lista(E, D, c, beta, depth, sparsity=1.0, form="factored"):
+    """Sparse codes Z [P, K] of the rows of E [P, C] (see the module docstring).
+
+    form="factored" keeps D^T(D z) factored (cost ~ C*K per row and step), as
+    the C engine does.  form="official" is the SC-VAE code's z.S form with
+    S = I - D^T D / c (cost ~ K^2); it exists only for benchmarking.
+    """
+    theta = beta * sparsity / c
+    Y = (E @ D) / c
+    Z = soft_threshold(Y, theta)
+    if form == "factored":
+        for _ in range(depth):
+            Z = soft_threshold(Z + ((E - Z @ D.t()) @ D) / c, theta)
+    elif form == "official":
+        S = torch.eye(D.shape[1], dtype=D.dtype) - (D.t() @ D) / c
+        for _ in range(depth):
+            Z = soft_threshold(Z @ S + Y, theta)
+    else:
+        raise ValueError(f"unknown LISTA form {form!r}")
+    return Z
+
+
+class Lista(nn.Module):
+    def __init__(self, channels, atoms, steps, beta):
+        super().__init__()
+        self.steps = steps
+        self.beta = float(beta)  # fixed, not learned
+        D = dct_dictionary(channels, atoms)
+        self.dictionary = nn.Parameter(torch.from_numpy(D).float())
+        self.c = nn.Parameter(torch.tensor([spectral_norm_sq(D)], dtype=torch.float32))
+
+    def forward(self, e, depth=None, sparsity=1.0, form="factored"):
+        """e [B, C, H, W] -> (ehat [B, C, H, W], z [B, H, W, K])."""
+        B, C, H, W = e.shape
+        E = e.permute(0, 2, 3, 1).reshape(-1, C)
+        D = self.dictionary
+        Z = lista(E, D, self.c, self.beta, self.steps if depth is None else depth,
+                  sparsity, form)
+        Ehat = Z @ D.t()
+        # Contiguous NCHW, as the encoder's output: a permuted view would make
+        # the decoder's convolutions run in channels-last layout.
+        ehat = Ehat.reshape(B, H, W, C).permute(0, 3, 1, 2).contiguous()
+        return ehat, Z.reshape(B, H, W, -1)
+
+
+# ---------------------------------------------------------------- model
+
+class ResBlock(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.block = nn.Sequential(
+            nn.ReLU(),
+            nn.Conv2d(dim, dim, 3, 1, 1),
+            nn.BatchNorm2d(dim),
+            nn.ReLU(),
+            nn.Conv2d(dim, dim, 1),
+            nn.BatchNorm2d(dim),
+        )
+
+    def forward(self, x):
+        return x + self.block(x)
+
+
+Output = namedtuple("Output", "recon e ehat z")
+Loss = namedtuple("Loss", "total image latent l1")
+
+
+class SCVAE(nn.Module):
+    """The f4 model; gamma and l1 are the loss weights it was (or will be) trained with."""
+
+    def __init__(self, channels, atoms, steps, beta, gamma=1.0, l1=0.0):
+        super().__init__()
+        C = channels
+        self.gamma = float(gamma)
+        self.l1 = float(l1)
+        self.encoder = nn.Sequential(
+            nn.Conv2d(3, C, 4, 2, 1),
+            nn.BatchNorm2d(C),
+            nn.ReLU(),
+            nn.Conv2d(C, C, 4, 2, 1),
+            ResBlock(C),
+            ResBlock(C),
+        )
+        self.lista = Lista(C, atoms, steps, beta)
+        self.decoder = nn.Sequential(
+            ResBlock(C),
+            ResBlock(C),
+            nn.ReLU(),
+            nn.ConvTranspose2d(C, C, 4, 2, 1),
+            nn.BatchNorm2d(C),
+            nn.ReLU(),
+            nn.ConvTranspose2d(C, 3, 4, 2, 1),
+            nn.Tanh(),
+        )
+
+    @property
+    def channels(self):
+        return self.lista.dictionary.shape[0]
+
+    @property
+    def atoms(self):
+        return self.lista.dictionary.shape[1]
+
+    def forward(self, x, depth=None, sparsity=1.0, form="factored"):
+        e = self.encoder(x)
+        ehat, z = self.lista(e, depth, sparsity, form)
+        return Output(self.decoder(ehat), e, ehat, z)
+
+    def loss(self, x, out):
+        """Total loss and its un-weighted terms."""
+        image = torch.mean((out.recon - x) ** 2)
+        latent = torch.mean((out.e - out.ehat) ** 2)
+        l1 = torch.mean(torch.abs(out.z))
+        return Loss(image + self.gamma * latent + self.l1 * l1, image, latent, l1)
+
+    def metadata(self):
+        """The architecture part of the file metadata, as strings."""
+        return {
+            "format": FORMAT,
+            "format_version": str(FORMAT_VERSION),
+            "arch": ARCH,
+            "channels": str(self.channels),
+            "atoms": str(self.atoms),
+            "lista_steps": str(self.lista.steps),
+            "beta": repr(self.lista.beta),
+            "gamma": repr(self.gamma),
+            "l1": repr(self.l1),
+        }
+
+
+def dct_dictionary(channels, atoms):
+    """Overcomplete separable DCT dictionary [channels, atoms], float64.
+
+    n = sqrt(channels), m = ceil(sqrt(atoms)).  The 1-D dictionary D1 [n, m]
+    has column 0 = 1/sqrt(n) and, for k >= 1, v_i = cos(i*pi*k/m) with its
+    mean removed, normalised.  D = kron(D1, D1), i.e. D[i1*n + i2, k1*m + k2]
+    = D1[i1, k1] * D1[i2, k2], columns normalised, first `atoms` kept.  (The
+    official code also permutes the rows; we do not.)
+    """
+    n = math.isqrt(channels)
+    if n * n != channels or n < 2:
+        raise ValueError(f"channels must be a perfect square >= 4, got {channels}")
+    if atoms < 1:
+        raise ValueError(f"atoms must be positive, got {atoms}")
+    m = math.isqrt(atoms - 1) + 1  # ceil(sqrt(atoms)), exactly
+    i = np.arange(n)
+    D1 = np.empty((n, m))
+    D1[:, 0] = 1.0 / math.sqrt(n)
+    for k in range(1, m):
+        v = np.cos(i * math.pi * k / m)
+        v -= v.mean()
+        D1[:, k] = v / np.linalg.norm(v)
+    D = np.kron(D1, D1)
+    D /= np.linalg.norm(D, axis=0)
+    return D[:, :atoms]
+
+
+def spectral_norm_sq(D):
+    """||D||_2^2 (largest singular value squared), in float64."""
+    return float(np.linalg.norm(np.asarray(D, dtype=np.float64), 2) ** 2)
+
+
+# ---------------------------------------------------------------- safetensors
+
+def write_safetensors(path, tensors, metadata=None):
+    """Write {name: array} as F32 safetensors, atomically, in the given order."""
+    header = {}
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    blobs = []
+    offset = 0
+    for name, value in tensors.items():
+        a = np.ascontiguousarray(value, dtype="<f4")
+        header[name] = {"dtype": "F32", "shape": list(a.shape),
+                        "data_offsets": [offset, offset + a.nbytes]}
+        blobs.append(a.tobytes())
+        offset += a.nbytes
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)  # keep the data section 8-byte aligned
+    atomic_write(path, [len(text).to_bytes(8, "little"), text] + blobs)
+
+
+def read_safetensors(path):
+    """Read an F32 safetensors file -> ({name: float32 array}, metadata dict).
+
+    Raises ValueError naming the file for anything malformed.
+    """
+    with open(path, "rb") as f:
+        raw = f.read()
+
+    def bad(reason):
+        return ValueError(f"{path}: {reason}")
+
+    if len(raw) < 8:
+        raise bad("too short for a safetensors header")
+    n = int.from_bytes(raw[:8], "little")
+    if n > MAX_HEADER_BYTES or 8 + n > len(raw):
+        raise bad(f"header length {n} does not fit the file ({len(raw)} bytes)")
+    try:
+        header = json.loads(raw[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise bad(f"header is not valid JSON: {err}") from None
+    if not isinstance(header, dict):
+        raise bad("header is not a JSON object")
+    metadata = header.pop("__metadata__", {}) or {}
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+        raise bad("__metadata__ must map strings to strings")
+
+    data = memoryview(raw)[8 + n:]
+    tensors = {}
+    spans = []
+    for name, info in header.items():
+        try:
+            dtype, shape, (begin, end) = info["dtype"], info["shape"], info["data_offsets"]
+        except (TypeError, KeyError, ValueError):
+            raise bad(f"tensor {name!r}: malformed entry") from None
+        if dtype != "F32":
+            raise bad(f"tensor {name!r}: dtype {dtype}, expected F32")
+        if not all(isinstance(d, int) and d >= 0 for d in shape):
+            raise bad(f"tensor {name!r}: bad shape {shape}")
+        if not (isinstance(begin, int) and isinstance(end, int)
+                and 0 <= begin <= end <= len(data)):
+            raise bad(f"tensor {name!r}: offsets {begin}..{end} outside the data section")
+        if end - begin != 4 * math.prod(shape):
+            raise bad(f"tensor {name!r}: {end - begin} bytes for shape {shape}")
+        spans.append((begin, end, name))
+        tensors[name] = np.frombuffer(data[begin:end], dtype="<f4").reshape(shape).copy()
+    spans.sort()
+    position = 0
+    for begin, end, name in spans:
+        if begin != position:
+            raise bad(f"tensor {name!r}: data overlaps or leaves a gap at byte {position}")
+        position = end
+    if position != len(data):
+        raise bad(f"{len(data) - position} trailing bytes after the last tensor")
+    return tensors, metadata
+
+
+def atomic_write(path, chunks):
+    """Write chunks to path via a temporary file in the same directory, so
+    readers see either the old file or the complete new one."""
+    path = os.path.abspath(path)
+    directory = os.path.dirname(path)
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make the rename itself durable
+    finally:
+        os.close(dir_fd)
+
+
+# ---------------------------------------------------------------- model files
+
+def file_state(model):
+    """The tensors a model file holds (the state_dict minus num_batches_tracked),
+    as copies that later training steps do not change."""
+    return {name: t.detach().cpu().numpy().copy() for name, t in model.state_dict().items()
+            if not name.endswith("num_batches_tracked")}
+
+
+def save_model(model, path, metadata=None, extra_tensors=None):
+    """Save model (plus optional extra tensors after its own) to path.
+
+    metadata adds to (and may not contradict) the model's own metadata.
+    """
+    meta = model.metadata()
+    for key, value in (metadata or {}).items():
+        if key in meta and meta[key] != str(value):
+            raise ValueError(f"metadata {key}={value!r} contradicts the model ({meta[key]!r})")
+        meta[key] = str(value)
+    tensors = file_state(model)
+    tensors.update(extra_tensors or {})
+    write_safetensors(path, tensors, meta)
+
+
+def load_model(path):
+    """Load a model file -> (SCVAE in eval mode, metadata dict).
+
+    Tensors that are not part of the model (e.g. a golden file's golden.* and
+    grad.* entries) are ignored; every model tensor must be present, finite
+    and of the right shape.
+    """
+    tensors, meta = read_safetensors(path)
+
+    def need(key, kind):
+        if key not in meta:
+            raise ValueError(f"{path}: metadata lacks {key!r}")
+        try:
+            return kind(meta[key])
+        except ValueError:
+            raise ValueError(f"{path}: metadata {key}={meta[key]!r} is not a {kind.__name__}") \
+                from None
+
+    if need("format", str) != FORMAT or need("format_version", int) != FORMAT_VERSION:
+        raise ValueError(f"{path}: not a {FORMAT} v{FORMAT_VERSION} model file")
+    if need("arch", str) != ARCH:
+        raise ValueError(f"{path}: architecture {meta['arch']!r} is not {ARCH!r}")
+    model = SCVAE(need("channels", int), need("atoms", int), need("lista_steps", int),
+                  need("beta", float), need("gamma", float), need("l1", float))
+
+    state = {}
+    for name, expected in model.state_dict().items():
+        if name.endswith("num_batches_tracked"):
+            continue
+        if name not in tensors:
+            raise ValueError(f"{path}: tensor {name!r} is missing")
+        value = tensors[name]
+        if tuple(value.shape) != tuple(expected.shape):
+            raise ValueError(f"{path}: tensor {name!r} has shape {list(value.shape)}, "
+                             f"expected {list(expected.shape)}")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"{path}: tensor {name!r} has non-finite values")
+        state[name] = torch.from_numpy(value)
+    model.load_state_dict(state, strict=False)
+    return model.eval(), meta
+
+
+# ---------------------------------------------------------------- command line
+
+def reconstruct(model, image, depth=None, sparsity=1.0):
+    """PIL image -> reconstructed PIL image, reflect-padding to a multiple of 4."""
+    from PIL import Image
+    x = np.asarray(image.convert("RGB"), dtype=np.float32) / 127.5 - 1.0
+    x = torch.from_numpy(x).permute(2, 0, 1)[None]
+    h, w = x.shape[2:]
+    x = nn.functional.pad(x, (0, -w % 4, 0, -h % 4), mode="reflect")
+    with torch.no_grad():
+        y = model(x, depth, sparsity).recon[0, :, :h, :w]
+    y = ((y.permute(1, 2, 0).numpy() + 1.0) * 127.5).round().clip(0, 255)
+    return Image.fromarray(y.astype(np.uint8))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Sparse Lens PyTorch reference model.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("new", help="write a freshly initialised model")
+    p.add_argument("out")
+    p.add_argument("--channels", type=int, default=64)
+    p.add_argument("--atoms", type=int, default=256)
+    p.add_argument("--depth", type=int, default=16)
+    p.add_argument("--beta", type=float, default=0.05)
+    p.add_argument("--gamma", type=float, default=1.0)
+    p.add_argument("--l1", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("info", help="print a model's metadata and tensor shapes")
+    p.add_argument("model")
+    p = sub.add_parser("reconstruct", help="reconstruct an image")
+    p.add_argument("model")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--depth", type=int)
+    p.add_argument("--sparsity", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    try:
+        run(args)
+    except (ValueError, OSError) as err:
+        print(f"scvae_ref: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run(args):
+    if args.command == "new":
+        torch.manual_seed(args.seed)
+        model = SCVAE(args.channels, args.atoms, args.depth, args.beta, args.gamma, args.l1)
+        save_model(model, args.out, {"data": "none (random init)", "steps": "0",
+                                     "seed": str(args.seed)})
+    elif args.command == "info":
+        tensors, meta = read_safetensors(args.model)
+        print(json.dumps({"metadata": meta,
+                          "tensors": {k: list(v.shape) for k, v in tensors.items()}}, indent=2))
+    elif args.command == "reconstruct":
+        from PIL import Image
+        model, _ = load_model(args.model)
+        reconstruct(model, Image.open(args.input), args.depth, args.sparsity).save(args.output)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
