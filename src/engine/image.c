@@ -7,6 +7,7 @@
 #include "scvae.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 ScvaeImage *
@@ -95,6 +96,36 @@ invalid (GError **error, const char *path, const char *format, ...)
   return FALSE;
 }
 
+/* GdkPixbuf decodes a cut-off JPEG or PNG without complaint, showing grey
+ * where the data ended. The end-of-image marker must be near the end of
+ * the file (a little trailing data is tolerated, as readers do). */
+static gboolean
+is_truncated (const char *path, GdkPixbufFormat *format)
+{
+  g_autofree char *name = gdk_pixbuf_format_get_name (format);
+  static const guint8 jpeg_end[] = { 0xff, 0xd9 };
+  guint8 tail[4096];
+  const guint8 *marker;
+  gsize marker_size, got;
+  FILE *file;
+
+  if (g_str_equal (name, "jpeg"))
+    marker = jpeg_end, marker_size = sizeof jpeg_end;
+  else if (g_str_equal (name, "png"))
+    marker = (const guint8 *) "IEND", marker_size = 4;
+  else
+    return FALSE;
+
+  file = fopen (path, "rb");
+  if (file == NULL)
+    return FALSE; /* the decoder will report the read error */
+  if (fseek (file, -(long) sizeof tail, SEEK_END) != 0)
+    rewind (file); /* a file shorter than the tail */
+  got = fread (tail, 1, sizeof tail, file);
+  fclose (file);
+  return memmem (tail, got, marker, marker_size) == NULL;
+}
+
 ScvaeImage *
 scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError **error)
 {
@@ -124,6 +155,9 @@ scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError *
     return invalid (error, path, "%dx%d pixels is too large (the limit is %d megapixels)",
                     width, height, SCVAE_MAX_SOURCE_PIXELS / 1000000), NULL;
 
+  if (is_truncated (path, format))
+    return invalid (error, path, "the file is truncated (it ends before the image does)"), NULL;
+
   /* Downscaling while decoding keeps huge photos from filling memory. */
   scale = max_side > 0 && MAX (width, height) > max_side;
   if (scale)
@@ -131,8 +165,7 @@ scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError *
   else
     loaded = gdk_pixbuf_new_from_file (path, &local_error);
   if (loaded == NULL)
-    return invalid (error, path, "cannot be read as %s: %s",
-                    gdk_pixbuf_format_get_name (format), local_error->message), NULL;
+    return invalid (error, path, "cannot be decoded: %s", local_error->message), NULL;
 
   oriented = gdk_pixbuf_apply_embedded_orientation (loaded);
   if (was_scaled)

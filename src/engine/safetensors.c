@@ -218,8 +218,13 @@ safetensors_open (const char *path, GError **error)
   file->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   file->entries = g_ptr_array_new_with_free_func (entry_free);
 
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      fail (error, path, "no such file");
+      return NULL;
+    }
   /* Mapping a FIFO or a device would block or misbehave: refuse early. */
-  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       fail (error, path, "%s", g_file_test (path, G_FILE_TEST_IS_DIR) ? "is a directory, not a model file"
                                                                      : "is not a regular file");
@@ -228,8 +233,9 @@ safetensors_open (const char *path, GError **error)
   file->mapped = g_mapped_file_new (path, FALSE, &local_error);
   if (file->mapped == NULL)
     {
-      /* GLib's message already names the file. */
-      g_set_error_literal (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, local_error->message);
+      /* GLib says "Failed to open file “PATH”: open() failed: REASON". */
+      const char *reason = strrchr (local_error->message, ':');
+      fail (error, path, "cannot be read: %s", reason ? reason + 2 : local_error->message);
       return NULL;
     }
   bytes = (const guint8 *) g_mapped_file_get_contents (file->mapped);

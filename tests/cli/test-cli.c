@@ -1,0 +1,527 @@
+/* test-cli.c: the real scvae binary on real images, good and bad
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Trains a tiny model on the shipped sample photos, then runs every command
+ * on it; feeds broken images, models and flags and checks the exit status,
+ * that the error is one line naming the file, and that nothing was written.
+ */
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <string.h>
+
+#include "scvae.h"
+
+static char *scvae;      /* the binary */
+static char *samples;    /* data/samples */
+static char *tmp;        /* scratch folder for this run */
+static char *model;      /* the tiny model trained by /cli/train */
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static char *
+in_tmp (const char *name)
+{
+  return g_build_filename (tmp, name, NULL);
+}
+
+static void
+run_argv (Run *run, const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, scvae);
+  for (int i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_exit_status (process);
+}
+
+#define RUN(run, ...) run_argv (run, (const char *[]) { __VA_ARGS__, NULL })
+
+static void
+assert_ok (const Run *run)
+{
+  if (run->status != 0)
+    g_error ("scvae exited with %d: %s", run->status, run->err);
+}
+
+/* A failure is one line on stderr that names what was wrong. */
+static void
+assert_fails (const Run *run, int status, const char *mention)
+{
+  const char *newline = strchr (run->err, '\n');
+
+  g_test_message ("stderr: %s", run->err);
+  g_assert_cmpint (run->status, ==, status);
+  g_assert_nonnull (newline);
+  g_assert_cmpstr (newline + 1, ==, "");
+  g_assert_true (g_str_has_prefix (run->err, "scvae"));
+  if (strstr (run->err, mention) == NULL)
+    g_error ("stderr lacks '%s': %s", mention, run->err);
+}
+
+static JsonObject *
+parse_json (const char *text, JsonParser **parser)
+{
+  g_autoptr(GError) error = NULL;
+
+  *parser = json_parser_new ();
+  json_parser_load_from_data (*parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (*parser)));
+  return json_node_get_object (json_parser_get_root (*parser));
+}
+
+static char *
+sample (const char *name)
+{
+  return g_build_filename (samples, name, NULL);
+}
+
+/* ------------------------------------------------------------------------- */
+
+static void
+test_help (void)
+{
+  g_auto(Run) top = { 0 }, train = { 0 }, unknown = { 0 };
+
+  RUN (&top, "--help");
+  assert_ok (&top);
+  for (const char *const *c = (const char *[]) { "train", "reconstruct", "eval", "info", "bench", NULL }; *c; c++)
+    g_assert_nonnull (strstr (top.out, *c));
+
+  RUN (&train, "train", "--help");
+  assert_ok (&train);
+  g_assert_nonnull (strstr (train.out, "--data"));
+  g_assert_nonnull (strstr (train.out, "--resume"));
+
+  RUN (&unknown, "frobnicate");
+  assert_fails (&unknown, 2, "frobnicate");
+}
+
+static const char *tiny[] = { "--channels", "16", "--atoms", "32", "--depth", "4", "--crop", "32",
+                              "--batch", "4", "--seed", "7", "--warmup", "5" };
+
+static void
+train_tiny (Run *run, const char *out, const char *steps, const char *extra)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+
+  g_ptr_array_add (args, "train");
+  g_ptr_array_add (args, "--data");
+  g_ptr_array_add (args, samples);
+  g_ptr_array_add (args, "--out");
+  g_ptr_array_add (args, (gpointer) out);
+  g_ptr_array_add (args, "--steps");
+  g_ptr_array_add (args, (gpointer) steps);
+  for (guint i = 0; i < G_N_ELEMENTS (tiny); i++)
+    g_ptr_array_add (args, (gpointer) tiny[i]);
+  if (extra)
+    g_ptr_array_add (args, (gpointer) extra);
+  g_ptr_array_add (args, NULL);
+  run_argv (run, (const char * const *) args->pdata);
+}
+
+static void
+test_train (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autofree char *checkpoint = NULL;
+  g_autoptr(ScvaeModel) trained = NULL;
+  g_autoptr(GError) error = NULL;
+
+  model = in_tmp ("tiny.safetensors");
+  train_tiny (&run, model, "40", NULL);
+  assert_ok (&run);
+
+  /* The model and its checkpoint load, and the model says where it came from. */
+  trained = scvae_model_load (model, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (scvae_model_get_config (trained)->atoms, ==, 32);
+  g_assert_cmpstr (scvae_model_get_metadata (trained, "steps"), ==, "40");
+  g_assert_nonnull (strstr (scvae_model_get_metadata (trained, "data"), "coffee.jpg"));
+  checkpoint = g_strconcat (model, ".ckpt", NULL);
+  g_clear_pointer (&trained, scvae_model_unref);
+  trained = scvae_model_load (checkpoint, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+same_parameters (const char *a, const char *b)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out_a = in_tmp ("same-a.png"), *out_b = in_tmp ("same-b.png");
+  g_autoptr(ScvaeModel) ma = scvae_model_load (a, &error);
+  g_autoptr(ScvaeModel) mb = scvae_model_load (b, &error);
+  g_autofree char *image = sample ("chelsea.jpg");
+  g_autoptr(ScvaeImage) input = scvae_image_load (image, 0, NULL, &error);
+  g_autoptr(ScvaeImage) ra = NULL, rb = NULL;
+
+  g_assert_no_error (error);
+  /* Equal weights give bit-identical reconstructions. */
+  ra = scvae_reconstruct (ma, input, -1, 1.f, NULL, NULL, &error);
+  rb = scvae_reconstruct (mb, input, -1, 1.f, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return memcmp (ra->data, rb->data, (gsize) 3 * ra->width * ra->height * sizeof (float)) == 0;
+}
+
+static void
+test_train_resume (void)
+{
+  g_autofree char *straight = in_tmp ("straight.safetensors");
+  g_autofree char *resumed = in_tmp ("resumed.safetensors");
+  g_autofree char *checkpoint = g_strconcat (resumed, ".ckpt", NULL);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(Run) a = { 0 }, b = { 0 }, again = { 0 };
+  const char *steps = "150";
+
+  /* Same seed, same steps: the same model, bit for bit. */
+  train_tiny (&a, straight, steps, NULL);
+  assert_ok (&a);
+  train_tiny (&b, resumed, steps, NULL);
+  assert_ok (&b);
+  g_assert_true (same_parameters (straight, resumed));
+
+  /* Interrupted with Ctrl-C after its first checkpoint, then resumed: still
+   * the same model, since batches depend only on (seed, step). */
+  g_remove (resumed);
+  g_remove (checkpoint);
+  g_ptr_array_add (args, scvae);
+  g_ptr_array_add (args, "train");
+  g_ptr_array_add (args, "--data");
+  g_ptr_array_add (args, samples);
+  g_ptr_array_add (args, "--out");
+  g_ptr_array_add (args, resumed);
+  g_ptr_array_add (args, "--steps");
+  g_ptr_array_add (args, (gpointer) steps);
+  g_ptr_array_add (args, "--checkpoint-every");
+  g_ptr_array_add (args, "10");
+  for (guint i = 0; i < G_N_ELEMENTS (tiny); i++)
+    g_ptr_array_add (args, (gpointer) tiny[i]);
+  g_ptr_array_add (args, NULL);
+  process = g_subprocess_newv ((const char * const *) args->pdata, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  while (!g_file_test (checkpoint, G_FILE_TEST_EXISTS) && g_subprocess_get_identifier (process))
+    g_usleep (2000);
+  g_subprocess_send_signal (process, SIGINT);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("interrupted run exited with %d", g_subprocess_get_exit_status (process));
+  /* 130 if the signal came in time, 0 if the run had already finished. */
+  g_assert_true (g_subprocess_get_exit_status (process) == 130 || g_subprocess_get_exit_status (process) == 0);
+
+  train_tiny (&again, resumed, steps, "--resume");
+  assert_ok (&again);
+  g_assert_true (same_parameters (straight, resumed));
+}
+
+static void
+test_reconstruct (void)
+{
+  g_autofree char *input = sample ("coffee.jpg");
+  g_autofree char *output = in_tmp ("coffee-out.png");
+  g_autoptr(GdkPixbuf) in = NULL, out = NULL;
+  g_auto(Run) run = { 0 }, shallow = { 0 };
+
+  RUN (&run, "reconstruct", "--model", model, input, output);
+  assert_ok (&run);
+  g_assert_nonnull (strstr (run.out, "PSNR"));
+  in = gdk_pixbuf_new_from_file (input, NULL);
+  out = gdk_pixbuf_new_from_file (output, NULL);
+  g_assert_nonnull (out);
+  g_assert_cmpint (gdk_pixbuf_get_width (out), ==, gdk_pixbuf_get_width (in));
+  g_assert_cmpint (gdk_pixbuf_get_height (out), ==, gdk_pixbuf_get_height (in));
+
+  RUN (&shallow, "reconstruct", "--model", model, "--depth", "0", "--sparsity", "2.5", input, output);
+  assert_ok (&shallow);
+}
+
+static void
+test_eval_json (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *o;
+
+  RUN (&run, "eval", "--model", model, "--json", "--max-size", "256", samples);
+  assert_ok (&run);
+  o = parse_json (run.out, &parser);
+  g_assert_cmpint (json_object_get_int_member (o, "images"), ==, 4);
+  g_assert_cmpfloat (json_object_get_double_member (o, "psnr"), >, 10.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "ssim"), >, 0.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "active_fraction"), >, 0.0);
+  g_assert_cmpint (json_object_get_int_member (o, "atoms_used"), >, 0);
+  g_assert_cmpint (json_object_get_int_member (o, "atoms_used"), <=, 32);
+  g_assert_cmpfloat (json_object_get_double_member (o, "ms_per_image"), >, 0.0);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (o, "per_image")), ==, 4);
+}
+
+static void
+test_info_and_bench_json (void)
+{
+  g_auto(Run) info = { 0 }, bench = { 0 };
+  g_autoptr(JsonParser) p1 = NULL, p2 = NULL;
+  JsonObject *o;
+
+  RUN (&info, "info", "--model", model, "--json");
+  assert_ok (&info);
+  o = parse_json (info.out, &p1);
+  g_assert_cmpint (json_object_get_int_member (o, "channels"), ==, 16);
+  g_assert_cmpint (json_object_get_int_member (o, "lista_steps"), ==, 4);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "metadata"), "format"), ==, "scvae");
+
+  RUN (&bench, "bench", "--model", model, "--size", "64", "--repeats", "3", "--json");
+  assert_ok (&bench);
+  o = parse_json (bench.out, &p2);
+  for (const char *const *k = (const char *[]) { "encode", "lista", "decode", "kmeans", "total", NULL }; *k; k++)
+    g_assert_cmpfloat (json_object_get_double_member (o, *k), >, 0.0);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Bad input */
+
+static char *
+write_file (const char *name, const void *data, gsize size)
+{
+  char *path = in_tmp (name);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, data, size, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static char *
+truncated_copy (const char *source, const char *name, double fraction)
+{
+  g_autofree char *contents = NULL;
+  gsize size;
+
+  g_assert_true (g_file_get_contents (source, &contents, &size, NULL));
+  return write_file (name, contents, (gsize) (size * fraction));
+}
+
+static guint32
+crc32 (const guint8 *data, gsize n)
+{
+  guint32 crc = 0xffffffff;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      crc ^= data[i];
+      for (int k = 0; k < 8; k++)
+        crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
+    }
+  return ~crc;
+}
+
+static void
+png_chunk (GByteArray *png, const char *type, const guint8 *data, guint32 size)
+{
+  guint8 be[4] = { size >> 24, size >> 16, size >> 8, size };
+  g_autoptr(GByteArray) body = g_byte_array_new ();
+  guint32 crc;
+
+  g_byte_array_append (body, (const guint8 *) type, 4);
+  g_byte_array_append (body, data, size);
+  crc = crc32 (body->data, body->len);
+  g_byte_array_append (png, be, 4);
+  g_byte_array_append (png, body->data, body->len);
+  be[0] = crc >> 24, be[1] = crc >> 16, be[2] = crc >> 8, be[3] = crc;
+  g_byte_array_append (png, be, 4);
+}
+
+/* A valid PNG claiming 30000 x 30000 pixels, with one byte of pixel data
+ * (a stored zlib block: the row's filter byte) and a proper end. */
+static char *
+huge_png (void)
+{
+  static const guint8 signature[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  static const guint8 header[] = { 0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 2, 0, 0, 0 };
+  static const guint8 pixels[] = { 0x78, 0x01, 0x01, 0x01, 0x00, 0xfe, 0xff, 0x00,
+                                   0x00, 0x01, 0x00, 0x01 /* Adler-32 of one zero byte */ };
+  g_autoptr(GByteArray) png = g_byte_array_new ();
+
+  g_byte_array_append (png, signature, sizeof signature);
+  png_chunk (png, "IHDR", header, sizeof header);
+  png_chunk (png, "IDAT", pixels, sizeof pixels);
+  png_chunk (png, "IEND", NULL, 0);
+  return write_file ("huge.png", png->data, png->len);
+}
+
+static void
+test_bad_images (void)
+{
+  g_autofree char *png = in_tmp ("coffee.png");
+  g_autofree char *out = in_tmp ("must-stay.png");
+  g_autofree char *missing = in_tmp ("missing.png");
+  g_autofree char *text = write_file ("not-an-image.png", "hello, world\n", 13);
+  g_autofree char *empty = write_file ("empty.jpg", "", 0);
+  g_autofree char *truncated_png = NULL, *truncated_jpg = NULL, *huge = huge_png ();
+  g_autofree char *jpeg = sample ("coffee.jpg");
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file (jpeg, NULL);
+  g_autofree char *kept = NULL;
+
+  gdk_pixbuf_save (pixbuf, png, "png", NULL, NULL);
+  truncated_png = truncated_copy (png, "truncated.png", 0.5);
+  truncated_jpg = truncated_copy (jpeg, "truncated.jpg", 0.5);
+  struct { const char *path; const char *reason; } cases[] = {
+    { missing, "no such file" },
+    { text, "not an image" },
+    { empty, "not an image" },
+    { truncated_png, "truncated" },
+    { truncated_jpg, "truncated" },
+    { huge, "too large" },
+  };
+
+  /* The output exists beforehand and must survive every failure. */
+  g_assert_true (g_file_set_contents (out, "keep me", -1, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+      g_autofree char *base = g_path_get_basename (cases[i].path);
+
+      RUN (&run, "reconstruct", "--model", model, cases[i].path, out);
+      assert_fails (&run, 2, base);
+      g_assert_nonnull (strstr (run.err, cases[i].reason));
+    }
+  {
+    g_auto(Run) run = { 0 };
+
+    RUN (&run, "reconstruct", "--model", model, tmp, out);
+    assert_fails (&run, 2, "is a directory");
+  }
+  g_assert_true (g_file_get_contents (out, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, "keep me");
+}
+
+static void
+test_bad_models (void)
+{
+  g_autofree char *input = sample ("chelsea.jpg");
+  g_autofree char *out = in_tmp ("never-written.png");
+  g_autofree char *truncated = truncated_copy (model, "truncated.safetensors", 0.6);
+  g_autofree char *garbage = write_file ("garbage.safetensors", "\x10\0\0\0\0\0\0\0{nonsense json!}", 24);
+  g_autofree char *empty = write_file ("empty.safetensors", "", 0);
+  g_autofree char *huge_header = write_file ("huge-header.safetensors", "\xff\xff\xff\x7f\0\0\0\0{}", 10);
+  g_autofree char *image = sample ("coffee.jpg");
+  g_autofree char *missing = in_tmp ("no-such-model.safetensors");
+  struct { const char *path; const char *reason; } cases[] = {
+    { truncated, "outside the file" },
+    { garbage, "bad header JSON" },
+    { empty, "too short" },
+    { huge_header, "exceeds the file size" },
+    { image, "not a safetensors file" },
+    { missing, "no such file" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+      g_autofree char *base = g_path_get_basename (cases[i].path);
+
+      RUN (&run, "reconstruct", "--model", cases[i].path, input, out);
+      assert_fails (&run, 2, base);
+      g_assert_nonnull (strstr (run.err, cases[i].reason));
+    }
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_bad_flags (void)
+{
+  g_autofree char *input = sample ("chelsea.jpg");
+  g_autofree char *out = in_tmp ("flags.png");
+  g_auto(Run) depth = { 0 }, sparsity = { 0 }, max_size = { 0 }, unknown = { 0 }, args = { 0 };
+  g_auto(Run) train = { 0 }, bench = { 0 };
+
+  RUN (&depth, "reconstruct", "--model", model, "--depth", "65", input, out);
+  assert_fails (&depth, 2, "--depth");
+  RUN (&sparsity, "reconstruct", "--model", model, "--sparsity", "-1", input, out);
+  assert_fails (&sparsity, 2, "--sparsity");
+  RUN (&max_size, "eval", "--model", model, "--max-size", "0", input);
+  assert_fails (&max_size, 2, "--max-size");
+  RUN (&unknown, "info", "--colour", "red");
+  assert_fails (&unknown, 2, "--colour");
+  RUN (&args, "reconstruct", "--model", model, input);
+  assert_fails (&args, 2, "expected an input and an output");
+  RUN (&train, "train", "--data", samples, "--out", out, "--steps", "5", "--channels", "15");
+  assert_fails (&train, 2, "perfect square");
+  RUN (&bench, "bench", "--model", model, "--size", "0");
+  assert_fails (&bench, 2, "--size");
+}
+
+static void
+test_missing_default_model (void)
+{
+  g_autofree char *input = sample ("chelsea.jpg");
+  g_autofree char *out = in_tmp ("default.png");
+  g_auto(Run) run = { 0 };
+
+  g_setenv ("SCVAE_DEFAULT_MODEL", "/nonexistent/default.safetensors", TRUE);
+  RUN (&run, "reconstruct", input, out);
+  g_unsetenv ("SCVAE_DEFAULT_MODEL");
+  assert_fails (&run, 2, "/nonexistent/default.safetensors");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  scvae = g_strdup (g_getenv ("SCVAE"));
+  samples = g_strdup (g_getenv ("SCVAE_SAMPLES"));
+  g_assert_nonnull (scvae);
+  g_assert_nonnull (samples);
+  tmp = g_dir_make_tmp ("scvae-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/cli/help", test_help);
+  g_test_add_func ("/cli/train", test_train);
+  g_test_add_func ("/cli/train-resume", test_train_resume);
+  g_test_add_func ("/cli/reconstruct", test_reconstruct);
+  g_test_add_func ("/cli/eval-json", test_eval_json);
+  g_test_add_func ("/cli/info-bench-json", test_info_and_bench_json);
+  g_test_add_func ("/cli/bad-images", test_bad_images);
+  g_test_add_func ("/cli/bad-models", test_bad_models);
+  g_test_add_func ("/cli/bad-flags", test_bad_flags);
+  g_test_add_func ("/cli/missing-default-model", test_missing_default_model);
+
+  status = g_test_run ();
+  if (status == 0)
+    {
+      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmp);
+      (void) !system (command);
+    }
+  return status;
+}
