@@ -1,0 +1,557 @@
+/* test-model.c: the whole model's gradients, model files, inference
+ * sessions, metrics and k-means
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "f4-network.h"
+#include "model-private.h"
+#include "session-private.h"
+
+static char *tmp;
+
+static ScvaeModel *
+tiny_model (guint64 seed)
+{
+  ScvaeConfig config = { .channels = 4, .atoms = 8, .lista_steps = 3, .beta = 0.02f,
+                         .gamma = 0.5f, .l1 = 0.01f };
+  g_autoptr(GError) error = NULL;
+  ScvaeModel *model = scvae_model_new (&config, seed, &error);
+  Rng rng;
+
+  g_assert_no_error (error);
+  /* Make BatchNorm non-trivial, as after training. */
+  rng_seed (&rng, seed + 1);
+  for (guint i = 0; i < model->layout->tensors->len; i++)
+    {
+      const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
+      float *data = (info->kind == TENSOR_PARAMETER ? model->parameters : model->running) + info->offset;
+
+      if (g_str_has_suffix (info->name, ".running_var"))
+        check_fill_uniform (&rng, data, info->numel, 0.5, 1.5);
+      else if (g_str_has_suffix (info->name, ".running_mean"))
+        check_fill_uniform (&rng, data, info->numel, -0.2, 0.2);
+      else if (info->ndim == 1 && g_str_has_prefix (info->name, "encoder.1"))
+        check_fill_uniform (&rng, data, info->numel, 0.5, 1.5);
+    }
+  return model;
+}
+
+static double
+model_loss (ScvaeModel *model, F4Network *net, const float *input, Scratch *scratch)
+{
+  F4Loss loss;
+  g_autofree float *saved = g_memdup2 (model->running, model->layout->n_running * sizeof (float));
+
+  f4_network_forward (net, &model->tensors, input, &loss, scratch);
+  /* Forward updates running statistics; finite differences must not. */
+  memcpy (model->running, saved, model->layout->n_running * sizeof (float));
+  return loss.total;
+}
+
+/* Every parameter tensor's gradient against a central finite difference
+ * along a random direction within that tensor (float model: directional
+ * derivatives average out rounding where per-element ones would not). */
+static void
+test_model_gradients (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (3);
+  const int batch = 2, size = 16;
+  gsize n_in = (gsize) 3 * batch * size * size;
+  g_autofree float *input = g_new (float, n_in);
+  g_autofree float *grads = g_new0 (float, model->layout->n_parameters);
+  F4Network *net = f4_network_new (model->layout, batch, size, size);
+  Scratch scratch = { 0 };
+  F4Tensors g;
+  Rng rng;
+  int checked = 0;
+
+  rng_seed (&rng, 5);
+  check_fill_uniform (&rng, input, n_in, -0.9f, 0.9f);
+  f4_bind (model->layout, grads, NULL, &g);
+  model_loss (model, net, input, &scratch);
+  f4_network_backward (net, &model->tensors, &g, input, &scratch);
+
+  for (guint i = 0; i < model->layout->tensors->len; i++)
+    {
+      const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
+      float *p = model->parameters + info->offset;
+      g_autofree float *direction = NULL, *saved = NULL;
+      double analytic = 0.0, rms = 0.0, eps, plus, minus, numeric, scale = 0.0;
+
+      if (info->kind != TENSOR_PARAMETER)
+        continue;
+      direction = g_new (float, info->numel);
+      saved = g_memdup2 (p, info->numel * sizeof (float));
+      check_fill_uniform (&rng, direction, info->numel, -1, 1);
+      for (gsize j = 0; j < info->numel; j++)
+        {
+          analytic += (double) direction[j] * grads[info->offset + j];
+          scale += fabs (direction[j] * grads[info->offset + j]);
+          rms += (double) saved[j] * saved[j] / info->numel;
+        }
+      /* Small steps drown in float rounding, large ones cross ReLU and
+       * threshold kinks: a right gradient matches at one of these scales. */
+      numeric = NAN;
+      for (double step = 3e-2; step >= 1e-3; step /= 3)
+        {
+          double estimate;
+
+          eps = step * MAX (sqrt (rms), 1e-2);
+          for (gsize j = 0; j < info->numel; j++)
+            p[j] = saved[j] + eps * direction[j];
+          plus = model_loss (model, net, input, &scratch);
+          for (gsize j = 0; j < info->numel; j++)
+            p[j] = saved[j] - eps * direction[j];
+          minus = model_loss (model, net, input, &scratch);
+          memcpy (p, saved, info->numel * sizeof (float));
+          estimate = (plus - minus) / (2 * eps);
+          if (isnan (numeric) || fabs (estimate - analytic) < fabs (numeric - analytic))
+            numeric = estimate;
+        }
+
+      g_test_message ("%-28s analytic %+.6e numeric %+.6e", info->name, analytic, numeric);
+      /* Biases before BatchNorm have no gradient: both sides are noise. */
+      if (scale < 1e-7)
+        continue;
+      g_assert_cmpfloat (fabs (analytic - numeric), <=, 1e-2 * fabs (analytic) + 1e-3 * scale + 1e-6);
+      checked++;
+    }
+  g_assert_cmpint (checked, >=, 30);
+  scratch_clear (&scratch);
+  f4_network_free (net);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Files */
+
+static char *
+tmp_path (const char *name)
+{
+  return g_build_filename (tmp, name, NULL);
+}
+
+static void
+test_round_trip (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (1);
+  g_autoptr(ScvaeModel) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = tmp_path ("round-trip.safetensors");
+
+  scvae_model_set_metadata (model, "data", "a.jpg,b.jpg");
+  scvae_model_save (model, path, &error);
+  g_assert_no_error (error);
+  loaded = scvae_model_load (path, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpmem (loaded->parameters, loaded->layout->n_parameters * sizeof (float),
+                   model->parameters, model->layout->n_parameters * sizeof (float));
+  g_assert_cmpmem (loaded->running, loaded->layout->n_running * sizeof (float),
+                   model->running, model->layout->n_running * sizeof (float));
+  g_assert_cmpstr (scvae_model_get_metadata (loaded, "data"), ==, "a.jpg,b.jpg");
+  g_assert_cmpstr (scvae_model_get_metadata (loaded, "beta"), ==, "0.02");
+  g_assert_cmpfloat (scvae_model_get_config (loaded)->gamma, ==, 0.5f);
+}
+
+/* Rewrites a valid model file's header (and maybe its data) to break it. */
+typedef void (*Breaker) (JsonObject *header, GByteArray *data);
+
+static char *
+broken_copy (const char *name, Breaker breaker)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (1);
+  g_autofree char *valid = tmp_path ("valid.safetensors");
+  g_autofree char *contents = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *header = NULL;
+  char *path = tmp_path (name);
+  gsize size, header_size;
+  guint64 length;
+
+  scvae_model_save (model, valid, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (valid, &contents, &size, NULL));
+  memcpy (&length, contents, 8);
+  json_parser_load_from_data (parser, contents + 8, GUINT64_FROM_LE (length), &error);
+  g_assert_no_error (error);
+  g_byte_array_append (data, (guint8 *) contents + 8 + length, size - 8 - length);
+
+  breaker (json_node_get_object (json_parser_get_root (parser)), data);
+
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  header = json_generator_to_data (generator, &header_size);
+  length = GUINT64_TO_LE ((guint64) header_size);
+  g_byte_array_append (out, (guint8 *) &length, 8);
+  g_byte_array_append (out, (guint8 *) header, header_size);
+  g_byte_array_append (out, data->data, data->len);
+  g_assert_true (g_file_set_contents (path, (char *) out->data, out->len, NULL));
+  return path;
+}
+
+static JsonObject *
+tensor (JsonObject *header, const char *name)
+{
+  return json_object_get_object_member (header, name);
+}
+
+static JsonObject *
+metadata (JsonObject *header)
+{
+  return json_object_get_object_member (header, "__metadata__");
+}
+
+static void
+set_offsets (JsonObject *t, gint64 begin, gint64 end)
+{
+  JsonArray *offsets = json_array_new ();
+
+  json_array_add_int_element (offsets, begin);
+  json_array_add_int_element (offsets, end);
+  json_object_set_array_member (t, "data_offsets", offsets);
+}
+
+static void
+break_out_of_range (JsonObject *h, GByteArray *d)
+{
+  set_offsets (tensor (h, "lista.c"), d->len, d->len + 4);
+}
+
+static void
+break_overlap (JsonObject *h, GByteArray *d)
+{
+  JsonArray *o = json_object_get_array_member (tensor (h, "encoder.0.bias"), "data_offsets");
+  gint64 begin = json_array_get_int_element (o, 0);
+
+  /* encoder.0.weight occupies the bytes before the bias: shift into it. */
+  set_offsets (tensor (h, "encoder.0.bias"), begin - 8, json_array_get_int_element (o, 1) - 8);
+}
+
+static void
+break_dtype (JsonObject *h, GByteArray *d)
+{
+  JsonObject *t = tensor (h, "lista.dictionary");
+  JsonArray *o = json_object_get_array_member (t, "data_offsets");
+  gint64 begin = json_array_get_int_element (o, 0), end = json_array_get_int_element (o, 1);
+
+  json_object_set_string_member (t, "dtype", "F16");
+  set_offsets (t, begin, begin + (end - begin) / 2);
+}
+
+static void
+break_shape (JsonObject *h, GByteArray *d)
+{
+  JsonArray *shape = json_array_new ();
+
+  /* Same number of values, other shape. */
+  json_array_add_int_element (shape, 8);
+  json_array_add_int_element (shape, 4);
+  json_object_set_array_member (tensor (h, "lista.dictionary"), "shape", shape);
+}
+
+static void
+break_nan (JsonObject *h, GByteArray *d)
+{
+  JsonArray *o = json_object_get_array_member (tensor (h, "decoder.3.weight"), "data_offsets");
+  float nan_value = NAN;
+
+  memcpy (d->data + json_array_get_int_element (o, 0) + 12, &nan_value, 4);
+}
+
+static void
+break_missing (JsonObject *h, GByteArray *d)
+{
+  json_object_remove_member (h, "decoder.4.running_var");
+}
+
+static void
+break_extra (JsonObject *h, GByteArray *d)
+{
+  JsonObject *t = json_object_new ();
+  JsonArray *shape = json_array_new ();
+
+  json_array_add_int_element (shape, 0);
+  json_object_set_string_member (t, "dtype", "F32");
+  json_object_set_array_member (t, "shape", shape);
+  json_object_set_object_member (h, "mystery.weight", t);
+  set_offsets (t, 0, 0);
+}
+
+static void
+break_metadata_channels (JsonObject *h, GByteArray *d)
+{
+  json_object_set_string_member (metadata (h), "channels", "9");
+}
+
+static void
+break_metadata_format (JsonObject *h, GByteArray *d)
+{
+  json_object_set_string_member (metadata (h), "format", "gguf");
+}
+
+static void
+break_metadata_version (JsonObject *h, GByteArray *d)
+{
+  json_object_set_string_member (metadata (h), "format_version", "2");
+}
+
+static void
+break_metadata_number (JsonObject *h, GByteArray *d)
+{
+  json_object_set_string_member (metadata (h), "beta", "0.1abc");
+}
+
+static void
+break_step (JsonObject *h, GByteArray *d)
+{
+  JsonArray *o = json_object_get_array_member (tensor (h, "lista.c"), "data_offsets");
+  float negative = -1.f;
+
+  memcpy (d->data + json_array_get_int_element (o, 0), &negative, 4);
+}
+
+static void
+break_negative_offset (JsonObject *h, GByteArray *d)
+{
+  set_offsets (tensor (h, "lista.c"), -4, 0);
+}
+
+static void
+test_refuse_bad_files (void)
+{
+  const struct { const char *name; Breaker breaker; const char *reason; } cases[] = {
+    { "out-of-range", break_out_of_range, "lies outside the file" },
+    { "overlap", break_overlap, "overlap" },
+    { "dtype", break_dtype, "is F16, expected F32" },
+    { "shape", break_shape, "has shape [8, 4], expected [4, 8]" },
+    { "nan", break_nan, "non-finite" },
+    { "missing", break_missing, "'decoder.4.running_var' is missing" },
+    { "extra", break_extra, "unexpected tensor 'mystery.weight'" },
+    { "channels-lie", break_metadata_channels, "has shape" },
+    { "format", break_metadata_format, "not an SC-VAE model" },
+    { "version", break_metadata_version, "format_version '2' is not supported" },
+    { "number", break_metadata_number, "beta '0.1abc' is not a number" },
+    { "step", break_step, "must be positive" },
+    { "negative-offset", break_negative_offset, "invalid data_offsets" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = g_strconcat (cases[i].name, ".safetensors", NULL);
+      g_autofree char *path = broken_copy (name, cases[i].breaker);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ScvaeModel) model = scvae_model_load (path, &error);
+
+      g_assert_null (model);
+      g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
+      g_test_message ("%s", error->message);
+      g_assert_true (g_str_has_prefix (error->message, path));
+      if (strstr (error->message, cases[i].reason) == NULL)
+        g_error ("%s: expected '%s' in: %s", cases[i].name, cases[i].reason, error->message);
+    }
+}
+
+static void
+test_refuse_truncated (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (1);
+  g_autofree char *path = tmp_path ("cut.safetensors");
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size;
+
+  scvae_model_save (model, path, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, &size, NULL));
+  /* Every cut point: inside the length, inside the header, inside the data. */
+  for (gsize cut = 0; cut < size; cut += MAX (size / 97, 1))
+    {
+      g_autoptr(ScvaeModel) loaded = NULL;
+
+      g_clear_error (&error);
+      g_assert_true (g_file_set_contents (path, contents, cut, NULL));
+      loaded = scvae_model_load (path, &error);
+      g_assert_null (loaded);
+      g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Sessions */
+
+static ScvaeImage *
+test_image (int width, int height)
+{
+  ScvaeImage *image = scvae_image_new (width, height);
+  gsize plane = (gsize) width * height;
+
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < height; y++)
+      for (int x = 0; x < width; x++)
+        image->data[c * plane + (gsize) y * width + x] = 0.8f * sinf (0.3f * x + 0.7f * y + c);
+  return image;
+}
+
+static void
+test_session_sizes (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (2);
+  g_autoptr(ScvaeSession) session = scvae_session_new (model);
+  const int sizes[][2] = { { 1, 1 }, { 3, 5 }, { 37, 23 }, { 64, 48 } };
+
+  /* Any size works: padded by reflection, cropped back. */
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autoptr(ScvaeImage) image = test_image (sizes[i][0], sizes[i][1]);
+      g_autoptr(GError) error = NULL;
+      const ScvaeImage *out;
+      int rows, cols;
+
+      g_assert_true (scvae_session_encode (session, image, NULL, &error));
+      g_assert_true (scvae_session_sparse_code (session, -1, 1.f, NULL, &error));
+      g_assert_true (scvae_session_decode (session, NULL, &error));
+      out = scvae_session_get_reconstruction (session);
+      g_assert_cmpint (out->width, ==, sizes[i][0]);
+      g_assert_cmpint (out->height, ==, sizes[i][1]);
+      scvae_session_get_codes (session, &rows, &cols, NULL);
+      g_assert_cmpint (rows, ==, (sizes[i][1] + 3) / 4);
+      g_assert_cmpint (cols, ==, (sizes[i][0] + 3) / 4);
+      for (gsize j = 0; j < (gsize) 3 * out->width * out->height; j++)
+        g_assert_true (out->data[j] >= -1.f && out->data[j] <= 1.f);
+    }
+}
+
+static void
+test_session_stages (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (2);
+  g_autoptr(ScvaeSession) session = scvae_session_new (model);
+  g_autoptr(ScvaeImage) image = test_image (32, 24);
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree float *features = NULL, *codes = NULL;
+  gsize n_features = (gsize) 8 * 6 * 4, n_codes = (gsize) 8 * 6 * 8;
+  ScvaeMetrics sparse, dense;
+
+  g_assert_true (scvae_session_encode (session, image, NULL, &error));
+  features = g_memdup2 (scvae_session_get_features (session, NULL, NULL, NULL), n_features * sizeof (float));
+  g_assert_true (scvae_session_sparse_code (session, -1, 2.f, NULL, &error));
+  g_assert_true (scvae_session_decode (session, NULL, &error));
+  scvae_session_compute_metrics (session, &sparse);
+  codes = g_memdup2 (scvae_session_get_codes (session, NULL, NULL, NULL), n_codes * sizeof (float));
+
+  /* A cancelled stage fails and leaves the last results as they were. */
+  g_cancellable_cancel (cancelled);
+  g_assert_false (scvae_session_sparse_code (session, 10, 0.f, cancelled, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpmem (scvae_session_get_codes (session, NULL, NULL, NULL), n_codes * sizeof (float),
+                   codes, n_codes * sizeof (float));
+  g_assert_nonnull (scvae_session_get_reconstruction (session));
+
+  /* Rerunning the later stages leaves the features alone; a lower
+   * threshold gives denser codes. */
+  g_assert_true (scvae_session_sparse_code (session, -1, 0.f, NULL, &error));
+  g_assert_null (scvae_session_get_reconstruction (session)); /* stale until decoded */
+  g_assert_true (scvae_session_decode (session, NULL, &error));
+  scvae_session_compute_metrics (session, &dense);
+  g_assert_cmpmem (scvae_session_get_features (session, NULL, NULL, NULL), n_features * sizeof (float),
+                   features, n_features * sizeof (float));
+  g_assert_cmpfloat (dense.active_fraction, >, sparse.active_fraction);
+  g_assert_cmpfloat (dense.active_fraction, ==, 1.0); /* threshold 0 keeps everything */
+
+  /* Bad controls are refused with a message. */
+  g_assert_false (scvae_session_sparse_code (session, 65, 1.f, NULL, &error));
+  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Metrics and k-means */
+
+static void
+test_ssim_matches_scikit_image (void)
+{
+  g_autofree char *a_path = g_test_build_filename (G_TEST_DIST, "..", "data", "ssim-a.png", NULL);
+  g_autofree char *b_path = g_test_build_filename (G_TEST_DIST, "..", "data", "ssim-b.png", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeImage) a = scvae_image_load (a_path, 0, NULL, &error);
+  g_autoptr(ScvaeImage) b = scvae_image_load (b_path, 0, NULL, &error);
+
+  g_assert_no_error (error);
+  /* From tools/reference/ssim-reference (scikit-image 0.19). */
+  g_assert_cmpfloat_with_epsilon (scvae_psnr (a, b), 25.218302, 1e-4);
+  g_assert_cmpfloat_with_epsilon (scvae_ssim (a, b), 0.724186, 1e-5);
+  g_assert_cmpfloat_with_epsilon (scvae_ssim (a, a), 1.0, 1e-6);
+}
+
+static void
+test_kmeans (void)
+{
+  const int per_cluster = 50, k = 4, dim = 6;
+  int n = per_cluster * k;
+  g_autofree float *rows = g_new (float, n * dim);
+  g_autofree guint8 *labels = g_new (guint8, n), *again = g_new (guint8, n);
+  ScvaeKMeansOptions options = { .k = k, .n_restarts = 3, .max_iterations = 100, .seed = 9 };
+  g_autoptr(GError) error = NULL;
+  Rng rng;
+
+  /* Four tight, far-apart blobs, interleaved. */
+  rng_seed (&rng, 4);
+  for (int i = 0; i < n; i++)
+    for (int d = 0; d < dim; d++)
+      rows[i * dim + d] = (d == i % k ? 10.f : 0.f) + 0.1f * (float) rng_normal (&rng);
+
+  g_assert_true (scvae_kmeans (rows, n, dim, &options, labels, NULL, NULL, NULL, &error));
+  for (int i = k; i < n; i++)
+    g_assert_cmpint (labels[i], ==, labels[i % k]);
+  for (int a = 0; a < k; a++)
+    for (int b = a + 1; b < k; b++)
+      g_assert_cmpint (labels[a], !=, labels[b]);
+
+  /* Same seed, same labels. */
+  g_assert_true (scvae_kmeans (rows, n, dim, &options, again, NULL, NULL, NULL, &error));
+  g_assert_cmpmem (labels, n, again, n);
+
+  options.k = 300;
+  g_assert_false (scvae_kmeans (rows, n, dim, &options, labels, NULL, NULL, NULL, &error));
+  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  tmp = g_dir_make_tmp ("scvae-model-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/model/gradients", test_model_gradients);
+  g_test_add_func ("/model/round-trip", test_round_trip);
+  g_test_add_func ("/model/refuse-bad-files", test_refuse_bad_files);
+  g_test_add_func ("/model/refuse-truncated", test_refuse_truncated);
+  g_test_add_func ("/session/sizes", test_session_sizes);
+  g_test_add_func ("/session/stages", test_session_stages);
+  g_test_add_func ("/metrics/ssim", test_ssim_matches_scikit_image);
+  g_test_add_func ("/kmeans/blobs", test_kmeans);
+
+  status = g_test_run ();
+  if (status == 0)
+    {
+      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmp);
+      (void) !system (command);
+    }
+  return status;
+}
