@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "simd.h"
 
 static void
 row_norms (const float *rows, int n, int dim, double *norms)
@@ -28,14 +29,14 @@ row_norms (const float *rows, int n, int dim, double *norms)
     }
 }
 
-static double
+SCVAE_VECTORIZED static double
 distance (const float *a, const float *b, int dim)
 {
-  double s = 0.0;
+  float s = 0.f;
 
   for (int d = 0; d < dim; d++)
     {
-      double t = a[d] - b[d];
+      float t = a[d] - b[d];
       s += t * t;
     }
   return s;
@@ -78,10 +79,11 @@ seed_centroids (const float *rows, int n, int dim, int k, Rng *rng, float *centr
     }
 }
 
-/* Assigns every row to its nearest centroid; returns the inertia. */
+/* Assigns every row to its nearest centroid, noting the squared distance
+ * to it in nearest; returns the inertia. */
 static double
 assign (const float *rows, const double *norms, int n, int dim, int k, const float *centroids,
-        float *products, guint8 *labels)
+        float *products, guint8 *labels, double *nearest)
 {
   g_autofree double *centroid_norms = g_new (double, k);
   double inertia = 0.0;
@@ -104,23 +106,30 @@ assign (const float *rows, const double *norms, int n, int dim, int k, const flo
             }
         }
       labels[i] = best_c;
-      inertia += MAX (0.0, best + norms[i]);
+      nearest[i] = MAX (0.0, best + norms[i]);
+      inertia += nearest[i];
     }
   return inertia;
+}
+
+SCVAE_VECTORIZED static void
+add_row (float *restrict sum, const float *restrict row, int dim)
+{
+  for (int d = 0; d < dim; d++)
+    sum[d] += row[d];
 }
 
 static void
 update_centroids (const float *rows, int n, int dim, int k, const guint8 *labels,
                   const double *nearest, float *centroids)
 {
-  g_autofree double *sums = g_new0 (double, (gsize) k * dim);
   g_autofree int *counts = g_new0 (int, k);
 
+  memset (centroids, 0, (gsize) k * dim * sizeof (float));
   for (int i = 0; i < n; i++)
     {
       counts[labels[i]]++;
-      for (int d = 0; d < dim; d++)
-        sums[(gsize) labels[i] * dim + d] += rows[(gsize) i * dim + d];
+      add_row (centroids + (gsize) labels[i] * dim, rows + (gsize) i * dim, dim);
     }
   for (int c = 0; c < k; c++)
     {
@@ -135,7 +144,7 @@ update_centroids (const float *rows, int n, int dim, int k, const guint8 *labels
           continue;
         }
       for (int d = 0; d < dim; d++)
-        centroids[(gsize) c * dim + d] = (float) (sums[(gsize) c * dim + d] / counts[c]);
+        centroids[(gsize) c * dim + d] /= counts[c];
     }
 }
 
@@ -156,6 +165,7 @@ scvae_kmeans (const float *rows,
   g_autofree float *products = NULL;
   g_autofree float *trial = g_new (float, (gsize) MAX (k, 1) * dim);
   g_autofree guint8 *trial_labels = g_new (guint8, n_rows);
+  g_autofree guint8 *previous_labels = g_new (guint8, n_rows);
   double best = INFINITY;
   Rng rng;
 
@@ -172,23 +182,23 @@ scvae_kmeans (const float *rows,
 
   for (int restart = 0; restart < MAX (1, options->n_restarts); restart++)
     {
-      double current = INFINITY, previous;
+      double current;
 
       seed_centroids (rows, n_rows, dim, k, &rng, trial, nearest);
+      memset (trial_labels, 0, n_rows);
       for (int it = 0; it < MAX (1, options->max_iterations); it++)
         {
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
             return FALSE;
-          previous = current;
-          current = assign (rows, norms, n_rows, dim, k, trial, products, trial_labels);
-          if (current >= previous * (1 - 1e-6))
+          memcpy (previous_labels, trial_labels, n_rows);
+          assign (rows, norms, n_rows, dim, k, trial, products, trial_labels, nearest);
+          /* Converged: no point changed cluster. */
+          if (it > 0 && memcmp (previous_labels, trial_labels, n_rows) == 0)
             break;
-          for (int i = 0; i < n_rows; i++)
-            nearest[i] = distance (rows + (gsize) i * dim, trial + (gsize) trial_labels[i] * dim, dim);
           update_centroids (rows, n_rows, dim, k, trial_labels, nearest, trial);
         }
       /* The last update may have moved centroids: labels match them again. */
-      current = assign (rows, norms, n_rows, dim, k, trial, products, trial_labels);
+      current = assign (rows, norms, n_rows, dim, k, trial, products, trial_labels, nearest);
       if (current < best)
         {
           best = current;
