@@ -243,6 +243,217 @@ accumulate_bias_gradient (const float *dy, int channels, gsize positions, float 
     }
 }
 
+/* ------------------------------------------------------------------------- */
+/* Forward without im2col ("shifted GEMMs").
+ *
+ * im2col writes k*k copies of the input and col2im scatters k*k partial
+ * sums; at 64 channels that copying costs as much as the GEMM itself. With
+ * a padded copy of the input, the input column a kernel tap needs for all
+ * output positions is the padded plane shifted by that tap's offset, if
+ * outputs are computed over the padded width too (the extra columns are
+ * computed and dropped). So a convolution becomes one GEMM per tap, each
+ * reading the input in place: y_padded += W_tap x_padded[. + offset].
+ * Stride-2 kernels first fold 2x2 pixel blocks into channels
+ * (space-to-depth) and become 2x2 stride-1 kernels; a stride-2 transposed
+ * convolution is four stride-1 2x2 convolutions, one per output parity
+ * (sub-pixel). Backward keeps the im2col form. */
+
+typedef struct {
+  int channels;
+  int batch, height, width; /* the padded grid */
+  gsize stride;             /* floats between channel planes (with a tail) */
+  float *data;
+} Padded;
+
+/* x zero-padded by pad on every side, with a tail of spare zeros so that
+ * shifted reads past the last position stay inside the buffer. */
+static Padded
+pad_input (const float *x, int channels, Extent in, int pad, gsize tail, float *buffer)
+{
+  Padded p = { channels, in.batch, in.height + 2 * pad, in.width + 2 * pad };
+  gsize plane = (gsize) p.height * p.width;
+
+  p.stride = in.batch * plane + tail;
+  p.data = buffer;
+  memset (buffer, 0, channels * p.stride * sizeof (float));
+  for (int c = 0; c < channels; c++)
+    for (int b = 0; b < in.batch; b++)
+      for (int y = 0; y < in.height; y++)
+        memcpy (buffer + c * p.stride + b * plane + (gsize) (y + pad) * p.width + pad,
+                x + (((gsize) c * in.batch + b) * in.height + y) * in.width,
+                in.width * sizeof (float));
+  return p;
+}
+
+/* Space-to-depth of x padded by 1: channel (c, dy, dx) of the result holds
+ * pixels (2u + dy, 2v + dx) of channel c. */
+static Padded
+space_to_depth (const float *x, int channels, Extent in, gsize tail, float *buffer)
+{
+  Padded p = { channels * 4, in.batch, (in.height + 2) / 2, (in.width + 2) / 2 };
+  gsize plane = (gsize) p.height * p.width;
+
+  p.stride = in.batch * plane + tail;
+  p.data = buffer;
+  memset (buffer, 0, p.channels * p.stride * sizeof (float));
+  for (int c = 0; c < channels; c++)
+    for (int dy = 0; dy < 2; dy++)
+      for (int dx = 0; dx < 2; dx++)
+        {
+          float *dst = buffer + ((gsize) (c * 2 + dy) * 2 + dx) * p.stride;
+
+          for (int b = 0; b < in.batch; b++)
+            for (int u = 0; u < p.height; u++)
+              {
+                /* padded row 2u + dy is input row 2u + dy - 1 */
+                int y = 2 * u + dy - 1;
+                const float *src;
+
+                if (y < 0 || y >= in.height)
+                  continue;
+                src = x + (((gsize) c * in.batch + b) * in.height + y) * in.width;
+                for (int v = 0; v < p.width; v++)
+                  {
+                    int xx = 2 * v + dx - 1;
+                    if (xx >= 0 && xx < in.width)
+                      dst[b * plane + (gsize) u * p.width + v] = src[xx];
+                  }
+              }
+        }
+  return p;
+}
+
+/* out (cout x n) = sum over taps of packed[tap] (cout x cin) times the
+ * input shifted by offsets[tap]. */
+static void
+shifted_gemms (int cout, const Padded *in, const float *packed, const gsize *offsets,
+               int n_taps, gsize n, float *out)
+{
+  for (int t = 0; t < n_taps; t++)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, n, in->channels,
+                 1.f, packed + (gsize) t * cout * in->channels, in->channels,
+                 in->data + offsets[t], in->stride, t ? 1.f : 0.f, out, n);
+}
+
+/* y[c][b][oy][ox] = grid[c][b plane + (oy * ystep + y0) * width + ...]: the
+ * valid outputs of a padded grid, plus bias. */
+static void
+crop_grid (const float *grid, const Padded *g, int channels, Extent out, const float *bias,
+           int step, int py, int px, float *y)
+{
+  gsize plane = (gsize) g->height * g->width, n = g->batch * plane;
+
+  for (int c = 0; c < channels; c++)
+    for (int b = 0; b < out.batch; b++)
+      for (int i = 0; i < out.height / step; i++)
+        {
+          const float *src = grid + c * n + b * plane + (gsize) i * g->width;
+          float *dst = y + (((gsize) c * out.batch + b) * out.height + i * step + py) * out.width + px;
+          float value = bias ? bias[c] : 0.f;
+
+          for (int j = 0; j < out.width / step; j++)
+            dst[j * step] = src[j] + value;
+        }
+}
+
+static gboolean
+forward_without_im2col (const ConvSpec *spec, const float *weight, const float *bias,
+                        const float *x, Extent in, float *y, Scratch *scratch)
+{
+  int k = spec->kernel, cin = spec->in_channels, cout = spec->out_channels;
+  Extent out = conv_output_extent (spec, in);
+  gboolean stride1 = !spec->transposed && spec->stride == 1 && k > 1;
+  gboolean strided = !spec->transposed && k == 4 && spec->stride == 2 && spec->pad == 1
+                     && cin >= 16 && in.height % 2 == 0 && in.width % 2 == 0;
+  gboolean subpixel = spec->transposed && k == 4 && spec->stride == 2 && spec->pad == 1
+                      && cout >= 16;
+  gsize offsets[16];
+  float *packed;
+  Padded p;
+
+  if (!stride1 && !strided && !subpixel)
+    return FALSE;
+  packed = scratch_get (scratch, 3, conv_weight_size (spec));
+
+  if (stride1)
+    {
+      gsize tail = (gsize) (k - 1) * (in.width + 2 * spec->pad) + k;
+      float *grid;
+
+      p = pad_input (x, cin, in, spec->pad,
+                     tail, scratch_get (scratch, 0, cin * ((gsize) in.batch * (in.height + 2 * spec->pad)
+                                                          * (in.width + 2 * spec->pad) + tail)));
+      /* packed[tap][co][ci] = W[co][ci][ky][kx] */
+      for (int ky = 0; ky < k; ky++)
+        for (int kx = 0; kx < k; kx++)
+          {
+            offsets[ky * k + kx] = (gsize) ky * p.width + kx;
+            for (int co = 0; co < cout; co++)
+              for (int ci = 0; ci < cin; ci++)
+                packed[((gsize) (ky * k + kx) * cout + co) * cin + ci] =
+                  weight[(((gsize) co * cin + ci) * k + ky) * k + kx];
+          }
+      grid = scratch_get (scratch, 1, cout * (p.stride - tail));
+      shifted_gemms (cout, &p, packed, offsets, k * k, p.stride - tail, grid);
+      crop_grid (grid, &p, cout, out, bias, 1, 0, 0, y);
+    }
+  else if (strided)
+    {
+      gsize tail = (gsize) (in.width + 2) / 2 + 2;
+      float *grid;
+
+      p = space_to_depth (x, cin, in, tail,
+                          scratch_get (scratch, 0, 4 * cin * ((gsize) in.batch * ((in.height + 2) / 2)
+                                                              * ((in.width + 2) / 2) + tail)));
+      /* A 2x2 kernel over (ci, dy, dx): packed[ty,tx][co][(ci,dy,dx)] =
+       * W[co][ci][2 ty + dy][2 tx + dx] */
+      for (int ty = 0; ty < 2; ty++)
+        for (int tx = 0; tx < 2; tx++)
+          {
+            offsets[ty * 2 + tx] = (gsize) ty * p.width + tx;
+            for (int co = 0; co < cout; co++)
+              for (int ci = 0; ci < cin; ci++)
+                for (int dy = 0; dy < 2; dy++)
+                  for (int dx = 0; dx < 2; dx++)
+                    packed[((gsize) (ty * 2 + tx) * cout + co) * p.channels + (ci * 2 + dy) * 2 + dx] =
+                      weight[(((gsize) co * cin + ci) * 4 + 2 * ty + dy) * 4 + 2 * tx + dx];
+          }
+      grid = scratch_get (scratch, 1, cout * (p.stride - tail));
+      shifted_gemms (cout, &p, packed, offsets, 4, p.stride - tail, grid);
+      crop_grid (grid, &p, cout, out, bias, 1, 0, 0, y);
+    }
+  else
+    {
+      gsize tail = (gsize) 2 * (in.width + 2) + 3, n;
+      float *grid;
+
+      p = pad_input (x, cin, in, 1, tail,
+                     scratch_get (scratch, 0, cin * ((gsize) in.batch * (in.height + 2) * (in.width + 2) + tail)));
+      n = p.stride - tail;
+      grid = scratch_get (scratch, 1, cout * n);
+      /* Output pixel (2i + py, 2j + px) sees input rows i + py + ty - 1
+       * through kernel row 3 - 2 ty - py, and likewise for columns. */
+      for (int py = 0; py < 2; py++)
+        for (int px = 0; px < 2; px++)
+          {
+            for (int ty = 0; ty < 2; ty++)
+              for (int tx = 0; tx < 2; tx++)
+                {
+                  int ky = 3 - 2 * ty - py, kx = 3 - 2 * tx - px, t = ty * 2 + tx;
+
+                  offsets[t] = (gsize) (py + ty) * p.width + px + tx;
+                  for (int co = 0; co < cout; co++)
+                    for (int ci = 0; ci < cin; ci++)
+                      packed[((gsize) t * cout + co) * cin + ci] =
+                        weight[(((gsize) ci * cout + co) * 4 + ky) * 4 + kx];
+                }
+            shifted_gemms (cout, &p, packed, offsets, 4, n, grid);
+            crop_grid (grid, &p, cout, out, bias, 2, py, px, y);
+          }
+    }
+  return TRUE;
+}
+
 void
 conv_forward (const ConvSpec *spec,
               const float *weight,
@@ -256,6 +467,9 @@ conv_forward (const ConvSpec *spec,
   gsize kk = (gsize) spec->kernel * spec->kernel;
   gsize n_in = extent_size (in);
   gsize n_out = extent_size (conv_output_extent (spec, in));
+
+  if (forward_without_im2col (spec, weight, bias, x, in, y, scratch))
+    return;
 
   fill_bias (bias, spec->out_channels, n_out, y);
 

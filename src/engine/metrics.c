@@ -9,6 +9,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "simd.h"
+
 double
 scvae_psnr (const ScvaeImage *a, const ScvaeImage *b)
 {
@@ -44,29 +46,38 @@ mirror (int i, int n)
   return i;
 }
 
-static void
-gaussian_blur (const float *src, float *tmp, float *dst, int w, int h, const float *taps)
+/* Separable blur; each pass is a sum of shifted, weighted rows so that
+ * the inner loops run over contiguous pixels and vectorise. pad holds one
+ * row plus SSIM_RADIUS mirrored pixels on each side. */
+SCVAE_VECTORIZED static void
+gaussian_blur (const float *src, float *tmp, float *dst, int w, int h, const float *taps, float *pad)
 {
   for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      {
-        float s = 0.f;
-        for (int k = -SSIM_RADIUS; k <= SSIM_RADIUS; k++)
-          s += taps[k + SSIM_RADIUS] * src[(gsize) y * w + mirror (x + k, w)];
-        tmp[(gsize) y * w + x] = s;
-      }
+    {
+      const float *row = src + (gsize) y * w;
+      float *out = tmp + (gsize) y * w;
+
+      for (int x = -SSIM_RADIUS; x < w + SSIM_RADIUS; x++)
+        pad[x + SSIM_RADIUS] = row[mirror (x, w)];
+      for (int x = 0; x < w; x++)
+        out[x] = 0.f;
+      for (int k = 0; k <= 2 * SSIM_RADIUS; k++)
+        for (int x = 0; x < w; x++)
+          out[x] += taps[k] * pad[x + k];
+    }
   for (int y = 0; y < h; y++)
     {
-      const float *rows[2 * SSIM_RADIUS + 1];
+      float *out = dst + (gsize) y * w;
 
-      for (int k = -SSIM_RADIUS; k <= SSIM_RADIUS; k++)
-        rows[k + SSIM_RADIUS] = tmp + (gsize) mirror (y + k, h) * w;
       for (int x = 0; x < w; x++)
+        out[x] = 0.f;
+      for (int k = -SSIM_RADIUS; k <= SSIM_RADIUS; k++)
         {
-          float s = 0.f;
-          for (int k = 0; k <= 2 * SSIM_RADIUS; k++)
-            s += taps[k] * rows[k][x];
-          dst[(gsize) y * w + x] = s;
+          const float *in = tmp + (gsize) mirror (y + k, h) * w;
+          float t = taps[k + SSIM_RADIUS];
+
+          for (int x = 0; x < w; x++)
+            out[x] += t * in[x];
         }
     }
 }
@@ -78,7 +89,7 @@ scvae_ssim (const ScvaeImage *a, const ScvaeImage *b)
   int w = a->width, h = a->height;
   gsize plane = (gsize) w * h;
   float taps[2 * SSIM_RADIUS + 1], sum = 0.f;
-  g_autofree float *buffers = NULL;
+  g_autofree float *buffers = NULL, *pad = g_new (float, w + 2 * SSIM_RADIUS);
   float *x, *y, *prod, *tmp, *mx, *my, *sxx, *syy, *sxy;
   int x0, x1, y0, y1;
   double total = 0.0;
@@ -107,17 +118,17 @@ scvae_ssim (const ScvaeImage *a, const ScvaeImage *b)
           x[i] = (a->data[c * plane + i] + 1.f) * 0.5f;
           y[i] = (b->data[c * plane + i] + 1.f) * 0.5f;
         }
-      gaussian_blur (x, tmp, mx, w, h, taps);
-      gaussian_blur (y, tmp, my, w, h, taps);
+      gaussian_blur (x, tmp, mx, w, h, taps, pad);
+      gaussian_blur (y, tmp, my, w, h, taps, pad);
       for (gsize i = 0; i < plane; i++)
         prod[i] = x[i] * x[i];
-      gaussian_blur (prod, tmp, sxx, w, h, taps);
+      gaussian_blur (prod, tmp, sxx, w, h, taps, pad);
       for (gsize i = 0; i < plane; i++)
         prod[i] = y[i] * y[i];
-      gaussian_blur (prod, tmp, syy, w, h, taps);
+      gaussian_blur (prod, tmp, syy, w, h, taps, pad);
       for (gsize i = 0; i < plane; i++)
         prod[i] = x[i] * y[i];
-      gaussian_blur (prod, tmp, sxy, w, h, taps);
+      gaussian_blur (prod, tmp, sxy, w, h, taps, pad);
 
       for (int yy = y0; yy < y1; yy++)
         for (int xx = x0; xx < x1; xx++)

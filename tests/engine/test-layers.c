@@ -113,6 +113,10 @@ test_conv (void)
   run_conv_case ((ConvSpec) { 5, 4, 1, 1, 0, FALSE }, small, 0);
   run_conv_case ((ConvSpec) { 5, 4, 4, 2, 1, TRUE }, small, 0);
   run_conv_case ((ConvSpec) { 5, 3, 4, 2, 1, TRUE }, small, 0);
+  /* From 16 channels the forward avoids im2col (space-to-depth, sub-pixel). */
+  run_conv_case ((ConvSpec) { 16, 17, 4, 2, 1, FALSE }, small, 0);
+  run_conv_case ((ConvSpec) { 17, 16, 4, 2, 1, TRUE }, small, 0);
+  run_conv_case ((ConvSpec) { 16, 16, 3, 1, 1, FALSE }, (Extent) { 3, 5, 7 }, 0);
 }
 
 static void

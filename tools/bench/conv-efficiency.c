@@ -35,6 +35,8 @@ median_ms (double *t)
   return t[RUNS / 2];
 }
 
+static gsize column_limit;
+
 static void
 measure (const char *name, ConvSpec spec, Extent in)
 {
@@ -50,7 +52,7 @@ measure (const char *name, ConvSpec spec, Extent in)
   float *x = g_new (float, spec.in_channels * n_in), *y = g_new (float, spec.out_channels * n_out);
   float *w = g_new (float, conv_weight_size (&spec)), *b = g_new0 (float, spec.out_channels);
   float *a = g_new (float, (gsize) M * K), *bb = g_new (float, (gsize) K * N), *c = g_new (float, (gsize) M * N);
-  Scratch scratch = { 0 };
+  Scratch scratch = { .column_limit = column_limit };
 
   for (gsize i = 0; i < spec.in_channels * n_in; i++)
     x[i] = (float) (i % 13) / 13.f;
@@ -91,6 +93,8 @@ main (int argc, char **argv)
   Extent train[] = { { 16, 64, 64 }, { 16, 32, 32 }, { 16, 16, 16 } };
 
   scvae_blas_select_core (argv);
+  if (argc > 1)
+    column_limit = g_ascii_strtoull (argv[1], NULL, 10);
   printf ("OpenBLAS %s kernels, %d threads\n", scvae_blas_info (), scvae_get_threads ());
   for (int t = 0; t < 2; t++)
     {
