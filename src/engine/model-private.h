@@ -22,8 +22,6 @@ struct _ScvaeModel {
 /* An uninitialised model of this configuration (parameters zeroed). */
 ScvaeModel *scvae_model_alloc (const ScvaeConfig *config);
 
-/* "1.5" style: the shortest decimal that reads back as the same float. */
-char *scvae_format_float (float value);
 gboolean scvae_parse_float (const char *text, float *value);
 gboolean scvae_parse_int (const char *text, gint64 min, gint64 max, gint64 *value);
 

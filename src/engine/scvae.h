@@ -86,6 +86,8 @@ typedef struct {
 } ScvaeConfig;
 
 void scvae_config_init_default (ScvaeConfig *config);
+/* "0.05" style: the shortest decimal that reads back as the same float. */
+char *scvae_format_float (float value);
 gboolean scvae_config_validate (const ScvaeConfig *config, GError **error);
 
 typedef struct _ScvaeModel ScvaeModel;

@@ -1,0 +1,155 @@
+/* lens-application.c: one application, one window, the default model
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "lens-application.h"
+
+#include <glib/gi18n.h>
+
+#include "lens-window.h"
+
+struct _LensApplication {
+  AdwApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (LensApplication, lens_application, ADW_TYPE_APPLICATION)
+
+static void
+on_default_model (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(LensWindow) window = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeModel) model = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree char *message = NULL;
+
+  if (model == NULL)
+    {
+      /* The app stays usable: another model can be opened. */
+      message = g_strdup_printf (_("No default model: %s"), error->message);
+      lens_window_toast (window, message);
+      return;
+    }
+  lens_window_set_model (window, model);
+}
+
+static void
+load_default_model (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  g_autofree char *path = scvae_default_model_path (&error);
+  ScvaeModel *model = path ? scvae_model_load (path, &error) : NULL;
+
+  if (model)
+    g_task_return_pointer (task, model, (GDestroyNotify) scvae_model_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static LensWindow *
+get_window (LensApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(GTask) task = NULL;
+  LensWindow *lens;
+
+  if (window)
+    return LENS_WINDOW (window);
+
+  lens = lens_window_new (ADW_APPLICATION (self));
+  task = g_task_new (NULL, NULL, on_default_model, g_object_ref (lens));
+  g_task_run_in_thread (task, load_default_model);
+  return lens;
+}
+
+static void
+lens_application_activate (GApplication *app)
+{
+  gtk_window_present (GTK_WINDOW (get_window (LENS_APPLICATION (app))));
+}
+
+static void
+lens_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  LensWindow *window = get_window (LENS_APPLICATION (app));
+
+  /* One image at a time: the last one given wins. */
+  if (n_files > 0)
+    lens_window_open_file (window, files[n_files - 1]);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+about_action (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  GtkApplication *app = data;
+  static const char *developers[] = { "The Sparse Lens authors", NULL };
+  g_autofree char *debug = g_strdup_printf ("Sparse Lens %s\nOpenBLAS kernels: %s, %d threads\n",
+                                            PACKAGE_VERSION, scvae_blas_info (), scvae_get_threads ());
+
+  adw_show_about_window (gtk_application_get_active_window (app),
+                         "application-name", _("Sparse Lens"),
+                         "application-icon", LENS_APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "developer-name", _("The Sparse Lens authors"),
+                         "developers", developers,
+                         "comments", _("See what a sparse-coding variational autoencoder sees in an image"),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "website", "https://github.com/sparselens/SparseLens",
+                         "issue-url", "https://github.com/sparselens/SparseLens/issues",
+                         "debug-info", debug,
+                         NULL);
+}
+
+static void
+quit_action (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  GtkApplication *app = data;
+  GtkWindow *window;
+
+  /* Closing the windows lets each stop its engine thread. */
+  while ((window = gtk_application_get_active_window (app)))
+    gtk_window_destroy (window);
+}
+
+static void
+lens_application_startup (GApplication *app)
+{
+  static const GActionEntry actions[] = {
+    { "about", about_action },
+    { "quit", quit_action },
+  };
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (lens_application_parent_class)->startup (app);
+  g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+}
+
+static void
+lens_application_class_init (LensApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->activate = lens_application_activate;
+  app_class->open = lens_application_open;
+  app_class->startup = lens_application_startup;
+}
+
+static void
+lens_application_init (LensApplication *self)
+{
+}
+
+LensApplication *
+lens_application_new (void)
+{
+  return g_object_new (LENS_TYPE_APPLICATION,
+                       "application-id", LENS_APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/io/github/sparselens/SparseLens",
+                       NULL);
+}

@@ -1,0 +1,176 @@
+/* lens-heatmap.c
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "lens-heatmap.h"
+
+#include <math.h>
+
+float *
+lens_activation_values (const float *codes, int rows, int cols, int atoms,
+                        LensActivationMode mode, int atom)
+{
+  gsize n = (gsize) rows * cols;
+  float *values = g_new0 (float, n);
+
+  for (gsize p = 0; p < n; p++)
+    {
+      const float *z = codes + p * atoms;
+
+      switch (mode)
+        {
+        case LENS_ACTIVATION_COUNT:
+          for (int k = 0; k < atoms; k++)
+            values[p] += z[k] != 0.f;
+          break;
+        case LENS_ACTIVATION_L1:
+          for (int k = 0; k < atoms; k++)
+            values[p] += fabsf (z[k]);
+          break;
+        case LENS_ACTIVATION_ATOM:
+          values[p] = atom >= 0 && atom < atoms ? z[atom] : 0.f;
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  return values;
+}
+
+LensColorScale
+lens_color_scale_for (const float *values, gsize n, gboolean signed_values)
+{
+  LensColorScale scale = { 0.f, 0.f, signed_values };
+  float largest = 0.f;
+
+  for (gsize i = 0; i < n; i++)
+    largest = MAX (largest, signed_values ? fabsf (values[i]) : values[i]);
+  /* An all-zero map still gets a usable scale. */
+  if (largest <= 0.f)
+    largest = 1.f;
+  scale.hi = largest;
+  scale.lo = signed_values ? -largest : 0.f;
+  return scale;
+}
+
+/* Control points of a perceptually ordered dark-blue to yellow ramp
+ * (viridis). */
+static const guint8 viridis[][3] = {
+  { 68, 1, 84 }, { 72, 40, 120 }, { 62, 74, 137 }, { 49, 104, 142 }, { 38, 130, 142 },
+  { 31, 158, 137 }, { 53, 183, 121 }, { 109, 205, 89 }, { 180, 222, 44 }, { 253, 231, 37 },
+};
+
+static const guint8 diverging[][3] = {
+  { 33, 102, 172 }, { 103, 169, 207 }, { 209, 229, 240 }, { 247, 247, 247 },
+  { 253, 219, 199 }, { 239, 138, 98 }, { 178, 24, 43 },
+};
+
+static void
+ramp (const guint8 (*stops)[3], int n_stops, float t, guint8 rgb[3])
+{
+  float position = CLAMP (t, 0.f, 1.f) * (n_stops - 1);
+  int i = MIN ((int) position, n_stops - 2);
+  float f = position - i;
+
+  for (int c = 0; c < 3; c++)
+    rgb[c] = (guint8) lrintf (stops[i][c] + f * (stops[i + 1][c] - stops[i][c]));
+}
+
+void
+lens_color_scale_map (const LensColorScale *scale, float value, guint8 rgb[3])
+{
+  float t = (value - scale->lo) / (scale->hi - scale->lo);
+
+  if (scale->diverging)
+    ramp (diverging, G_N_ELEMENTS (diverging), t, rgb);
+  else
+    ramp (viridis, G_N_ELEMENTS (viridis), t, rgb);
+}
+
+static cairo_surface_t *
+new_surface (int width, int height, guint8 **pixels, int *stride)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+
+  *pixels = cairo_image_surface_get_data (surface);
+  *stride = cairo_image_surface_get_stride (surface);
+  return surface;
+}
+
+static inline void
+put_pixel (guint8 *row, int x, const guint8 rgb[3])
+{
+  /* CAIRO_FORMAT_RGB24: native-endian 0xXXRRGGBB */
+  ((guint32 *) row)[x] = (guint32) rgb[0] << 16 | (guint32) rgb[1] << 8 | rgb[2];
+}
+
+cairo_surface_t *
+lens_heatmap_surface (const float *values, int rows, int cols, const LensColorScale *scale)
+{
+  guint8 *pixels;
+  int stride;
+  cairo_surface_t *surface = new_surface (cols, rows, &pixels, &stride);
+
+  for (int y = 0; y < rows; y++)
+    for (int x = 0; x < cols; x++)
+      {
+        guint8 rgb[3];
+
+        lens_color_scale_map (scale, values[(gsize) y * cols + x], rgb);
+        put_pixel (pixels + (gsize) y * stride, x, rgb);
+      }
+  cairo_surface_mark_dirty (surface);
+  return surface;
+}
+
+cairo_surface_t *
+lens_residual_surface (const ScvaeImage *a, const ScvaeImage *b, LensColorScale *scale)
+{
+  gsize plane = (gsize) a->width * a->height;
+  g_autofree float *residual = g_new (float, plane);
+  guint8 *pixels;
+  int stride;
+  cairo_surface_t *surface;
+
+  /* On [0, 1] pixels: |x - x_hat| / 2 in [-1, 1] units. */
+  for (gsize i = 0; i < plane; i++)
+    residual[i] = (fabsf (a->data[i] - b->data[i]) + fabsf (a->data[plane + i] - b->data[plane + i])
+                   + fabsf (a->data[2 * plane + i] - b->data[2 * plane + i])) / 6.f;
+  *scale = lens_color_scale_for (residual, plane, FALSE);
+
+  surface = new_surface (a->width, a->height, &pixels, &stride);
+  for (int y = 0; y < a->height; y++)
+    for (int x = 0; x < a->width; x++)
+      {
+        guint8 rgb[3];
+
+        lens_color_scale_map (scale, residual[(gsize) y * a->width + x], rgb);
+        put_pixel (pixels + (gsize) y * stride, x, rgb);
+      }
+  cairo_surface_mark_dirty (surface);
+  return surface;
+}
+
+cairo_surface_t *
+lens_image_surface (const ScvaeImage *image)
+{
+  gsize plane = (gsize) image->width * image->height;
+  guint8 *pixels;
+  int stride;
+  cairo_surface_t *surface = new_surface (image->width, image->height, &pixels, &stride);
+
+  for (int y = 0; y < image->height; y++)
+    for (int x = 0; x < image->width; x++)
+      {
+        gsize i = (gsize) y * image->width + x;
+        guint8 rgb[3];
+
+        for (int c = 0; c < 3; c++)
+          rgb[c] = (guint8) CLAMP (lrintf ((image->data[c * plane + i] + 1.f) * 127.5f), 0, 255);
+        put_pixel (pixels + (gsize) y * stride, x, rgb);
+      }
+  cairo_surface_mark_dirty (surface);
+  return surface;
+}

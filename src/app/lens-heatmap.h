@@ -1,0 +1,49 @@
+/* lens-heatmap.h: turning per-patch numbers and images into pictures
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Everything here is pure computation on plain buffers, so the engine
+ * worker thread builds the pictures and the main thread only shows them.
+ */
+
+#pragma once
+
+#include <cairo.h>
+#include <glib.h>
+
+#include "scvae.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LENS_ACTIVATION_COUNT,  /* active atoms per patch (L0) */
+  LENS_ACTIVATION_L1,     /* sum of |coefficients| per patch */
+  LENS_ACTIVATION_ATOM,   /* one atom's coefficient per patch */
+} LensActivationMode;
+
+/* The per-patch value the mode asks for, rows x cols floats; atom is used
+ * by LENS_ACTIVATION_ATOM. */
+float *lens_activation_values (const float *codes, int rows, int cols, int atoms,
+                               LensActivationMode mode, int atom);
+
+/* Maps values to colours: sequential (viridis-like) from 0 to max, or
+ * diverging (blue-white-red) from -max to max for signed values. */
+typedef struct {
+  float lo;
+  float hi;
+  gboolean diverging;
+} LensColorScale;
+
+LensColorScale lens_color_scale_for (const float *values, gsize n, gboolean signed_values);
+void lens_color_scale_map (const LensColorScale *scale, float value, guint8 rgb[3]);
+
+/* One pixel per patch (the view magnifies without smoothing). */
+cairo_surface_t *lens_heatmap_surface (const float *values, int rows, int cols,
+                                       const LensColorScale *scale);
+/* |x - x_hat| averaged over channels, as a heat map at image resolution. */
+cairo_surface_t *lens_residual_surface (const ScvaeImage *a, const ScvaeImage *b,
+                                        LensColorScale *scale);
+cairo_surface_t *lens_image_surface (const ScvaeImage *image);
+
+G_END_DECLS

@@ -1,0 +1,424 @@
+/* lens-image-view.c
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The picture is drawn once into a cached render node; hover outlines and
+ * the split handle are drawn over it each frame, so moving the pointer
+ * never redraws the image.
+ */
+
+#include "lens-image-view.h"
+
+#include <math.h>
+
+#define PATCH 4
+#define SPLIT_GRAB 8.0 /* pixels either side of the split line that grab it */
+
+struct _LensImageView {
+  GtkWidget parent_instance;
+
+  LensViewport *viewport;
+  LensPicture *picture;
+  LensPicture *before;
+  double split;             /* 0..1 of the image width */
+
+  GskRenderNode *cache;     /* the pictures at the current geometry */
+  int cache_width, cache_height;
+
+  double pointer_x, pointer_y; /* last pointer position, for zooming */
+
+  /* drag state */
+  gboolean dragging_split;
+  double drag_center_x, drag_center_y, drag_zoom;
+  double zoom_at_begin;
+};
+
+G_DEFINE_FINAL_TYPE (LensImageView, lens_image_view, GTK_TYPE_WIDGET)
+
+/* view = offset + scale * image */
+static void
+geometry (LensImageView *self, double *scale, double *ox, double *oy)
+{
+  int iw, ih, w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
+  double zoom = lens_viewport_get_zoom (self->viewport), cx, cy;
+
+  lens_viewport_get_image_size (self->viewport, &iw, &ih);
+  if (iw <= 0 || ih <= 0)
+    {
+      *scale = 1, *ox = 0, *oy = 0;
+      return;
+    }
+  if (zoom == 0.0)
+    {
+      *scale = MIN ((double) w / iw, (double) h / ih);
+      *ox = (w - *scale * iw) / 2;
+      *oy = (h - *scale * ih) / 2;
+    }
+  else
+    {
+      lens_viewport_get_center (self->viewport, &cx, &cy);
+      *scale = zoom;
+      *ox = w / 2.0 - zoom * cx;
+      *oy = h / 2.0 - zoom * cy;
+    }
+}
+
+gboolean
+lens_image_view_to_image (LensImageView *self, double x, double y, double *image_x, double *image_y)
+{
+  int iw, ih;
+  double scale, ox, oy;
+
+  if (self->viewport == NULL)
+    return FALSE;
+  geometry (self, &scale, &ox, &oy);
+  lens_viewport_get_image_size (self->viewport, &iw, &ih);
+  *image_x = (x - ox) / scale;
+  *image_y = (y - oy) / scale;
+  return *image_x >= 0 && *image_y >= 0 && *image_x < iw && *image_y < ih;
+}
+
+static void
+invalidate (LensImageView *self)
+{
+  g_clear_pointer (&self->cache, gsk_render_node_unref);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static GskRenderNode *
+render_pictures (LensImageView *self, int w, int h)
+{
+  graphene_rect_t bounds = GRAPHENE_RECT_INIT (0, 0, w, h);
+  GskRenderNode *node = gsk_cairo_node_new (&bounds);
+  cairo_t *cr = gsk_cairo_node_get_draw_context (node);
+  double scale, ox, oy;
+  int iw, ih;
+
+  geometry (self, &scale, &ox, &oy);
+  lens_viewport_get_image_size (self->viewport, &iw, &ih);
+  cairo_translate (cr, ox, oy);
+  cairo_scale (cr, scale, scale);
+  /* Heat maps cover the padded patch grid: show the image's area only. */
+  cairo_rectangle (cr, 0, 0, iw, ih);
+  cairo_clip (cr);
+
+  lens_picture_paint (self->picture, cr, scale);
+  if (self->before)
+    {
+      cairo_rectangle (cr, 0, 0, self->split * iw, ih);
+      cairo_clip (cr);
+      lens_picture_paint (self->before, cr, scale);
+    }
+  cairo_destroy (cr);
+  return node;
+}
+
+static void
+lens_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  LensImageView *self = LENS_IMAGE_VIEW (widget);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  double scale, ox, oy;
+  int row, col, iw, ih;
+
+  if (self->viewport == NULL || self->picture == NULL || w <= 0 || h <= 0)
+    return;
+
+  if (self->cache == NULL || self->cache_width != w || self->cache_height != h)
+    {
+      g_clear_pointer (&self->cache, gsk_render_node_unref);
+      self->cache = render_pictures (self, w, h);
+      self->cache_width = w;
+      self->cache_height = h;
+    }
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  gtk_snapshot_append_node (snapshot, self->cache);
+
+  geometry (self, &scale, &ox, &oy);
+  lens_viewport_get_image_size (self->viewport, &iw, &ih);
+  if (self->before)
+    {
+      double x = ox + self->split * iw * scale;
+      GdkRGBA white = { 1, 1, 1, 0.9 }, shadow = { 0, 0, 0, 0.4 };
+
+      gtk_snapshot_append_color (snapshot, &shadow, &GRAPHENE_RECT_INIT (x - 1.5, oy, 3, ih * scale));
+      gtk_snapshot_append_color (snapshot, &white, &GRAPHENE_RECT_INIT (x - 0.5, oy, 1, ih * scale));
+      gtk_snapshot_append_color (snapshot, &white, &GRAPHENE_RECT_INIT (x - 4, oy + ih * scale / 2 - 12, 8, 24));
+    }
+
+  lens_viewport_get_hover (self->viewport, &row, &col);
+  if (row >= 0 && col >= 0)
+    {
+      /* Two rings, dark and light, so the outline shows on any content. */
+      double side = MAX (PATCH * scale, 3.0);
+      GskRoundedRect outer, inner;
+      float dark[4] = { 2, 2, 2, 2 }, light[4] = { 1, 1, 1, 1 };
+      GdkRGBA black[4], white[4];
+
+      for (int i = 0; i < 4; i++)
+        black[i] = (GdkRGBA) { 0, 0, 0, 0.8 }, white[i] = (GdkRGBA) { 1, 1, 1, 1 };
+      gsk_rounded_rect_init_from_rect (&outer, &GRAPHENE_RECT_INIT (ox + col * PATCH * scale - 2,
+                                                                    oy + row * PATCH * scale - 2,
+                                                                    side + 4, side + 4), 0);
+      gsk_rounded_rect_init_from_rect (&inner, &GRAPHENE_RECT_INIT (ox + col * PATCH * scale - 1,
+                                                                    oy + row * PATCH * scale - 1,
+                                                                    side + 2, side + 2), 0);
+      gtk_snapshot_append_border (snapshot, &outer, dark, black);
+      gtk_snapshot_append_border (snapshot, &inner, light, white);
+    }
+  gtk_snapshot_pop (snapshot);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Input */
+
+static void
+zoom_around (LensImageView *self, double factor, double x, double y)
+{
+  double scale, ox, oy, ix, iy, cx, cy, zoom;
+  int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
+
+  geometry (self, &scale, &ox, &oy);
+  zoom = CLAMP (scale * factor, LENS_ZOOM_MIN, LENS_ZOOM_MAX);
+  /* Keep the image point under (x, y) where it is. */
+  ix = (x - ox) / scale;
+  iy = (y - oy) / scale;
+  cx = ix - (x - w / 2.0) / zoom;
+  cy = iy - (y - h / 2.0) / zoom;
+  lens_viewport_set_view (self->viewport, zoom, cx, cy);
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller, double dx, double dy, LensImageView *self)
+{
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  double scale, ox, oy, cx, cy;
+
+  if (self->viewport == NULL || self->picture == NULL)
+    return FALSE;
+  if (state & GDK_CONTROL_MASK)
+    {
+      zoom_around (self, pow (1.1, -dy), self->pointer_x, self->pointer_y);
+      return TRUE;
+    }
+  if (lens_viewport_get_zoom (self->viewport) == 0.0)
+    return FALSE;
+  /* Zoomed in: scrolling pans. */
+  geometry (self, &scale, &ox, &oy);
+  lens_viewport_get_center (self->viewport, &cx, &cy);
+  lens_viewport_set_view (self->viewport, scale, cx + 40 * dx / scale, cy + 40 * dy / scale);
+  return TRUE;
+}
+
+static void
+on_pinch_begin (GtkGesture *gesture, GdkEventSequence *sequence, LensImageView *self)
+{
+  double scale, ox, oy;
+
+  geometry (self, &scale, &ox, &oy);
+  self->zoom_at_begin = scale;
+}
+
+static void
+on_pinch (GtkGestureZoom *gesture, double factor, LensImageView *self)
+{
+  double x, y, scale, ox, oy;
+
+  geometry (self, &scale, &ox, &oy);
+  gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y);
+  zoom_around (self, self->zoom_at_begin * factor / scale, x, y);
+}
+
+static gboolean
+near_split (LensImageView *self, double x)
+{
+  double scale, ox, oy;
+  int iw, ih;
+
+  if (self->before == NULL)
+    return FALSE;
+  geometry (self, &scale, &ox, &oy);
+  lens_viewport_get_image_size (self->viewport, &iw, &ih);
+  return fabs (x - (ox + self->split * iw * scale)) <= SPLIT_GRAB;
+}
+
+static void
+on_drag_begin (GtkGestureDrag *gesture, double x, double y, LensImageView *self)
+{
+  double scale, ox, oy;
+
+  if (self->viewport == NULL)
+    return;
+  self->dragging_split = near_split (self, x);
+  geometry (self, &scale, &ox, &oy);
+  self->drag_zoom = scale;
+  lens_viewport_get_center (self->viewport, &self->drag_center_x, &self->drag_center_y);
+  if (lens_viewport_get_zoom (self->viewport) == 0.0)
+    {
+      int iw, ih;
+      lens_viewport_get_image_size (self->viewport, &iw, &ih);
+      self->drag_center_x = iw / 2.0;
+      self->drag_center_y = ih / 2.0;
+    }
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture, double dx, double dy, LensImageView *self)
+{
+  double start_x, start_y;
+
+  if (self->viewport == NULL)
+    return;
+  gtk_gesture_drag_get_start_point (gesture, &start_x, &start_y);
+  if (self->dragging_split)
+    {
+      double ix, iy;
+      int iw, ih;
+
+      lens_image_view_to_image (self, start_x + dx, start_y + dy, &ix, &iy);
+      lens_viewport_get_image_size (self->viewport, &iw, &ih);
+      self->split = CLAMP (ix / iw, 0.0, 1.0);
+      invalidate (self);
+      return;
+    }
+  /* Dragging pans, zoomed in or not (it keeps the current scale). */
+  lens_viewport_set_view (self->viewport, self->drag_zoom,
+                          self->drag_center_x - dx / self->drag_zoom,
+                          self->drag_center_y - dy / self->drag_zoom);
+}
+
+static void
+on_motion (GtkEventControllerMotion *controller, double x, double y, LensImageView *self)
+{
+  double ix, iy;
+
+  self->pointer_x = x;
+  self->pointer_y = y;
+  if (self->viewport == NULL || self->picture == NULL)
+    return;
+  if (lens_image_view_to_image (self, x, y, &ix, &iy))
+    lens_viewport_set_hover (self->viewport, (int) (iy / PATCH), (int) (ix / PATCH));
+  else
+    lens_viewport_set_hover (self->viewport, -1, -1);
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), near_split (self, x) ? "col-resize" : "crosshair");
+}
+
+static void
+on_leave (GtkEventControllerMotion *controller, LensImageView *self)
+{
+  if (self->viewport)
+    lens_viewport_set_hover (self->viewport, -1, -1);
+}
+
+/* ------------------------------------------------------------------------- */
+
+void
+lens_image_view_set_viewport (LensImageView *self, LensViewport *viewport)
+{
+  if (self->viewport)
+    g_signal_handlers_disconnect_by_data (self->viewport, self);
+  g_set_object (&self->viewport, viewport);
+  if (viewport)
+    {
+      g_signal_connect_swapped (viewport, "view-changed", G_CALLBACK (invalidate), self);
+      g_signal_connect_swapped (viewport, "hover-changed", G_CALLBACK (gtk_widget_queue_draw), self);
+    }
+  invalidate (self);
+}
+
+void
+lens_image_view_set_picture (LensImageView *self, LensPicture *picture)
+{
+  if (self->picture == picture)
+    return;
+  g_clear_pointer (&self->picture, lens_picture_unref);
+  self->picture = picture ? lens_picture_ref (picture) : NULL;
+  invalidate (self);
+}
+
+void
+lens_image_view_set_before (LensImageView *self, LensPicture *before)
+{
+  if (self->before == before)
+    return;
+  g_clear_pointer (&self->before, lens_picture_unref);
+  self->before = before ? lens_picture_ref (before) : NULL;
+  invalidate (self);
+}
+
+double
+lens_image_view_get_split (LensImageView *self)
+{
+  return self->split;
+}
+
+static void
+lens_image_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                         int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
+{
+  *minimum = 120;
+  *natural = 280;
+}
+
+static void
+lens_image_view_dispose (GObject *object)
+{
+  LensImageView *self = LENS_IMAGE_VIEW (object);
+
+  lens_image_view_set_viewport (self, NULL);
+  g_clear_pointer (&self->picture, lens_picture_unref);
+  g_clear_pointer (&self->before, lens_picture_unref);
+  g_clear_pointer (&self->cache, gsk_render_node_unref);
+  G_OBJECT_CLASS (lens_image_view_parent_class)->dispose (object);
+}
+
+static void
+lens_image_view_class_init (LensImageViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = lens_image_view_dispose;
+  widget_class->snapshot = lens_image_view_snapshot;
+  widget_class->measure = lens_image_view_measure;
+  gtk_widget_class_set_css_name (widget_class, "lens-image-view");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+lens_image_view_init (LensImageView *self)
+{
+  GtkEventController *scroll, *motion;
+  GtkGesture *drag, *pinch;
+
+  self->split = 0.5;
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+
+  drag = gtk_gesture_drag_new ();
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  pinch = gtk_gesture_zoom_new ();
+  g_signal_connect (pinch, "begin", G_CALLBACK (on_pinch_begin), self);
+  g_signal_connect (pinch, "scale-changed", G_CALLBACK (on_pinch), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (pinch));
+
+  motion = gtk_event_controller_motion_new ();
+  g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (on_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
+}
+
+GtkWidget *
+lens_image_view_new (void)
+{
+  return g_object_new (LENS_TYPE_IMAGE_VIEW, NULL);
+}

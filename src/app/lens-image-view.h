@@ -1,0 +1,31 @@
+/* lens-image-view.h: one zoomable, pannable picture in the window
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "lens-picture.h"
+#include "lens-viewport.h"
+
+G_BEGIN_DECLS
+
+#define LENS_TYPE_IMAGE_VIEW (lens_image_view_get_type ())
+G_DECLARE_FINAL_TYPE (LensImageView, lens_image_view, LENS, IMAGE_VIEW, GtkWidget)
+
+GtkWidget *lens_image_view_new (void);
+void lens_image_view_set_viewport (LensImageView *self, LensViewport *viewport);
+void lens_image_view_set_picture (LensImageView *self, LensPicture *picture);
+/* Before/after: shows `before` left of a draggable split line and the
+ * picture right of it; NULL turns the comparison off. */
+void lens_image_view_set_before (LensImageView *self, LensPicture *before);
+double lens_image_view_get_split (LensImageView *self);
+
+/* Image coordinates under a widget point; FALSE outside the image. */
+gboolean lens_image_view_to_image (LensImageView *self, double x, double y,
+                                   double *image_x, double *image_y);
+
+G_END_DECLS

@@ -1,0 +1,120 @@
+/* lens-picture.c
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "lens-picture.h"
+
+#include <math.h>
+
+/* 2x2 box average; odd last rows and columns average what they have. */
+static cairo_surface_t *
+halve (cairo_surface_t *src)
+{
+  int w = cairo_image_surface_get_width (src), h = cairo_image_surface_get_height (src);
+  int hw = (w + 1) / 2, hh = (h + 1) / 2;
+  cairo_surface_t *dst = cairo_image_surface_create (CAIRO_FORMAT_RGB24, hw, hh);
+  const guint8 *s = cairo_image_surface_get_data (src);
+  guint8 *d = cairo_image_surface_get_data (dst);
+  int ss = cairo_image_surface_get_stride (src), ds = cairo_image_surface_get_stride (dst);
+
+  cairo_surface_flush (src);
+  for (int y = 0; y < hh; y++)
+    {
+      const guint32 *r0 = (const guint32 *) (s + (gsize) (2 * y) * ss);
+      const guint32 *r1 = (const guint32 *) (s + (gsize) MIN (2 * y + 1, h - 1) * ss);
+      guint32 *out = (guint32 *) (d + (gsize) y * ds);
+
+      for (int x = 0; x < hw; x++)
+        {
+          int x0 = 2 * x, x1 = MIN (2 * x + 1, w - 1);
+          guint32 a = r0[x0], b = r0[x1], c = r1[x0], e = r1[x1], pixel = 0;
+
+          for (int shift = 0; shift < 24; shift += 8)
+            {
+              guint32 sum = ((a >> shift) & 0xff) + ((b >> shift) & 0xff)
+                            + ((c >> shift) & 0xff) + ((e >> shift) & 0xff);
+              pixel |= ((sum + 2) / 4) << shift;
+            }
+          out[x] = pixel;
+        }
+    }
+  cairo_surface_mark_dirty (dst);
+  return dst;
+}
+
+LensPicture *
+lens_picture_new (cairo_surface_t *surface, int units)
+{
+  LensPicture *picture = g_new0 (LensPicture, 1);
+
+  g_atomic_ref_count_init (&picture->ref_count);
+  picture->units = units;
+  picture->levels[0] = surface;
+  picture->n_levels = 1;
+  while (picture->n_levels < LENS_PICTURE_MAX_LEVELS)
+    {
+      cairo_surface_t *last = picture->levels[picture->n_levels - 1];
+
+      if (cairo_image_surface_get_width (last) < 128 && cairo_image_surface_get_height (last) < 128)
+        break;
+      picture->levels[picture->n_levels++] = halve (last);
+    }
+  return picture;
+}
+
+LensPicture *
+lens_picture_ref (LensPicture *picture)
+{
+  g_atomic_ref_count_inc (&picture->ref_count);
+  return picture;
+}
+
+void
+lens_picture_unref (LensPicture *picture)
+{
+  if (picture == NULL || !g_atomic_ref_count_dec (&picture->ref_count))
+    return;
+  for (int i = 0; i < picture->n_levels; i++)
+    cairo_surface_destroy (picture->levels[i]);
+  g_free (picture);
+}
+
+int
+lens_picture_get_width (LensPicture *picture)
+{
+  return cairo_image_surface_get_width (picture->levels[0]) * picture->units;
+}
+
+int
+lens_picture_get_height (LensPicture *picture)
+{
+  return cairo_image_surface_get_height (picture->levels[0]) * picture->units;
+}
+
+void
+lens_picture_paint (LensPicture *picture, cairo_t *cr, double scale)
+{
+  /* Device pixels per level-0 pixel */
+  double magnification = scale * picture->units;
+  int level = 0;
+  double level_scale;
+
+  while (level + 1 < picture->n_levels && magnification * (1 << (level + 1)) <= 1.0)
+    level++;
+  level_scale = picture->units * (1 << level);
+
+  cairo_save (cr);
+  cairo_scale (cr, level_scale, level_scale);
+  cairo_set_source_surface (cr, picture->levels[level], 0, 0);
+  /* Patches and zoomed-in pixels stay crisp squares. */
+  cairo_pattern_set_filter (cairo_get_source (cr),
+                            magnification >= 2.0 || picture->units > 1 ? CAIRO_FILTER_NEAREST
+                                                                       : CAIRO_FILTER_BILINEAR);
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+  cairo_rectangle (cr, 0, 0, cairo_image_surface_get_width (picture->levels[level]),
+                   cairo_image_surface_get_height (picture->levels[level]));
+  cairo_fill (cr);
+  cairo_restore (cr);
+}

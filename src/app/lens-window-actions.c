@@ -1,0 +1,296 @@
+/* lens-window-actions.c: the window's actions
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "lens-window-private.h"
+
+#include <glib/gi18n.h>
+
+static void
+on_image_chosen (GtkNativeDialog *dialog, int response, LensWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      lens_window_open_file (self, file);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LensWindow *self = LENS_WINDOW (widget);
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_("Open Image"), GTK_WINDOW (self),
+                                                              GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                              _("_Open"), _("_Cancel"));
+  GtkFileFilter *images = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (images, _("Images"));
+  gtk_file_filter_add_pixbuf_formats (images);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), images);
+  g_object_unref (images);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_image_chosen), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_model_chosen (GtkNativeDialog *dialog, int response, LensWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      lens_window_open_model (self, file);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_model_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LensWindow *self = LENS_WINDOW (widget);
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_("Open Model"), GTK_WINDOW (self),
+                                                              GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                              _("_Open"), _("_Cancel"));
+  GtkFileFilter *models = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (models, _("SC-VAE models (safetensors)"));
+  gtk_file_filter_add_pattern (models, "*.safetensors");
+  gtk_file_filter_add_pattern (models, "*.ckpt");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), models);
+  g_object_unref (models);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_model_chosen), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* ------------------------------------------------------------------------- */
+/* Export */
+
+static const struct {
+  const char *target;
+  LensExportKind kind;
+  const char *suffix;
+} exports[] = {
+  { "reconstruction", LENS_EXPORT_RECONSTRUCTION, "reconstruction" },
+  { "residual", LENS_EXPORT_RESIDUAL, "residual" },
+  { "activation", LENS_EXPORT_ACTIVATION, "activations" },
+};
+
+static void
+on_exported (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(LensWindow) self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!lens_worker_export_finish (LENS_WORKER (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        lens_window_toast (self, error->message);
+      return;
+    }
+  lens_window_toast (self, _("Exported"));
+}
+
+static void
+on_export_chosen (GtkNativeDialog *dialog, int response, LensWindow *self)
+{
+  LensExportKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "kind"));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      LensRequest request = lens_window_current_request (self);
+
+      lens_worker_export_async (self->worker, &request, kind, file, on_exported, g_object_ref (self));
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LensWindow *self = LENS_WINDOW (widget);
+  const char *target = g_variant_get_string (param, NULL);
+  GtkFileChooserNative *dialog;
+  g_autofree char *base = NULL, *name = NULL;
+
+  if (self->input == NULL || self->model == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
+    {
+      if (!g_str_equal (target, exports[i].target))
+        continue;
+      dialog = gtk_file_chooser_native_new (_("Export as PNG"), GTK_WINDOW (self),
+                                            GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+      base = g_strdup (self->input->name);
+      if (strrchr (base, '.'))
+        *strrchr (base, '.') = '\0';
+      name = g_strdup_printf ("%s-%s.png", base, exports[i].suffix);
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+      gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+      g_object_set_data (G_OBJECT (dialog), "kind", GINT_TO_POINTER (exports[i].kind));
+      g_signal_connect (dialog, "response", G_CALLBACK (on_export_chosen), self);
+      gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+      return;
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* View */
+
+static void
+zoom_by (LensWindow *self, double factor)
+{
+  double zoom = lens_viewport_get_zoom (self->viewport), cx, cy;
+  int iw, ih;
+
+  lens_viewport_get_image_size (self->viewport, &iw, &ih);
+  if (iw <= 0)
+    return;
+  if (zoom == 0.0)
+    {
+      /* From "fit", start at the scale the input view shows. */
+      int w = gtk_widget_get_width (GTK_WIDGET (self->input_view));
+      int h = gtk_widget_get_height (GTK_WIDGET (self->input_view));
+      zoom = MIN ((double) w / iw, (double) h / ih);
+    }
+  lens_viewport_get_center (self->viewport, &cx, &cy);
+  lens_viewport_set_view (self->viewport, zoom * factor, cx, cy);
+}
+
+static void
+zoom_in_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  zoom_by (LENS_WINDOW (widget), 1.25);
+}
+
+static void
+zoom_out_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  zoom_by (LENS_WINDOW (widget), 0.8);
+}
+
+static void
+zoom_fit_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  lens_viewport_fit (LENS_WINDOW (widget)->viewport);
+}
+
+static void
+reset_controls_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LensWindow *self = LENS_WINDOW (widget);
+
+  gtk_adjustment_set_value (self->sparsity_adjustment, 1.0);
+  if (self->model)
+    gtk_adjustment_set_value (self->depth_adjustment, scvae_model_get_config (self->model)->lista_steps);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Paste */
+
+static void
+on_texture_pasted (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(LensWindow) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(LensInput) input = NULL;
+  int w, h;
+  guchar *pixels;
+
+  if (texture == NULL)
+    {
+      lens_window_toast (self, _("The clipboard holds no image"));
+      return;
+    }
+  w = gdk_texture_get_width (texture);
+  h = gdk_texture_get_height (texture);
+  pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, w, h);
+  pixels = gdk_pixbuf_get_pixels (pixbuf);
+  /* gdk_texture_download gives premultiplied BGRA/ARGB32; unpremultiply
+   * is unnecessary after compositing on grey, so convert channel order. */
+  {
+    g_autofree guchar *argb = g_malloc ((gsize) w * h * 4);
+    int stride = gdk_pixbuf_get_rowstride (pixbuf);
+
+    gdk_texture_download (texture, argb, (gsize) w * 4);
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        {
+          guint32 p = ((guint32 *) argb)[(gsize) y * w + x];
+          guint8 a = p >> 24;
+          guchar *d = pixels + (gsize) y * stride + x * 4;
+
+          /* Undo premultiplication so GdkPixbuf's straight alpha holds. */
+          d[0] = a ? MIN (255, ((p >> 16) & 0xff) * 255 / a) : 0;
+          d[1] = a ? MIN (255, ((p >> 8) & 0xff) * 255 / a) : 0;
+          d[2] = a ? MIN (255, (p & 0xff) * 255 / a) : 0;
+          d[3] = a;
+        }
+  }
+  input = lens_input_new_from_texture_pixbuf (pixbuf, _("Pasted image"), LENS_WORKING_SIZE_DEFAULT);
+  lens_window_open_input (self, input);
+}
+
+static void
+on_files_pasted (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(LensWindow) self = data;
+  g_autoptr(GError) error = NULL;
+  const GValue *value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, &error);
+  GSList *files;
+
+  if (value == NULL || (files = g_value_get_boxed (value)) == NULL)
+    {
+      lens_window_toast (self, _("The clipboard holds no image"));
+      return;
+    }
+  lens_window_open_file (self, files->data);
+}
+
+static void
+paste_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LensWindow *self = LENS_WINDOW (widget);
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
+  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
+
+  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
+    gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT, NULL,
+                                    on_files_pasted, g_object_ref (self));
+  else
+    gdk_clipboard_read_texture_async (clipboard, NULL, on_texture_pasted, g_object_ref (self));
+}
+
+void
+lens_window_install_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_action);
+  gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_in_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_out_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_fit_action);
+  gtk_widget_class_install_action (widget_class, "win.reset-controls", NULL, reset_controls_action);
+  gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.open-model", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export",
+                                       "s", "reconstruction");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "win.paste", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-fit", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reset-controls", NULL);
+}

@@ -1,0 +1,64 @@
+/* lens-window-private.h: the window's state, shared by its files
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "lens-image-view.h"
+#include "lens-legend.h"
+#include "lens-viewport.h"
+#include "lens-window.h"
+
+G_BEGIN_DECLS
+
+struct _LensWindow {
+  AdwApplicationWindow parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay *toast_overlay;
+  AdwWindowTitle *window_title;
+  GtkSpinner *spinner;
+  GtkStack *stack;
+  GtkBox *samples_box;
+  AdwFlap *flap;
+  LensImageView *input_view;
+  LensImageView *reconstruction_view;
+  LensImageView *activation_view;
+  GtkLabel *input_caption;
+  GtkLabel *quality_label;
+  GtkToggleButton *compare_button;
+  GtkToggleButton *residual_button;
+  GtkDropDown *mode_dropdown;
+  GtkSpinButton *atom_spin;
+  GtkAdjustment *atom_adjustment;
+  LensLegend *legend;
+  GtkLabel *status_label;
+  GtkAdjustment *sparsity_adjustment;
+  GtkAdjustment *depth_adjustment;
+  AdwPreferencesGroup *metrics_group;
+  AdwPreferencesGroup *model_group;
+
+  /* Rows filled from results and the model */
+  GtkLabel *psnr_value, *ssim_value, *active_value, *atoms_value, *lasso_value;
+  GtkLabel *channels_value, *atoms_count_value, *depth_value, *beta_value, *data_value;
+
+  LensWorker *worker;
+  LensViewport *viewport;
+  ScvaeModel *model;
+  LensInput *input;
+  LensResult *result;        /* shown now */
+  GCancellable *loading;     /* of the image or model being opened */
+  guint busy_timeout;
+  double last_latency_ms;
+  FILE *latency_log;         /* $LENS_LATENCY_LOG, for tools/bench/app-latency */
+};
+
+void lens_window_install_actions (GtkWidgetClass *widget_class);
+void lens_window_setup_dnd (LensWindow *self);
+/* Submits what the window shows now to the worker. */
+void lens_window_update (LensWindow *self);
+LensRequest lens_window_current_request (LensWindow *self);
+
+G_END_DECLS

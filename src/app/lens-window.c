@@ -1,0 +1,545 @@
+/* lens-window.c: views, controls and results
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "lens-window-private.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+/* A spinner for work that would otherwise look like nothing happens. */
+#define BUSY_DELAY_MS 150
+
+G_DEFINE_FINAL_TYPE (LensWindow, lens_window, ADW_TYPE_APPLICATION_WINDOW)
+
+void
+lens_window_toast (LensWindow *self, const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+LensRequest
+lens_window_current_request (LensWindow *self)
+{
+  return (LensRequest) {
+    .model = self->model,
+    .input = self->input,
+    .depth = (int) lround (gtk_adjustment_get_value (self->depth_adjustment)),
+    .sparsity = (float) gtk_adjustment_get_value (self->sparsity_adjustment),
+    .mode = (LensActivationMode) gtk_drop_down_get_selected (self->mode_dropdown),
+    .atom = (int) gtk_adjustment_get_value (self->atom_adjustment),
+  };
+}
+
+void
+lens_window_update (LensWindow *self)
+{
+  LensRequest request = lens_window_current_request (self);
+
+  if (request.model && request.input)
+    lens_worker_submit (self->worker, &request);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Showing results */
+
+static void
+log_latency (GdkFrameClock *clock, LensWindow *self)
+{
+  gint64 submitted;
+
+  g_signal_handlers_disconnect_by_func (clock, log_latency, self);
+  if (self->result == NULL)
+    return;
+  submitted = self->result->submitted_us;
+  self->last_latency_ms = (g_get_monotonic_time () - submitted) / 1000.0;
+  if (self->latency_log)
+    {
+      fprintf (self->latency_log, "%" G_GUINT64_FORMAT " %.3f %.3f\n", self->result->serial,
+               self->last_latency_ms, self->result->compute_ms);
+      fflush (self->latency_log);
+    }
+}
+
+static void
+show_pictures (LensWindow *self)
+{
+  LensResult *r = self->result;
+  gboolean residual = gtk_toggle_button_get_active (self->residual_button);
+  gboolean compare = gtk_toggle_button_get_active (self->compare_button);
+
+  if (r == NULL)
+    return;
+  lens_image_view_set_picture (self->input_view, r->input_picture);
+  lens_image_view_set_picture (self->reconstruction_view, residual ? r->residual : r->reconstruction);
+  lens_image_view_set_before (self->reconstruction_view, compare ? r->input_picture : NULL);
+  lens_image_view_set_picture (self->activation_view, r->activation);
+  lens_legend_set_scale (self->legend, &r->activation_scale, r->mode == LENS_ACTIVATION_COUNT ? 0 : 2);
+}
+
+static void
+set_label_printf (GtkLabel *label, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+set_label_printf (GtkLabel *label, const char *format, ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  gtk_label_set_label (label, text);
+}
+
+static void
+update_status (LensWindow *self)
+{
+  LensResult *r = self->result;
+  int row, col;
+  g_autoptr(GString) status = g_string_new (NULL);
+  const ScvaeImage *image;
+
+  if (r == NULL)
+    return;
+  image = r->input->image;
+  g_string_append_printf (status, _("%d×%d px"), r->input->source_width, r->input->source_height);
+  if (lens_input_is_downscaled (r->input))
+    g_string_append_printf (status, _(" · working size %d×%d"), image->width, image->height);
+  g_string_append_printf (status, _(" · %.1f %% of codes active · %d atoms used · updated in %.0f ms"),
+                          100 * r->metrics.active_fraction, r->metrics.atoms_used,
+                          self->last_latency_ms > 0 ? self->last_latency_ms : r->compute_ms);
+
+  lens_viewport_get_hover (self->viewport, &row, &col);
+  if (row >= 0 && col >= 0 && row < r->rows && col < r->cols)
+    {
+      float value = r->activation_values[(gsize) row * r->cols + col];
+
+      g_string_append_printf (status, _(" · patch (%d, %d): "), row, col);
+      if (r->mode == LENS_ACTIVATION_COUNT)
+        g_string_append_printf (status, ngettext ("%.0f active atom", "%.0f active atoms", (gulong) value), value);
+      else if (r->mode == LENS_ACTIVATION_L1)
+        g_string_append_printf (status, _("L1 norm %.3f"), value);
+      else
+        g_string_append_printf (status, _("atom %d coefficient %.3f"), r->atom, value);
+    }
+  gtk_label_set_label (self->status_label, status->str);
+}
+
+static void
+on_result (LensWorker *worker, LensResult *result, LensWindow *self)
+{
+  const ScvaeMetrics *m = &result->metrics;
+
+  g_clear_pointer (&self->result, lens_result_unref);
+  self->result = lens_result_ref (result);
+
+  lens_viewport_set_image_size (self->viewport, result->input->image->width, result->input->image->height);
+  show_pictures (self);
+
+  set_label_printf (self->quality_label, _("PSNR %.2f dB · SSIM %.3f"), m->psnr, m->ssim);
+  set_label_printf (self->psnr_value, _("%.2f dB"), m->psnr);
+  set_label_printf (self->ssim_value, "%.4f", m->ssim);
+  set_label_printf (self->active_value, _("%.2f %%"), 100 * m->active_fraction);
+  set_label_printf (self->atoms_value, _("%d of %d"), m->atoms_used, scvae_model_get_config (result->model)->atoms);
+  set_label_printf (self->lasso_value, "%.4f", m->lasso);
+  if (lens_input_is_downscaled (result->input))
+    set_label_printf (self->input_caption, _("%d×%d px, shown at %d×%d"), result->input->source_width,
+                      result->input->source_height, result->input->image->width,
+                      result->input->image->height);
+  else
+    set_label_printf (self->input_caption, _("%d×%d px"), result->input->image->width,
+                      result->input->image->height);
+
+  gtk_stack_set_visible_child_name (self->stack, "main");
+  update_status (self);
+
+  /* Latency: from the request to the frame that shows its result. */
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
+                    G_CALLBACK (log_latency), self);
+}
+
+static void
+on_failed (LensWorker *worker, const GError *error, LensWindow *self)
+{
+  lens_window_toast (self, error->message);
+}
+
+static gboolean
+show_spinner (gpointer data)
+{
+  LensWindow *self = data;
+
+  self->busy_timeout = 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_busy_changed (LensWorker *worker, GParamSpec *pspec, LensWindow *self)
+{
+  g_clear_handle_id (&self->busy_timeout, g_source_remove);
+  if (lens_worker_get_busy (worker))
+    self->busy_timeout = g_timeout_add (BUSY_DELAY_MS, show_spinner, self);
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Inputs and models */
+
+void
+lens_window_open_input (LensWindow *self, LensInput *input)
+{
+  g_autofree char *subtitle = NULL;
+
+  g_clear_pointer (&self->input, lens_input_unref);
+  self->input = lens_input_ref (input);
+  adw_window_title_set_title (self->window_title, input->name);
+  lens_window_update (self);
+}
+
+static void
+show_model (LensWindow *self)
+{
+  const ScvaeConfig *config = scvae_model_get_config (self->model);
+  const char *path = scvae_model_get_path (self->model);
+  const char *data = scvae_model_get_metadata (self->model, "data");
+  const char *steps = scvae_model_get_metadata (self->model, "steps");
+  g_autofree char *name = path ? g_path_get_basename (path) : g_strdup (_("Untitled model"));
+  g_autofree char *subtitle = g_strdup_printf (_("%s · C=%d, K=%d, T=%d"), name, config->channels,
+                                               config->atoms, config->lista_steps);
+  g_autofree char *beta = scvae_format_float (config->beta);
+
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+  set_label_printf (self->channels_value, "%d", config->channels);
+  set_label_printf (self->atoms_count_value, "%d", config->atoms);
+  set_label_printf (self->depth_value, "%d", config->lista_steps);
+  gtk_label_set_label (self->beta_value, beta);
+  if (data && steps)
+    set_label_printf (self->data_value, _("%s (%s steps)"), data, steps);
+  else
+    gtk_label_set_label (self->data_value, data ? data : _("unknown"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->data_value), data);
+
+  /* The depth slider starts at the trained depth; atoms are 0..K-1. */
+  gtk_adjustment_set_value (self->depth_adjustment, config->lista_steps);
+  gtk_adjustment_set_upper (self->atom_adjustment, config->atoms - 1);
+}
+
+void
+lens_window_set_model (LensWindow *self, ScvaeModel *model)
+{
+  if (self->model == model)
+    return;
+  g_clear_pointer (&self->model, scvae_model_unref);
+  self->model = scvae_model_ref (model);
+  show_model (self);
+  lens_window_update (self);
+}
+
+static void
+on_input_loaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(LensWindow) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LensInput) input = lens_input_load_finish (result, &error);
+
+  if (input == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        lens_window_toast (self, error->message);
+      return;
+    }
+  if (input->file)
+    {
+      g_autofree char *uri = g_file_get_uri (input->file);
+      gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+    }
+  lens_window_open_input (self, input);
+}
+
+void
+lens_window_open_file (LensWindow *self, GFile *file)
+{
+  g_cancellable_cancel (self->loading);
+  g_clear_object (&self->loading);
+  self->loading = g_cancellable_new ();
+  lens_input_load_async (file, LENS_WORKING_SIZE_DEFAULT, self->loading, on_input_loaded,
+                         g_object_ref (self));
+}
+
+static void
+load_model_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  g_autofree char *path = g_file_get_path (task_data);
+  GError *error = NULL;
+  ScvaeModel *model = path ? scvae_model_load (path, &error) : NULL;
+
+  if (path == NULL)
+    g_task_return_new_error (task, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, _("Only local model files can be opened"));
+  else if (model == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, model, (GDestroyNotify) scvae_model_unref);
+}
+
+static void
+on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LensWindow *self = LENS_WINDOW (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeModel) model = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (model == NULL)
+    {
+      lens_window_toast (self, error->message);
+      return;
+    }
+  lens_window_set_model (self, model);
+}
+
+void
+lens_window_open_model (LensWindow *self, GFile *file)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, on_model_loaded, NULL);
+
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, load_model_in_thread);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Controls */
+
+static void
+on_control_changed (LensWindow *self)
+{
+  gboolean one_atom = gtk_drop_down_get_selected (self->mode_dropdown) == LENS_ACTIVATION_ATOM;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->atom_spin), one_atom);
+  lens_window_update (self);
+}
+
+static void
+on_view_toggled (LensWindow *self)
+{
+  show_pictures (self);
+}
+
+static GtkLabel *
+add_row (AdwPreferencesGroup *group, const char *title, const char *subtitle)
+{
+  AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
+  GtkWidget *value = gtk_label_new ("—");
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle)
+    adw_action_row_set_subtitle (row, subtitle);
+  gtk_label_set_ellipsize (GTK_LABEL (value), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (value), 18);
+  gtk_widget_add_css_class (value, "numeric");
+  gtk_widget_add_css_class (value, "dim-label");
+  adw_action_row_add_suffix (row, value);
+  adw_preferences_group_add (group, GTK_WIDGET (row));
+  return GTK_LABEL (value);
+}
+
+static char *
+sample_folder (void)
+{
+  g_autofree char *installed = g_build_filename (PKGDATADIR, "samples", NULL);
+
+  if (g_file_test (installed, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer (&installed);
+  return g_build_filename (SOURCE_DATADIR, "samples", NULL);
+}
+
+static void
+on_sample_clicked (GtkButton *button, LensWindow *self)
+{
+  const char *path = g_object_get_data (G_OBJECT (button), "path");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  lens_window_open_file (self, file);
+}
+
+static void
+add_samples (LensWindow *self)
+{
+  static const char *names[] = { "astronaut.jpg", "coffee.jpg", "chelsea.jpg", "rocket.jpg" };
+  g_autofree char *folder = sample_folder ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (folder, names[i], NULL);
+      g_autoptr(GdkPixbuf) thumbnail = gdk_pixbuf_new_from_file_at_scale (path, 128, 96, TRUE, NULL);
+      g_autofree char *label = NULL;
+      GtkWidget *button, *box, *picture, *caption;
+
+      if (thumbnail == NULL)
+        continue;
+      label = g_strndup (names[i], strlen (names[i]) - 4);
+      label[0] = g_ascii_toupper (label[0]);
+      button = gtk_button_new ();
+      box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+      picture = gtk_picture_new_for_pixbuf (thumbnail);
+      gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
+      caption = gtk_label_new (label);
+      gtk_box_append (GTK_BOX (box), picture);
+      gtk_box_append (GTK_BOX (box), caption);
+      gtk_button_set_child (GTK_BUTTON (button), box);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_tooltip_text (button, path);
+      g_object_set_data_full (G_OBJECT (button), "path", g_steal_pointer (&path), g_free);
+      g_signal_connect (button, "clicked", G_CALLBACK (on_sample_clicked), self);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      label, -1);
+      gtk_box_append (self->samples_box, button);
+    }
+}
+
+static gboolean
+on_close_request (LensWindow *self)
+{
+  /* Stop the engine before the widgets go: it joins within one LISTA step
+   * or layer. */
+  g_cancellable_cancel (self->loading);
+  lens_worker_shutdown (self->worker);
+  return FALSE;
+}
+
+static void
+on_hover_changed (LensWindow *self)
+{
+  update_status (self);
+}
+
+static void
+lens_window_dispose (GObject *object)
+{
+  LensWindow *self = LENS_WINDOW (object);
+
+  if (self->worker)
+    {
+      g_signal_handlers_disconnect_by_data (self->worker, self);
+      lens_worker_shutdown (self->worker);
+    }
+  g_clear_object (&self->worker);
+  g_clear_handle_id (&self->busy_timeout, g_source_remove);
+  g_clear_object (&self->viewport);
+  g_clear_pointer (&self->model, scvae_model_unref);
+  g_clear_pointer (&self->input, lens_input_unref);
+  g_clear_pointer (&self->result, lens_result_unref);
+  if (self->loading)
+    g_cancellable_cancel (self->loading);
+  g_clear_object (&self->loading);
+  g_clear_pointer (&self->latency_log, fclose);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LENS_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (lens_window_parent_class)->dispose (object);
+}
+
+static void
+lens_window_class_init (LensWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = lens_window_dispose;
+
+  g_type_ensure (LENS_TYPE_IMAGE_VIEW);
+  g_type_ensure (LENS_TYPE_LEGEND);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/sparselens/SparseLens/lens-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, samples_box);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, input_view);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, reconstruction_view);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, activation_view);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, input_caption);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, quality_label);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, compare_button);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, residual_button);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, mode_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, atom_spin);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, atom_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, legend);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, sparsity_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, depth_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, metrics_group);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, model_group);
+
+  lens_window_install_actions (widget_class);
+}
+
+static void
+lens_window_init (LensWindow *self)
+{
+  const char *log_path = g_getenv ("LENS_LATENCY_LOG");
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->psnr_value = add_row (self->metrics_group, _("PSNR"), NULL);
+  self->ssim_value = add_row (self->metrics_group, _("SSIM"), NULL);
+  self->active_value = add_row (self->metrics_group, _("Active codes"), _("Non-zero coefficients"));
+  self->atoms_value = add_row (self->metrics_group, _("Atoms used"), _("Active in at least one patch"));
+  self->lasso_value = add_row (self->metrics_group, _("Lasso objective"), _("½‖e − Dz‖² + λ‖z‖₁ per patch"));
+  self->channels_value = add_row (self->model_group, _("Channels"), _("Feature size C"));
+  self->atoms_count_value = add_row (self->model_group, _("Atoms"), _("Dictionary size K"));
+  self->depth_value = add_row (self->model_group, _("Trained depth"), _("LISTA steps T"));
+  self->beta_value = add_row (self->model_group, _("β"), _("Sparsity weight"));
+  self->data_value = add_row (self->model_group, _("Training data"), NULL);
+
+  self->viewport = lens_viewport_new ();
+  lens_image_view_set_viewport (self->input_view, self->viewport);
+  lens_image_view_set_viewport (self->reconstruction_view, self->viewport);
+  lens_image_view_set_viewport (self->activation_view, self->viewport);
+  g_signal_connect_swapped (self->viewport, "hover-changed", G_CALLBACK (on_hover_changed), self);
+
+  self->worker = lens_worker_new ();
+  g_signal_connect (self->worker, "result", G_CALLBACK (on_result), self);
+  g_signal_connect (self->worker, "failed", G_CALLBACK (on_failed), self);
+  g_signal_connect (self->worker, "notify::busy", G_CALLBACK (on_busy_changed), self);
+
+  g_signal_connect_swapped (self->sparsity_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
+  g_signal_connect_swapped (self->depth_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
+  g_signal_connect_swapped (self->atom_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
+  g_signal_connect_swapped (self->mode_dropdown, "notify::selected", G_CALLBACK (on_control_changed), self);
+  g_signal_connect_swapped (self->residual_button, "toggled", G_CALLBACK (on_view_toggled), self);
+  g_signal_connect_swapped (self->compare_button, "toggled", G_CALLBACK (on_view_toggled), self);
+  g_signal_connect (self, "close-request", G_CALLBACK (on_close_request), NULL);
+
+  add_samples (self);
+  lens_window_setup_dnd (self);
+  if (log_path)
+    self->latency_log = fopen (log_path, "a");
+}
+
+LensWindow *
+lens_window_new (AdwApplication *application)
+{
+  return g_object_new (LENS_TYPE_WINDOW, "application", application, NULL);
+}
+
+LensWorker *
+lens_window_get_worker (LensWindow *self)
+{
+  return self->worker;
+}
+
+LensResult *
+lens_window_get_result (LensWindow *self)
+{
+  return self->result;
+}

@@ -1,0 +1,30 @@
+/* lens-window.h: the Sparse Lens main window
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "lens-worker.h"
+
+G_BEGIN_DECLS
+
+#define LENS_TYPE_WINDOW (lens_window_get_type ())
+G_DECLARE_FINAL_TYPE (LensWindow, lens_window, LENS, WINDOW, AdwApplicationWindow)
+
+LensWindow *lens_window_new (AdwApplication *application);
+void lens_window_open_file (LensWindow *self, GFile *file);
+void lens_window_open_model (LensWindow *self, GFile *file);
+/* Adopts an already loaded model (the application's default). */
+void lens_window_set_model (LensWindow *self, ScvaeModel *model);
+void lens_window_open_input (LensWindow *self, LensInput *input);
+void lens_window_toast (LensWindow *self, const char *message);
+
+/* For tests and benchmarks. */
+LensWorker *lens_window_get_worker (LensWindow *self);
+LensResult *lens_window_get_result (LensWindow *self);
+
+G_END_DECLS
