@@ -52,6 +52,7 @@ struct _LensWindow {
   GCancellable *loading;     /* of the image or model being opened */
   guint busy_timeout;
   double last_latency_ms;
+  char *last_toast;          /* for tests */
   FILE *latency_log;         /* $LENS_LATENCY_LOG, for tools/bench/app-latency */
 };
 

@@ -21,6 +21,8 @@ lens_window_toast (LensWindow *self, const char *message)
 {
   AdwToast *toast = adw_toast_new (message);
 
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
   adw_toast_set_timeout (toast, 6);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
@@ -441,6 +443,7 @@ lens_window_dispose (GObject *object)
     g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
   g_clear_pointer (&self->latency_log, fclose);
+  g_clear_pointer (&self->last_toast, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), LENS_TYPE_WINDOW);
 
   G_OBJECT_CLASS (lens_window_parent_class)->dispose (object);
@@ -542,4 +545,10 @@ LensResult *
 lens_window_get_result (LensWindow *self)
 {
   return self->result;
+}
+
+const char *
+lens_window_get_last_toast (LensWindow *self)
+{
+  return self->last_toast;
 }

@@ -26,5 +26,6 @@ void lens_window_toast (LensWindow *self, const char *message);
 /* For tests and benchmarks. */
 LensWorker *lens_window_get_worker (LensWindow *self);
 LensResult *lens_window_get_result (LensWindow *self);
+const char *lens_window_get_last_toast (LensWindow *self);
 
 G_END_DECLS

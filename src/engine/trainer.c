@@ -312,6 +312,8 @@ record_provenance (ScvaeTrainer *trainer, ScvaeDataset *train, double elapsed)
   ScvaeModel *model = trainer->model;
   const ScvaeTrainOptions *o = &trainer->options;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GString) files = g_string_new (NULL);
+  g_autoptr(GPtrArray) folders = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GString) data = g_string_new (NULL);
   g_autofree char *lr = scvae_format_float (o->lr);
   g_autofree char *date = g_date_time_format_iso8601 (now);
@@ -320,12 +322,25 @@ record_provenance (ScvaeTrainer *trainer, ScvaeDataset *train, double elapsed)
   g_autofree char *recipe = g_strdup_printf ("batch=%d crop=%d lr=%s seed=%" G_GUINT64_FORMAT,
                                              o->batch, o->crop, lr, o->seed);
 
+  /* "data" says it in a line; "data_files" lists every file. */
   for (int i = 0; i < scvae_dataset_get_n_images (train); i++)
     {
-      g_autofree char *base = g_path_get_basename (scvae_dataset_get_path (train, i));
-      g_string_append_printf (data, "%s%s", i ? "," : "", base);
+      const char *path = scvae_dataset_get_path (train, i);
+      g_autofree char *base = g_path_get_basename (path);
+      g_autofree char *folder = g_path_get_dirname (path);
+
+      g_string_append_printf (files, "%s%s", i ? "," : "", base);
+      if (!g_ptr_array_find_with_equal_func (folders, folder, g_str_equal, NULL))
+        g_ptr_array_add (folders, g_steal_pointer (&folder));
+    }
+  g_string_append_printf (data, "%d images in", scvae_dataset_get_n_images (train));
+  for (guint i = 0; i < folders->len; i++)
+    {
+      g_autofree char *name = g_path_get_basename (folders->pdata[i]);
+      g_string_append_printf (data, "%s %s", i ? "," : "", name);
     }
   scvae_model_set_metadata (model, "data", data->str);
+  scvae_model_set_metadata (model, "data_files", files->str);
   scvae_model_set_metadata (model, "steps", steps);
   scvae_model_set_metadata (model, "date", date);
   scvae_model_set_metadata (model, "train_seconds", seconds);

@@ -165,7 +165,8 @@ test_train (void)
   g_assert_no_error (error);
   g_assert_cmpint (scvae_model_get_config (trained)->atoms, ==, 32);
   g_assert_cmpstr (scvae_model_get_metadata (trained, "steps"), ==, "40");
-  g_assert_nonnull (strstr (scvae_model_get_metadata (trained, "data"), "coffee.jpg"));
+  g_assert_cmpstr (scvae_model_get_metadata (trained, "data"), ==, "4 images in samples");
+  g_assert_nonnull (strstr (scvae_model_get_metadata (trained, "data_files"), "coffee.jpg"));
   checkpoint = g_strconcat (model, ".ckpt", NULL);
   g_clear_pointer (&trained, scvae_model_unref);
   trained = scvae_model_load (checkpoint, &error);

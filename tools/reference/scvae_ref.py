@@ -335,6 +335,14 @@ def file_state(model):
             if not name.endswith("num_batches_tracked")}
 
 
+def same_value(a, b):
+    """Metadata strings that mean the same number ("1" and "1.0") agree."""
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return a == b
+
+
 def save_model(model, path, metadata=None, extra_tensors=None):
     """Save model (plus optional extra tensors after its own) to path.
 
@@ -342,9 +350,9 @@ def save_model(model, path, metadata=None, extra_tensors=None):
     """
     meta = model.metadata()
     for key, value in (metadata or {}).items():
-        if key in meta and meta[key] != str(value):
+        if key in meta and not same_value(meta[key], str(value)):
             raise ValueError(f"metadata {key}={value!r} contradicts the model ({meta[key]!r})")
-        meta[key] = str(value)
+        meta.setdefault(key, str(value))
     tensors = file_state(model)
     tensors.update(extra_tensors or {})
     write_safetensors(path, tensors, meta)

@@ -1,0 +1,182 @@
+/* test-window.c: the real window, under Xvfb
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Opens a sample photo, waits for the engine thread, moves each control
+ * and checks that the pictures and numbers follow; opens a broken file and
+ * checks the toast and that the photo stays; saves a snapshot of the
+ * window (look at it: tests/app/window-snapshot.png in the build folder).
+ */
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lens-window-private.h"
+
+static char *samples;
+
+static ScvaeModel *
+test_model (void)
+{
+  ScvaeConfig config = { .channels = 16, .atoms = 32, .lista_steps = 8, .beta = 0.5f, .gamma = 1.f };
+  g_autoptr(GError) error = NULL;
+  ScvaeModel *model = scvae_model_new (&config, 3, &error);
+
+  g_assert_no_error (error);
+  return model;
+}
+
+/* Runs the main loop until a result newer than `after` is shown; returns
+ * a new reference to it. */
+static LensResult *
+wait_for_result (LensWindow *window, guint64 after)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      LensResult *result = lens_window_get_result (window);
+
+      if (result && result->serial > after && !lens_worker_get_busy (lens_window_get_worker (window)))
+        return lens_result_ref (result);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_error ("no result from the engine thread within 20 s");
+}
+
+static void
+spin (int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+pictures_differ (LensPicture *a, LensPicture *b)
+{
+  cairo_surface_t *x = a->levels[0], *y = b->levels[0];
+  int h = cairo_image_surface_get_height (x);
+
+  if (cairo_image_surface_get_width (x) != cairo_image_surface_get_width (y) || h != cairo_image_surface_get_height (y))
+    return TRUE;
+  return memcmp (cairo_image_surface_get_data (x), cairo_image_surface_get_data (y),
+                 (gsize) cairo_image_surface_get_stride (x) * h) != 0;
+}
+
+static void
+save_snapshot (GtkWidget *widget, const char *path)
+{
+  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_object_unref (paintable);
+}
+
+static void
+test_window (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "chelsea.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  g_autoptr(GFile) broken = NULL;
+  g_autofree char *broken_path = NULL;
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) first = NULL, sparse = NULL, shallow = NULL, l1 = NULL, reset = NULL;
+  int fd;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+
+  first = wait_for_result (window, 0);
+  g_assert_cmpint (first->input->image->width, ==, 451);
+  g_assert_cmpint (first->depth, ==, 8);       /* the model's T */
+  g_assert_cmpfloat (first->metrics.psnr, >, 0.0);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->stack), ==, "main");
+  g_assert_nonnull (strstr (gtk_label_get_label (window->quality_label), "PSNR"));
+
+  /* More sparsity: fewer active codes, another reconstruction. */
+  gtk_adjustment_set_value (window->sparsity_adjustment, 3.0);
+  sparse = wait_for_result (window, first->serial);
+  g_assert_cmpfloat (sparse->sparsity, ==, 3.0f);
+  g_assert_cmpfloat (sparse->metrics.active_fraction, <, first->metrics.active_fraction);
+  g_assert_true (pictures_differ (sparse->reconstruction, first->reconstruction));
+  g_assert_true (pictures_differ (sparse->activation, first->activation));
+  /* The input was not encoded again: its picture is the same object. */
+  g_assert_true (sparse->input_picture == first->input_picture);
+
+  /* Depth 0 against the trained depth: other codes, a worse lasso fit. */
+  gtk_adjustment_set_value (window->sparsity_adjustment, 1.0);
+  gtk_adjustment_set_value (window->depth_adjustment, 0);
+  shallow = wait_for_result (window, sparse->serial);
+  g_assert_cmpint (shallow->depth, ==, 0);
+  g_assert_cmpfloat (shallow->sparsity, ==, 1.0f);
+  g_assert_cmpfloat (shallow->metrics.lasso, >, first->metrics.lasso);
+  g_assert_true (pictures_differ (shallow->reconstruction, first->reconstruction));
+
+  /* Another activation measure changes only the heat map. */
+  gtk_drop_down_set_selected (window->mode_dropdown, LENS_ACTIVATION_L1);
+  l1 = wait_for_result (window, shallow->serial);
+  g_assert_cmpint (l1->mode, ==, LENS_ACTIVATION_L1);
+  g_assert_true (l1->reconstruction == shallow->reconstruction);
+  g_assert_true (pictures_differ (l1->activation, shallow->activation));
+
+  /* Hovering a patch names it in the status line. */
+  lens_viewport_set_hover (window->viewport, 3, 5);
+  g_assert_nonnull (strstr (gtk_label_get_label (window->status_label), "(3, 5)"));
+  lens_viewport_set_hover (window->viewport, -1, -1);
+
+  /* Reset returns both controls to the model's defaults. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset-controls", NULL);
+  g_assert_cmpfloat (gtk_adjustment_get_value (window->sparsity_adjustment), ==, 1.0);
+  g_assert_cmpfloat (gtk_adjustment_get_value (window->depth_adjustment), ==, 8.0);
+  reset = wait_for_result (window, l1->serial);
+
+  /* A broken file: a toast naming it, and the photo stays. */
+  fd = g_file_open_tmp ("broken-XXXXXX.png", &broken_path, NULL);
+  g_assert_cmpint (write (fd, "not a png", 9), ==, 9);
+  close (fd);
+  broken = g_file_new_for_path (broken_path);
+  lens_window_open_file (window, broken);
+  spin (500);
+  g_assert_nonnull (lens_window_get_last_toast (window));
+  g_assert_nonnull (strstr (lens_window_get_last_toast (window), broken_path));
+  g_assert_true (lens_window_get_result (window)->input == first->input);
+  g_unlink (broken_path);
+
+  spin (300);
+  save_snapshot (GTK_WIDGET (window), "window-snapshot.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int argc, char **argv)
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  samples = g_strdup (g_getenv ("SCVAE_SAMPLES"));
+  g_assert_nonnull (samples);
+
+  g_test_add_func ("/app/window", test_window);
+  return g_test_run ();
+}
