@@ -22,6 +22,8 @@ struct _LensWindow {
   GtkSpinner *spinner;
   GtkStack *stack;
   GtkBox *samples_box;
+  GtkLabel *recent_label;
+  GtkBox *recent_box;
   AdwFlap *flap;
   LensImageView *input_view;
   LensImageView *reconstruction_view;
@@ -52,6 +54,7 @@ struct _LensWindow {
   GCancellable *loading;     /* of the image or model being opened */
   guint busy_timeout;
   double last_latency_ms;
+  guint64 painted_serial;    /* the newest result that reached the screen */
   char *last_toast;          /* for tests */
   FILE *latency_log;         /* $LENS_LATENCY_LOG, for tools/bench/app-latency */
 };

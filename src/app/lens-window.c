@@ -62,6 +62,7 @@ log_latency (GdkFrameClock *clock, LensWindow *self)
     return;
   submitted = self->result->submitted_us;
   self->last_latency_ms = (g_get_monotonic_time () - submitted) / 1000.0;
+  self->painted_serial = self->result->serial;
   if (self->latency_log)
     {
       fprintf (self->latency_log, "%" G_GUINT64_FORMAT " %.3f %.3f\n", self->result->serial,
@@ -364,12 +365,40 @@ sample_folder (void)
 }
 
 static void
-on_sample_clicked (GtkButton *button, LensWindow *self)
+on_thumbnail_clicked (GtkButton *button, LensWindow *self)
 {
   const char *path = g_object_get_data (G_OBJECT (button), "path");
   g_autoptr(GFile) file = g_file_new_for_path (path);
 
   lens_window_open_file (self, file);
+}
+
+/* A button with a thumbnail and a caption that opens path. */
+static gboolean
+add_thumbnail (LensWindow *self, GtkBox *box, const char *path, const char *caption)
+{
+  g_autoptr(GdkPixbuf) thumbnail = gdk_pixbuf_new_from_file_at_scale (path, 128, 96, TRUE, NULL);
+  GtkWidget *button, *content, *picture, *label;
+
+  if (thumbnail == NULL)
+    return FALSE;
+  button = gtk_button_new ();
+  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  picture = gtk_picture_new_for_pixbuf (thumbnail);
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
+  label = gtk_label_new (caption);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 16);
+  gtk_box_append (GTK_BOX (content), picture);
+  gtk_box_append (GTK_BOX (content), label);
+  gtk_button_set_child (GTK_BUTTON (button), content);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, path);
+  g_object_set_data_full (G_OBJECT (button), "path", g_strdup (path), g_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (on_thumbnail_clicked), self);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, caption, -1);
+  gtk_box_append (box, button);
+  return TRUE;
 }
 
 static void
@@ -381,30 +410,43 @@ add_samples (LensWindow *self)
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *path = g_build_filename (folder, names[i], NULL);
-      g_autoptr(GdkPixbuf) thumbnail = gdk_pixbuf_new_from_file_at_scale (path, 128, 96, TRUE, NULL);
-      g_autofree char *label = NULL;
-      GtkWidget *button, *box, *picture, *caption;
+      g_autofree char *caption = g_strndup (names[i], strlen (names[i]) - 4);
 
-      if (thumbnail == NULL)
-        continue;
-      label = g_strndup (names[i], strlen (names[i]) - 4);
-      label[0] = g_ascii_toupper (label[0]);
-      button = gtk_button_new ();
-      box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-      picture = gtk_picture_new_for_pixbuf (thumbnail);
-      gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
-      caption = gtk_label_new (label);
-      gtk_box_append (GTK_BOX (box), picture);
-      gtk_box_append (GTK_BOX (box), caption);
-      gtk_button_set_child (GTK_BUTTON (button), box);
-      gtk_widget_add_css_class (button, "flat");
-      gtk_widget_set_tooltip_text (button, path);
-      g_object_set_data_full (G_OBJECT (button), "path", g_steal_pointer (&path), g_free);
-      g_signal_connect (button, "clicked", G_CALLBACK (on_sample_clicked), self);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      label, -1);
-      gtk_box_append (self->samples_box, button);
+      caption[0] = g_ascii_toupper (caption[0]);
+      add_thumbnail (self, self->samples_box, path, caption);
     }
+}
+
+static int
+newest_first (gconstpointer a, gconstpointer b)
+{
+  GDateTime *x = gtk_recent_info_get_modified ((GtkRecentInfo *) a);
+  GDateTime *y = gtk_recent_info_get_modified ((GtkRecentInfo *) b);
+
+  return g_date_time_compare (y, x);
+}
+
+static void
+add_recent (LensWindow *self)
+{
+  GList *items = gtk_recent_manager_get_items (gtk_recent_manager_get_default ());
+  int shown = 0;
+
+  items = g_list_sort (items, newest_first);
+  for (GList *l = items; l && shown < 4; l = l->next)
+    {
+      GtkRecentInfo *info = l->data;
+      g_autofree char *path = NULL;
+
+      if (!g_str_has_prefix (gtk_recent_info_get_mime_type (info), "image/")
+          || !gtk_recent_info_is_local (info) || !gtk_recent_info_exists (info))
+        continue;
+      path = g_filename_from_uri (gtk_recent_info_get_uri (info), NULL, NULL);
+      if (path && add_thumbnail (self, self->recent_box, path, gtk_recent_info_get_display_name (info)))
+        shown++;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->recent_label), shown > 0);
+  g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
 }
 
 static gboolean
@@ -465,6 +507,8 @@ lens_window_class_init (LensWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LensWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, samples_box);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, recent_label);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, recent_box);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, input_view);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, reconstruction_view);
@@ -524,6 +568,7 @@ lens_window_init (LensWindow *self)
   g_signal_connect (self, "close-request", G_CALLBACK (on_close_request), NULL);
 
   add_samples (self);
+  add_recent (self);
   lens_window_setup_dnd (self);
   if (log_path)
     self->latency_log = fopen (log_path, "a");

@@ -1,0 +1,188 @@
+/* app-latency.c: how fast the real window follows its sliders
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Opens the real Sparse Lens window on the default model, shows a 256x256
+ * and a 1024x768 photo, moves the sparsity and the depth slider through 50
+ * positions each, and reports, per image and slider, the median and 95th
+ * percentile time from the value change to the frame that shows its
+ * result, plus the longest main-thread stall seen meanwhile (a 1 ms timer
+ * that should fire every millisecond; any longer gap is the main loop
+ * being busy). Run it under Xvfb:
+ *
+ *   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" \
+ *     env GSK_RENDERER=cairo build/tools/bench/app-latency
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lens-window-private.h"
+
+#define POSITIONS 50
+
+static gint64 last_tick;
+static gint64 longest_stall;
+
+static gboolean
+tick (gpointer data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (last_tick)
+    longest_stall = MAX (longest_stall, now - last_tick - 1000);
+  last_tick = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+iterate (void)
+{
+  g_main_context_iteration (NULL, FALSE);
+  g_usleep (200);
+}
+
+/* Waits until a result whose controls match is on screen; returns ms from
+ * `since`. */
+static double
+wait_painted (LensWindow *window, int depth, float sparsity, gint64 since)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      LensResult *r = window->result;
+
+      if (r && r->depth == depth && r->sparsity == sparsity && window->painted_serial == r->serial)
+        return (g_get_monotonic_time () - since) / 1000.0;
+      iterate ();
+    }
+  g_printerr ("app-latency: no frame within 30 s\n");
+  exit (1);
+}
+
+static int
+compare (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+report (const char *what, double *ms, int n)
+{
+  qsort (ms, n, sizeof (double), compare);
+  printf ("%-26s median %6.1f ms   p95 %6.1f ms   max %6.1f ms   longest stall %5.1f ms\n",
+          what, ms[n / 2], ms[(int) (0.95 * (n - 1) + 0.5)], ms[n - 1], longest_stall / 1000.0);
+}
+
+static void
+sweep (LensWindow *window, const char *image_name)
+{
+  double ms[POSITIONS];
+  int trained = (int) gtk_adjustment_get_value (window->depth_adjustment);
+  g_autofree char *label = NULL;
+
+  /* Sparsity 0.2 .. 3, depth at the trained value */
+  longest_stall = 0;
+  for (int i = 0; i < POSITIONS; i++)
+    {
+      float s = 0.2f + 2.8f * i / (POSITIONS - 1);
+      gint64 t0 = g_get_monotonic_time ();
+
+      gtk_adjustment_set_value (window->sparsity_adjustment, s);
+      ms[i] = wait_painted (window, trained, (float) gtk_adjustment_get_value (window->sparsity_adjustment), t0);
+    }
+  label = g_strdup_printf ("%s sparsity", image_name);
+  report (label, ms, POSITIONS);
+
+  /* Depth 0 .. 49 at sparsity 1 */
+  gtk_adjustment_set_value (window->sparsity_adjustment, 1.0);
+  wait_painted (window, trained, 1.f, g_get_monotonic_time ());
+  longest_stall = 0;
+  for (int i = 0; i < POSITIONS; i++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+
+      gtk_adjustment_set_value (window->depth_adjustment, i);
+      ms[i] = wait_painted (window, i, 1.f, t0);
+    }
+  g_free (label);
+  label = g_strdup_printf ("%s depth", image_name);
+  report (label, ms, POSITIONS);
+  gtk_adjustment_set_value (window->depth_adjustment, trained);
+  wait_painted (window, trained, 1.f, g_get_monotonic_time ());
+}
+
+static GdkPixbuf *
+photo (const char *path, const char *fallback, int width, int height)
+{
+  GdkPixbuf *source = gdk_pixbuf_new_from_file (path, NULL);
+  GdkPixbuf *scaled;
+
+  if (source == NULL)
+    source = gdk_pixbuf_new_from_file (fallback, NULL);
+  if (source == NULL)
+    {
+      g_printerr ("app-latency: cannot read %s or %s\n", path, fallback);
+      exit (2);
+    }
+  scaled = gdk_pixbuf_scale_simple (source, width, height, GDK_INTERP_HYPER);
+  g_object_unref (source);
+  return scaled;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *model_path = NULL;
+  g_autoptr(ScvaeModel) model = NULL;
+  g_autofree char *sample = g_build_filename (SOURCE_DATADIR, "samples", "astronaut.jpg", NULL);
+  g_autofree char *face = g_build_filename (g_get_user_cache_dir (), "sparse-lens", "photos", "val",
+                                            "scipy-face.png", NULL);
+  const struct { const char *name; const char *path; int w, h; } images[] = {
+    { "256x256", sample, 256, 256 },
+    { "1024x768", face, 1024, 768 },
+  };
+  LensWindow *window;
+
+  scvae_blas_select_core (argv);
+  gtk_init ();
+  adw_init ();
+
+  model_path = argc > 1 ? g_strdup (argv[1]) : scvae_default_model_path (&error);
+  model = model_path ? scvae_model_load (model_path, &error) : NULL;
+  if (model == NULL)
+    {
+      g_printerr ("app-latency: %s\n", error->message);
+      return 2;
+    }
+  printf ("model %s, OpenBLAS %s kernels, %d threads\n", model_path, scvae_blas_info (), scvae_get_threads ());
+
+  window = lens_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  g_timeout_add_full (G_PRIORITY_HIGH, 1, tick, NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++)
+    {
+      g_autoptr(GdkPixbuf) pixbuf = photo (images[i].path, sample, images[i].w, images[i].h);
+      g_autoptr(LensInput) input = lens_input_new_from_texture_pixbuf (pixbuf, images[i].name, 1024);
+      gint64 t0 = g_get_monotonic_time ();
+
+      lens_window_open_input (window, input);
+      printf ("%-26s first picture after %.0f ms (encode included)\n", images[i].name,
+              wait_painted (window, (int) gtk_adjustment_get_value (window->depth_adjustment),
+                            (float) gtk_adjustment_get_value (window->sparsity_adjustment), t0));
+      sweep (window, images[i].name);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  return 0;
+}
