@@ -6,6 +6,8 @@
 
 #pragma once
 
+#include <cairo.h>
+
 #include "scvae.h"
 
 /* Exit statuses (DESIGN.md §4). */
@@ -21,6 +23,9 @@ int cli_reconstruct (int argc, char **argv);
 int cli_eval (int argc, char **argv);
 int cli_info (int argc, char **argv);
 int cli_bench (int argc, char **argv);
+int cli_encode (int argc, char **argv);
+int cli_segment (int argc, char **argv);
+int cli_atoms (int argc, char **argv);
 
 /* Prints "scvae: MESSAGE" on one line and returns the exit status the
  * error calls for. */
@@ -41,6 +46,15 @@ ScvaeModel *cli_load_model (const char *spec, GError **error);
 
 /* Range checks for the inference controls shared by several commands. */
 gboolean cli_check_depth_sparsity (const char *command, int depth, double sparsity);
+
+/* Loads an image (downscaled to max_size with a note on stderr), runs the
+ * pipeline to codes on session. */
+ScvaeImage *cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int depth,
+                               double sparsity, GError **error);
+
+cairo_surface_t *cli_image_surface (const ScvaeImage *image);
+/* PNG via a temporary file and rename: never half-written. */
+gboolean cli_write_png (cairo_surface_t *surface, const char *path, GError **error);
 
 /* Seconds as "1:05:09" or "5:09". */
 char *cli_format_duration (double seconds);

@@ -108,3 +108,22 @@ cli_format_duration (double seconds)
     return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60), (int) (s % 60));
   return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
 }
+
+ScvaeImage *
+cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int depth,
+                   double sparsity, GError **error)
+{
+  g_autoptr(ScvaeImage) image = NULL;
+  gboolean scaled;
+
+  image = scvae_image_load (path, max_size, &scaled, error);
+  if (image == NULL)
+    return NULL;
+  if (scaled)
+    fprintf (stderr, "scvae: %s: downscaled to %dx%d (--max-size %d)\n", path, image->width,
+             image->height, max_size);
+  if (!scvae_session_encode (session, image, NULL, error)
+      || !scvae_session_sparse_code (session, depth, (float) sparsity, NULL, error))
+    return NULL;
+  return g_steal_pointer (&image);
+}

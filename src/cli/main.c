@@ -20,6 +20,9 @@ static const struct {
   { "train", cli_train, "Train a model on a folder of photos" },
   { "reconstruct", cli_reconstruct, "Encode, sparse-code and decode one image" },
   { "eval", cli_eval, "Measure PSNR, SSIM and sparsity over images" },
+  { "encode", cli_encode, "Write an image's sparse codes as .npy" },
+  { "segment", cli_segment, "Segment an image by clustering its codes" },
+  { "atoms", cli_atoms, "Draw the dictionary atoms on a contact sheet" },
   { "info", cli_info, "Describe a model file" },
   { "bench", cli_bench, "Time every stage of the pipeline" },
 };

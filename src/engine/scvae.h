@@ -189,6 +189,16 @@ void scvae_session_get_timings (ScvaeSession *session, ScvaeTimings *timings);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeSession, scvae_session_free)
 
+/* What atom k adds to the picture when used with the given coefficient:
+ * size x size pixels around one patch, scaled so that no change is 0 (mid
+ * grey) and the largest change is +-1; *energy (may be NULL) receives that
+ * largest change. See session.c for why this rendering. */
+ScvaeImage *scvae_session_render_atom (ScvaeSession *session,
+                                       int atom,
+                                       float amplitude,
+                                       int size,
+                                       float *energy);
+
 /* Encode, sparse-code and decode in one call. */
 ScvaeImage *scvae_reconstruct (ScvaeModel *model,
                                const ScvaeImage *image,
@@ -224,6 +234,44 @@ gboolean scvae_kmeans (const float *rows,
                        double *inertia,
                        GCancellable *cancellable,
                        GError **error);
+
+/* ---------------------------------------------------------------------------
+ * Segmentation: k-means over per-patch features derived from the codes.
+ */
+#define SCVAE_MAX_CLUSTERS 32
+
+typedef enum {
+  SCVAE_SEGMENT_CODES,       /* z as it is */
+  SCVAE_SEGMENT_ABS,         /* |z|: an atom's sign does not split a region */
+  SCVAE_SEGMENT_NORMALIZED,  /* z / |z|: direction only, not contrast */
+} ScvaeSegmentFeatures;
+
+typedef struct {
+  int k;
+  ScvaeSegmentFeatures features;
+  int smooth_radius;         /* box-average codes over (2r+1)^2 patches first */
+  int n_restarts;
+  guint64 seed;
+} ScvaeSegmentOptions;
+
+void scvae_segment_options_init_default (ScvaeSegmentOptions *options);
+/* rows x cols x atoms codes to rows x cols x atoms features; g_free it. */
+float *scvae_segment_features (const float *codes, int rows, int cols, int atoms,
+                               const ScvaeSegmentOptions *options);
+/* k-means on the features; labels are rows x cols cluster indices. */
+gboolean scvae_segment (const float *features, int rows, int cols, int dim,
+                        const ScvaeSegmentOptions *options, guint8 *labels,
+                        GCancellable *cancellable, GError **error);
+/* Patch labels to one label per pixel (a patch is 4 x 4 pixels), cropped
+ * to width x height. */
+guint8 *scvae_labels_to_pixels (const guint8 *labels, int rows, int cols, int width, int height);
+
+/* The colour every front end gives cluster index. */
+void scvae_cluster_color (int index, guint8 rgb[3]);
+
+/* Writes a float32 array as NumPy .npy (little-endian, C order), atomically. */
+gboolean scvae_write_npy (const char *path, const float *data, int ndim, const gint64 *shape,
+                          GError **error);
 
 /* ---------------------------------------------------------------------------
  * Training.

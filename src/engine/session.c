@@ -59,6 +59,7 @@ struct _ScvaeSession {
   ScvaeImage *reconstruction;
 
   ScvaeAtomUsage *usage;     /* K, NULL when stale */
+  float *atom_background;    /* decode of the all-zero atom grid */
   ScvaeTimings timings;
 };
 
@@ -142,6 +143,7 @@ scvae_session_free (ScvaeSession *session)
   g_free (session->decoded_rows);
   scvae_image_free (session->reconstruction);
   g_free (session->usage);
+  g_free (session->atom_background);
   g_free (session);
 }
 
@@ -350,30 +352,19 @@ scvae_session_sparse_code (ScvaeSession *session,
 /* Decode */
 
 gboolean
-scvae_session_decode (ScvaeSession *session, GCancellable *cancellable, GError **error)
+scvae_session_decode_latents (ScvaeSession *session, const float *latents, int rows, int cols,
+                              float *out, GCancellable *cancellable, GError **error)
 {
-  gint64 start = g_get_monotonic_time ();
-  int C = session->C, K = session->K;
-  Extent quarter = { 1, session->rows, session->cols };
-  Extent half = { 1, 2 * session->rows, 2 * session->cols };
-  int width = 4 * session->cols, height = 4 * session->rows;
-  gsize P = n_patches (session), plane = (gsize) width * height;
-  g_autofree float *decoded_rows = g_new (float, P * C);
+  int C = session->C;
+  Extent quarter = { 1, rows, cols }, half = { 1, 2 * rows, 2 * cols };
+  gsize P = (gsize) rows * cols;
   g_autofree float *x = g_new (float, C * P);
   g_autofree float *t1 = g_new (float, C * P);
   g_autofree float *t2 = g_new (float, C * P);
   g_autofree float *wide = g_new (float, C * extent_size (half));
-  g_autofree float *out = g_new (float, 3 * plane);
   const FoldedWeights *w = &session->w;
-  const ScvaeImage *input = session->input;
-  ScvaeImage *reconstruction;
 
-  g_return_val_if_fail (session->coded, FALSE);
-
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, P, C, K,
-               1.f, session->codes, K, session->model->tensors.dictionary, K,
-               0.f, decoded_rows, C);
-  ops_transpose (decoded_rows, P, C, x);
+  ops_transpose (latents, P, C, x);
   for (int i = 0; i < F4_RESBLOCKS; i++)
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -388,13 +379,37 @@ scvae_session_decode (ScvaeSession *session, GCancellable *cancellable, GError *
     return FALSE;
   conv_forward (&session->specs.dec_convt2, w->dec_convt2.weight, w->dec_convt2.bias, wide, half,
                 out, &session->scratch);
+  ops_tanh (out, out, (gsize) 3 * 16 * P);
+  return TRUE;
+}
 
-  /* tanh, cropped back to the input's size */
+gboolean
+scvae_session_decode (ScvaeSession *session, GCancellable *cancellable, GError **error)
+{
+  gint64 start = g_get_monotonic_time ();
+  int C = session->C, K = session->K;
+  int width = 4 * session->cols, height = 4 * session->rows;
+  gsize P = n_patches (session), plane = (gsize) width * height;
+  g_autofree float *decoded_rows = g_new (float, P * C);
+  g_autofree float *out = g_new (float, 3 * plane);
+  const ScvaeImage *input = session->input;
+  ScvaeImage *reconstruction;
+
+  g_return_val_if_fail (session->coded, FALSE);
+
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, P, C, K,
+               1.f, session->codes, K, session->model->tensors.dictionary, K,
+               0.f, decoded_rows, C);
+  if (!scvae_session_decode_latents (session, decoded_rows, session->rows, session->cols, out,
+                                     cancellable, error))
+    return FALSE;
+
+  /* Cropped back to the input's size */
   reconstruction = scvae_image_new (input->width, input->height);
   for (int c = 0; c < 3; c++)
     for (int y = 0; y < input->height; y++)
-      ops_tanh (out + c * plane + (gsize) y * width, reconstruction->data
-                + ((gsize) c * input->height + y) * input->width, input->width);
+      memcpy (reconstruction->data + ((gsize) c * input->height + y) * input->width,
+              out + c * plane + (gsize) y * width, input->width * sizeof (float));
 
   g_free (session->decoded_rows);
   session->decoded_rows = g_steal_pointer (&decoded_rows);
@@ -403,6 +418,63 @@ scvae_session_decode (ScvaeSession *session, GCancellable *cancellable, GError *
   session->decoded = TRUE;
   session->timings.decode_ms = (g_get_monotonic_time () - start) / 1000.0;
   return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* What an atom draws
+ *
+ * An atom is a direction in feature space, and the decoder is nonlinear:
+ * what an atom "looks like" depends on how strongly it is used and on what
+ * surrounds it. The rendering that answers "what does this atom add to the
+ * picture" with the least else mixed in: decode a grid that is zero except
+ * amplitude * d_k at the centre patch, subtract the decode of the all-zero
+ * grid (the decoder's output for "nothing", which is not blank), and crop
+ * around the centre. The amplitude is the atom's typical coefficient, so
+ * the picture shows the atom as it is used, not at an arbitrary scale. */
+
+#define ATOM_GRID 7
+
+ScvaeImage *
+scvae_session_render_atom (ScvaeSession *session, int atom, float amplitude, int size, float *energy)
+{
+  int C = session->C, K = session->K, side = 4 * ATOM_GRID, centre = side / 2, x0, y0;
+  gsize P = ATOM_GRID * ATOM_GRID, plane = (gsize) side * side;
+  g_autofree float *latents = g_new0 (float, P * C);
+  g_autofree float *out = g_new (float, 3 * plane);
+  const float *D = session->model->tensors.dictionary;
+  ScvaeImage *image;
+  float largest = 0.f;
+
+  g_return_val_if_fail (atom >= 0 && atom < K && size > 0 && size <= side, NULL);
+
+  if (session->atom_background == NULL)
+    {
+      session->atom_background = g_new (float, 3 * plane);
+      scvae_session_decode_latents (session, latents, ATOM_GRID, ATOM_GRID, session->atom_background,
+                                    NULL, NULL);
+    }
+  for (int c = 0; c < C; c++)
+    latents[(P / 2) * C + c] = amplitude * D[(gsize) c * K + atom];
+  scvae_session_decode_latents (session, latents, ATOM_GRID, ATOM_GRID, out, NULL, NULL);
+
+  image = scvae_image_new (size, size);
+  x0 = y0 = centre - size / 2;
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < size; y++)
+      for (int x = 0; x < size; x++)
+        {
+          gsize i = c * plane + (gsize) (y0 + y) * side + x0 + x;
+          float d = out[i] - session->atom_background[i];
+
+          image->data[((gsize) c * size + y) * size + x] = d;
+          largest = MAX (largest, fabsf (d));
+        }
+  /* For display: no change is mid grey, the largest change full scale. */
+  for (gsize i = 0; i < (gsize) 3 * size * size && largest > 0.f; i++)
+    image->data[i] /= largest;
+  if (energy)
+    *energy = largest;
+  return image;
 }
 
 /* ------------------------------------------------------------------------- */

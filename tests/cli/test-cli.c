@@ -306,6 +306,113 @@ test_info_and_bench_json (void)
     g_assert_cmpfloat (json_object_get_double_member (o, *k), >, 0.0);
 }
 
+static void
+test_encode (void)
+{
+  g_autofree char *input = sample ("chelsea.jpg");
+  g_autofree char *npy = in_tmp ("codes.npy");
+  g_autofree char *contents = NULL;
+  g_auto(Run) run = { 0 };
+  gsize size;
+  guint16 header;
+
+  RUN (&run, "encode", "--model", model, input, "--codes", npy);
+  assert_ok (&run);
+  g_assert_true (g_file_get_contents (npy, &contents, &size, NULL));
+  /* NumPy format 1.0: magic, header length, a dict naming float32 and the
+   * shape [rows, cols, K] (451x300 pixels: 75 x 113 patches), then data. */
+  g_assert_cmpmem (contents, 6, "\x93NUMPY", 6);
+  memcpy (&header, contents + 8, 2);
+  header = GUINT16_FROM_LE (header);
+  g_assert_cmpint ((10 + header) % 64, ==, 0);
+  g_assert_nonnull (g_strstr_len (contents + 10, header, "'descr': '<f4'"));
+  g_assert_nonnull (g_strstr_len (contents + 10, header, "'shape': (75, 113, 32)"));
+  g_assert_cmpuint (size, ==, 10 + header + (gsize) 75 * 113 * 32 * 4);
+}
+
+static void
+test_segment (void)
+{
+  g_autofree char *input = sample ("coffee.jpg");
+  g_autofree char *labels = in_tmp ("labels.png"), *overlay = in_tmp ("overlay.png");
+  g_autoptr(GdkPixbuf) in = gdk_pixbuf_new_from_file (input, NULL);
+  g_autoptr(GdkPixbuf) map = NULL;
+  g_auto(Run) run = { 0 }, again = { 0 };
+  g_autofree char *first = NULL, *second = NULL;
+  gboolean seen[4] = { FALSE };
+
+  RUN (&run, "segment", "--model", model, input, "--k", "4", "--labels", labels, "--overlay", overlay);
+  assert_ok (&run);
+  map = gdk_pixbuf_new_from_file (labels, NULL);
+  g_assert_nonnull (map);
+  g_assert_cmpint (gdk_pixbuf_get_width (map), ==, gdk_pixbuf_get_width (in));
+  g_assert_cmpint (gdk_pixbuf_get_height (map), ==, gdk_pixbuf_get_height (in));
+  /* Grey values are the cluster indices, and every cluster is used. */
+  for (int y = 0; y < gdk_pixbuf_get_height (map); y++)
+    for (int x = 0; x < gdk_pixbuf_get_width (map); x++)
+      {
+        guint8 v = gdk_pixbuf_read_pixels (map)[y * gdk_pixbuf_get_rowstride (map) + x * gdk_pixbuf_get_n_channels (map)];
+        g_assert_cmpuint (v, <, 4);
+        seen[v] = TRUE;
+      }
+  for (int c = 0; c < 4; c++)
+    g_assert_true (seen[c]);
+  g_assert_true (g_file_test (overlay, G_FILE_TEST_IS_REGULAR));
+
+  /* Same seed, same labels. */
+  g_assert_true (g_file_get_contents (labels, &first, NULL, NULL));
+  RUN (&again, "segment", "--model", model, input, "--k", "4", "--labels", labels);
+  assert_ok (&again);
+  g_assert_true (g_file_get_contents (labels, &second, NULL, NULL));
+  g_assert_cmpstr (first, ==, second);
+}
+
+static void
+test_segment_edge_cases (void)
+{
+  g_autofree char *flat = in_tmp ("flat.png"), *small_path = in_tmp ("tiny.png");
+  g_autofree char *labels = in_tmp ("edge-labels.png");
+  g_autoptr(GdkPixbuf) grey = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 40, 24);
+  g_autoptr(GdkPixbuf) small = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 3, 2);
+  g_auto(Run) one_colour = { 0 }, too_small = { 0 }, bad_k = { 0 }, bad_features = { 0 };
+
+  /* One flat colour: every patch has the same code, k-means finds empty
+   * clusters; it must still write labels. */
+  gdk_pixbuf_fill (grey, 0x808080ff);
+  gdk_pixbuf_save (grey, flat, "png", NULL, NULL);
+  RUN (&one_colour, "segment", "--model", model, flat, "--k", "3", "--labels", labels);
+  assert_ok (&one_colour);
+
+  /* Smaller than two patches: k = 2 cannot be met. */
+  gdk_pixbuf_fill (small, 0x336699ff);
+  gdk_pixbuf_save (small, small_path, "png", NULL, NULL);
+  RUN (&too_small, "segment", "--model", model, small_path, "--k", "2", "--labels", labels);
+  assert_fails (&too_small, 2, "tiny.png");
+
+  RUN (&bad_k, "segment", "--model", model, flat, "--k", "33", "--labels", labels);
+  assert_fails (&bad_k, 2, "--k");
+  RUN (&bad_features, "segment", "--model", model, flat, "--k", "3", "--features", "rgb", "--labels", labels);
+  assert_fails (&bad_features, 2, "--features");
+}
+
+static void
+test_atoms (void)
+{
+  g_autofree char *sheet = in_tmp ("atoms.png");
+  g_autoptr(GdkPixbuf) picture = NULL;
+  g_auto(Run) run = { 0 }, by_index = { 0 };
+
+  RUN (&run, "atoms", "--model", model, sheet, "--usage-from", samples);
+  assert_ok (&run);
+  g_assert_nonnull (strstr (run.out, "32 atoms"));
+  picture = gdk_pixbuf_new_from_file (sheet, NULL);
+  g_assert_nonnull (picture);
+  g_assert_cmpint (gdk_pixbuf_get_width (picture), >, 500);
+
+  RUN (&by_index, "atoms", "--model", model, sheet, "--sort", "index");
+  assert_ok (&by_index);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Bad input */
 
@@ -513,6 +620,10 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/reconstruct", test_reconstruct);
   g_test_add_func ("/cli/eval-json", test_eval_json);
   g_test_add_func ("/cli/info-bench-json", test_info_and_bench_json);
+  g_test_add_func ("/cli/encode", test_encode);
+  g_test_add_func ("/cli/segment", test_segment);
+  g_test_add_func ("/cli/segment-edge-cases", test_segment_edge_cases);
+  g_test_add_func ("/cli/atoms", test_atoms);
   g_test_add_func ("/cli/bad-images", test_bad_images);
   g_test_add_func ("/cli/bad-models", test_bad_models);
   g_test_add_func ("/cli/bad-flags", test_bad_flags);

@@ -1,0 +1,227 @@
+/* atoms.c: scvae atoms
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <pango/pangocairo.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define ATOM_PIXELS 24  /* rendered around one patch */
+#define ZOOM 3
+#define COLUMNS 16
+#define CELL_W (ATOM_PIXELS * ZOOM + 12)
+#define CELL_H (ATOM_PIXELS * ZOOM + 30)
+#define TITLE_H 40
+
+typedef struct {
+  int index;
+  double usage;     /* fraction of patches where active */
+  double mean_abs;  /* mean |coefficient| where active */
+} AtomStats;
+
+static gboolean
+parse_list (const char *text, int n, double *out)
+{
+  g_auto(GStrv) parts = text ? g_strsplit (text, ",", -1) : NULL;
+
+  if (parts == NULL || (int) g_strv_length (parts) != n)
+    return FALSE;
+  for (int i = 0; i < n; i++)
+    out[i] = g_ascii_strtod (parts[i], NULL);
+  return TRUE;
+}
+
+/* Usage over images: every patch of every image counts once. */
+static gboolean
+measure_usage (ScvaeModel *model, const char * const *paths, AtomStats *stats, int K, GError **error)
+{
+  g_auto(GStrv) files = scvae_list_images (paths, error);
+  g_autoptr(ScvaeSession) session = NULL;
+  g_autofree double *sums = g_new0 (double, K);
+  g_autofree guint64 *counts = g_new0 (guint64, K);
+  guint64 patches = 0;
+
+  if (files == NULL)
+    return FALSE;
+  session = scvae_session_new (model);
+  for (int i = 0; files[i]; i++)
+    {
+      g_autoptr(ScvaeImage) image = cli_load_and_code (session, files[i], 512, -1, 1.0, error);
+      const ScvaeAtomUsage *usage;
+      int rows, cols;
+
+      if (image == NULL)
+        return FALSE;
+      usage = scvae_session_get_atom_usage (session);
+      scvae_session_get_codes (session, &rows, &cols, NULL);
+      patches += (guint64) rows * cols;
+      for (int k = 0; k < K; k++)
+        {
+          counts[k] += usage[k].count;
+          sums[k] += (double) usage[k].mean_abs * usage[k].count;
+        }
+    }
+  for (int k = 0; k < K; k++)
+    {
+      stats[k].usage = (double) counts[k] / patches;
+      stats[k].mean_abs = counts[k] ? sums[k] / counts[k] : 0.0;
+    }
+  return TRUE;
+}
+
+static int
+by_usage (gconstpointer a, gconstpointer b)
+{
+  const AtomStats *x = a, *y = b;
+
+  if (x->usage != y->usage)
+    return x->usage < y->usage ? 1 : -1;
+  return x->index - y->index;
+}
+
+static void
+draw_text (cairo_t *cr, const char *text, double x, double y, const char *font)
+{
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *description = pango_font_description_from_string (font);
+
+  pango_layout_set_font_description (layout, description);
+  pango_layout_set_text (layout, text, -1);
+  cairo_move_to (cr, x, y);
+  pango_cairo_show_layout (cr, layout);
+  pango_font_description_free (description);
+  g_object_unref (layout);
+}
+
+int
+cli_atoms (int argc, char **argv)
+{
+  g_autofree char *model_spec = NULL, *sort = NULL;
+  g_auto(GStrv) usage_from = NULL;
+  const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
+    { "sort", 0, 0, G_OPTION_ARG_STRING, &sort, "Order: usage (most used first) or index (default usage)", "ORDER" },
+    { "usage-from", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &usage_from, "Measure usage on these images (default: the model's stored validation statistics, else the shipped sample photos)", "DIR" },
+    { NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeModel) model = NULL;
+  g_autoptr(ScvaeSession) session = NULL;
+  g_autofree AtomStats *stats = NULL;
+  g_autofree double *usage = NULL, *mean_abs = NULL;
+  g_autofree char *source = NULL, *title = NULL;
+  cairo_surface_t *sheet;
+  cairo_t *cr;
+  int K, rows, dead = 0;
+  double typical = 0.0;
+  gboolean ok;
+
+  if (!cli_parse_options ("atoms", "OUT.png",
+                          "Draws every dictionary atom as the decoder renders it, with its index and usage.",
+                          entries, &argc, &argv))
+    return CLI_BAD_INPUT;
+  if (argc != 2)
+    return cli_usage_error ("atoms", "expected one output file");
+  if (sort && !g_str_equal (sort, "usage") && !g_str_equal (sort, "index"))
+    return cli_usage_error ("atoms", "--sort must be usage or index (got '%s')", sort);
+
+  model = cli_load_model (model_spec, &error);
+  if (model == NULL)
+    return cli_report (error);
+  K = scvae_model_get_config (model)->atoms;
+  stats = g_new0 (AtomStats, K);
+  usage = g_new (double, K);
+  mean_abs = g_new (double, K);
+  for (int k = 0; k < K; k++)
+    stats[k].index = k;
+
+  if (usage_from == NULL && parse_list (scvae_model_get_metadata (model, "atom_usage"), K, usage)
+      && parse_list (scvae_model_get_metadata (model, "atom_mean_abs"), K, mean_abs))
+    {
+      for (int k = 0; k < K; k++)
+        stats[k].usage = usage[k], stats[k].mean_abs = mean_abs[k];
+      source = g_strdup ("the model's validation photos");
+    }
+  else
+    {
+      g_autofree char *samples = g_build_filename (SOURCE_DATADIR, "samples", NULL);
+      g_autofree char *installed = g_build_filename (PKGDATADIR, "samples", NULL);
+      const char *defaults[] = { g_file_test (installed, G_FILE_TEST_IS_DIR) ? installed : samples, NULL };
+      const char * const *paths = usage_from ? (const char * const *) usage_from : defaults;
+
+      if (!measure_usage (model, paths, stats, K, &error))
+        return cli_report (error);
+      source = g_strjoinv (", ", (char **) paths);
+    }
+
+  /* Atoms are drawn at their typical coefficient; an unused atom at the
+   * typical coefficient of all atoms. */
+  for (int k = 0, n = 0; k < K; k++)
+    if (stats[k].mean_abs > 0)
+      typical += (stats[k].mean_abs - typical) / ++n;
+  if (typical <= 0)
+    typical = 1.0;
+
+  session = scvae_session_new (model);
+  if (sort == NULL || g_str_equal (sort, "usage"))
+    qsort (stats, K, sizeof *stats, (int (*) (const void *, const void *)) by_usage);
+
+  rows = (K + COLUMNS - 1) / COLUMNS;
+  sheet = cairo_image_surface_create (CAIRO_FORMAT_RGB24, COLUMNS * CELL_W + 12, rows * CELL_H + TITLE_H);
+  cr = cairo_create (sheet);
+  cairo_set_source_rgb (cr, 0.98, 0.98, 0.98);
+  cairo_paint (cr);
+  for (int k = 0; k < K; k++)
+    dead += stats[k].usage == 0;
+  title = g_strdup_printf ("%s: %d atoms, %d never active; usage over %s",
+                           scvae_model_get_path (model), K, dead, source);
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  draw_text (cr, title, 12, 10, "Sans 11");
+
+  for (int i = 0; i < K; i++)
+    {
+      const AtomStats *a = &stats[i];
+      double x = 12 + (i % COLUMNS) * CELL_W, y = TITLE_H + (i / COLUMNS) * CELL_H;
+      float amplitude = a->mean_abs > 0 ? a->mean_abs : typical;
+      g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, a->index, amplitude, ATOM_PIXELS, NULL);
+      cairo_surface_t *picture = cli_image_surface (atom);
+      g_autofree char *label = g_strdup_printf ("#%d  %.1f%%", a->index, 100 * a->usage);
+      double bar = MIN (1.0, a->usage / MAX (stats[0].usage, 1e-9));
+
+      cairo_save (cr);
+      cairo_translate (cr, x, y);
+      cairo_scale (cr, ZOOM, ZOOM);
+      cairo_set_source_surface (cr, picture, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+      cairo_paint (cr);
+      cairo_restore (cr);
+      cairo_surface_destroy (picture);
+
+      /* Usage bar, relative to the most used atom; dead atoms in red. */
+      cairo_set_source_rgb (cr, 0.85, 0.85, 0.85);
+      cairo_rectangle (cr, x, y + ATOM_PIXELS * ZOOM + 2, ATOM_PIXELS * ZOOM, 4);
+      cairo_fill (cr);
+      cairo_set_source_rgb (cr, 0.2, 0.45, 0.75);
+      cairo_rectangle (cr, x, y + ATOM_PIXELS * ZOOM + 2, ATOM_PIXELS * ZOOM * (sort && g_str_equal (sort, "index") ? MIN (1.0, a->usage / 0.5) : bar), 4);
+      cairo_fill (cr);
+      if (a->usage == 0)
+        cairo_set_source_rgb (cr, 0.75, 0.1, 0.1);
+      else
+        cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+      draw_text (cr, label, x, y + ATOM_PIXELS * ZOOM + 8, "Sans 7");
+    }
+  cairo_destroy (cr);
+  ok = cli_write_png (sheet, argv[1], &error);
+  cairo_surface_destroy (sheet);
+  if (!ok)
+    return cli_report (error);
+  printf ("%s: %d atoms, %d never active (usage over %s)\n", argv[1], K, dead, source);
+  return CLI_OK;
+}

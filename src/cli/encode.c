@@ -1,0 +1,63 @@
+/* encode.c: scvae encode
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <stdio.h>
+
+#include "cli.h"
+
+int
+cli_encode (int argc, char **argv)
+{
+  g_autofree char *model_spec = NULL, *codes_path = NULL;
+  int depth = -1, max_size = SCVAE_DEFAULT_MAX_SIDE;
+  double sparsity = 1.0;
+  const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
+    { "codes", 0, 0, G_OPTION_ARG_FILENAME, &codes_path, "Where to write the codes (.npy, float32 [rows, cols, K])", "OUT.npy" },
+    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, "LISTA steps after the first, 0-64 (default: the model's)", "T" },
+    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, "Multiplier on the threshold, 0-4 (default 1)", "S" },
+    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, "Downscale images longer than this (default 2048)", "PX" },
+    { NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeModel) model = NULL;
+  g_autoptr(ScvaeSession) session = NULL;
+  g_autoptr(ScvaeImage) image = NULL;
+  const float *codes;
+  int rows, cols, atoms;
+  gint64 shape[3];
+  gsize nonzeros = 0;
+
+  if (!cli_parse_options ("encode", "IN.png", "Writes an image's sparse codes, one K-vector per 4x4 patch.",
+                          entries, &argc, &argv))
+    return CLI_BAD_INPUT;
+  if (argc != 2)
+    return cli_usage_error ("encode", "expected one input image");
+  if (codes_path == NULL)
+    return cli_usage_error ("encode", "--codes is required");
+  if (!cli_check_depth_sparsity ("encode", depth, sparsity))
+    return CLI_BAD_INPUT;
+  if (max_size < 4)
+    return cli_usage_error ("encode", "--max-size must be at least 4 (got %d)", max_size);
+
+  model = cli_load_model (model_spec, &error);
+  if (model == NULL)
+    return cli_report (error);
+  session = scvae_session_new (model);
+  image = cli_load_and_code (session, argv[1], max_size, depth, sparsity, &error);
+  if (image == NULL)
+    return cli_report (error);
+
+  codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+  shape[0] = rows, shape[1] = cols, shape[2] = atoms;
+  if (!scvae_write_npy (codes_path, codes, 3, shape, &error))
+    return cli_report (error);
+  for (gsize i = 0; i < (gsize) rows * cols * atoms; i++)
+    nonzeros += codes[i] != 0.f;
+  printf ("%s: %d x %d patches x %d atoms, %.1f%% non-zero\n", codes_path, rows, cols, atoms,
+          100.0 * nonzeros / ((double) rows * cols * atoms));
+  return CLI_OK;
+}

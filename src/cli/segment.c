@@ -1,0 +1,170 @@
+/* segment.c: scvae segment
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define OVERLAY_OPACITY 0.45
+
+/* The input with every cluster tinted and the borders between clusters
+ * drawn dark. */
+static cairo_surface_t *
+overlay (const ScvaeImage *image, const guint8 *labels)
+{
+  cairo_surface_t *surface = cli_image_surface (image);
+  guint8 *pixels = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface), w = image->width, h = image->height;
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        guint32 *pixel = (guint32 *) (pixels + (gsize) y * stride) + x;
+        guint8 label = labels[(gsize) y * w + x], rgb[3];
+        gboolean border = (x + 1 < w && labels[(gsize) y * w + x + 1] != label)
+                          || (y + 1 < h && labels[(gsize) (y + 1) * w + x] != label);
+        guint32 out = 0;
+
+        scvae_cluster_color (label, rgb);
+        for (int c = 0; c < 3; c++)
+          {
+            int v = (*pixel >> (16 - 8 * c)) & 0xff;
+            double mixed = border ? 0.15 * v : (1 - OVERLAY_OPACITY) * v + OVERLAY_OPACITY * rgb[c];
+            out = out << 8 | (guint32) CLAMP ((int) (mixed + 0.5), 0, 255);
+          }
+        *pixel = out;
+      }
+  cairo_surface_mark_dirty (surface);
+  return surface;
+}
+
+static gboolean
+parse_features (const char *name, ScvaeSegmentFeatures *features)
+{
+  static const struct { const char *name; ScvaeSegmentFeatures value; } names[] = {
+    { "z", SCVAE_SEGMENT_CODES }, { "abs", SCVAE_SEGMENT_ABS }, { "normalized", SCVAE_SEGMENT_NORMALIZED },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (name, names[i].name))
+      {
+        *features = names[i].value;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+int
+cli_segment (int argc, char **argv)
+{
+  g_autofree char *model_spec = NULL, *labels_path = NULL, *overlay_path = NULL, *features_name = NULL;
+  int depth = -1, max_size = SCVAE_DEFAULT_MAX_SIDE, k = 0, smooth = -1;
+  gint64 seed = -1;
+  double sparsity = 1.0;
+  const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
+    { "k", 'k', 0, G_OPTION_ARG_INT, &k, "Number of segments, 2-32", "K" },
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, "8-bit PNG at the input's size: each pixel's segment index", "OUT.png" },
+    { "overlay", 0, 0, G_OPTION_ARG_FILENAME, &overlay_path, "The input with the segments drawn over it", "OUT.png" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the k-means initialisation (default 1)", "S" },
+    { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, "Cluster on z, abs (|z|) or normalized (z/|z|) (default abs)", "F" },
+    { "smooth", 0, 0, G_OPTION_ARG_INT, &smooth, "Average codes over (2R+1)^2 patches first, 0-4 (default 1)", "R" },
+    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, "LISTA steps after the first, 0-64 (default: the model's)", "T" },
+    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, "Multiplier on the threshold, 0-4 (default 1)", "S" },
+    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, "Downscale images longer than this (default 2048)", "PX" },
+    { NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeModel) model = NULL;
+  g_autoptr(ScvaeSession) session = NULL;
+  g_autoptr(ScvaeImage) image = NULL;
+  g_autofree float *features = NULL;
+  g_autofree guint8 *labels = NULL, *pixels = NULL;
+  g_autofree int *counts = NULL;
+  ScvaeSegmentOptions options;
+  const float *codes;
+  int rows, cols, atoms;
+
+  scvae_segment_options_init_default (&options);
+  if (!cli_parse_options ("segment", "IN.png",
+                          "Segments an image by clustering its patches' sparse codes with k-means.",
+                          entries, &argc, &argv))
+    return CLI_BAD_INPUT;
+  if (argc != 2)
+    return cli_usage_error ("segment", "expected one input image");
+  if (labels_path == NULL && overlay_path == NULL)
+    return cli_usage_error ("segment", "--labels or --overlay is required");
+  if (k < 2 || k > SCVAE_MAX_CLUSTERS)
+    return cli_usage_error ("segment", "--k must be between 2 and %d (got %d)", SCVAE_MAX_CLUSTERS, k);
+  if (features_name && !parse_features (features_name, &options.features))
+    return cli_usage_error ("segment", "--features must be z, abs or normalized (got '%s')", features_name);
+  if (smooth < -1 || smooth > 4)
+    return cli_usage_error ("segment", "--smooth must be between 0 and 4 (got %d)", smooth);
+  if (!cli_check_depth_sparsity ("segment", depth, sparsity))
+    return CLI_BAD_INPUT;
+  if (max_size < 4)
+    return cli_usage_error ("segment", "--max-size must be at least 4 (got %d)", max_size);
+  options.k = k;
+  if (seed >= 0)
+    options.seed = (guint64) seed;
+  if (smooth >= 0)
+    options.smooth_radius = smooth;
+
+  model = cli_load_model (model_spec, &error);
+  if (model == NULL)
+    return cli_report (error);
+  session = scvae_session_new (model);
+  image = cli_load_and_code (session, argv[1], max_size, depth, sparsity, &error);
+  if (image == NULL)
+    return cli_report (error);
+
+  codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+  features = scvae_segment_features (codes, rows, cols, atoms, &options);
+  labels = g_new (guint8, (gsize) rows * cols);
+  if (!scvae_segment (features, rows, cols, atoms, &options, labels, NULL, &error))
+    {
+      g_autofree char *message = g_strdup_printf ("%s: %s", argv[1], error->message);
+      g_free (error->message);
+      error->message = g_steal_pointer (&message);
+      return cli_report (error);
+    }
+  pixels = scvae_labels_to_pixels (labels, rows, cols, image->width, image->height);
+
+  if (labels_path)
+    {
+      cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_A8, image->width, image->height);
+      guint8 *data = cairo_image_surface_get_data (surface);
+      int stride = cairo_image_surface_get_stride (surface);
+      gboolean ok;
+
+      for (int y = 0; y < image->height; y++)
+        memcpy (data + (gsize) y * stride, pixels + (gsize) y * image->width, image->width);
+      cairo_surface_mark_dirty (surface);
+      ok = cli_write_png (surface, labels_path, &error);
+      cairo_surface_destroy (surface);
+      if (!ok)
+        return cli_report (error);
+    }
+  if (overlay_path)
+    {
+      cairo_surface_t *surface = overlay (image, pixels);
+      gboolean ok = cli_write_png (surface, overlay_path, &error);
+
+      cairo_surface_destroy (surface);
+      if (!ok)
+        return cli_report (error);
+    }
+
+  counts = g_new0 (int, k);
+  for (gsize i = 0; i < (gsize) image->width * image->height; i++)
+    counts[pixels[i]]++;
+  printf ("%s: %d segments:", argv[1], k);
+  for (int c = 0; c < k; c++)
+    printf (" %.1f%%", 100.0 * counts[c] / ((double) image->width * image->height));
+  printf ("\n");
+  return CLI_OK;
+}
