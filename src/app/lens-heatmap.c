@@ -10,7 +10,7 @@
 
 float *
 lens_activation_values (const float *codes, int rows, int cols, int atoms,
-                        LensActivationMode mode, int atom)
+                        LensActivationMode mode, const int *selected, int n_selected)
 {
   gsize n = (gsize) rows * cols;
   float *values = g_new0 (float, n);
@@ -29,8 +29,12 @@ lens_activation_values (const float *codes, int rows, int cols, int atoms,
           for (int k = 0; k < atoms; k++)
             values[p] += fabsf (z[k]);
           break;
-        case LENS_ACTIVATION_ATOM:
-          values[p] = atom >= 0 && atom < atoms ? z[atom] : 0.f;
+        case LENS_ACTIVATION_ATOMS:
+          if (n_selected == 1)
+            values[p] = z[selected[0]];
+          else
+            for (int i = 0; i < n_selected; i++)
+              values[p] = MAX (values[p], fabsf (z[selected[i]]));
           break;
         default:
           g_assert_not_reached ();
@@ -173,4 +177,29 @@ lens_image_surface (const ScvaeImage *image)
       }
   cairo_surface_mark_dirty (surface);
   return surface;
+}
+
+int
+lens_top_patches (const float *values, gsize n_patches, int n, int *top)
+{
+  int found = 0;
+
+  /* n is small (a dozen): keep a sorted list by insertion. */
+  for (gsize p = 0; p < n_patches; p++)
+    {
+      float v = fabsf (values[p]);
+      int at;
+
+      if (v == 0.f || (found == n && v <= fabsf (values[top[n - 1]])))
+        continue;
+      at = MIN (found, n - 1);
+      while (at > 0 && fabsf (values[top[at - 1]]) < v)
+        {
+          top[at] = top[at - 1];
+          at--;
+        }
+      top[at] = (int) p;
+      found = MIN (found + 1, n);
+    }
+  return found;
 }

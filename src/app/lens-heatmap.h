@@ -19,13 +19,18 @@ G_BEGIN_DECLS
 typedef enum {
   LENS_ACTIVATION_COUNT,  /* active atoms per patch (L0) */
   LENS_ACTIVATION_L1,     /* sum of |coefficients| per patch */
-  LENS_ACTIVATION_ATOM,   /* one atom's coefficient per patch */
+  LENS_ACTIVATION_ATOMS,  /* the selected atoms' coefficients per patch */
 } LensActivationMode;
 
-/* The per-patch value the mode asks for, rows x cols floats; atom is used
- * by LENS_ACTIVATION_ATOM. */
+/* The per-patch value the mode asks for, rows x cols floats. With one
+ * selected atom: its signed coefficient; with several: the largest |coefficient|
+ * among them (where any of them fires). */
 float *lens_activation_values (const float *codes, int rows, int cols, int atoms,
-                               LensActivationMode mode, int atom);
+                               LensActivationMode mode, const int *selected, int n_selected);
+
+/* Patch indices of the n largest values (fewer if fewer are non-zero),
+ * largest first; returns how many. */
+int lens_top_patches (const float *values, gsize n_patches, int n, int *top);
 
 /* Maps values to colours: sequential (viridis-like) from 0 to max, or
  * diverging (blue-white-red) from -max to max for signed values. */

@@ -23,6 +23,13 @@ struct _LensImageView {
   LensPicture *before;
   double split;             /* 0..1 of the image width */
 
+  LensPicture *overlay;
+  double overlay_opacity;
+  guint8 *labels;           /* for segment borders */
+  int label_rows, label_cols;
+  int *marks;
+  int n_marks, mark_cols;
+
   GskRenderNode *cache;     /* the pictures at the current geometry */
   int cache_width, cache_height;
 
@@ -35,6 +42,13 @@ struct _LensImageView {
 };
 
 G_DEFINE_FINAL_TYPE (LensImageView, lens_image_view, GTK_TYPE_WIDGET)
+
+enum {
+  SIGNAL_PATCH_ACTIVATED,
+  N_VIEW_SIGNALS
+};
+
+static guint view_signals[N_VIEW_SIGNALS];
 
 /* view = offset + scale * image */
 static void
@@ -103,12 +117,39 @@ render_pictures (LensImageView *self, int w, int h)
   cairo_rectangle (cr, 0, 0, iw, ih);
   cairo_clip (cr);
 
-  lens_picture_paint (self->picture, cr, scale);
+  lens_picture_paint (self->picture, cr, scale, 1.0);
+  if (self->overlay)
+    lens_picture_paint (self->overlay, cr, scale, self->overlay_opacity);
+  if (self->labels)
+    {
+      int r = self->label_rows, c = self->label_cols;
+
+      /* A line wherever two neighbouring patches are in different segments */
+      for (int y = 0; y < r; y++)
+        for (int x = 0; x < c; x++)
+          {
+            guint8 l = self->labels[y * c + x];
+
+            if (x + 1 < c && self->labels[y * c + x + 1] != l)
+              {
+                cairo_move_to (cr, 4 * (x + 1), 4 * y);
+                cairo_rel_line_to (cr, 0, 4);
+              }
+            if (y + 1 < r && self->labels[(y + 1) * c + x] != l)
+              {
+                cairo_move_to (cr, 4 * x, 4 * (y + 1));
+                cairo_rel_line_to (cr, 4, 0);
+              }
+          }
+      cairo_set_line_width (cr, MAX (1.0 / scale, 0.25));
+      cairo_set_source_rgba (cr, 0, 0, 0, 0.7);
+      cairo_stroke (cr);
+    }
   if (self->before)
     {
       cairo_rectangle (cr, 0, 0, self->split * iw, ih);
       cairo_clip (cr);
-      lens_picture_paint (self->before, cr, scale);
+      lens_picture_paint (self->before, cr, scale, 1.0);
     }
   cairo_destroy (cr);
   return node;
@@ -145,6 +186,23 @@ lens_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       gtk_snapshot_append_color (snapshot, &shadow, &GRAPHENE_RECT_INIT (x - 1.5, oy, 3, ih * scale));
       gtk_snapshot_append_color (snapshot, &white, &GRAPHENE_RECT_INIT (x - 0.5, oy, 1, ih * scale));
       gtk_snapshot_append_color (snapshot, &white, &GRAPHENE_RECT_INIT (x - 4, oy + ih * scale / 2 - 12, 8, 24));
+    }
+
+  /* Marked patches: a yellow ring each. */
+  for (int i = 0; i < self->n_marks; i++)
+    {
+      int r = self->marks[i] / self->mark_cols, c = self->marks[i] % self->mark_cols;
+      double side = MAX (PATCH * scale, 4.0);
+      GskRoundedRect ring;
+      float width[4] = { 2, 2, 2, 2 };
+      GdkRGBA yellow[4];
+
+      for (int j = 0; j < 4; j++)
+        yellow[j] = (GdkRGBA) { 1, 0.85, 0.1, 1 };
+      gsk_rounded_rect_init_from_rect (&ring, &GRAPHENE_RECT_INIT (ox + c * PATCH * scale - 2,
+                                                                   oy + r * PATCH * scale - 2,
+                                                                   side + 4, side + 4), 2);
+      gtk_snapshot_append_border (snapshot, &ring, width, yellow);
     }
 
   lens_viewport_get_hover (self->viewport, &row, &col);
@@ -288,6 +346,19 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy, LensImageView *se
                           self->drag_center_y - dy / self->drag_zoom);
 }
 
+/* A press and release without moving is a click on a patch. */
+static void
+on_drag_end (GtkGestureDrag *gesture, double dx, double dy, LensImageView *self)
+{
+  double x, y, ix, iy;
+
+  if (self->viewport == NULL || self->dragging_split || fabs (dx) > 3 || fabs (dy) > 3)
+    return;
+  gtk_gesture_drag_get_start_point (gesture, &x, &y);
+  if (lens_image_view_to_image (self, x, y, &ix, &iy))
+    g_signal_emit (self, view_signals[SIGNAL_PATCH_ACTIVATED], 0, (int) (iy / PATCH), (int) (ix / PATCH), x, y);
+}
+
 static void
 on_motion (GtkEventControllerMotion *controller, double x, double y, LensImageView *self)
 {
@@ -347,6 +418,33 @@ lens_image_view_set_before (LensImageView *self, LensPicture *before)
   invalidate (self);
 }
 
+void
+lens_image_view_set_overlay (LensImageView *self, LensPicture *overlay, double opacity,
+                             const guint8 *labels, int rows, int cols)
+{
+  g_clear_pointer (&self->overlay, lens_picture_unref);
+  g_clear_pointer (&self->labels, g_free);
+  self->overlay = overlay ? lens_picture_ref (overlay) : NULL;
+  self->overlay_opacity = opacity;
+  if (labels)
+    {
+      self->labels = g_memdup2 (labels, (gsize) rows * cols);
+      self->label_rows = rows;
+      self->label_cols = cols;
+    }
+  invalidate (self);
+}
+
+void
+lens_image_view_set_marks (LensImageView *self, const int *patches, int n, int cols)
+{
+  g_clear_pointer (&self->marks, g_free);
+  self->marks = n > 0 ? g_memdup2 (patches, n * sizeof (int)) : NULL;
+  self->n_marks = n;
+  self->mark_cols = cols;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 double
 lens_image_view_get_split (LensImageView *self)
 {
@@ -358,7 +456,7 @@ lens_image_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_
                          int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
 {
   *minimum = 120;
-  *natural = 280;
+  *natural = 250;
 }
 
 static void
@@ -369,6 +467,9 @@ lens_image_view_dispose (GObject *object)
   lens_image_view_set_viewport (self, NULL);
   g_clear_pointer (&self->picture, lens_picture_unref);
   g_clear_pointer (&self->before, lens_picture_unref);
+  g_clear_pointer (&self->overlay, lens_picture_unref);
+  g_clear_pointer (&self->labels, g_free);
+  g_clear_pointer (&self->marks, g_free);
   g_clear_pointer (&self->cache, gsk_render_node_unref);
   G_OBJECT_CLASS (lens_image_view_parent_class)->dispose (object);
 }
@@ -383,6 +484,11 @@ lens_image_view_class_init (LensImageViewClass *klass)
   widget_class->snapshot = lens_image_view_snapshot;
   widget_class->measure = lens_image_view_measure;
   gtk_widget_class_set_css_name (widget_class, "lens-image-view");
+  /* (row, column, x, y): a click on a patch, in widget coordinates */
+  view_signals[SIGNAL_PATCH_ACTIVATED] = g_signal_new ("patch-activated", G_TYPE_FROM_CLASS (klass),
+                                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                       G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT,
+                                                       G_TYPE_DOUBLE, G_TYPE_DOUBLE);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
@@ -404,6 +510,7 @@ lens_image_view_init (LensImageView *self)
   drag = gtk_gesture_drag_new ();
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
 
   pinch = gtk_gesture_zoom_new ();

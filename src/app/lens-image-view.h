@@ -23,6 +23,12 @@ void lens_image_view_set_picture (LensImageView *self, LensPicture *picture);
  * picture right of it; NULL turns the comparison off. */
 void lens_image_view_set_before (LensImageView *self, LensPicture *before);
 double lens_image_view_get_split (LensImageView *self);
+/* A translucent picture over the image (segments), with borders drawn
+ * between patches of different labels (rows x cols; may be NULL). */
+void lens_image_view_set_overlay (LensImageView *self, LensPicture *overlay, double opacity,
+                                  const guint8 *labels, int rows, int cols);
+/* Patches to outline (indices row * cols + col), e.g. where atoms fire. */
+void lens_image_view_set_marks (LensImageView *self, const int *patches, int n, int cols);
 
 /* Image coordinates under a widget point; FALSE outside the image. */
 gboolean lens_image_view_to_image (LensImageView *self, double x, double y,

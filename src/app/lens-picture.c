@@ -8,13 +8,14 @@
 
 #include <math.h>
 
-/* 2x2 box average; odd last rows and columns average what they have. */
+/* 2x2 box average of all four bytes (alpha too, for overlays); odd last
+ * rows and columns average what they have. */
 static cairo_surface_t *
 halve (cairo_surface_t *src)
 {
   int w = cairo_image_surface_get_width (src), h = cairo_image_surface_get_height (src);
   int hw = (w + 1) / 2, hh = (h + 1) / 2;
-  cairo_surface_t *dst = cairo_image_surface_create (CAIRO_FORMAT_RGB24, hw, hh);
+  cairo_surface_t *dst = cairo_image_surface_create (cairo_image_surface_get_format (src), hw, hh);
   const guint8 *s = cairo_image_surface_get_data (src);
   guint8 *d = cairo_image_surface_get_data (dst);
   int ss = cairo_image_surface_get_stride (src), ds = cairo_image_surface_get_stride (dst);
@@ -31,7 +32,7 @@ halve (cairo_surface_t *src)
           int x0 = 2 * x, x1 = MIN (2 * x + 1, w - 1);
           guint32 a = r0[x0], b = r0[x1], c = r1[x0], e = r1[x1], pixel = 0;
 
-          for (int shift = 0; shift < 24; shift += 8)
+          for (int shift = 0; shift < 32; shift += 8)
             {
               guint32 sum = ((a >> shift) & 0xff) + ((b >> shift) & 0xff)
                             + ((c >> shift) & 0xff) + ((e >> shift) & 0xff);
@@ -94,7 +95,7 @@ lens_picture_get_height (LensPicture *picture)
 }
 
 void
-lens_picture_paint (LensPicture *picture, cairo_t *cr, double scale)
+lens_picture_paint (LensPicture *picture, cairo_t *cr, double scale, double opacity)
 {
   /* Device pixels per level-0 pixel */
   double magnification = scale * picture->units;
@@ -115,6 +116,7 @@ lens_picture_paint (LensPicture *picture, cairo_t *cr, double scale)
   cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
   cairo_rectangle (cr, 0, 0, cairo_image_surface_get_width (picture->levels[level]),
                    cairo_image_surface_get_height (picture->levels[level]));
-  cairo_fill (cr);
+  cairo_clip (cr);
+  cairo_paint_with_alpha (cr, opacity);
   cairo_restore (cr);
 }

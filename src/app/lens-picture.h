@@ -26,7 +26,7 @@ typedef struct {
   int units;
 } LensPicture;
 
-/* Takes ownership of surface (CAIRO_FORMAT_RGB24). */
+/* Takes ownership of surface (CAIRO_FORMAT_RGB24 or ARGB32). */
 LensPicture *lens_picture_new (cairo_surface_t *surface, int units);
 LensPicture *lens_picture_ref (LensPicture *picture);
 void lens_picture_unref (LensPicture *picture);
@@ -36,7 +36,7 @@ int lens_picture_get_height (LensPicture *picture);
 /* Paints the picture with cr's current transform mapping image pixels to
  * device pixels at `scale` device pixels per image pixel: picks the level
  * and filter for that scale (nearest neighbour when magnifying patches). */
-void lens_picture_paint (LensPicture *picture, cairo_t *cr, double scale);
+void lens_picture_paint (LensPicture *picture, cairo_t *cr, double scale, double opacity);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensPicture, lens_picture_unref)
 

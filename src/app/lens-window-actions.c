@@ -270,9 +270,57 @@ paste_action (GtkWidget *widget, const char *action, GVariant *param)
     gdk_clipboard_read_texture_async (clipboard, NULL, on_texture_pasted, g_object_ref (self));
 }
 
+/* ------------------------------------------------------------------------- */
+/* Segments and atoms */
+
+static void
+reseed_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LensWindow *self = LENS_WINDOW (widget);
+
+  self->seed++;
+  gtk_switch_set_active (self->segments_switch, TRUE);
+  lens_window_update (self);
+}
+
+static void
+undo_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LensWindow *self = LENS_WINDOW (widget);
+
+  if (lens_segmentation_undo (self->segmentation))
+    g_signal_emit_by_name (self->segment_legend, "edited");
+}
+
+static void
+redo_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LensWindow *self = LENS_WINDOW (widget);
+
+  if (lens_segmentation_redo (self->segmentation))
+    g_signal_emit_by_name (self->segment_legend, "edited");
+}
+
+static void
+find_atom_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  LensWindow *self = LENS_WINDOW (widget);
+
+  adw_flap_set_reveal_flap (self->flap, TRUE);
+  adw_view_stack_set_visible_child_name (self->sidebar_stack, "atoms");
+  lens_atom_gallery_focus_search (self->gallery);
+}
+
 void
 lens_window_install_actions (GtkWidgetClass *widget_class)
 {
+  gtk_widget_class_install_action (widget_class, "win.reseed", NULL, reseed_action);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
+  gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_action);
+  gtk_widget_class_install_action (widget_class, "win.find-atom", NULL, find_atom_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.find-atom", NULL);
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_action);
   gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);

@@ -6,8 +6,12 @@
 
 #pragma once
 
+#include "lens-atom-gallery.h"
 #include "lens-image-view.h"
 #include "lens-legend.h"
+#include "lens-patch-inspector.h"
+#include "lens-segment-legend.h"
+#include "lens-segmentation.h"
 #include "lens-viewport.h"
 #include "lens-window.h"
 
@@ -33,18 +37,34 @@ struct _LensWindow {
   GtkToggleButton *compare_button;
   GtkToggleButton *residual_button;
   GtkDropDown *mode_dropdown;
-  GtkSpinButton *atom_spin;
-  GtkAdjustment *atom_adjustment;
   LensLegend *legend;
   GtkLabel *status_label;
   GtkAdjustment *sparsity_adjustment;
   GtkAdjustment *depth_adjustment;
   AdwPreferencesGroup *metrics_group;
   AdwPreferencesGroup *model_group;
+  AdwFlap *flap_widget;
+  AdwViewStack *sidebar_stack;
+  LensAtomGallery *gallery;
+  GtkSwitch *segments_switch;
+  GtkAdjustment *k_adjustment;
+  AdwComboRow *features_row;
+  GtkAdjustment *smooth_adjustment;
+  GtkAdjustment *opacity_adjustment;
+  GtkBox *legend_box;
+  LensSegmentLegend *segment_legend;
+  LensPatchInspector *inspector;
+  GtkWidget *inspected_view;   /* where the inspector points */
+  int inspected_row, inspected_col;
+  LensSegmentation *segmentation;
+  guint64 seed;
 
   /* Rows filled from results and the model */
   GtkLabel *psnr_value, *ssim_value, *active_value, *atoms_value, *lasso_value;
   GtkLabel *channels_value, *atoms_count_value, *depth_value, *beta_value, *data_value;
+
+  GBytes *selected_atoms;    /* int indices chosen in the atom gallery */
+  ScvaeSegmentOptions segment_options; /* k == 0: segmentation off */
 
   LensWorker *worker;
   LensViewport *viewport;

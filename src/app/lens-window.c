@@ -36,7 +36,15 @@ lens_window_current_request (LensWindow *self)
     .depth = (int) lround (gtk_adjustment_get_value (self->depth_adjustment)),
     .sparsity = (float) gtk_adjustment_get_value (self->sparsity_adjustment),
     .mode = (LensActivationMode) gtk_drop_down_get_selected (self->mode_dropdown),
-    .atom = (int) gtk_adjustment_get_value (self->atom_adjustment),
+    .atoms = self->selected_atoms,
+    .segment = gtk_switch_get_active (self->segments_switch),
+    .segment_options = {
+      .k = (int) gtk_adjustment_get_value (self->k_adjustment),
+      .features = (ScvaeSegmentFeatures) adw_combo_row_get_selected (self->features_row),
+      .smooth_radius = (int) gtk_adjustment_get_value (self->smooth_adjustment),
+      .n_restarts = 4,
+      .seed = self->seed,
+    },
   };
 }
 
@@ -84,7 +92,44 @@ show_pictures (LensWindow *self)
   lens_image_view_set_picture (self->reconstruction_view, residual ? r->residual : r->reconstruction);
   lens_image_view_set_before (self->reconstruction_view, compare ? r->input_picture : NULL);
   lens_image_view_set_picture (self->activation_view, r->activation);
-  lens_legend_set_scale (self->legend, &r->activation_scale, r->mode == LENS_ACTIVATION_COUNT ? 0 : 2);
+  lens_legend_set_scale (self->legend, &r->activation_scale, r->request.mode == LENS_ACTIVATION_COUNT ? 0 : 2);
+  lens_image_view_set_marks (self->input_view, r->top_patches, r->n_top_patches, r->cols);
+}
+
+/* The segments over the input: a translucent colour per visible segment,
+ * one pixel per patch, and borders between segments. */
+static void
+show_segments (LensWindow *self)
+{
+  int rows, cols, n = lens_segmentation_get_n_segments (self->segmentation);
+  const guint8 *labels = n ? lens_segmentation_get_labels (self->segmentation, &rows, &cols) : NULL;
+  g_autoptr(LensPicture) overlay = NULL;
+  cairo_surface_t *surface;
+  guint32 *pixels;
+  int stride;
+
+  lens_segment_legend_refresh (self->segment_legend);
+  if (labels == NULL || !gtk_switch_get_active (self->segments_switch))
+    {
+      lens_image_view_set_overlay (self->input_view, NULL, 0, NULL, 0, 0);
+      return;
+    }
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, cols, rows);
+  pixels = (guint32 *) cairo_image_surface_get_data (surface);
+  stride = cairo_image_surface_get_stride (surface) / 4;
+  for (int y = 0; y < rows; y++)
+    for (int x = 0; x < cols; x++)
+      {
+        const LensSegment *segment = lens_segmentation_get_segment (self->segmentation, labels[y * cols + x]);
+
+        pixels[y * stride + x] = segment->visible ? 0xff000000u | (guint32) segment->rgb[0] << 16
+                                                    | (guint32) segment->rgb[1] << 8 | segment->rgb[2]
+                                                  : 0;
+      }
+  cairo_surface_mark_dirty (surface);
+  overlay = lens_picture_new (surface, 4);
+  lens_image_view_set_overlay (self->input_view, overlay, gtk_adjustment_get_value (self->opacity_adjustment),
+                               labels, rows, cols);
 }
 
 static void
@@ -112,9 +157,9 @@ update_status (LensWindow *self)
 
   if (r == NULL)
     return;
-  image = r->input->image;
-  g_string_append_printf (status, _("%d×%d px"), r->input->source_width, r->input->source_height);
-  if (lens_input_is_downscaled (r->input))
+  image = r->request.input->image;
+  g_string_append_printf (status, _("%d×%d px"), r->request.input->source_width, r->request.input->source_height);
+  if (lens_input_is_downscaled (r->request.input))
     g_string_append_printf (status, _(" · working size %d×%d"), image->width, image->height);
   g_string_append_printf (status, _(" · %.1f %% of codes active · %d atoms used · updated in %.0f ms"),
                           100 * r->metrics.active_fraction, r->metrics.atoms_used,
@@ -126,12 +171,12 @@ update_status (LensWindow *self)
       float value = r->activation_values[(gsize) row * r->cols + col];
 
       g_string_append_printf (status, _(" · patch (%d, %d): "), row, col);
-      if (r->mode == LENS_ACTIVATION_COUNT)
+      if (r->request.mode == LENS_ACTIVATION_COUNT)
         g_string_append_printf (status, ngettext ("%.0f active atom", "%.0f active atoms", (gulong) value), value);
-      else if (r->mode == LENS_ACTIVATION_L1)
+      else if (r->request.mode == LENS_ACTIVATION_L1)
         g_string_append_printf (status, _("L1 norm %.3f"), value);
       else
-        g_string_append_printf (status, _("atom %d coefficient %.3f"), r->atom, value);
+        g_string_append_printf (status, _("selected atoms %.3f"), value);
     }
   gtk_label_set_label (self->status_label, status->str);
 }
@@ -144,25 +189,32 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
   g_clear_pointer (&self->result, lens_result_unref);
   self->result = lens_result_ref (result);
 
-  lens_viewport_set_image_size (self->viewport, result->input->image->width, result->input->image->height);
+  lens_viewport_set_image_size (self->viewport, result->request.input->image->width, result->request.input->image->height);
   show_pictures (self);
 
   set_label_printf (self->quality_label, _("PSNR %.2f dB · SSIM %.3f"), m->psnr, m->ssim);
   set_label_printf (self->psnr_value, _("%.2f dB"), m->psnr);
   set_label_printf (self->ssim_value, "%.4f", m->ssim);
   set_label_printf (self->active_value, _("%.2f %%"), 100 * m->active_fraction);
-  set_label_printf (self->atoms_value, _("%d of %d"), m->atoms_used, scvae_model_get_config (result->model)->atoms);
+  set_label_printf (self->atoms_value, _("%d of %d"), m->atoms_used, scvae_model_get_config (result->request.model)->atoms);
   set_label_printf (self->lasso_value, "%.4f", m->lasso);
-  if (lens_input_is_downscaled (result->input))
-    set_label_printf (self->input_caption, _("%d×%d px, shown at %d×%d"), result->input->source_width,
-                      result->input->source_height, result->input->image->width,
-                      result->input->image->height);
+  if (lens_input_is_downscaled (result->request.input))
+    set_label_printf (self->input_caption, _("%d×%d px, shown at %d×%d"), result->request.input->source_width,
+                      result->request.input->source_height, result->request.input->image->width,
+                      result->request.input->image->height);
   else
-    set_label_printf (self->input_caption, _("%d×%d px"), result->input->image->width,
-                      result->input->image->height);
+    set_label_printf (self->input_caption, _("%d×%d px"), result->request.input->image->width,
+                      result->request.input->image->height);
 
   gtk_stack_set_visible_child_name (self->stack, "main");
   update_status (self);
+  lens_atom_gallery_set_usage (self->gallery, result->usage, (guint) result->rows * result->cols);
+  if (result->labels)
+    lens_segmentation_set_labels (self->segmentation, result->labels, result->rows, result->cols,
+                                  result->request.segment_options.k);
+  else
+    lens_segmentation_clear (self->segmentation);
+  show_segments (self);
 
   /* Latency: from the request to the frame that shows its result. */
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
@@ -232,9 +284,63 @@ show_model (LensWindow *self)
     gtk_label_set_label (self->data_value, data ? data : _("unknown"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->data_value), data);
 
-  /* The depth slider starts at the trained depth; atoms are 0..K-1. */
+  /* The depth slider starts at the trained depth. */
   gtk_adjustment_set_value (self->depth_adjustment, config->lista_steps);
-  gtk_adjustment_set_upper (self->atom_adjustment, config->atoms - 1);
+}
+
+static double *
+parse_numbers (const char *text, int n)
+{
+  g_auto(GStrv) parts = text ? g_strsplit (text, ",", -1) : NULL;
+  double *values;
+
+  if (parts == NULL || (int) g_strv_length (parts) != n)
+    return NULL;
+  values = g_new (double, n);
+  for (int i = 0; i < n; i++)
+    values[i] = g_ascii_strtod (parts[i], NULL);
+  return values;
+}
+
+static void
+on_atoms_rendered (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(LensWindow) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) surfaces = lens_worker_render_atoms_finish (LENS_WORKER (source), result, &error);
+  g_autofree double *stored = NULL;
+
+  if (surfaces == NULL || self->model == NULL)
+    return;
+  stored = parse_numbers (scvae_model_get_metadata (self->model, "atom_usage"), surfaces->len);
+  lens_atom_gallery_set_atoms (self->gallery, surfaces, stored);
+  if (self->result)
+    lens_atom_gallery_set_usage (self->gallery, self->result->usage,
+                                 (guint) self->result->rows * self->result->cols);
+}
+
+/* Atoms are drawn at their typical coefficient on the validation photos
+ * when the model stores it (see scvae_session_render_atom). */
+static void
+render_atoms (LensWindow *self)
+{
+  int K = scvae_model_get_config (self->model)->atoms;
+  g_autofree double *mean_abs = parse_numbers (scvae_model_get_metadata (self->model, "atom_mean_abs"), K);
+  g_autofree float *amplitudes = NULL;
+  double typical = 0.0;
+  int used = 0;
+
+  if (mean_abs)
+    {
+      amplitudes = g_new (float, K);
+      for (int k = 0; k < K; k++)
+        if (mean_abs[k] > 0)
+          typical += (mean_abs[k] - typical) / ++used;
+      for (int k = 0; k < K; k++)
+        amplitudes[k] = (float) (mean_abs[k] > 0 ? mean_abs[k] : typical);
+    }
+  lens_worker_render_atoms_async (self->worker, self->model, amplitudes, on_atoms_rendered,
+                                  g_object_ref (self));
 }
 
 void
@@ -244,7 +350,9 @@ lens_window_set_model (LensWindow *self, ScvaeModel *model)
     return;
   g_clear_pointer (&self->model, scvae_model_unref);
   self->model = scvae_model_ref (model);
+  g_clear_pointer (&self->selected_atoms, g_bytes_unref);
   show_model (self);
+  render_atoms (self);
   lens_window_update (self);
 }
 
@@ -324,10 +432,110 @@ lens_window_open_model (LensWindow *self, GFile *file)
 static void
 on_control_changed (LensWindow *self)
 {
-  gboolean one_atom = gtk_drop_down_get_selected (self->mode_dropdown) == LENS_ACTIVATION_ATOM;
-
-  gtk_widget_set_visible (GTK_WIDGET (self->atom_spin), one_atom);
   lens_window_update (self);
+}
+
+static void
+on_atoms_selected (LensWindow *self)
+{
+  g_clear_pointer (&self->selected_atoms, g_bytes_unref);
+  self->selected_atoms = lens_atom_gallery_get_selection (self->gallery);
+  /* Selecting atoms shows where they fire; clearing returns to the counts. */
+  if (self->selected_atoms)
+    gtk_drop_down_set_selected (self->mode_dropdown, LENS_ACTIVATION_ATOMS);
+  else if (gtk_drop_down_get_selected (self->mode_dropdown) == LENS_ACTIVATION_ATOMS)
+    gtk_drop_down_set_selected (self->mode_dropdown, LENS_ACTIVATION_COUNT);
+  lens_window_update (self);
+}
+
+static void
+on_segments_edited (LensWindow *self)
+{
+  show_segments (self);
+}
+
+static void
+on_features_for_split (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(LensWindow) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) features = lens_worker_features_finish (LENS_WORKER (source), result, &error);
+  int index = GPOINTER_TO_INT (g_object_steal_data (G_OBJECT (self), "split-index"));
+  int rows, cols;
+  gsize size;
+  const float *data_features;
+
+  if (features == NULL)
+    {
+      lens_window_toast (self, error->message);
+      return;
+    }
+  lens_segmentation_get_labels (self->segmentation, &rows, &cols);
+  data_features = g_bytes_get_data (features, &size);
+  if (rows * cols == 0
+      || !lens_segmentation_split (self->segmentation, index, data_features,
+                                   (int) (size / sizeof (float) / ((gsize) rows * cols)), self->seed))
+    lens_window_toast (self, _("This segment cannot be split further"));
+  show_segments (self);
+}
+
+static void
+on_split_requested (LensWindow *self, int index)
+{
+  LensRequest request = lens_window_current_request (self);
+
+  if (self->input == NULL || self->model == NULL)
+    return;
+  g_object_set_data (G_OBJECT (self), "split-index", GINT_TO_POINTER (index));
+  lens_worker_features_async (self->worker, &request, on_features_for_split, g_object_ref (self));
+}
+
+/* ------------------------------------------------------------------------- */
+/* The patch inspector */
+
+static void
+on_inspected (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(LensWindow) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LensInspection) inspection = lens_worker_inspect_finish (LENS_WORKER (source), result, &error);
+
+  if (inspection == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        lens_window_toast (self, error->message);
+      return;
+    }
+  lens_patch_inspector_set_inspection (self->inspector, inspection, self->gallery);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->inspector)))
+    gtk_popover_popup (GTK_POPOVER (self->inspector));
+}
+
+static void
+inspect (LensWindow *self)
+{
+  LensRequest request = lens_window_current_request (self);
+
+  if (self->input == NULL || self->model == NULL)
+    return;
+  lens_worker_inspect_async (self->worker, &request, self->inspected_row, self->inspected_col,
+                             lens_patch_inspector_get_top_m (self->inspector), on_inspected,
+                             g_object_ref (self));
+}
+
+static void
+on_patch_activated (LensImageView *view, int row, int col, double x, double y, LensWindow *self)
+{
+  graphene_point_t point;
+
+  self->inspected_row = row;
+  self->inspected_col = col;
+  /* The popover lives on the window and points at the click. */
+  if (!gtk_widget_compute_point (GTK_WIDGET (view), GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &point))
+    return;
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->inspector),
+                               &(GdkRectangle) { (int) point.x - 4, (int) point.y - 4, 8, 8 });
+  inspect (self);
 }
 
 static void
@@ -486,6 +694,13 @@ lens_window_dispose (GObject *object)
   g_clear_object (&self->loading);
   g_clear_pointer (&self->latency_log, fclose);
   g_clear_pointer (&self->last_toast, g_free);
+  g_clear_pointer (&self->selected_atoms, g_bytes_unref);
+  if (self->inspector)
+    gtk_widget_unparent (GTK_WIDGET (self->inspector));
+  self->inspector = NULL;
+  if (self->segment_legend)
+    lens_segment_legend_set_segmentation (self->segment_legend, NULL);
+  g_clear_pointer (&self->segmentation, lens_segmentation_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), LENS_TYPE_WINDOW);
 
   G_OBJECT_CLASS (lens_window_parent_class)->dispose (object);
@@ -501,6 +716,7 @@ lens_window_class_init (LensWindowClass *klass)
 
   g_type_ensure (LENS_TYPE_IMAGE_VIEW);
   g_type_ensure (LENS_TYPE_LEGEND);
+  g_type_ensure (LENS_TYPE_ATOM_GALLERY);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/sparselens/SparseLens/lens-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LensWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, window_title);
@@ -518,8 +734,14 @@ lens_window_class_init (LensWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LensWindow, compare_button);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, residual_button);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, mode_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, LensWindow, atom_spin);
-  gtk_widget_class_bind_template_child (widget_class, LensWindow, atom_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, sidebar_stack);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, gallery);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, segments_switch);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, k_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, features_row);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, smooth_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, opacity_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, legend_box);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, legend);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, sparsity_adjustment);
@@ -561,7 +783,26 @@ lens_window_init (LensWindow *self)
 
   g_signal_connect_swapped (self->sparsity_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
   g_signal_connect_swapped (self->depth_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
-  g_signal_connect_swapped (self->atom_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
+  g_signal_connect_swapped (self->gallery, "selection-changed", G_CALLBACK (on_atoms_selected), self);
+  g_signal_connect_swapped (self->segments_switch, "notify::active", G_CALLBACK (on_control_changed), self);
+  g_signal_connect_swapped (self->k_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
+  g_signal_connect_swapped (self->smooth_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
+  g_signal_connect_swapped (self->features_row, "notify::selected", G_CALLBACK (on_control_changed), self);
+  g_signal_connect_swapped (self->opacity_adjustment, "value-changed", G_CALLBACK (on_segments_edited), self);
+
+  self->segmentation = lens_segmentation_new ();
+  self->segment_legend = LENS_SEGMENT_LEGEND (lens_segment_legend_new ());
+  lens_segment_legend_set_segmentation (self->segment_legend, self->segmentation);
+  gtk_box_append (self->legend_box, GTK_WIDGET (self->segment_legend));
+  g_signal_connect_swapped (self->segment_legend, "edited", G_CALLBACK (on_segments_edited), self);
+  g_signal_connect_swapped (self->segment_legend, "split-requested", G_CALLBACK (on_split_requested), self);
+
+  self->inspector = LENS_PATCH_INSPECTOR (lens_patch_inspector_new ());
+  gtk_widget_set_parent (GTK_WIDGET (self->inspector), GTK_WIDGET (self));
+  g_signal_connect_swapped (self->inspector, "top-m-changed", G_CALLBACK (inspect), self);
+  g_signal_connect (self->input_view, "patch-activated", G_CALLBACK (on_patch_activated), self);
+  g_signal_connect (self->reconstruction_view, "patch-activated", G_CALLBACK (on_patch_activated), self);
+  g_signal_connect (self->activation_view, "patch-activated", G_CALLBACK (on_patch_activated), self);
   g_signal_connect_swapped (self->mode_dropdown, "notify::selected", G_CALLBACK (on_control_changed), self);
   g_signal_connect_swapped (self->residual_button, "toggled", G_CALLBACK (on_view_toggled), self);
   g_signal_connect_swapped (self->compare_button, "toggled", G_CALLBACK (on_view_toggled), self);

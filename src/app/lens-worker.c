@@ -7,14 +7,29 @@
 #include "lens-worker.h"
 
 #include <errno.h>
-#include <glib/gstdio.h>
-#include <unistd.h>
+#include <math.h>
+#include <string.h>
 
 /* While results keep arriving, a new slider value cancels the run in
  * flight; once the screen has waited this long, runs finish instead, so a
  * continuous drag still shows a picture every run (else every run would be
  * cancelled by the next motion event and nothing would ever show). */
 #define STARVING_US (100 * 1000)
+
+/* Pixels around an inspected patch: the patch and two on each side. */
+#define INSPECT_PATCHES 5
+
+typedef void (*JobFunc) (LensWorker *self, GTask *task);
+
+typedef struct {
+  JobFunc run;
+  LensRequest request;
+  /* per job */
+  LensExportKind kind;
+  GFile *destination;
+  int row, col, top_m;
+  float *amplitudes;
+} Job;
 
 struct _LensWorker {
   GObject parent_instance;
@@ -33,7 +48,7 @@ struct _LensWorker {
   LensRequest running;        /* what the thread works on */
   gboolean is_running;
   GCancellable *cancellable;  /* of the running request */
-  GQueue exports;             /* GTask */
+  GQueue jobs;                /* GTask with a Job */
   gint64 last_result_us;
   guint64 next_serial;
   gboolean busy;
@@ -44,6 +59,8 @@ struct _LensWorker {
   int coded_depth;
   float coded_sparsity;
   gboolean have_codes;
+  guint8 *labels;             /* k-means of the current codes, or NULL */
+  ScvaeSegmentOptions labels_options;
   LensResult *last;           /* pictures reused when a stage is skipped */
 };
 
@@ -75,6 +92,8 @@ request_copy (LensRequest *dst, const LensRequest *src)
     scvae_model_ref (dst->model);
   if (dst->input)
     lens_input_ref (dst->input);
+  if (dst->atoms)
+    g_bytes_ref (dst->atoms);
 }
 
 static void
@@ -82,6 +101,36 @@ request_clear (LensRequest *request)
 {
   g_clear_pointer (&request->model, scvae_model_unref);
   g_clear_pointer (&request->input, lens_input_unref);
+  g_clear_pointer (&request->atoms, g_bytes_unref);
+}
+
+const int *
+lens_request_get_atoms (const LensRequest *request, int *n_atoms)
+{
+  gsize size = 0;
+  const int *atoms = request->atoms ? g_bytes_get_data (request->atoms, &size) : NULL;
+
+  *n_atoms = size / sizeof (int);
+  return atoms;
+}
+
+static gboolean
+same_input (const LensRequest *a, const LensRequest *b)
+{
+  return a->model == b->model && a->input == b->input;
+}
+
+static gboolean
+same_codes (const LensRequest *a, const LensRequest *b)
+{
+  return same_input (a, b) && a->depth == b->depth && a->sparsity == b->sparsity;
+}
+
+static gboolean
+same_segment_options (const ScvaeSegmentOptions *a, const ScvaeSegmentOptions *b)
+{
+  return a->k == b->k && a->features == b->features && a->smooth_radius == b->smooth_radius
+         && a->n_restarts == b->n_restarts && a->seed == b->seed;
 }
 
 LensResult *
@@ -96,14 +145,28 @@ lens_result_unref (LensResult *result)
 {
   if (result == NULL || !g_atomic_ref_count_dec (&result->ref_count))
     return;
-  scvae_model_unref (result->model);
-  lens_input_unref (result->input);
+  request_clear (&result->request);
   g_clear_pointer (&result->input_picture, lens_picture_unref);
   g_clear_pointer (&result->reconstruction, lens_picture_unref);
   g_clear_pointer (&result->residual, lens_picture_unref);
   g_clear_pointer (&result->activation, lens_picture_unref);
   g_free (result->activation_values);
+  g_free (result->usage);
+  g_free (result->labels);
   g_free (result);
+}
+
+void
+lens_inspection_free (LensInspection *inspection)
+{
+  if (inspection == NULL)
+    return;
+  g_free (inspection->atoms);
+  g_free (inspection->coefficients);
+  g_clear_pointer (&inspection->input, cairo_surface_destroy);
+  g_clear_pointer (&inspection->reconstruction, cairo_surface_destroy);
+  g_clear_pointer (&inspection->top_m_reconstruction, cairo_surface_destroy);
+  g_free (inspection);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -173,48 +236,14 @@ set_busy (LensWorker *self, gboolean busy)
 }
 
 /* ------------------------------------------------------------------------- */
-/* The work */
+/* The stages */
 
+/* Brings the session to the request's codes, running only what changed. */
 static gboolean
-same_input (const LensRequest *a, const LensRequest *b)
+prepare (LensWorker *self, const LensRequest *request, GCancellable *cancellable,
+         gboolean *new_codes, GError **error)
 {
-  return a->model == b->model && a->input == b->input;
-}
-
-static gboolean
-same_codes (const LensRequest *a, const LensRequest *b)
-{
-  return same_input (a, b) && a->depth == b->depth && a->sparsity == b->sparsity;
-}
-
-/* The heat map of the codes in the result's mode, one pixel per patch. */
-static cairo_surface_t *
-build_activation (LensResult *result, ScvaeSession *session)
-{
-  int rows, cols, atoms;
-  const float *codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
-
-  result->rows = rows;
-  result->cols = cols;
-  result->activation_values = lens_activation_values (codes, rows, cols, atoms, result->mode, result->atom);
-  result->activation_scale = lens_color_scale_for (result->activation_values, (gsize) rows * cols,
-                                                   result->mode == LENS_ACTIVATION_ATOM);
-  return lens_heatmap_surface (result->activation_values, rows, cols, &result->activation_scale);
-}
-
-/* Runs what the request needs; FALSE when cancelled or failed. */
-static gboolean
-process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 submitted,
-         GCancellable *cancellable)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LensResult) result = NULL;
-  gint64 start = g_get_monotonic_time ();
-  gboolean new_codes = FALSE;
-
-  if (request->model == NULL || request->input == NULL)
-    return TRUE;
-
+  *new_codes = FALSE;
   if (self->session == NULL || scvae_session_get_model (self->session) != request->model)
     {
       g_clear_pointer (&self->session, scvae_session_free);
@@ -226,41 +255,95 @@ process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 su
     {
       g_clear_pointer (&self->encoded, lens_input_unref);
       self->have_codes = FALSE;
-      if (!scvae_session_encode (self->session, request->input->image, cancellable, &error))
-        goto failed;
+      if (!scvae_session_encode (self->session, request->input->image, cancellable, error))
+        return FALSE;
       self->encoded = lens_input_ref (request->input);
     }
   if (!self->have_codes || self->coded_depth != request->depth || self->coded_sparsity != request->sparsity)
     {
       self->have_codes = FALSE;
-      if (!scvae_session_sparse_code (self->session, request->depth, request->sparsity, cancellable, &error)
-          || !scvae_session_decode (self->session, cancellable, &error))
-        goto failed;
+      g_clear_pointer (&self->labels, g_free);
+      if (!scvae_session_sparse_code (self->session, request->depth, request->sparsity, cancellable, error)
+          || !scvae_session_decode (self->session, cancellable, error))
+        return FALSE;
       self->have_codes = TRUE;
       self->coded_depth = request->depth;
       self->coded_sparsity = request->sparsity;
-      new_codes = TRUE;
+      *new_codes = TRUE;
     }
+  return TRUE;
+}
 
+/* The heat map of the codes in the request's mode, one pixel per patch. */
+static cairo_surface_t *
+build_activation (LensResult *result, ScvaeSession *session)
+{
+  int rows, cols, atoms, n_selected;
+  const float *codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+  const int *selected = lens_request_get_atoms (&result->request, &n_selected);
+  gboolean signed_values = result->request.mode == LENS_ACTIVATION_ATOMS && n_selected == 1;
+
+  result->rows = rows;
+  result->cols = cols;
+  result->activation_values = lens_activation_values (codes, rows, cols, atoms, result->request.mode,
+                                                      selected, n_selected);
+  result->activation_scale = lens_color_scale_for (result->activation_values, (gsize) rows * cols,
+                                                   signed_values);
+  if (result->request.mode == LENS_ACTIVATION_ATOMS)
+    result->n_top_patches = lens_top_patches (result->activation_values, (gsize) rows * cols,
+                                              LENS_TOP_PATCHES, result->top_patches);
+  return lens_heatmap_surface (result->activation_values, rows, cols, &result->activation_scale);
+}
+
+static gboolean
+segment (LensWorker *self, const LensRequest *request, GCancellable *cancellable, GError **error)
+{
+  int rows, cols, atoms;
+  const float *codes = scvae_session_get_codes (self->session, &rows, &cols, &atoms);
+  g_autofree float *features = NULL;
+  g_autofree guint8 *labels = NULL;
+
+  if (self->labels && same_segment_options (&self->labels_options, &request->segment_options))
+    return TRUE;
+  features = scvae_segment_features (codes, rows, cols, atoms, &request->segment_options);
+  labels = g_new (guint8, (gsize) rows * cols);
+  if (!scvae_segment (features, rows, cols, atoms, &request->segment_options, labels, cancellable, error))
+    return FALSE;
+  g_free (self->labels);
+  self->labels = g_steal_pointer (&labels);
+  self->labels_options = request->segment_options;
+  return TRUE;
+}
+
+static gboolean
+process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 submitted,
+         GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LensResult) result = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gboolean new_codes;
+  int K;
+
+  if (request->model == NULL || request->input == NULL)
+    return TRUE;
+  if (!prepare (self, request, cancellable, &new_codes, &error)
+      || (request->segment && !segment (self, request, cancellable, &error)))
+    goto failed;
+
+  K = scvae_model_get_config (request->model)->atoms;
   result = g_new0 (LensResult, 1);
   g_atomic_ref_count_init (&result->ref_count);
   result->serial = serial;
   result->submitted_us = submitted;
-  result->model = scvae_model_ref (request->model);
-  result->input = lens_input_ref (request->input);
-  result->depth = request->depth;
-  result->sparsity = request->sparsity;
-  result->mode = request->mode;
-  result->atom = request->atom;
+  request_copy (&result->request, request);
 
   /* Reuse the pictures of stages that did not run. */
-  if (self->last && self->last->input == request->input)
+  if (self->last && self->last->request.input == request->input)
     result->input_picture = lens_picture_ref (self->last->input_picture);
   else
     result->input_picture = lens_picture_new (lens_image_surface (request->input->image), 1);
-  if (!new_codes && self->last && same_codes (&(LensRequest) { self->last->model, self->last->input,
-                                                                self->last->depth, self->last->sparsity },
-                                              request))
+  if (!new_codes && self->last && same_codes (&self->last->request, request))
     {
       result->reconstruction = lens_picture_ref (self->last->reconstruction);
       result->residual = lens_picture_ref (self->last->residual);
@@ -277,6 +360,9 @@ process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 su
                                                                   &result->residual_scale), 1);
     }
   result->activation = lens_picture_new (build_activation (result, self->session), 4);
+  result->usage = g_memdup2 (scvae_session_get_atom_usage (self->session), K * sizeof (ScvaeAtomUsage));
+  if (request->segment)
+    result->labels = g_memdup2 (self->labels, (gsize) result->rows * result->cols);
   result->compute_ms = (g_get_monotonic_time () - start) / 1000.0;
 
   g_clear_pointer (&self->last, lens_result_unref);
@@ -294,44 +380,60 @@ failed:
 }
 
 /* ------------------------------------------------------------------------- */
-/* Export */
-
-typedef struct {
-  LensRequest request;
-  LensExportKind kind;
-  GFile *destination;
-} ExportJob;
+/* Jobs */
 
 static void
-export_job_free (gpointer data)
+job_free (gpointer data)
 {
-  ExportJob *job = data;
+  Job *job = data;
 
   request_clear (&job->request);
-  g_object_unref (job->destination);
+  g_clear_object (&job->destination);
+  g_free (job->amplitudes);
   g_free (job);
 }
 
-static gboolean
-write_surface (cairo_surface_t *surface, const char *path, GError **error)
+static void
+queue_job (LensWorker *self, Job *job, gpointer source_tag, GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
-  int fd = g_mkstemp (tmp);
-  cairo_status_t status;
+  GTask *task = g_task_new (self, NULL, callback, user_data);
 
-  if (fd < 0)
+  g_task_set_task_data (task, job, job_free);
+  g_task_set_source_tag (task, source_tag);
+  g_mutex_lock (&self->mutex);
+  g_queue_push_tail (&self->jobs, task);
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+static cairo_status_t
+append_bytes (void *closure, const unsigned char *data, unsigned int length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+/* PNG through a temporary file and a rename: never half-written. */
+static gboolean
+save_png (cairo_surface_t *surface, GFile *destination, GError **error)
+{
+  g_autoptr(GByteArray) png = g_byte_array_new ();
+  g_autofree char *path = g_file_get_path (destination);
+  g_autoptr(GError) local_error = NULL;
+  cairo_status_t status = cairo_surface_write_to_png_stream (surface, append_bytes, png);
+
+  if (status != CAIRO_STATUS_SUCCESS)
     {
-      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s: %s", path, g_strerror (errno));
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s: %s", path, cairo_status_to_string (status));
       return FALSE;
     }
-  close (fd);
-  /* Temporary file, then rename: the destination is never half-written. */
-  status = cairo_surface_write_to_png (surface, tmp);
-  if (status != CAIRO_STATUS_SUCCESS || g_rename (tmp, path) != 0)
+  if (path == NULL
+      || !g_file_set_contents_full (path, (const char *) png->data, png->len,
+                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                    0644, &local_error))
     {
-      g_unlink (tmp);
-      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s: %s", path,
-                   status != CAIRO_STATUS_SUCCESS ? cairo_status_to_string (status) : g_strerror (errno));
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s",
+                   local_error ? local_error->message : "not a local file");
       return FALSE;
     }
   return TRUE;
@@ -355,23 +457,22 @@ magnify (cairo_surface_t *patches, int width, int height)
 static void
 run_export (LensWorker *self, GTask *task)
 {
-  ExportJob *job = g_task_get_task_data (task);
+  Job *job = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(ScvaeImage) image = NULL;
   g_autoptr(ScvaeSession) session = scvae_session_new (job->request.model);
-  g_autofree char *path = g_file_get_path (job->destination);
   g_autofree char *source = job->request.input->file ? g_file_get_path (job->request.input->file) : NULL;
-  cairo_surface_t *surface = NULL;
+  cairo_surface_t *surface;
   gboolean ok;
 
-  /* Full size from the file when there is one; else the working image. */
+  /* Full size from the file when there is one; else the working image.
+   * A session of its own: the interactive one stays at working size. */
   image = source ? scvae_image_load (source, SCVAE_DEFAULT_MAX_SIDE, NULL, &error)
                  : scvae_image_copy (job->request.input->image);
   if (image == NULL
-      || !scvae_session_encode (session, image, g_task_get_cancellable (task), &error)
-      || !scvae_session_sparse_code (session, job->request.depth, job->request.sparsity,
-                                     g_task_get_cancellable (task), &error)
-      || !scvae_session_decode (session, g_task_get_cancellable (task), &error))
+      || !scvae_session_encode (session, image, NULL, &error)
+      || !scvae_session_sparse_code (session, job->request.depth, job->request.sparsity, NULL, &error)
+      || !scvae_session_decode (session, NULL, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -392,21 +493,171 @@ run_export (LensWorker *self, GTask *task)
       cairo_surface_t *patches;
 
       g_atomic_ref_count_init (&r->ref_count);
-      r->model = scvae_model_ref (job->request.model);
-      r->input = lens_input_ref (job->request.input);
-      r->mode = job->request.mode;
-      r->atom = job->request.atom;
+      request_copy (&r->request, &job->request);
       patches = build_activation (r, session);
       surface = magnify (patches, image->width, image->height);
       cairo_surface_destroy (patches);
     }
 
-  ok = write_surface (surface, path, &error);
+  ok = save_png (surface, job->destination, &error);
   cairo_surface_destroy (surface);
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* A window of INSPECT_PATCHES x INSPECT_PATCHES patches centred on
+ * (row, col) of a channel-major image, as a surface (edges clamped). */
+static cairo_surface_t *
+crop_window (const float *planes, int width, int height, int row, int col)
+{
+  int side = 4 * INSPECT_PATCHES, x0 = 4 * (col - INSPECT_PATCHES / 2), y0 = 4 * (row - INSPECT_PATCHES / 2);
+  g_autoptr(ScvaeImage) crop = scvae_image_new (side, side);
+  gsize plane = (gsize) width * height;
+
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < side; y++)
+      for (int x = 0; x < side; x++)
+        crop->data[((gsize) c * side + y) * side + x] =
+          planes[c * plane + (gsize) CLAMP (y0 + y, 0, height - 1) * width + CLAMP (x0 + x, 0, width - 1)];
+  return lens_image_surface (crop);
+}
+
+static int
+by_magnitude (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const float *z = data;
+  float x = fabsf (z[*(const int *) a]), y = fabsf (z[*(const int *) b]);
+
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void
+run_inspect (LensWorker *self, GTask *task)
+{
+  Job *job = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LensInspection) inspection = g_new0 (LensInspection, 1);
+  int rows, cols, K, C, grid = INSPECT_PATCHES + 4, r0, c0;
+  const float *codes, *D;
+  g_autofree float *latents = NULL, *out = NULL;
+  gboolean new_codes;
+  const ScvaeImage *input, *reconstruction;
+
+  if (!prepare (self, &job->request, NULL, &new_codes, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  codes = scvae_session_get_codes (self->session, &rows, &cols, &K);
+  if (job->row < 0 || job->col < 0 || job->row >= rows || job->col >= cols)
+    {
+      g_task_return_new_error (task, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, "no such patch");
+      return;
+    }
+
+  inspection->row = job->row;
+  inspection->col = job->col;
+  inspection->atoms = g_new (int, K);
+  inspection->coefficients = g_new (float, K);
+  {
+    const float *z = codes + ((gsize) job->row * cols + job->col) * K;
+
+    for (int k = 0; k < K; k++)
+      if (z[k] != 0.f)
+        inspection->atoms[inspection->n_active++] = k;
+    g_qsort_with_data (inspection->atoms, inspection->n_active, sizeof (int), by_magnitude, (gpointer) z);
+    for (int i = 0; i < inspection->n_active; i++)
+      inspection->coefficients[i] = z[inspection->atoms[i]];
+  }
+
+  input = scvae_session_get_input (self->session);
+  reconstruction = scvae_session_get_reconstruction (self->session);
+  inspection->window = 4 * INSPECT_PATCHES;
+  inspection->input = crop_window (input->data, input->width, input->height, job->row, job->col);
+  inspection->reconstruction = crop_window (reconstruction->data, input->width, input->height,
+                                            job->row, job->col);
+
+  /* The top-m picture: decode the neighbourhood with this patch's code cut
+   * to its m strongest atoms. The decoder sees about two patches around
+   * each patch, so the decoded window has two patches of margin around the
+   * part that is shown. */
+  C = scvae_model_get_config (job->request.model)->channels;
+  D = scvae_model_get_dictionary (job->request.model);
+  latents = g_new0 (float, (gsize) grid * grid * C);
+  out = g_new (float, (gsize) 3 * 16 * grid * grid);
+  r0 = job->row - grid / 2;
+  c0 = job->col - grid / 2;
+  {
+    int keep = MIN (job->top_m, inspection->n_active);
+
+    for (int y = 0; y < grid; y++)
+      for (int x = 0; x < grid; x++)
+        {
+          int r = CLAMP (r0 + y, 0, rows - 1), c = CLAMP (c0 + x, 0, cols - 1);
+          const float *z = codes + ((gsize) r * cols + c) * K;
+          float *e = latents + ((gsize) y * grid + x) * C;
+          gboolean centre = r0 + y == job->row && c0 + x == job->col;
+
+          /* e = D z, with only the strongest atoms at the centre */
+          for (int i = 0; i < C; i++)
+            {
+              double sum = 0.0;
+
+              if (centre)
+                for (int j = 0; j < keep; j++)
+                  sum += (double) D[(gsize) i * K + inspection->atoms[j]] * inspection->coefficients[j];
+              else
+                for (int k = 0; k < K; k++)
+                  sum += (double) D[(gsize) i * K + k] * z[k];
+              e[i] = (float) sum;
+            }
+        }
+    scvae_session_decode_latents (self->session, latents, grid, grid, out, NULL, NULL);
+    inspection->top_m_reconstruction = crop_window (out, 4 * grid, 4 * grid, grid / 2, grid / 2);
+  }
+  inspection->top_m = MIN (job->top_m, inspection->n_active);
+  g_task_return_pointer (task, g_steal_pointer (&inspection), (GDestroyNotify) lens_inspection_free);
+}
+
+static void
+run_render_atoms (LensWorker *self, GTask *task)
+{
+  Job *job = g_task_get_task_data (task);
+  g_autoptr(ScvaeSession) session = scvae_session_new (job->request.model);
+  int K = scvae_model_get_config (job->request.model)->atoms;
+  GPtrArray *surfaces = g_ptr_array_new_with_free_func ((GDestroyNotify) cairo_surface_destroy);
+
+  for (int k = 0; k < K; k++)
+    {
+      float amplitude = job->amplitudes && job->amplitudes[k] > 0.f ? job->amplitudes[k] : 1.f;
+      g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, k, amplitude, LENS_ATOM_PIXELS, NULL);
+
+      g_ptr_array_add (surfaces, lens_image_surface (atom));
+    }
+  g_task_return_pointer (task, surfaces, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+run_features (LensWorker *self, GTask *task)
+{
+  Job *job = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gboolean new_codes;
+  int rows, cols, K;
+  const float *codes;
+  float *features;
+
+  if (!prepare (self, &job->request, NULL, &new_codes, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  codes = scvae_session_get_codes (self->session, &rows, &cols, &K);
+  features = scvae_segment_features (codes, rows, cols, K, &job->request.segment_options);
+  g_task_return_pointer (task, g_bytes_new_take (features, (gsize) rows * cols * K * sizeof (float)),
+                         (GDestroyNotify) g_bytes_unref);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -421,18 +672,19 @@ worker_thread (gpointer data)
     {
       LensRequest request = { 0 };
       g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-      g_autoptr(GTask) export = NULL;
-      guint64 serial;
-      gint64 submitted;
+      g_autoptr(GTask) job = NULL;
+      guint64 serial = 0;
+      gint64 submitted = 0;
 
       g_mutex_lock (&self->mutex);
-      while (!self->stopping && !self->has_pending && g_queue_is_empty (&self->exports))
+      while (!self->stopping && !self->has_pending && g_queue_is_empty (&self->jobs))
         g_cond_wait (&self->cond, &self->mutex);
       if (self->stopping)
         {
           g_mutex_unlock (&self->mutex);
           break;
         }
+      /* What the user looks at goes first; jobs wait for a quiet moment. */
       if (self->has_pending)
         {
           request = self->pending;      /* takes over the references */
@@ -447,13 +699,13 @@ worker_thread (gpointer data)
         }
       else
         {
-          export = g_queue_pop_head (&self->exports);
+          job = g_queue_pop_head (&self->jobs);
         }
       g_mutex_unlock (&self->mutex);
 
       set_busy (self, TRUE);
-      if (export)
-        run_export (self, export);
+      if (job)
+        ((Job *) g_task_get_task_data (job))->run (self, job);
       else
         process (self, &request, serial, submitted, cancellable);
       request_clear (&request);
@@ -467,6 +719,7 @@ worker_thread (gpointer data)
   /* The session belongs to this thread: free it here. */
   g_clear_pointer (&self->session, scvae_session_free);
   g_clear_pointer (&self->encoded, lens_input_unref);
+  g_clear_pointer (&self->labels, g_free);
   g_clear_pointer (&self->last, lens_result_unref);
   return NULL;
 }
@@ -512,29 +765,82 @@ lens_worker_get_busy (LensWorker *self)
   return busy;
 }
 
+static Job *
+job_new (JobFunc run, const LensRequest *request)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->run = run;
+  if (request)
+    request_copy (&job->request, request);
+  return job;
+}
+
 void
 lens_worker_export_async (LensWorker *self, const LensRequest *request, LensExportKind kind,
                           GFile *destination, GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-  ExportJob *job = g_new0 (ExportJob, 1);
+  Job *job = job_new (run_export, request);
 
-  request_copy (&job->request, request);
   job->kind = kind;
   job->destination = g_object_ref (destination);
-  g_task_set_task_data (task, job, export_job_free);
-  g_task_set_source_tag (task, lens_worker_export_async);
-
-  g_mutex_lock (&self->mutex);
-  g_queue_push_tail (&self->exports, task);
-  g_cond_signal (&self->cond);
-  g_mutex_unlock (&self->mutex);
+  queue_job (self, job, lens_worker_export_async, callback, user_data);
 }
 
 gboolean
 lens_worker_export_finish (LensWorker *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+lens_worker_inspect_async (LensWorker *self, const LensRequest *request, int row, int col,
+                           int top_m, GAsyncReadyCallback callback, gpointer user_data)
+{
+  Job *job = job_new (run_inspect, request);
+
+  job->row = row;
+  job->col = col;
+  job->top_m = top_m;
+  queue_job (self, job, lens_worker_inspect_async, callback, user_data);
+}
+
+LensInspection *
+lens_worker_inspect_finish (LensWorker *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+lens_worker_render_atoms_async (LensWorker *self, ScvaeModel *model, const float *amplitudes,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  LensRequest request = { .model = model };
+  Job *job = job_new (run_render_atoms, &request);
+  int K = scvae_model_get_config (model)->atoms;
+
+  if (amplitudes)
+    job->amplitudes = g_memdup2 (amplitudes, K * sizeof (float));
+  queue_job (self, job, lens_worker_render_atoms_async, callback, user_data);
+}
+
+GPtrArray *
+lens_worker_render_atoms_finish (LensWorker *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+lens_worker_features_async (LensWorker *self, const LensRequest *request,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  queue_job (self, job_new (run_features, request), lens_worker_features_async, callback, user_data);
+}
+
+GBytes *
+lens_worker_features_finish (LensWorker *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void
@@ -553,10 +859,10 @@ lens_worker_shutdown (LensWorker *self)
   g_thread_join (self->thread);
   self->thread = NULL;
 
-  /* Exports that never ran. */
-  while (!g_queue_is_empty (&self->exports))
+  /* Jobs that never ran. */
+  while (!g_queue_is_empty (&self->jobs))
     {
-      GTask *task = g_queue_pop_head (&self->exports);
+      GTask *task = g_queue_pop_head (&self->jobs);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The window was closed");
       g_object_unref (task);
     }
@@ -620,7 +926,7 @@ lens_worker_init (LensWorker *self)
 {
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
-  g_queue_init (&self->exports);
+  g_queue_init (&self->jobs);
   self->main_context = g_main_context_ref_thread_default ();
   self->thread = g_thread_new ("lens-engine", worker_thread, self);
 }

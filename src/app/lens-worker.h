@@ -4,11 +4,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One thread owns the engine session. The window submits what it wants to
- * see (model, image, depth, sparsity, activation view); the worker runs
- * only the stages that request invalidates, builds the pictures, and hands
- * a LensResult back on the main loop. The newest request wins: a request
- * that makes the running work useless cancels it between layers or LISTA
- * steps.
+ * see (model, image, depth, sparsity, activation view, segmentation); the
+ * worker runs only the stages that request invalidates, builds the
+ * pictures, and hands a LensResult back on the main loop. The newest
+ * request wins: a request that makes the running work useless cancels it
+ * between layers or LISTA steps. One-off jobs (export, inspecting a patch,
+ * rendering the atoms) queue behind and run on the same thread, on the
+ * session's current state.
  */
 
 #pragma once
@@ -21,25 +23,24 @@
 
 G_BEGIN_DECLS
 
+#define LENS_TOP_PATCHES 12
+
 typedef struct {
   ScvaeModel *model;
   LensInput *input;
   int depth;
   float sparsity;
   LensActivationMode mode;
-  int atom;
+  GBytes *atoms;              /* selected atom indices (int), or NULL */
+  gboolean segment;           /* run k-means on the codes */
+  ScvaeSegmentOptions segment_options;
 } LensRequest;
 
 typedef struct {
   gatomicrefcount ref_count;
   guint64 serial;          /* of the request answered */
   gint64 submitted_us;     /* monotonic time that request was submitted */
-  ScvaeModel *model;
-  LensInput *input;
-  int depth;
-  float sparsity;
-  LensActivationMode mode;
-  int atom;
+  LensRequest request;     /* what was asked (holds references) */
 
   LensPicture *input_picture;
   LensPicture *reconstruction;
@@ -48,9 +49,13 @@ typedef struct {
   LensColorScale residual_scale;
   LensColorScale activation_scale;
   float *activation_values;      /* rows x cols */
+  int top_patches[LENS_TOP_PATCHES]; /* where the selected atoms fire most */
+  int n_top_patches;
   int rows, cols;
 
   ScvaeMetrics metrics;
+  ScvaeAtomUsage *usage;         /* K, on this image */
+  guint8 *labels;                /* rows x cols k-means labels, or NULL */
   double compute_ms;             /* the stages this request ran */
 } LensResult;
 
@@ -58,11 +63,30 @@ LensResult *lens_result_ref (LensResult *result);
 void lens_result_unref (LensResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensResult, lens_result_unref)
 
+/* The selected atoms of a request, as a C array. */
+const int *lens_request_get_atoms (const LensRequest *request, int *n_atoms);
+
 typedef enum {
   LENS_EXPORT_RECONSTRUCTION,
   LENS_EXPORT_RESIDUAL,
   LENS_EXPORT_ACTIVATION,
 } LensExportKind;
+
+/* A patch's sparse code, strongest atoms first, and what it draws. */
+typedef struct {
+  int row, col;
+  int n_active;
+  int *atoms;              /* n_active, by descending |coefficient| */
+  float *coefficients;
+  int top_m;
+  cairo_surface_t *input;          /* the patch and its surroundings */
+  cairo_surface_t *reconstruction;
+  cairo_surface_t *top_m_reconstruction; /* from only the top_m atoms of this patch */
+  int window;              /* pixels on a side of those pictures */
+} LensInspection;
+
+void lens_inspection_free (LensInspection *inspection);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensInspection, lens_inspection_free)
 
 #define LENS_TYPE_WORKER (lens_worker_get_type ())
 G_DECLARE_FINAL_TYPE (LensWorker, lens_worker, LENS, WORKER, GObject)
@@ -74,10 +98,29 @@ gboolean lens_worker_get_busy (LensWorker *self);
 /* Cancels the work and joins the thread; called when the window closes. */
 void lens_worker_shutdown (LensWorker *self);
 
-/* Renders at the source's full size (up to SCVAE_DEFAULT_MAX_SIDE) on the
- * worker thread and writes a PNG atomically. */
+/* Renders at the source's full size (up to SCVAE_DEFAULT_MAX_SIDE) and
+ * writes a PNG atomically. */
 void lens_worker_export_async (LensWorker *self, const LensRequest *request, LensExportKind kind,
                                GFile *destination, GAsyncReadyCallback callback, gpointer user_data);
 gboolean lens_worker_export_finish (LensWorker *self, GAsyncResult *result, GError **error);
+
+/* One patch of the request's image, with its top_m strongest atoms. */
+void lens_worker_inspect_async (LensWorker *self, const LensRequest *request, int row, int col,
+                                int top_m, GAsyncReadyCallback callback, gpointer user_data);
+LensInspection *lens_worker_inspect_finish (LensWorker *self, GAsyncResult *result, GError **error);
+
+/* What every atom of the model draws: a GPtrArray of cairo surfaces
+ * (CAIRO_FORMAT_RGB24, LENS_ATOM_PIXELS square), index = atom. amplitudes
+ * (K floats, may be NULL) are the coefficients to draw them at. */
+#define LENS_ATOM_PIXELS 24
+void lens_worker_render_atoms_async (LensWorker *self, ScvaeModel *model, const float *amplitudes,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *lens_worker_render_atoms_finish (LensWorker *self, GAsyncResult *result, GError **error);
+
+/* The request's segmentation features for every patch (rows x cols x K
+ * floats, in a GBytes), e.g. to split a segment. */
+void lens_worker_features_async (LensWorker *self, const LensRequest *request,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+GBytes *lens_worker_features_finish (LensWorker *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

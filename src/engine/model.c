@@ -236,6 +236,12 @@ scvae_model_get_path (ScvaeModel *model)
   return model->path;
 }
 
+const float *
+scvae_model_get_dictionary (ScvaeModel *model)
+{
+  return model->tensors.dictionary;
+}
+
 gsize
 scvae_model_get_n_parameters (ScvaeModel *model)
 {

@@ -107,6 +107,8 @@ void scvae_model_set_metadata (ScvaeModel *model, const char *key, const char *v
 const char **scvae_model_list_metadata (ScvaeModel *model);
 const char *scvae_model_get_path (ScvaeModel *model);
 gsize scvae_model_get_n_parameters (ScvaeModel *model);
+/* The dictionary D, C x K row-major (columns are atoms). */
+const float *scvae_model_get_dictionary (ScvaeModel *model);
 
 /* The shipped default model's path, or NULL with an error saying where it
  * was looked for. $SCVAE_DEFAULT_MODEL overrides. */
@@ -188,6 +190,12 @@ typedef struct {
 void scvae_session_get_timings (ScvaeSession *session, ScvaeTimings *timings);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeSession, scvae_session_free)
+
+/* Decodes any patch-major latents (rows x cols x C, e.g. D z) into 3
+ * channel-major planes of 4 rows x 4 cols pixels in [-1, 1]. */
+gboolean scvae_session_decode_latents (ScvaeSession *session, const float *latents, int rows,
+                                       int cols, float *out, GCancellable *cancellable,
+                                       GError **error);
 
 /* What atom k adds to the picture when used with the given coefficient:
  * size x size pixels around one patch, scaled so that no change is 0 (mid

@@ -11,9 +11,3 @@
 
 /* Forces LISTA's dense or sparse form (LISTA_FORM_AUTO by default). */
 void scvae_session_set_lista_form (ScvaeSession *session, ListaForm form);
-
-/* Decodes patch-major latents (rows x cols x C) into a channel-major image
- * of 4 rows x 4 cols pixels (3 planes, values in [-1, 1]). */
-gboolean scvae_session_decode_latents (ScvaeSession *session, const float *latents, int rows,
-                                       int cols, float *out, GCancellable *cancellable,
-                                       GError **error);

@@ -274,21 +274,34 @@ scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
 typedef struct {
   double psnr, ssim, active_fraction;
   int atoms_used;
+  double *usage;     /* K: fraction of validation patches where the atom fires */
+  double *mean_abs;  /* K: its mean |coefficient| there */
 } Validation;
+
+static void
+validation_clear (Validation *v)
+{
+  g_clear_pointer (&v->usage, g_free);
+  g_clear_pointer (&v->mean_abs, g_free);
+}
 
 static void
 validate (ScvaeModel *model, ScvaeDataset *val, Validation *out)
 {
   g_autoptr(ScvaeSession) session = scvae_session_new (model);
   int K = scvae_model_get_config (model)->atoms, n = scvae_dataset_get_n_images (val);
-  g_autofree gboolean *used = g_new0 (gboolean, K);
+  g_autofree guint64 *counts = g_new0 (guint64, K);
+  guint64 patches = 0;
 
   *out = (Validation) { 0 };
+  out->usage = g_new0 (double, K);
+  out->mean_abs = g_new0 (double, K);
   for (int i = 0; i < n; i++)
     {
       g_autoptr(ScvaeImage) image = scvae_dataset_load_image (val, i);
       const ScvaeAtomUsage *usage;
       ScvaeMetrics m;
+      int rows, cols;
 
       if (!scvae_session_encode (session, image, NULL, NULL)
           || !scvae_session_sparse_code (session, -1, 1.f, NULL, NULL)
@@ -299,11 +312,46 @@ validate (ScvaeModel *model, ScvaeDataset *val, Validation *out)
       out->ssim += m.ssim / n;
       out->active_fraction += m.active_fraction / n;
       usage = scvae_session_get_atom_usage (session);
+      scvae_session_get_codes (session, &rows, &cols, NULL);
+      patches += (guint64) rows * cols;
       for (int k = 0; k < K; k++)
-        used[k] |= usage[k].count > 0;
+        {
+          counts[k] += usage[k].count;
+          out->mean_abs[k] += (double) usage[k].mean_abs * usage[k].count;
+        }
     }
   for (int k = 0; k < K; k++)
-    out->atoms_used += used[k];
+    {
+      out->atoms_used += counts[k] > 0;
+      out->usage[k] = (double) counts[k] / MAX (patches, 1);
+      out->mean_abs[k] = counts[k] ? out->mean_abs[k] / counts[k] : 0.0;
+    }
+}
+
+static char *
+format_list (const double *values, int n)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int i = 0; i < n; i++)
+    {
+      char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+      g_string_append_printf (s, "%s%s", i ? "," : "", g_ascii_formatd (buffer, sizeof buffer, "%.4g", values[i]));
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* Per-atom statistics on the validation photos, for the app's atom gallery
+ * and `scvae atoms`: "atom_usage" and "atom_mean_abs", K numbers each. */
+static void
+record_atom_statistics (ScvaeModel *model, const Validation *v)
+{
+  int K = scvae_model_get_config (model)->atoms;
+  g_autofree char *usage = format_list (v->usage, K);
+  g_autofree char *mean_abs = format_list (v->mean_abs, K);
+
+  scvae_model_set_metadata (model, "atom_usage", usage);
+  scvae_model_set_metadata (model, "atom_mean_abs", mean_abs);
 }
 
 static void
@@ -378,6 +426,19 @@ scvae_trainer_run (ScvaeTrainer *trainer,
   if (trainer->planned_steps <= 0)
     trainer->planned_steps = G_MAXINT64; /* until calibrated below */
 
+  /* A finished run that is resumed trains no further; it only validates
+   * and rewrites its outputs. */
+  if ((o->steps > 0 && trainer->step >= o->steps) || (budget_s > 0 && trainer->elapsed_before >= budget_s))
+    keep_going = FALSE;
+  if (!keep_going && val)
+    {
+      Validation v;
+
+      validate (trainer->model, val, &v);
+      record_atom_statistics (trainer->model, &v);
+      validation_clear (&v);
+    }
+
   while (keep_going)
     {
       const float *batch = batch_loader_next (loader);
@@ -426,6 +487,8 @@ scvae_trainer_run (ScvaeTrainer *trainer,
           progress.val_ssim = v.ssim;
           progress.active_fraction = v.active_fraction;
           progress.atoms_used = v.atoms_used;
+          record_atom_statistics (trainer->model, &v);
+          validation_clear (&v);
         }
 
       if (callback && !callback (&progress, user_data))

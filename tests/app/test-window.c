@@ -108,8 +108,8 @@ test_window (void)
   lens_window_open_file (window, file);
 
   first = wait_for_result (window, 0);
-  g_assert_cmpint (first->input->image->width, ==, 451);
-  g_assert_cmpint (first->depth, ==, 8);       /* the model's T */
+  g_assert_cmpint (first->request.input->image->width, ==, 451);
+  g_assert_cmpint (first->request.depth, ==, 8);       /* the model's T */
   g_assert_cmpfloat (first->metrics.psnr, >, 0.0);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->stack), ==, "main");
   g_assert_nonnull (strstr (gtk_label_get_label (window->quality_label), "PSNR"));
@@ -117,7 +117,7 @@ test_window (void)
   /* More sparsity: fewer active codes, another reconstruction. */
   gtk_adjustment_set_value (window->sparsity_adjustment, 3.0);
   sparse = wait_for_result (window, first->serial);
-  g_assert_cmpfloat (sparse->sparsity, ==, 3.0f);
+  g_assert_cmpfloat (sparse->request.sparsity, ==, 3.0f);
   g_assert_cmpfloat (sparse->metrics.active_fraction, <, first->metrics.active_fraction);
   g_assert_true (pictures_differ (sparse->reconstruction, first->reconstruction));
   g_assert_true (pictures_differ (sparse->activation, first->activation));
@@ -128,15 +128,15 @@ test_window (void)
   gtk_adjustment_set_value (window->sparsity_adjustment, 1.0);
   gtk_adjustment_set_value (window->depth_adjustment, 0);
   shallow = wait_for_result (window, sparse->serial);
-  g_assert_cmpint (shallow->depth, ==, 0);
-  g_assert_cmpfloat (shallow->sparsity, ==, 1.0f);
+  g_assert_cmpint (shallow->request.depth, ==, 0);
+  g_assert_cmpfloat (shallow->request.sparsity, ==, 1.0f);
   g_assert_cmpfloat (shallow->metrics.lasso, >, first->metrics.lasso);
   g_assert_true (pictures_differ (shallow->reconstruction, first->reconstruction));
 
   /* Another activation measure changes only the heat map. */
   gtk_drop_down_set_selected (window->mode_dropdown, LENS_ACTIVATION_L1);
   l1 = wait_for_result (window, shallow->serial);
-  g_assert_cmpint (l1->mode, ==, LENS_ACTIVATION_L1);
+  g_assert_cmpint (l1->request.mode, ==, LENS_ACTIVATION_L1);
   g_assert_true (l1->reconstruction == shallow->reconstruction);
   g_assert_true (pictures_differ (l1->activation, shallow->activation));
 
@@ -160,7 +160,7 @@ test_window (void)
   spin (500);
   g_assert_nonnull (lens_window_get_last_toast (window));
   g_assert_nonnull (strstr (lens_window_get_last_toast (window), broken_path));
-  g_assert_true (lens_window_get_result (window)->input == first->input);
+  g_assert_true (lens_window_get_result (window)->request.input == first->request.input);
   g_unlink (broken_path);
 
   spin (300);

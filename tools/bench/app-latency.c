@@ -57,7 +57,7 @@ wait_painted (LensWindow *window, int depth, float sparsity, gint64 since)
     {
       LensResult *r = window->result;
 
-      if (r && r->depth == depth && r->sparsity == sparsity && window->painted_serial == r->serial)
+      if (r && r->request.depth == depth && r->request.sparsity == sparsity && window->painted_serial == r->serial)
         return (g_get_monotonic_time () - since) / 1000.0;
       iterate ();
     }

@@ -1,0 +1,431 @@
+/* lens-atom-gallery.c
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A GtkGridView of atoms (after gtk4-demo's listview_colors): a list store
+ * of LensAtomItem objects, sorted and filtered, in a multi-selection.
+ */
+
+#include "config.h"
+
+#include "lens-atom-gallery.h"
+
+#include <glib/gi18n.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define THUMBNAIL 72   /* pixels: 24 rendered pixels, magnified 3 times */
+#define PREVIEW 192
+
+/* ------------------------------------------------------------------------- */
+/* One atom */
+
+#define LENS_TYPE_ATOM_ITEM (lens_atom_item_get_type ())
+G_DECLARE_FINAL_TYPE (LensAtomItem, lens_atom_item, LENS, ATOM_ITEM, GObject)
+
+struct _LensAtomItem {
+  GObject parent_instance;
+  int index;
+  double usage;         /* fraction of this image's patches */
+  double mean_abs;      /* mean |coefficient| where it fires */
+  double stored_usage;  /* on the model's validation photos; < 0: unknown */
+  GdkTexture *thumbnail;
+  GdkTexture *preview;
+};
+
+G_DEFINE_FINAL_TYPE (LensAtomItem, lens_atom_item, G_TYPE_OBJECT)
+
+static guint item_changed_signal;
+
+static void
+lens_atom_item_finalize (GObject *object)
+{
+  LensAtomItem *self = LENS_ATOM_ITEM (object);
+
+  g_clear_object (&self->thumbnail);
+  g_clear_object (&self->preview);
+  G_OBJECT_CLASS (lens_atom_item_parent_class)->finalize (object);
+}
+
+static void
+lens_atom_item_class_init (LensAtomItemClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = lens_atom_item_finalize;
+  item_changed_signal = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                      NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+lens_atom_item_init (LensAtomItem *self)
+{
+  self->stored_usage = -1;
+}
+
+static gboolean
+item_is_dead (LensAtomItem *item)
+{
+  /* Dead: never fires on the validation photos (or, without those
+   * statistics, not in this image). */
+  return item->stored_usage >= 0 ? item->stored_usage == 0 : item->usage == 0;
+}
+
+/* A cairo RGB24 surface magnified with nearest neighbours into an opaque
+ * texture. */
+static GdkTexture *
+texture_from_surface (cairo_surface_t *surface, int size)
+{
+  int w = cairo_image_surface_get_width (surface), h = cairo_image_surface_get_height (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  const guint8 *src = cairo_image_surface_get_data (surface);
+  g_autoptr(GBytes) bytes = NULL;
+  guint8 *pixels = g_malloc ((gsize) size * size * 4);
+
+  cairo_surface_flush (surface);
+  for (int y = 0; y < size; y++)
+    for (int x = 0; x < size; x++)
+      {
+        guint32 p = ((const guint32 *) (src + (gsize) (y * h / size) * stride))[x * w / size];
+        guint8 *d = pixels + ((gsize) y * size + x) * 4;
+
+        d[0] = p >> 16, d[1] = p >> 8, d[2] = p, d[3] = 0xff;
+      }
+  bytes = g_bytes_new_take (pixels, (gsize) size * size * 4);
+  return gdk_memory_texture_new (size, size, GDK_MEMORY_R8G8B8A8, bytes, (gsize) size * 4);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The gallery */
+
+enum {
+  SORT_USAGE,
+  SORT_INDEX,
+  SORT_COEFFICIENT,
+};
+
+struct _LensAtomGallery {
+  GtkWidget parent_instance;
+
+  GtkWidget *box;
+  GtkSearchEntry *search;
+  GtkDropDown *sort_by;
+  GtkGridView *grid;
+  GListStore *store;
+  GtkCustomSorter *sorter;
+  GtkCustomFilter *filter;
+  GtkMultiSelection *selection;
+};
+
+G_DEFINE_FINAL_TYPE (LensAtomGallery, lens_atom_gallery, GTK_TYPE_WIDGET)
+
+enum {
+  SIGNAL_SELECTION_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static int
+compare_items (gconstpointer a, gconstpointer b, gpointer data)
+{
+  LensAtomGallery *self = data;
+  const LensAtomItem *x = a, *y = b;
+  double vx = 0, vy = 0;
+
+  switch (gtk_drop_down_get_selected (self->sort_by))
+    {
+    case SORT_USAGE:
+      vx = x->usage, vy = y->usage;
+      break;
+    case SORT_COEFFICIENT:
+      vx = x->mean_abs, vy = y->mean_abs;
+      break;
+    default:
+      break;
+    }
+  /* Largest first, then by index. */
+  if (vx != vy)
+    return vx < vy ? GTK_ORDERING_LARGER : GTK_ORDERING_SMALLER;
+  return x->index < y->index ? GTK_ORDERING_SMALLER : x->index > y->index;
+}
+
+static gboolean
+filter_item (gpointer item, gpointer data)
+{
+  LensAtomGallery *self = data;
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->search))));
+  char digits[16];
+
+  if (*text == '\0')
+    return TRUE;
+  /* The typed digits anywhere in the index: "12" finds 12, 112, 120... */
+  g_snprintf (digits, sizeof digits, "%d", LENS_ATOM_ITEM (item)->index);
+  return strstr (digits, text) != NULL;
+}
+
+static void
+update_cell (LensAtomItem *item, GtkWidget *cell)
+{
+  GtkWidget *picture = gtk_widget_get_first_child (cell);
+  GtkWidget *bar = gtk_widget_get_next_sibling (picture);
+  GtkWidget *label = gtk_widget_get_next_sibling (bar);
+  g_autofree char *text = NULL, *description = NULL;
+
+  gtk_picture_set_paintable (GTK_PICTURE (picture), GDK_PAINTABLE (item->thumbnail));
+  gtk_level_bar_set_value (GTK_LEVEL_BAR (bar), MIN (1.0, item->usage));
+  if (item_is_dead (item))
+    text = g_strdup_printf (_("%d · unused"), item->index);
+  else
+    text = g_strdup_printf ("%d · %.0f%%", item->index, 100 * item->usage);
+  gtk_label_set_label (GTK_LABEL (label), text);
+  if (item_is_dead (item))
+    gtk_widget_add_css_class (cell, "dead-atom");
+  else
+    gtk_widget_remove_css_class (cell, "dead-atom");
+
+  description = g_strdup_printf (_("Atom %d: fires in %.1f %% of patches, mean coefficient %.3f"),
+                                 item->index, 100 * item->usage, item->mean_abs);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
+}
+
+static gboolean
+on_query_tooltip (GtkWidget *cell, int x, int y, gboolean keyboard, GtkTooltip *tooltip, gpointer data)
+{
+  LensAtomItem *item = g_object_get_data (G_OBJECT (cell), "item");
+  GtkWidget *box, *picture, *label;
+  g_autofree char *text = NULL;
+
+  if (item == NULL || item->preview == NULL)
+    return FALSE;
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (item->preview));
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
+  text = g_strdup_printf (_("Atom %d\nfires in %.1f %% of patches here%s\nmean |coefficient| %.3f"),
+                          item->index, 100 * item->usage,
+                          item->stored_usage >= 0 ? "" : "", item->mean_abs);
+  if (item->stored_usage >= 0)
+    {
+      g_autofree char *more = g_strdup_printf (_("%s\n%.1f %% on the validation photos"), text,
+                                               100 * item->stored_usage);
+      g_free (text);
+      text = g_steal_pointer (&more);
+    }
+  label = gtk_label_new (text);
+  gtk_box_append (GTK_BOX (box), picture);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_tooltip_set_custom (tooltip, box);
+  return TRUE;
+}
+
+static void
+setup_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer data)
+{
+  GtkWidget *cell = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *picture = gtk_picture_new ();
+  GtkWidget *bar = gtk_level_bar_new ();
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_widget_set_size_request (picture, THUMBNAIL, THUMBNAIL);
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
+  gtk_widget_add_css_class (label, "caption");
+  gtk_widget_add_css_class (label, "numeric");
+  gtk_widget_set_size_request (bar, THUMBNAIL, 4);
+  gtk_box_append (GTK_BOX (cell), picture);
+  gtk_box_append (GTK_BOX (cell), bar);
+  gtk_box_append (GTK_BOX (cell), label);
+  gtk_widget_set_has_tooltip (cell, TRUE);
+  g_signal_connect (cell, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
+  gtk_list_item_set_child (list_item, cell);
+}
+
+static void
+bind_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer data)
+{
+  LensAtomItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *cell = gtk_list_item_get_child (list_item);
+
+  g_object_set_data (G_OBJECT (cell), "item", item);
+  update_cell (item, cell);
+  g_signal_connect_object (item, "changed", G_CALLBACK (update_cell), cell, 0);
+}
+
+static void
+unbind_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer data)
+{
+  LensAtomItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *cell = gtk_list_item_get_child (list_item);
+
+  g_signal_handlers_disconnect_by_func (item, update_cell, cell);
+  g_object_set_data (G_OBJECT (cell), "item", NULL);
+}
+
+void
+lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const double *stored_usage)
+{
+  g_list_store_remove_all (self->store);
+  for (guint i = 0; i < surfaces->len; i++)
+    {
+      g_autoptr(LensAtomItem) item = g_object_new (LENS_TYPE_ATOM_ITEM, NULL);
+
+      item->index = i;
+      item->stored_usage = stored_usage ? stored_usage[i] : -1;
+      item->usage = MAX (item->stored_usage, 0.0);
+      item->thumbnail = texture_from_surface (surfaces->pdata[i], THUMBNAIL);
+      item->preview = texture_from_surface (surfaces->pdata[i], PREVIEW);
+      g_list_store_append (self->store, item);
+    }
+  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+}
+
+void
+lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *usage, guint n_patches)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LensAtomItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      item->usage = (double) usage[i].count / MAX (n_patches, 1);
+      item->mean_abs = usage[i].mean_abs;
+      g_signal_emit (item, item_changed_signal, 0);
+    }
+  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+}
+
+GBytes *
+lens_atom_gallery_get_selection (LensAtomGallery *self)
+{
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  g_autoptr(GArray) atoms = g_array_new (FALSE, FALSE, sizeof (int));
+  GtkBitsetIter iter;
+  guint position;
+
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position); ok;
+       ok = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr(LensAtomItem) item = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+      g_array_append_val (atoms, item->index);
+    }
+  if (atoms->len == 0)
+    return NULL;
+  return g_bytes_new (atoms->data, atoms->len * sizeof (int));
+}
+
+GdkTexture *
+lens_atom_gallery_get_texture (LensAtomGallery *self, int atom)
+{
+  g_autoptr(LensAtomItem) item = NULL;
+
+  if (atom < 0 || (guint) atom >= g_list_model_get_n_items (G_LIST_MODEL (self->store)))
+    return NULL;
+  item = g_list_model_get_item (G_LIST_MODEL (self->store), atom);
+  return item->thumbnail;
+}
+
+void
+lens_atom_gallery_focus_search (LensAtomGallery *self)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (self->search));
+}
+
+static void
+on_selection_changed (LensAtomGallery *self)
+{
+  g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
+}
+
+static void
+on_search_changed (LensAtomGallery *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+on_sort_changed (LensAtomGallery *self)
+{
+  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+}
+
+static void
+lens_atom_gallery_dispose (GObject *object)
+{
+  LensAtomGallery *self = LENS_ATOM_GALLERY (object);
+
+  g_clear_pointer (&self->box, gtk_widget_unparent);
+  G_OBJECT_CLASS (lens_atom_gallery_parent_class)->dispose (object);
+}
+
+static void
+lens_atom_gallery_class_init (LensAtomGalleryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = lens_atom_gallery_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "lens-atom-gallery");
+  signals[SIGNAL_SELECTION_CHANGED] = g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass),
+                                                    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                    G_TYPE_NONE, 0);
+}
+
+static void
+lens_atom_gallery_init (LensAtomGallery *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  const char *orders[] = { N_("By usage"), N_("By index"), N_("By coefficient"), NULL };
+  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkSortListModel *sorted;
+  GtkFilterListModel *filtered;
+  g_autoptr(GtkStringList) order_names = gtk_string_list_new (NULL);
+
+  for (int i = 0; orders[i]; i++)
+    gtk_string_list_append (order_names, _(orders[i]));
+
+  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  self->search = GTK_SEARCH_ENTRY (gtk_search_entry_new ());
+  g_object_set (self->search, "placeholder-text", _("Atom index"), NULL);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->search), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->search), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Find atoms by index"), -1);
+  g_signal_connect_swapped (self->search, "search-changed", G_CALLBACK (on_search_changed), self);
+
+  self->sort_by = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (order_names)), NULL));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sort_by), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Sort atoms"), -1);
+  g_signal_connect_swapped (self->sort_by, "notify::selected", G_CALLBACK (on_sort_changed), self);
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->search));
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->sort_by));
+  gtk_box_append (GTK_BOX (self->box), bar);
+
+  self->store = g_list_store_new (LENS_TYPE_ATOM_ITEM);
+  self->sorter = gtk_custom_sorter_new (compare_items, self, NULL);
+  self->filter = gtk_custom_filter_new (filter_item, self, NULL);
+  sorted = gtk_sort_list_model_new (G_LIST_MODEL (self->store), GTK_SORTER (self->sorter));
+  filtered = gtk_filter_list_model_new (G_LIST_MODEL (sorted), GTK_FILTER (self->filter));
+  self->selection = gtk_multi_selection_new (G_LIST_MODEL (filtered));
+  g_signal_connect_swapped (self->selection, "selection-changed", G_CALLBACK (on_selection_changed), self);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell), NULL);
+  self->grid = GTK_GRID_VIEW (gtk_grid_view_new (GTK_SELECTION_MODEL (self->selection), factory));
+  gtk_grid_view_set_max_columns (self->grid, 8);
+  gtk_grid_view_set_enable_rubberband (self->grid, TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->grid), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Dictionary atoms; select to see where they fire"), -1);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->grid));
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  gtk_box_append (GTK_BOX (self->box), scrolled);
+}
+
+GtkWidget *
+lens_atom_gallery_new (void)
+{
+  return g_object_new (LENS_TYPE_ATOM_GALLERY, NULL);
+}

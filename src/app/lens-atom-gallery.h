@@ -1,0 +1,30 @@
+/* lens-atom-gallery.h: every dictionary atom, as the decoder draws it
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "scvae.h"
+
+G_BEGIN_DECLS
+
+#define LENS_TYPE_ATOM_GALLERY (lens_atom_gallery_get_type ())
+G_DECLARE_FINAL_TYPE (LensAtomGallery, lens_atom_gallery, LENS, ATOM_GALLERY, GtkWidget)
+
+GtkWidget *lens_atom_gallery_new (void);
+/* One cairo surface per atom (see lens_worker_render_atoms_async);
+ * stored_usage (K, or NULL): fraction of validation patches using it. */
+void lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const double *stored_usage);
+/* How the current image uses the atoms (K entries, n_patches patches). */
+void lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *usage, guint n_patches);
+/* Selected atom indices as a GBytes of ints (NULL when none). */
+GBytes *lens_atom_gallery_get_selection (LensAtomGallery *self);
+void lens_atom_gallery_focus_search (LensAtomGallery *self);
+/* The atom's thumbnail texture (NULL before rendering). */
+GdkTexture *lens_atom_gallery_get_texture (LensAtomGallery *self, int atom);
+
+G_END_DECLS
