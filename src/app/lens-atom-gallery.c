@@ -323,6 +323,30 @@ lens_atom_gallery_get_texture (LensAtomGallery *self, int atom)
   return item->thumbnail;
 }
 
+guint
+lens_atom_gallery_get_n_atoms (LensAtomGallery *self)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (self->store));
+}
+
+void
+lens_atom_gallery_select (LensAtomGallery *self, int atom, gboolean extend)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+
+  /* Positions follow the sort order: find the atom's. */
+  for (guint position = 0; position < n; position++)
+    {
+      g_autoptr(LensAtomItem) item = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+      if (item->index == atom)
+        {
+          gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, !extend);
+          return;
+        }
+    }
+}
+
 void
 lens_atom_gallery_focus_search (LensAtomGallery *self)
 {

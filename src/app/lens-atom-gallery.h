@@ -24,6 +24,9 @@ void lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *u
 /* Selected atom indices as a GBytes of ints (NULL when none). */
 GBytes *lens_atom_gallery_get_selection (LensAtomGallery *self);
 void lens_atom_gallery_focus_search (LensAtomGallery *self);
+guint lens_atom_gallery_get_n_atoms (LensAtomGallery *self);
+/* Selects an atom by index; extend keeps the current selection (Ctrl+click). */
+void lens_atom_gallery_select (LensAtomGallery *self, int atom, gboolean extend);
 /* The atom's thumbnail texture (NULL before rendering). */
 GdkTexture *lens_atom_gallery_get_texture (LensAtomGallery *self, int atom);
 

@@ -21,7 +21,7 @@ static char *samples;
 static ScvaeModel *
 test_model (void)
 {
-  ScvaeConfig config = { .channels = 16, .atoms = 32, .lista_steps = 8, .beta = 0.5f, .gamma = 1.f };
+  ScvaeConfig config = { .channels = 16, .atoms = 32, .lista_steps = 8, .beta = 0.15f, .gamma = 1.f };
   g_autoptr(GError) error = NULL;
   ScvaeModel *model = scvae_model_new (&config, 3, &error);
 
@@ -169,6 +169,87 @@ test_window (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static int
+most_used_atom (LensResult *result, int K, int skip)
+{
+  int best = -1;
+
+  for (int k = 0; k < K; k++)
+    if (k != skip && (best < 0 || result->usage[k].count > result->usage[best].count))
+      best = k;
+  return best;
+}
+
+static void
+test_explore (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "coffee.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) first = NULL, one = NULL, two = NULL, segmented = NULL;
+  gint64 deadline;
+  int a, b, n;
+  const int *atoms;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  first = wait_for_result (window, 0);
+
+  /* The gallery fills with every atom, rendered on the engine thread. */
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (lens_atom_gallery_get_n_atoms (window->gallery) < 32 && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_cmpuint (lens_atom_gallery_get_n_atoms (window->gallery), ==, 32);
+  g_assert_nonnull (lens_atom_gallery_get_texture (window->gallery, 0));
+
+  /* Selecting an atom shows its coefficients and marks where it fires. */
+  a = most_used_atom (first, 32, -1);
+  lens_atom_gallery_select (window->gallery, a, FALSE);
+  one = wait_for_result (window, first->serial);
+  g_assert_cmpint (one->request.mode, ==, LENS_ACTIVATION_ATOMS);
+  atoms = lens_request_get_atoms (&one->request, &n);
+  g_assert_cmpint (n, ==, 1);
+  g_assert_cmpint (atoms[0], ==, a);
+  g_assert_cmpint (one->n_top_patches, >, 0);
+  g_assert_true (one->activation_scale.diverging);   /* signed coefficients */
+  g_assert_true (pictures_differ (one->activation, first->activation));
+
+  /* Ctrl+click a second: the union map. */
+  b = most_used_atom (first, 32, a);
+  lens_atom_gallery_select (window->gallery, b, TRUE);
+  two = wait_for_result (window, one->serial);
+  lens_request_get_atoms (&two->request, &n);
+  g_assert_cmpint (n, ==, 2);
+  g_assert_false (two->activation_scale.diverging);  /* largest |coefficient| */
+
+  /* Segments: k-means on the codes, then merge two and undo. */
+  gtk_adjustment_set_value (window->k_adjustment, 4);
+  gtk_switch_set_active (window->segments_switch, TRUE);
+  segmented = wait_for_result (window, two->serial);
+  g_assert_nonnull (segmented->labels);
+  n = lens_segmentation_get_n_segments (window->segmentation);
+  g_assert_cmpint (n, >=, 2);
+  g_assert_true (lens_segmentation_merge (window->segmentation, 0, 1));
+  g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n - 1);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n);
+
+  /* Clicking a patch opens the inspector with its code. */
+  g_signal_emit_by_name (window->input_view, "patch-activated", 10, 12, 100.0, 100.0);
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!gtk_widget_get_visible (GTK_WIDGET (window->inspector)) && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->inspector)));
+  spin (300);
+  save_snapshot (GTK_WIDGET (window), "explore-snapshot.png");
+  gtk_popover_popdown (GTK_POPOVER (window->inspector));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -178,5 +259,6 @@ main (int argc, char **argv)
   g_assert_nonnull (samples);
 
   g_test_add_func ("/app/window", test_window);
+  g_test_add_func ("/app/explore", test_explore);
   return g_test_run ();
 }
