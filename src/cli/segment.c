@@ -71,7 +71,7 @@ cli_segment (int argc, char **argv)
     { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, "8-bit PNG at the input's size: each pixel's segment index", "OUT.png" },
     { "overlay", 0, 0, G_OPTION_ARG_FILENAME, &overlay_path, "The input with the segments drawn over it", "OUT.png" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the k-means initialisation (default 1)", "S" },
-    { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, "Cluster on z, abs (|z|) or normalized (z/|z|) (default abs)", "F" },
+    { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, "Cluster on z, abs (|z|), normalized (z/|z|), or pixels (raw 4x4 RGB patches, the baseline) (default abs)", "F" },
     { "smooth", 0, 0, G_OPTION_ARG_INT, &smooth, "Average codes over (2R+1)^2 patches first, 0-4 (default 1)", "R" },
     { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, "LISTA steps after the first, 0-64 (default: the model's)", "T" },
     { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, "Multiplier on the threshold, 0-4 (default 1)", "S" },
@@ -87,7 +87,8 @@ cli_segment (int argc, char **argv)
   g_autofree int *counts = NULL;
   ScvaeSegmentOptions options;
   const float *codes;
-  int rows, cols, atoms;
+  int rows, cols, atoms, dim;
+  gboolean raw_pixels;
 
   scvae_segment_options_init_default (&options);
   if (!cli_parse_options ("segment", "IN.png",
@@ -100,8 +101,9 @@ cli_segment (int argc, char **argv)
     return cli_usage_error ("segment", "--labels or --overlay is required");
   if (k < 2 || k > SCVAE_MAX_CLUSTERS)
     return cli_usage_error ("segment", "--k must be between 2 and %d (got %d)", SCVAE_MAX_CLUSTERS, k);
-  if (features_name && !parse_features (features_name, &options.features))
-    return cli_usage_error ("segment", "--features must be z, abs or normalized (got '%s')", features_name);
+  raw_pixels = features_name && g_str_equal (features_name, "pixels");
+  if (features_name && !raw_pixels && !parse_features (features_name, &options.features))
+    return cli_usage_error ("segment", "--features must be z, abs, normalized or pixels (got '%s')", features_name);
   if (smooth < -1 || smooth > 4)
     return cli_usage_error ("segment", "--smooth must be between 0 and 4 (got %d)", smooth);
   if (!cli_check_depth_sparsity ("segment", depth, sparsity))
@@ -123,9 +125,19 @@ cli_segment (int argc, char **argv)
     return cli_report (error);
 
   codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
-  features = scvae_segment_features (codes, rows, cols, atoms, &options);
+  if (raw_pixels)
+    {
+      /* The same k-means on raw patches: what the codes must beat. */
+      features = scvae_patch_pixels (image, &rows, &cols);
+      dim = 48;
+    }
+  else
+    {
+      features = scvae_segment_features (codes, rows, cols, atoms, &options);
+      dim = atoms;
+    }
   labels = g_new (guint8, (gsize) rows * cols);
-  if (!scvae_segment (features, rows, cols, atoms, &options, labels, NULL, &error))
+  if (!scvae_segment (features, rows, cols, dim, &options, labels, NULL, &error))
     {
       g_autofree char *message = g_strdup_printf ("%s: %s", argv[1], error->message);
       g_free (error->message);

@@ -266,6 +266,9 @@ void scvae_segment_options_init_default (ScvaeSegmentOptions *options);
 /* rows x cols x atoms codes to rows x cols x atoms features; g_free it. */
 float *scvae_segment_features (const float *codes, int rows, int cols, int atoms,
                                const ScvaeSegmentOptions *options);
+/* The raw-pixel baseline: each 4x4 patch's 48 RGB values (edges repeated
+ * past the image), on the same grid as the codes; g_free it. */
+float *scvae_patch_pixels (const ScvaeImage *image, int *rows, int *cols);
 /* k-means on the features; labels are rows x cols cluster indices. */
 gboolean scvae_segment (const float *features, int rows, int cols, int dim,
                         const ScvaeSegmentOptions *options, guint8 *labels,

@@ -91,6 +91,29 @@ scvae_segment_features (const float *codes, int rows, int cols, int atoms,
   return features;
 }
 
+float *
+scvae_patch_pixels (const ScvaeImage *image, int *rows, int *cols)
+{
+  int r = (image->height + 3) / 4, c = (image->width + 3) / 4;
+  gsize plane = (gsize) image->width * image->height;
+  float *features = g_new (float, (gsize) r * c * 48);
+
+  for (int y = 0; y < r; y++)
+    for (int x = 0; x < c; x++)
+      {
+        float *f = features + ((gsize) y * c + x) * 48;
+
+        for (int ch = 0; ch < 3; ch++)
+          for (int dy = 0; dy < 4; dy++)
+            for (int dx = 0; dx < 4; dx++)
+              *f++ = image->data[ch * plane + (gsize) MIN (4 * y + dy, image->height - 1) * image->width
+                                 + MIN (4 * x + dx, image->width - 1)];
+      }
+  *rows = r;
+  *cols = c;
+  return features;
+}
+
 gboolean
 scvae_segment (const float *features, int rows, int cols, int dim,
                const ScvaeSegmentOptions *options, guint8 *labels,
