@@ -60,9 +60,9 @@ report (const ScvaeTrainProgress *p, gpointer user_data)
       if (r->tty)
         fprintf (stderr, "\r\033[K");
       fprintf (stderr, "step %" G_GINT64_FORMAT " (%s): loss %.4f, train PSNR %.2f dB, "
-                       "val PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atoms used\n",
+                       "val PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atoms used, %d resampled\n",
                p->step, elapsed, p->loss, p->train_psnr, p->val_psnr, p->val_ssim,
-               100 * p->active_fraction, p->atoms_used);
+               100 * p->active_fraction, p->atoms_used, p->atoms_resampled);
       r->last_line = p->step;
     }
   else if (r->tty && p->elapsed_s - r->last_draw > 0.2)

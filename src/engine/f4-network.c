@@ -169,6 +169,24 @@ f4_network_get_features (F4Network *net)
 }
 
 const float *
+f4_network_get_feature_rows (F4Network *net)
+{
+  return net->features;
+}
+
+const float *
+f4_network_get_decoded_rows (F4Network *net)
+{
+  return net->decoded_rows;
+}
+
+gsize
+f4_network_get_n_patches (F4Network *net)
+{
+  return net->n_patches;
+}
+
+const float *
 f4_network_get_codes (F4Network *net)
 {
   return net->trace.codes + (gsize) net->trace.depth * net->n_patches * net->config.atoms;

@@ -48,3 +48,7 @@ void f4_network_backward (F4Network *net,
 const float *f4_network_get_output (F4Network *net);
 const float *f4_network_get_features (F4Network *net);
 const float *f4_network_get_codes (F4Network *net);
+/* e and D z of the last forward, patch-major (P x C), and P. */
+const float *f4_network_get_feature_rows (F4Network *net);
+const float *f4_network_get_decoded_rows (F4Network *net);
+gsize f4_network_get_n_patches (F4Network *net);

@@ -341,6 +341,7 @@ typedef struct {
   int atoms_used;
   double images_per_s;
   double lr;
+  int atoms_resampled;    /* dead atoms moved at the last resampling */
 } ScvaeTrainProgress;
 
 /* Return FALSE to stop: the trainer then writes a checkpoint and returns. */

@@ -21,6 +21,17 @@
 #include "optimizer.h"
 #include "safetensors.h"
 
+/* Dead atoms: an atom that never passes the threshold gets no gradient
+ * (soft() has none below it) and so can never come back on its own; left
+ * alone, a sparse dictionary loses a growing share of its atoms. Every
+ * RESAMPLE_EVERY steps, atoms that fired on no patch of those steps are
+ * moved to the directions the dictionary explains worst: the residuals
+ * e - D z of the current batch's worst-coded patches (as dead codebook
+ * entries are restarted in VQ-VAEs, or dead features resampled in sparse
+ * autoencoders), scaled to the dictionary's typical column norm, with
+ * their Adam moments cleared. */
+#define RESAMPLE_EVERY 250
+
 /* Throughput is measured over this many steps before a time-budgeted run
  * fixes the length of its learning-rate schedule. */
 #define CALIBRATION_STEPS 20
@@ -39,6 +50,8 @@ struct _ScvaeTrainer {
   int net_batch, net_size;
   Scratch scratch;
   F4Loss last_loss;
+  float *atom_hits;      /* K: patches each atom fired on since the last resampling */
+  int resampled;         /* atoms moved at the last resampling */
 };
 
 void
@@ -103,6 +116,7 @@ scvae_trainer_new (ScvaeModel *model, const ScvaeTrainOptions *options, GError *
   f4_bind (model->layout, trainer->grads, NULL, &trainer->grad_tensors);
   adam_init (&trainer->adam, model->layout->n_parameters);
   trainer->planned_steps = options->steps;
+  trainer->atom_hits = g_new0 (float, model->layout->config.atoms);
   return trainer;
 }
 
@@ -113,6 +127,7 @@ scvae_trainer_free (ScvaeTrainer *trainer)
     return;
   scvae_model_unref (trainer->model);
   g_free (trainer->grads);
+  g_free (trainer->atom_hits);
   adam_clear (&trainer->adam);
   f4_network_free (trainer->net);
   scratch_clear (&trainer->scratch);
@@ -123,6 +138,77 @@ gint64
 scvae_trainer_get_step (ScvaeTrainer *trainer)
 {
   return trainer->step;
+}
+
+static void
+count_hits (ScvaeTrainer *trainer)
+{
+  int K = trainer->model->layout->config.atoms;
+  gsize P = f4_network_get_n_patches (trainer->net);
+  const float *codes = f4_network_get_codes (trainer->net);
+
+  for (gsize p = 0; p < P; p++)
+    for (int k = 0; k < K; k++)
+      trainer->atom_hits[k] += codes[p * K + k] != 0.f;
+}
+
+typedef struct {
+  gsize patch;
+  float error;
+} PatchError;
+
+static int
+worse_first (gconstpointer a, gconstpointer b)
+{
+  float x = ((const PatchError *) a)->error, y = ((const PatchError *) b)->error;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void
+resample_dead_atoms (ScvaeTrainer *trainer)
+{
+  ScvaeModel *model = trainer->model;
+  int C = model->layout->config.channels, K = model->layout->config.atoms, dead = 0;
+  gsize P = f4_network_get_n_patches (trainer->net);
+  const float *e = f4_network_get_feature_rows (trainer->net);
+  const float *ehat = f4_network_get_decoded_rows (trainer->net);
+  float *D = model->tensors.dictionary;
+  gsize d_offset = D - model->parameters;
+  g_autofree PatchError *errors = g_new (PatchError, P);
+  double norm = 0.0;
+
+  for (int k = 0; k < K; k++)
+    for (int i = 0; i < C; i++)
+      norm += (double) D[i * K + k] * D[i * K + k] / K;
+  norm = sqrt (norm);
+  for (gsize p = 0; p < P; p++)
+    {
+      double sum = 0.0;
+      for (int i = 0; i < C; i++)
+        sum += (double) (e[p * C + i] - ehat[p * C + i]) * (e[p * C + i] - ehat[p * C + i]);
+      errors[p] = (PatchError) { p, (float) sum };
+    }
+  qsort (errors, P, sizeof *errors, worse_first);
+
+  for (int k = 0; k < K && (gsize) dead < P; k++)
+    {
+      const PatchError *worst = &errors[dead];
+      double length = sqrt (worst->error);
+
+      if (trainer->atom_hits[k] > 0 || length <= 0.0)
+        continue;
+      for (int i = 0; i < C; i++)
+        {
+          gsize at = (gsize) i * K + k;
+
+          D[at] = (float) ((e[worst->patch * C + i] - ehat[worst->patch * C + i]) / length * norm);
+          trainer->adam.m[d_offset + at] = 0.f;
+          trainer->adam.v[d_offset + at] = 0.f;
+        }
+      dead++;
+    }
+  trainer->resampled = dead;
+  memset (trainer->atom_hits, 0, K * sizeof (float));
 }
 
 double
@@ -141,6 +227,7 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
     }
 
   f4_network_forward (trainer->net, &model->tensors, batch, &trainer->last_loss, &trainer->scratch);
+  count_hits (trainer);
   memset (trainer->grads, 0, model->layout->n_parameters * sizeof (float));
   f4_network_backward (trainer->net, &model->tensors, &trainer->grad_tensors, batch, &trainer->scratch);
   clip_gradient_norm (trainer->grads, model->layout->n_parameters, o->clip_norm);
@@ -152,6 +239,8 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
    * against a diverging run. */
   model->tensors.step[0] = MAX (model->tensors.step[0], 1e-3f);
   trainer->step++;
+  if (trainer->step % RESAMPLE_EVERY == 0)
+    resample_dead_atoms (trainer);
   return trainer->last_loss.total;
 }
 
@@ -195,6 +284,11 @@ save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError
         g_array_append_val (tensors, t);
       }
 
+  {
+    SafetensorsTensor hits = { .name = "optimizer.atom_hits", .ndim = 1,
+                               .shape = { model->layout->config.atoms }, .data = trainer->atom_hits };
+    g_array_append_val (tensors, hits);
+  }
   g_hash_table_insert (metadata, g_strdup (KEY_STEP), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->step));
   g_hash_table_insert (metadata, g_strdup (KEY_ADAM_T), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->adam.t));
   g_hash_table_insert (metadata, g_strdup (KEY_SEED), g_strdup_printf ("%" G_GUINT64_FORMAT, trainer->options.seed));
@@ -259,6 +353,17 @@ scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
         }
     }
 
+  {
+    const SafetensorsEntry *hits = safetensors_find (file, "optimizer.atom_hits");
+
+    if (hits == NULL || !g_str_equal (hits->dtype, "F32") || hits->numel != (guint64) model->layout->config.atoms)
+      {
+        g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                     "%s: optimizer state 'optimizer.atom_hits' is missing or has the wrong size", path);
+        return FALSE;
+      }
+    safetensors_read_f32 (file, hits, trainer->atom_hits);
+  }
   trainer->step = step;
   trainer->adam.t = adam_t;
   trainer->options.seed = seed;
@@ -478,6 +583,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
                                       o->lr, o->min_lr_fraction);
       progress.val_psnr = progress.val_ssim = NAN;
       progress.atoms_used = -1;
+      progress.atoms_resampled = trainer->resampled;
       if (val && (!keep_going || (o->validate_every && trainer->step % o->validate_every == 0)))
         {
           Validation v;
