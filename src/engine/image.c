@@ -6,6 +6,8 @@
 
 #include "scvae.h"
 
+#include "files.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,19 +85,6 @@ scvae_image_to_pixbuf (const ScvaeImage *image)
   return pixbuf;
 }
 
-static gboolean G_GNUC_PRINTF (3, 4)
-invalid (GError **error, const char *path, const char *format, ...)
-{
-  g_autofree char *reason = NULL;
-  va_list args;
-
-  va_start (args, format);
-  reason = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, "%s: %s", path, reason);
-  return FALSE;
-}
-
 /* GdkPixbuf decodes a cut-off JPEG or PNG without complaint, showing grey
  * where the data ended. The end-of-image marker must be near the end of
  * the file (a little trailing data is tolerated, as readers do). */
@@ -139,24 +128,24 @@ scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError *
   if (was_scaled)
     *was_scaled = FALSE;
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return invalid (error, path, "no such file"), NULL;
+    return scvae_invalid_file (error, path, "no such file"), NULL;
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    return invalid (error, path, "is a directory, not an image"), NULL;
+    return scvae_invalid_file (error, path, "is a directory, not an image"), NULL;
   /* Reading a FIFO or device would block or never end. */
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return invalid (error, path, "is not a regular file"), NULL;
+    return scvae_invalid_file (error, path, "is not a regular file"), NULL;
 
   format = gdk_pixbuf_get_file_info (path, &width, &height);
   if (format == NULL)
-    return invalid (error, path, "not an image, or in a format this system cannot read"), NULL;
+    return scvae_invalid_file (error, path, "not an image, or in a format this system cannot read"), NULL;
   if (width <= 0 || height <= 0)
-    return invalid (error, path, "the image has no pixels (%dx%d)", width, height), NULL;
+    return scvae_invalid_file (error, path, "the image has no pixels (%dx%d)", width, height), NULL;
   if ((double) width * height > SCVAE_MAX_SOURCE_PIXELS)
-    return invalid (error, path, "%dx%d pixels is too large (the limit is %d megapixels)",
+    return scvae_invalid_file (error, path, "%dx%d pixels is too large (the limit is %d megapixels)",
                     width, height, SCVAE_MAX_SOURCE_PIXELS / 1000000), NULL;
 
   if (is_truncated (path, format))
-    return invalid (error, path, "the file is truncated (it ends before the image does)"), NULL;
+    return scvae_invalid_file (error, path, "the file is truncated (it ends before the image does)"), NULL;
 
   /* Downscaling while decoding keeps huge photos from filling memory. */
   scale = max_side > 0 && MAX (width, height) > max_side;
@@ -165,7 +154,7 @@ scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError *
   else
     loaded = gdk_pixbuf_new_from_file (path, &local_error);
   if (loaded == NULL)
-    return invalid (error, path, "cannot be decoded: %s", local_error->message), NULL;
+    return scvae_invalid_file (error, path, "cannot be decoded: %s", local_error->message), NULL;
 
   oriented = gdk_pixbuf_apply_embedded_orientation (loaded);
   if (was_scaled)
@@ -181,13 +170,10 @@ scvae_image_save_png (const ScvaeImage *image, const char *path, GError **error)
   g_autoptr(GError) local_error = NULL;
   gsize size;
 
-  if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &local_error, NULL)
-      || !g_file_set_contents_full (path, buffer, size,
-                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                    0644, &local_error))
+  if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &local_error, NULL))
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s: %s", path, local_error->message);
       return FALSE;
     }
-  return TRUE;
+  return scvae_write_file (path, buffer, size, error);
 }

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "files.h"
 #include "lista.h"
 #include "rng.h"
 #include "safetensors.h"
@@ -314,19 +315,6 @@ scvae_model_save (ScvaeModel *model, const char *path, GError **error)
 /* ------------------------------------------------------------------------- */
 /* Loading */
 
-static gboolean G_GNUC_PRINTF (3, 4)
-invalid (GError **error, const char *path, const char *format, ...)
-{
-  g_autofree char *reason = NULL;
-  va_list args;
-
-  va_start (args, format);
-  reason = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, "%s: %s", path, reason);
-  return FALSE;
-}
-
 static gboolean
 read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError **error)
 {
@@ -337,28 +325,28 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
   g_autoptr(GError) local_error = NULL;
 
   if (format == NULL || !g_str_equal (format, FORMAT_NAME))
-    return invalid (error, path, "not an SC-VAE model (metadata format is %s%s%s)",
+    return scvae_invalid_file (error, path, "not an SC-VAE model (metadata format is %s%s%s)",
                     format ? "'" : "", format ? format : "missing", format ? "'" : "");
   for (guint i = 0; i < G_N_ELEMENTS (required); i++)
     if (!g_hash_table_contains (metadata, required[i]))
-      return invalid (error, path, "metadata '%s' is missing", required[i]);
+      return scvae_invalid_file (error, path, "metadata '%s' is missing", required[i]);
   if (!g_str_equal (g_hash_table_lookup (metadata, "format_version"), FORMAT_VERSION))
-    return invalid (error, path, "format_version '%s' is not supported (this build reads %s)",
+    return scvae_invalid_file (error, path, "format_version '%s' is not supported (this build reads %s)",
                     (char *) g_hash_table_lookup (metadata, "format_version"), FORMAT_VERSION);
   if (!g_str_equal (g_hash_table_lookup (metadata, "arch"), ARCH_NAME))
-    return invalid (error, path, "architecture '%s' is not supported (this build knows '%s')",
+    return scvae_invalid_file (error, path, "architecture '%s' is not supported (this build knows '%s')",
                     (char *) g_hash_table_lookup (metadata, "arch"), ARCH_NAME);
 
   scvae_config_init_default (config);
   config->l1 = 0.f;
   if (!scvae_parse_int (g_hash_table_lookup (metadata, "channels"), 1, 1024, &channels))
-    return invalid (error, path, "metadata channels '%s' is not a number in 1..1024",
+    return scvae_invalid_file (error, path, "metadata channels '%s' is not a number in 1..1024",
                     (char *) g_hash_table_lookup (metadata, "channels"));
   if (!scvae_parse_int (g_hash_table_lookup (metadata, "atoms"), 1, 16384, &atoms))
-    return invalid (error, path, "metadata atoms '%s' is not a number in 1..16384",
+    return scvae_invalid_file (error, path, "metadata atoms '%s' is not a number in 1..16384",
                     (char *) g_hash_table_lookup (metadata, "atoms"));
   if (!scvae_parse_int (g_hash_table_lookup (metadata, "lista_steps"), 0, SCVAE_MAX_DEPTH, &steps))
-    return invalid (error, path, "metadata lista_steps '%s' is not a number in 0..%d",
+    return scvae_invalid_file (error, path, "metadata lista_steps '%s' is not a number in 0..%d",
                     (char *) g_hash_table_lookup (metadata, "lista_steps"), SCVAE_MAX_DEPTH);
   config->channels = channels;
   config->atoms = atoms;
@@ -376,12 +364,12 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
         const char *text = g_hash_table_lookup (metadata, floats[i].key);
 
         if (text && !scvae_parse_float (text, G_STRUCT_MEMBER_P (config, floats[i].offset)))
-          return invalid (error, path, "metadata %s '%s' is not a number", floats[i].key, text);
+          return scvae_invalid_file (error, path, "metadata %s '%s' is not a number", floats[i].key, text);
       }
   }
 
   if (!scvae_config_validate (config, &local_error))
-    return invalid (error, path, "%s", local_error->message);
+    return scvae_invalid_file (error, path, "%s", local_error->message);
   return TRUE;
 }
 
@@ -418,7 +406,7 @@ scvae_model_read_tensors (ScvaeModel *model,
       const SafetensorsEntry *entry = safetensors_get_entry (file, i);
 
       if (!is_ignorable (entry->name) && f4_layout_find (model->layout, entry->name) == NULL)
-        return invalid (error, path, "unexpected tensor '%s'", entry->name);
+        return scvae_invalid_file (error, path, "unexpected tensor '%s'", entry->name);
     }
 
   for (guint i = 0; i < model->layout->tensors->len; i++)
@@ -429,9 +417,9 @@ scvae_model_read_tensors (ScvaeModel *model,
       gboolean same_shape;
 
       if (entry == NULL)
-        return invalid (error, path, "tensor '%s' is missing", info->name);
+        return scvae_invalid_file (error, path, "tensor '%s' is missing", info->name);
       if (!g_str_equal (entry->dtype, "F32"))
-        return invalid (error, path, "tensor '%s' is %s, expected F32", info->name, entry->dtype);
+        return scvae_invalid_file (error, path, "tensor '%s' is %s, expected F32", info->name, entry->dtype);
       same_shape = entry->ndim == info->ndim;
       for (int d = 0; same_shape && d < info->ndim; d++)
         same_shape = entry->shape[d] == info->shape[d];
@@ -444,23 +432,23 @@ scvae_model_read_tensors (ScvaeModel *model,
           for (int d = 0; d < info->ndim; d++)
             expected[d] = info->shape[d];
           want = format_shape (info->ndim, expected);
-          return invalid (error, path, "tensor '%s' has shape %s, expected %s for channels=%d atoms=%d",
+          return scvae_invalid_file (error, path, "tensor '%s' has shape %s, expected %s for channels=%d atoms=%d",
                           info->name, got, want, config->channels, config->atoms);
         }
 
       safetensors_read_f32 (file, entry, data);
       for (gsize j = 0; j < info->numel; j++)
         if (!isfinite (data[j]))
-          return invalid (error, path, "tensor '%s' holds a non-finite value (%g at %" G_GSIZE_FORMAT ")",
+          return scvae_invalid_file (error, path, "tensor '%s' holds a non-finite value (%g at %" G_GSIZE_FORMAT ")",
                           info->name, data[j], j);
       if (g_str_has_suffix (info->name, ".running_var"))
         for (gsize j = 0; j < info->numel; j++)
           if (data[j] < 0.f)
-            return invalid (error, path, "tensor '%s' holds a negative variance", info->name);
+            return scvae_invalid_file (error, path, "tensor '%s' holds a negative variance", info->name);
     }
 
   if (!(model->tensors.step[0] > 0.f))
-    return invalid (error, path, "the LISTA step lista.c must be positive (is %g)", model->tensors.step[0]);
+    return scvae_invalid_file (error, path, "the LISTA step lista.c must be positive (is %g)", model->tensors.step[0]);
   return TRUE;
 }
 

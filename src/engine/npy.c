@@ -6,6 +6,8 @@
 
 #include "scvae.h"
 
+#include "files.h"
+
 #include <string.h>
 
 gboolean
@@ -13,7 +15,6 @@ scvae_write_npy (const char *path, const float *data, int ndim, const gint64 *sh
 {
   g_autoptr(GString) header = g_string_new ("{'descr': '<f4', 'fortran_order': False, 'shape': (");
   g_autoptr(GByteArray) out = g_byte_array_new ();
-  g_autoptr(GError) local_error = NULL;
   static const guint8 magic[] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0 };
   gsize n = 1;
   guint16 length;
@@ -46,12 +47,5 @@ scvae_write_npy (const char *path, const float *data, int ndim, const gint64 *sh
   g_byte_array_append (out, (const guint8 *) data, n * sizeof (float));
 #endif
 
-  if (!g_file_set_contents_full (path, (const char *) out->data, out->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0644, &local_error))
-    {
-      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s", local_error->message);
-      return FALSE;
-    }
-  return TRUE;
+  return scvae_write_file (path, out->data, out->len, error);
 }

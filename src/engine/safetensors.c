@@ -11,6 +11,8 @@
 
 #include "scvae.h"
 
+#include "files.h"
+
 struct _SafetensorsFile {
   char *path;
   GMappedFile *mapped;
@@ -43,19 +45,6 @@ safetensors_close (SafetensorsFile *file)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SafetensorsEntry, entry_free)
-
-static gboolean G_GNUC_PRINTF (3, 4)
-fail (GError **error, const char *path, const char *format, ...)
-{
-  g_autofree char *reason = NULL;
-  va_list args;
-
-  va_start (args, format);
-  reason = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, "%s: %s", path, reason);
-  return FALSE;
-}
 
 static int
 dtype_size (const char *dtype)
@@ -93,7 +82,7 @@ parse_metadata (SafetensorsFile *file, JsonNode *node, GError **error)
   g_autoptr(GList) members = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, file->path, "__metadata__ is not an object");
+    return scvae_invalid_file (error, file->path, "__metadata__ is not an object");
   object = json_node_get_object (node);
   members = json_object_get_members (object);
   for (GList *l = members; l; l = l->next)
@@ -101,7 +90,7 @@ parse_metadata (SafetensorsFile *file, JsonNode *node, GError **error)
       JsonNode *value = json_object_get_member (object, l->data);
 
       if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
-        return fail (error, file->path, "metadata '%s' is not a string", (char *) l->data);
+        return scvae_invalid_file (error, file->path, "metadata '%s' is not a string", (char *) l->data);
       g_hash_table_insert (file->metadata, g_strdup (l->data),
                            g_strdup (json_node_get_string (value)));
     }
@@ -118,7 +107,7 @@ parse_entry (SafetensorsFile *file, const char *name, JsonNode *node, GError **e
   int size;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, file->path, "tensor '%s' is not described by an object", name);
+    return scvae_invalid_file (error, file->path, "tensor '%s' is not described by an object", name);
   object = json_node_get_object (node);
 
   entry = g_new0 (SafetensorsEntry, 1);
@@ -127,18 +116,18 @@ parse_entry (SafetensorsFile *file, const char *name, JsonNode *node, GError **e
   if (!json_object_has_member (object, "dtype")
       || !JSON_NODE_HOLDS_VALUE (json_object_get_member (object, "dtype"))
       || json_node_get_value_type (json_object_get_member (object, "dtype")) != G_TYPE_STRING)
-    return fail (error, file->path, "tensor '%s' has no dtype", name);
+    return scvae_invalid_file (error, file->path, "tensor '%s' has no dtype", name);
   entry->dtype = g_strdup (json_object_get_string_member (object, "dtype"));
   size = dtype_size (entry->dtype);
   if (size == 0)
-    return fail (error, file->path, "tensor '%s' has unknown dtype '%s'", name, entry->dtype);
+    return scvae_invalid_file (error, file->path, "tensor '%s' has unknown dtype '%s'", name, entry->dtype);
 
   if (!json_object_has_member (object, "shape")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "shape")))
-    return fail (error, file->path, "tensor '%s' has no shape", name);
+    return scvae_invalid_file (error, file->path, "tensor '%s' has no shape", name);
   shape = json_object_get_array_member (object, "shape");
   if (json_array_get_length (shape) > SAFETENSORS_MAX_DIMS)
-    return fail (error, file->path, "tensor '%s' has too many dimensions", name);
+    return scvae_invalid_file (error, file->path, "tensor '%s' has too many dimensions", name);
   entry->ndim = json_array_get_length (shape);
   entry->numel = 1;
   for (int i = 0; i < entry->ndim; i++)
@@ -146,27 +135,27 @@ parse_entry (SafetensorsFile *file, const char *name, JsonNode *node, GError **e
       guint64 dim;
 
       if (!node_get_uint (json_array_get_element (shape, i), &dim) || dim > G_MAXINT32)
-        return fail (error, file->path, "tensor '%s' has an invalid shape", name);
+        return scvae_invalid_file (error, file->path, "tensor '%s' has an invalid shape", name);
       entry->shape[i] = dim;
       if (!g_uint64_checked_mul (&entry->numel, entry->numel, dim))
-        return fail (error, file->path, "tensor '%s' is impossibly large", name);
+        return scvae_invalid_file (error, file->path, "tensor '%s' is impossibly large", name);
     }
 
   if (!json_object_has_member (object, "data_offsets")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "data_offsets")))
-    return fail (error, file->path, "tensor '%s' has no data_offsets", name);
+    return scvae_invalid_file (error, file->path, "tensor '%s' has no data_offsets", name);
   offsets = json_object_get_array_member (object, "data_offsets");
   if (json_array_get_length (offsets) != 2
       || !node_get_uint (json_array_get_element (offsets, 0), &begin)
       || !node_get_uint (json_array_get_element (offsets, 1), &end)
       || begin > end)
-    return fail (error, file->path, "tensor '%s' has invalid data_offsets", name);
+    return scvae_invalid_file (error, file->path, "tensor '%s' has invalid data_offsets", name);
   if (end > file->data_size)
-    return fail (error, file->path,
+    return scvae_invalid_file (error, file->path,
                  "tensor '%s' lies outside the file (bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
                  " of %" G_GSIZE_FORMAT ")", name, begin, end, file->data_size);
   if (!g_uint64_checked_mul (&bytes, entry->numel, size) || bytes != end - begin)
-    return fail (error, file->path, "tensor '%s' has %" G_GUINT64_FORMAT
+    return scvae_invalid_file (error, file->path, "tensor '%s' has %" G_GUINT64_FORMAT
                  " bytes of data but its shape needs %" G_GUINT64_FORMAT,
                  name, end - begin, entry->numel * size);
   entry->begin = begin;
@@ -197,7 +186,7 @@ check_overlaps (SafetensorsFile *file, GError **error)
       const SafetensorsEntry *a = sorted->pdata[i - 1], *b = sorted->pdata[i];
 
       if (a->end > b->begin && a->end > a->begin && b->end > b->begin)
-        return fail (error, file->path, "tensors '%s' and '%s' overlap", a->name, b->name);
+        return scvae_invalid_file (error, file->path, "tensors '%s' and '%s' overlap", a->name, b->name);
     }
   return TRUE;
 }
@@ -220,13 +209,13 @@ safetensors_open (const char *path, GError **error)
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      fail (error, path, "no such file");
+      scvae_invalid_file (error, path, "no such file");
       return NULL;
     }
   /* Mapping a FIFO or a device would block or misbehave: refuse early. */
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
-      fail (error, path, "%s", g_file_test (path, G_FILE_TEST_IS_DIR) ? "is a directory, not a model file"
+      scvae_invalid_file (error, path, "%s", g_file_test (path, G_FILE_TEST_IS_DIR) ? "is a directory, not a model file"
                                                                      : "is not a regular file");
       return NULL;
     }
@@ -235,7 +224,7 @@ safetensors_open (const char *path, GError **error)
     {
       /* GLib says "Failed to open file “PATH”: open() failed: REASON". */
       const char *reason = strrchr (local_error->message, ':');
-      fail (error, path, "cannot be read: %s", reason ? reason + 2 : local_error->message);
+      scvae_invalid_file (error, path, "cannot be read: %s", reason ? reason + 2 : local_error->message);
       return NULL;
     }
   bytes = (const guint8 *) g_mapped_file_get_contents (file->mapped);
@@ -243,20 +232,20 @@ safetensors_open (const char *path, GError **error)
 
   if (size < 8)
     {
-      fail (error, path, "too short to be a safetensors file (%" G_GSIZE_FORMAT " bytes)", size);
+      scvae_invalid_file (error, path, "too short to be a safetensors file (%" G_GSIZE_FORMAT " bytes)", size);
       return NULL;
     }
   memcpy (&header_size, bytes, 8);
   header_size = GUINT64_FROM_LE (header_size);
   if (header_size > size - 8)
     {
-      fail (error, path, "not a safetensors file: header length %" G_GUINT64_FORMAT
+      scvae_invalid_file (error, path, "not a safetensors file: header length %" G_GUINT64_FORMAT
             " exceeds the file size %" G_GSIZE_FORMAT, header_size, size);
       return NULL;
     }
   if (header_size < 2 || header_size > SAFETENSORS_MAX_HEADER)
     {
-      fail (error, path, "not a safetensors file: header length %" G_GUINT64_FORMAT, header_size);
+      scvae_invalid_file (error, path, "not a safetensors file: header length %" G_GUINT64_FORMAT, header_size);
       return NULL;
     }
   file->data = bytes + 8 + header_size;
@@ -264,18 +253,18 @@ safetensors_open (const char *path, GError **error)
 
   if (!g_utf8_validate ((const char *) bytes + 8, header_size, NULL))
     {
-      fail (error, path, "not a safetensors file: the header is not UTF-8 text");
+      scvae_invalid_file (error, path, "not a safetensors file: the header is not UTF-8 text");
       return NULL;
     }
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, (const char *) bytes + 8, header_size, &local_error))
     {
-      fail (error, path, "not a safetensors file: bad header JSON (%s)", local_error->message);
+      scvae_invalid_file (error, path, "not a safetensors file: bad header JSON (%s)", local_error->message);
       return NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
-      fail (error, path, "not a safetensors file: the header is not a JSON object");
+      scvae_invalid_file (error, path, "not a safetensors file: the header is not a JSON object");
       return NULL;
     }
 
@@ -444,12 +433,5 @@ safetensors_write (const char *path,
 #endif
     }
 
-  if (!g_file_set_contents_full (path, (const char *) out->data, out->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0644, &local_error))
-    {
-      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s", local_error->message);
-      return FALSE;
-    }
-  return TRUE;
+  return scvae_write_file (path, out->data, out->len, error);
 }

@@ -24,13 +24,16 @@
 /* Dead atoms: an atom that never passes the threshold gets no gradient
  * (soft() has none below it) and so can never come back on its own; left
  * alone, a sparse dictionary loses a growing share of its atoms. Every
- * RESAMPLE_EVERY steps, atoms that fired on no patch of those steps are
- * moved to the directions the dictionary explains worst: the residuals
+ * RESAMPLE_EVERY steps, atoms that fired on fewer than DEAD_RATE of the
+ * patches of those steps (about a hundred in a million: dying, not just
+ * specialised) are moved to the directions the dictionary explains worst:
+ * the residuals
  * e - D z of the current batch's worst-coded patches (as dead codebook
  * entries are restarted in VQ-VAEs, or dead features resampled in sparse
  * autoencoders), scaled to the dictionary's typical column norm, with
  * their Adam moments cleared. */
 #define RESAMPLE_EVERY 250
+#define DEAD_RATE 1e-4
 
 /* Throughput is measured over this many steps before a time-budgeted run
  * fixes the length of its learning-rate schedule. */
@@ -195,7 +198,7 @@ resample_dead_atoms (ScvaeTrainer *trainer)
       const PatchError *worst = &errors[dead];
       double length = sqrt (worst->error);
 
-      if (trainer->atom_hits[k] > 0 || length <= 0.0)
+      if (trainer->atom_hits[k] >= DEAD_RATE * P * RESAMPLE_EVERY || length <= 0.0)
         continue;
       for (int i = 0; i < C; i++)
         {
