@@ -594,6 +594,7 @@ add_thumbnail (LensWindow *self, GtkBox *box, const char *path, const char *capt
   content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   picture = gtk_picture_new_for_pixbuf (thumbnail);
   gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
+  gtk_picture_set_alternative_text (GTK_PICTURE (picture), caption);
   label = gtk_label_new (caption);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 16);
