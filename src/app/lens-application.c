@@ -10,10 +10,13 @@
 
 #include <glib/gi18n.h>
 
+#include "lens-preferences-window.h"
+#include "lens-settings.h"
 #include "lens-window.h"
 
 struct _LensApplication {
   AdwApplication parent_instance;
+  GSettings *settings;  /* NULL when the schema is not installed */
 };
 
 G_DEFINE_FINAL_TYPE (LensApplication, lens_application, ADW_TYPE_APPLICATION)
@@ -36,13 +39,22 @@ on_default_model (GObject *source, GAsyncResult *result, gpointer data)
   lens_window_set_model (window, model);
 }
 
+/* The model used last, if it still loads; else the shipped default. */
 static void
-load_default_model (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+load_first_model (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
+  const char *last = task_data;
   GError *error = NULL;
-  g_autofree char *path = scvae_default_model_path (&error);
-  ScvaeModel *model = path ? scvae_model_load (path, &error) : NULL;
+  g_autofree char *path = NULL;
+  ScvaeModel *model = NULL;
 
+  if (last && *last && g_file_test (last, G_FILE_TEST_IS_REGULAR))
+    model = scvae_model_load (last, NULL);
+  if (model == NULL)
+    {
+      path = scvae_default_model_path (&error);
+      model = path ? scvae_model_load (path, &error) : NULL;
+    }
   if (model)
     g_task_return_pointer (task, model, (GDestroyNotify) scvae_model_unref);
   else
@@ -61,7 +73,9 @@ get_window (LensApplication *self)
 
   lens = lens_window_new (ADW_APPLICATION (self));
   task = g_task_new (NULL, NULL, on_default_model, g_object_ref (lens));
-  g_task_run_in_thread (task, load_default_model);
+  if (self->settings)
+    g_task_set_task_data (task, g_settings_get_string (self->settings, "last-model"), g_free);
+  g_task_run_in_thread (task, load_first_model);
   return lens;
 }
 
@@ -105,6 +119,14 @@ about_action (GSimpleAction *action, GVariant *param, gpointer data)
 }
 
 static void
+preferences_action (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  GtkApplication *app = data;
+
+  gtk_window_present (GTK_WINDOW (lens_preferences_window_new (gtk_application_get_active_window (app))));
+}
+
+static void
 quit_action (GSimpleAction *action, GVariant *param, gpointer data)
 {
   GtkApplication *app = data;
@@ -120,13 +142,37 @@ lens_application_startup (GApplication *app)
 {
   static const GActionEntry actions[] = {
     { "about", about_action },
+    { "preferences", preferences_action },
     { "quit", quit_action },
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+  LensApplication *self = LENS_APPLICATION (app);
 
   G_APPLICATION_CLASS (lens_application_parent_class)->startup (app);
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
+
+  self->settings = lens_settings_new ();
+  if (self->settings)
+    {
+      lens_settings_follow_color_scheme (self->settings);
+      /* Before the first engine call: OpenBLAS's pool is sized once. */
+      scvae_set_threads (g_settings_get_int (self->settings, "engine-threads"));
+    }
+  else
+    {
+      /* Without the preferences action's settings, hide it. */
+      g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (app), "preferences")), FALSE);
+    }
+}
+
+static void
+lens_application_dispose (GObject *object)
+{
+  g_clear_object (&LENS_APPLICATION (object)->settings);
+  G_OBJECT_CLASS (lens_application_parent_class)->dispose (object);
 }
 
 static void
@@ -134,6 +180,7 @@ lens_application_class_init (LensApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->dispose = lens_application_dispose;
   app_class->activate = lens_application_activate;
   app_class->open = lens_application_open;
   app_class->startup = lens_application_startup;

@@ -44,9 +44,9 @@ lens_activation_values (const float *codes, int rows, int cols, int atoms,
 }
 
 LensColorScale
-lens_color_scale_for (const float *values, gsize n, gboolean signed_values)
+lens_color_scale_for (const float *values, gsize n, gboolean signed_values, LensColormap colormap)
 {
-  LensColorScale scale = { 0.f, 0.f, signed_values };
+  LensColorScale scale = { 0.f, 0.f, signed_values, colormap };
   float largest = 0.f;
 
   for (gsize i = 0; i < n; i++)
@@ -65,6 +65,14 @@ static const guint8 viridis[][3] = {
   { 68, 1, 84 }, { 72, 40, 120 }, { 62, 74, 137 }, { 49, 104, 142 }, { 38, 130, 142 },
   { 31, 158, 137 }, { 53, 183, 121 }, { 109, 205, 89 }, { 180, 222, 44 }, { 253, 231, 37 },
 };
+
+/* magma: black through purple and orange to pale yellow */
+static const guint8 magma[][3] = {
+  { 0, 0, 4 }, { 28, 16, 68 }, { 79, 18, 123 }, { 129, 37, 129 }, { 181, 54, 122 },
+  { 229, 80, 100 }, { 251, 135, 97 }, { 254, 194, 135 }, { 252, 253, 191 },
+};
+
+static const guint8 grey[][3] = { { 0, 0, 0 }, { 255, 255, 255 } };
 
 static const guint8 diverging[][3] = {
   { 33, 102, 172 }, { 103, 169, 207 }, { 209, 229, 240 }, { 247, 247, 247 },
@@ -89,6 +97,10 @@ lens_color_scale_map (const LensColorScale *scale, float value, guint8 rgb[3])
 
   if (scale->diverging)
     ramp (diverging, G_N_ELEMENTS (diverging), t, rgb);
+  else if (scale->colormap == LENS_COLORMAP_MAGMA)
+    ramp (magma, G_N_ELEMENTS (magma), t, rgb);
+  else if (scale->colormap == LENS_COLORMAP_GREY)
+    ramp (grey, G_N_ELEMENTS (grey), t, rgb);
   else
     ramp (viridis, G_N_ELEMENTS (viridis), t, rgb);
 }
@@ -130,7 +142,8 @@ lens_heatmap_surface (const float *values, int rows, int cols, const LensColorSc
 }
 
 cairo_surface_t *
-lens_residual_surface (const ScvaeImage *a, const ScvaeImage *b, LensColorScale *scale)
+lens_residual_surface (const ScvaeImage *a, const ScvaeImage *b, LensColormap colormap,
+                       LensColorScale *scale)
 {
   gsize plane = (gsize) a->width * a->height;
   g_autofree float *residual = g_new (float, plane);
@@ -142,7 +155,7 @@ lens_residual_surface (const ScvaeImage *a, const ScvaeImage *b, LensColorScale 
   for (gsize i = 0; i < plane; i++)
     residual[i] = (fabsf (a->data[i] - b->data[i]) + fabsf (a->data[plane + i] - b->data[plane + i])
                    + fabsf (a->data[2 * plane + i] - b->data[2 * plane + i])) / 6.f;
-  *scale = lens_color_scale_for (residual, plane, FALSE);
+  *scale = lens_color_scale_for (residual, plane, FALSE, colormap);
 
   surface = new_surface (a->width, a->height, &pixels, &stride);
   for (int y = 0; y < a->height; y++)

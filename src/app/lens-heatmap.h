@@ -34,13 +34,21 @@ int lens_top_patches (const float *values, gsize n_patches, int n, int *top);
 
 /* Maps values to colours: sequential (viridis-like) from 0 to max, or
  * diverging (blue-white-red) from -max to max for signed values. */
+typedef enum {
+  LENS_COLORMAP_VIRIDIS,
+  LENS_COLORMAP_MAGMA,
+  LENS_COLORMAP_GREY,
+} LensColormap;
+
 typedef struct {
   float lo;
   float hi;
-  gboolean diverging;
+  gboolean diverging;    /* signed values: blue - white - red whatever the map */
+  LensColormap colormap;
 } LensColorScale;
 
-LensColorScale lens_color_scale_for (const float *values, gsize n, gboolean signed_values);
+LensColorScale lens_color_scale_for (const float *values, gsize n, gboolean signed_values,
+                                     LensColormap colormap);
 void lens_color_scale_map (const LensColorScale *scale, float value, guint8 rgb[3]);
 
 /* One pixel per patch (the view magnifies without smoothing). */
@@ -48,7 +56,7 @@ cairo_surface_t *lens_heatmap_surface (const float *values, int rows, int cols,
                                        const LensColorScale *scale);
 /* |x - x_hat| averaged over channels, as a heat map at image resolution. */
 cairo_surface_t *lens_residual_surface (const ScvaeImage *a, const ScvaeImage *b,
-                                        LensColorScale *scale);
+                                        LensColormap colormap, LensColorScale *scale);
 cairo_surface_t *lens_image_surface (const ScvaeImage *image);
 
 G_END_DECLS

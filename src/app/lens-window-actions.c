@@ -236,7 +236,7 @@ on_texture_pasted (GObject *source, GAsyncResult *result, gpointer data)
           d[3] = a;
         }
   }
-  input = lens_input_new_from_texture_pixbuf (pixbuf, _("Pasted image"), LENS_WORKING_SIZE_DEFAULT);
+  input = lens_input_new_from_texture_pixbuf (pixbuf, _("Pasted image"), lens_window_get_working_size (self));
   lens_window_open_input (self, input);
 }
 

@@ -58,6 +58,7 @@ struct _LensWindow {
   int inspected_row, inspected_col;
   LensSegmentation *segmentation;
   guint64 seed;
+  GSettings *settings;       /* NULL when the schema is not installed */
 
   /* Rows filled from results and the model */
   GtkLabel *psnr_value, *ssim_value, *active_value, *atoms_value, *lasso_value;
@@ -81,6 +82,8 @@ struct _LensWindow {
 
 void lens_window_install_actions (GtkWidgetClass *widget_class);
 void lens_window_setup_dnd (LensWindow *self);
+/* The long side images are shown at (the working-size setting). */
+int lens_window_get_working_size (LensWindow *self);
 /* Submits what the window shows now to the worker. */
 void lens_window_update (LensWindow *self);
 LensRequest lens_window_current_request (LensWindow *self);

@@ -8,6 +8,8 @@
 
 #include "lens-window-private.h"
 
+#include "lens-settings.h"
+
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -36,6 +38,8 @@ lens_window_current_request (LensWindow *self)
     .depth = (int) lround (gtk_adjustment_get_value (self->depth_adjustment)),
     .sparsity = (float) gtk_adjustment_get_value (self->sparsity_adjustment),
     .mode = (LensActivationMode) gtk_drop_down_get_selected (self->mode_dropdown),
+    .colormap = self->settings ? (LensColormap) g_settings_get_enum (self->settings, "heatmap-colormap")
+                               : LENS_COLORMAP_VIRIDIS,
     .atoms = self->selected_atoms,
     .segment = gtk_switch_get_active (self->segments_switch),
     .segment_options = {
@@ -284,8 +288,16 @@ show_model (LensWindow *self)
     gtk_label_set_label (self->data_value, data ? data : _("unknown"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->data_value), data);
 
-  /* The depth slider starts at the trained depth. */
-  gtk_adjustment_set_value (self->depth_adjustment, config->lista_steps);
+  /* The depth slider starts at the depth chosen before, else the trained one. */
+  gtk_adjustment_set_value (self->depth_adjustment,
+                            self->settings ? lens_settings_get_depth (self->settings, config->lista_steps)
+                                           : config->lista_steps);
+}
+
+int
+lens_window_get_working_size (LensWindow *self)
+{
+  return self->settings ? g_settings_get_int (self->settings, "working-size") : LENS_WORKING_SIZE_DEFAULT;
 }
 
 static double *
@@ -383,7 +395,7 @@ lens_window_open_file (LensWindow *self, GFile *file)
   g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
   self->loading = g_cancellable_new ();
-  lens_input_load_async (file, LENS_WORKING_SIZE_DEFAULT, self->loading, on_input_loaded,
+  lens_input_load_async (file, lens_window_get_working_size (self), self->loading, on_input_loaded,
                          g_object_ref (self));
 }
 
@@ -415,6 +427,8 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   lens_window_set_model (self, model);
+  if (self->settings && scvae_model_get_path (model))
+    g_settings_set_string (self->settings, "last-model", scvae_model_get_path (model));
 }
 
 void
@@ -432,6 +446,15 @@ lens_window_open_model (LensWindow *self, GFile *file)
 static void
 on_control_changed (LensWindow *self)
 {
+  lens_window_update (self);
+}
+
+static void
+on_depth_changed (LensWindow *self)
+{
+  if (self->settings && self->model)
+    lens_settings_set_depth (self->settings, (int) gtk_adjustment_get_value (self->depth_adjustment),
+                             scvae_model_get_config (self->model)->lista_steps);
   lens_window_update (self);
 }
 
@@ -695,6 +718,9 @@ lens_window_dispose (GObject *object)
   g_clear_object (&self->loading);
   g_clear_pointer (&self->latency_log, fclose);
   g_clear_pointer (&self->last_toast, g_free);
+  if (self->settings)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
   g_clear_pointer (&self->selected_atoms, g_bytes_unref);
   if (self->inspector)
     gtk_widget_unparent (GTK_WIDGET (self->inspector));
@@ -783,7 +809,7 @@ lens_window_init (LensWindow *self)
   g_signal_connect (self->worker, "notify::busy", G_CALLBACK (on_busy_changed), self);
 
   g_signal_connect_swapped (self->sparsity_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
-  g_signal_connect_swapped (self->depth_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
+  g_signal_connect_swapped (self->depth_adjustment, "value-changed", G_CALLBACK (on_depth_changed), self);
   g_signal_connect_swapped (self->gallery, "selection-changed", G_CALLBACK (on_atoms_selected), self);
   g_signal_connect_swapped (self->segments_switch, "notify::active", G_CALLBACK (on_control_changed), self);
   g_signal_connect_swapped (self->k_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
@@ -808,6 +834,16 @@ lens_window_init (LensWindow *self)
   g_signal_connect_swapped (self->residual_button, "toggled", G_CALLBACK (on_view_toggled), self);
   g_signal_connect_swapped (self->compare_button, "toggled", G_CALLBACK (on_view_toggled), self);
   g_signal_connect (self, "close-request", G_CALLBACK (on_close_request), NULL);
+
+  self->settings = lens_settings_new ();
+  if (self->settings)
+    {
+      lens_settings_track_window (self->settings, GTK_WINDOW (self));
+      g_settings_bind (self->settings, "sparsity", self->sparsity_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "overlay-opacity", self->opacity_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
+      lens_settings_bind_int_adjustment (self->settings, "segment-k", self->k_adjustment);
+      g_signal_connect_swapped (self->settings, "changed::heatmap-colormap", G_CALLBACK (on_control_changed), self);
+    }
 
   add_samples (self);
   add_recent (self);

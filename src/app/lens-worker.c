@@ -288,7 +288,7 @@ build_activation (LensResult *result, ScvaeSession *session)
   result->activation_values = lens_activation_values (codes, rows, cols, atoms, result->request.mode,
                                                       selected, n_selected);
   result->activation_scale = lens_color_scale_for (result->activation_values, (gsize) rows * cols,
-                                                   signed_values);
+                                                   signed_values, result->request.colormap);
   if (result->request.mode == LENS_ACTIVATION_ATOMS)
     result->n_top_patches = lens_top_patches (result->activation_values, (gsize) rows * cols,
                                               LENS_TOP_PATCHES, result->top_patches);
@@ -343,7 +343,8 @@ process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 su
     result->input_picture = lens_picture_ref (self->last->input_picture);
   else
     result->input_picture = lens_picture_new (lens_image_surface (request->input->image), 1);
-  if (!new_codes && self->last && same_codes (&self->last->request, request))
+  if (!new_codes && self->last && same_codes (&self->last->request, request)
+      && self->last->request.colormap == request->colormap)
     {
       result->reconstruction = lens_picture_ref (self->last->reconstruction);
       result->residual = lens_picture_ref (self->last->residual);
@@ -357,7 +358,7 @@ process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 su
       scvae_session_compute_metrics (self->session, &result->metrics);
       result->reconstruction = lens_picture_new (lens_image_surface (reconstruction), 1);
       result->residual = lens_picture_new (lens_residual_surface (request->input->image, reconstruction,
-                                                                  &result->residual_scale), 1);
+                                                                  request->colormap, &result->residual_scale), 1);
     }
   result->activation = lens_picture_new (build_activation (result, self->session), 4);
   result->usage = g_memdup2 (scvae_session_get_atom_usage (self->session), K * sizeof (ScvaeAtomUsage));
@@ -485,7 +486,8 @@ run_export (LensWorker *self, GTask *task)
   else if (job->kind == LENS_EXPORT_RESIDUAL)
     {
       LensColorScale scale;
-      surface = lens_residual_surface (image, scvae_session_get_reconstruction (session), &scale);
+      surface = lens_residual_surface (image, scvae_session_get_reconstruction (session),
+                                       job->request.colormap, &scale);
     }
   else
     {

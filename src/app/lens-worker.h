@@ -31,6 +31,7 @@ typedef struct {
   int depth;
   float sparsity;
   LensActivationMode mode;
+  LensColormap colormap;
   GBytes *atoms;              /* selected atom indices (int), or NULL */
   gboolean segment;           /* run k-means on the codes */
   ScvaeSegmentOptions segment_options;

@@ -12,7 +12,8 @@
  * being busy). Run it under Xvfb:
  *
  *   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" \
- *     env GSK_RENDERER=cairo build/tools/bench/app-latency
+ *     env GSK_RENDERER=cairo GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=build/data \
+ *     build/tools/bench/app-latency
  */
 
 #include "config.h"
