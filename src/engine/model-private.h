@@ -19,6 +19,9 @@ struct _ScvaeModel {
   char *path;         /* where it was loaded from or last saved, or NULL */
 };
 
+/* scvae_model_load on a file's contents in memory (name is for messages). */
+ScvaeModel *scvae_model_load_bytes (const char *name, GBytes *contents, GError **error);
+
 /* An uninitialised model of this configuration (parameters zeroed). */
 ScvaeModel *scvae_model_alloc (const ScvaeConfig *config);
 

@@ -452,17 +452,33 @@ scvae_model_read_tensors (ScvaeModel *model,
   return TRUE;
 }
 
+static ScvaeModel *
+model_from_file (const char *path, SafetensorsFile *file, GError **error);
+
 ScvaeModel *
 scvae_model_load (const char *path, GError **error)
 {
   g_autoptr(SafetensorsFile) file = safetensors_open (path, error);
+
+  return file ? model_from_file (path, file, error) : NULL;
+}
+
+ScvaeModel *
+scvae_model_load_bytes (const char *name, GBytes *contents, GError **error)
+{
+  g_autoptr(SafetensorsFile) file = safetensors_open_bytes (name, contents, error);
+
+  return file ? model_from_file (name, file, error) : NULL;
+}
+
+static ScvaeModel *
+model_from_file (const char *path, SafetensorsFile *file, GError **error)
+{
   g_autoptr(ScvaeModel) model = NULL;
   ScvaeConfig config;
   GHashTableIter iter;
   gpointer key, value;
 
-  if (file == NULL)
-    return NULL;
   if (!read_config (path, safetensors_get_metadata (file), &config, error))
     return NULL;
 

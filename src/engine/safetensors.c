@@ -15,7 +15,7 @@
 
 struct _SafetensorsFile {
   char *path;
-  GMappedFile *mapped;
+  GBytes *bytes;        /* the whole file */
   const guint8 *data;   /* the data section */
   gsize data_size;
   GHashTable *metadata;
@@ -38,7 +38,7 @@ safetensors_close (SafetensorsFile *file)
   if (file == NULL)
     return;
   g_free (file->path);
-  g_clear_pointer (&file->mapped, g_mapped_file_unref);
+  g_clear_pointer (&file->bytes, g_bytes_unref);
   g_clear_pointer (&file->metadata, g_hash_table_unref);
   g_clear_pointer (&file->entries, g_ptr_array_unref);
   g_free (file);
@@ -194,6 +194,37 @@ check_overlaps (SafetensorsFile *file, GError **error)
 SafetensorsFile *
 safetensors_open (const char *path, GError **error)
 {
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      scvae_invalid_file (error, path, "no such file");
+      return NULL;
+    }
+  /* Mapping a FIFO or a device would block or misbehave: refuse early. */
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      scvae_invalid_file (error, path, "%s", g_file_test (path, G_FILE_TEST_IS_DIR) ? "is a directory, not a model file"
+                                                                               : "is not a regular file");
+      return NULL;
+    }
+  mapped = g_mapped_file_new (path, FALSE, &local_error);
+  if (mapped == NULL)
+    {
+      /* GLib says "Failed to open file “PATH”: open() failed: REASON". */
+      const char *reason = strrchr (local_error->message, ':');
+      scvae_invalid_file (error, path, "cannot be read: %s", reason ? reason + 2 : local_error->message);
+      return NULL;
+    }
+  bytes = g_mapped_file_get_bytes (mapped);
+  return safetensors_open_bytes (path, bytes, error);
+}
+
+SafetensorsFile *
+safetensors_open_bytes (const char *path, GBytes *contents, GError **error)
+{
   g_autoptr(SafetensorsFile) file = g_new0 (SafetensorsFile, 1);
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -206,29 +237,8 @@ safetensors_open (const char *path, GError **error)
   file->path = g_strdup (path);
   file->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   file->entries = g_ptr_array_new_with_free_func (entry_free);
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      scvae_invalid_file (error, path, "no such file");
-      return NULL;
-    }
-  /* Mapping a FIFO or a device would block or misbehave: refuse early. */
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      scvae_invalid_file (error, path, "%s", g_file_test (path, G_FILE_TEST_IS_DIR) ? "is a directory, not a model file"
-                                                                     : "is not a regular file");
-      return NULL;
-    }
-  file->mapped = g_mapped_file_new (path, FALSE, &local_error);
-  if (file->mapped == NULL)
-    {
-      /* GLib says "Failed to open file “PATH”: open() failed: REASON". */
-      const char *reason = strrchr (local_error->message, ':');
-      scvae_invalid_file (error, path, "cannot be read: %s", reason ? reason + 2 : local_error->message);
-      return NULL;
-    }
-  bytes = (const guint8 *) g_mapped_file_get_contents (file->mapped);
-  size = g_mapped_file_get_length (file->mapped);
+  file->bytes = g_bytes_ref (contents);
+  bytes = g_bytes_get_data (contents, &size);
 
   if (size < 8)
     {

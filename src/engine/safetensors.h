@@ -32,6 +32,9 @@ typedef struct _SafetensorsFile SafetensorsFile;
 
 /* Errors are SCVAE_ERROR_INVALID_INPUT with "PATH: reason". */
 SafetensorsFile *safetensors_open (const char *path, GError **error);
+/* The same, on a file's contents already in memory; path names it in
+ * messages. */
+SafetensorsFile *safetensors_open_bytes (const char *path, GBytes *contents, GError **error);
 void safetensors_close (SafetensorsFile *file);
 const char *safetensors_get_path (SafetensorsFile *file);
 /* Metadata: string keys and values, owned by the file. */
