@@ -250,6 +250,82 @@ test_explore (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Waits until a toast other than `before` shows; returns it. */
+static const char *
+wait_for_toast (LensWindow *window, const char *before)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      const char *toast = lens_window_get_last_toast (window);
+
+      if (toast && g_strcmp0 (toast, before) != 0)
+        return toast;
+      spin (10);
+    }
+  g_error ("no toast within 10 s");
+}
+
+/* Every broken image and model of tests/data/bad: a toast naming the file,
+ * and the photo and model on screen stay. */
+static void
+test_bad_inputs (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "rocket.jpg", NULL);
+  g_autofree char *bad = g_build_filename (samples, "..", "..", "tests", "data", "bad", NULL);
+  g_autofree char *table = g_build_filename (bad, "expected.tsv", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(LensResult) first = NULL;
+  LensWindow *window = lens_window_new (NULL);
+  int checked = 0;
+
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  first = wait_for_result (window, 0);
+
+  g_assert_true (g_file_get_contents (table, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (int i = 0; lines[i]; i++)
+    {
+      g_auto(GStrv) fields = NULL;
+      g_autofree char *path = NULL, *before = NULL;
+      g_autoptr(GFile) broken = NULL;
+      const char *toast;
+
+      if (lines[i][0] == '#' || lines[i][0] == '\0')
+        continue;
+      fields = g_strsplit (lines[i], "\t", 4);
+      if (!g_str_equal (fields[2], "2"))
+        continue;
+      path = g_build_filename (bad, fields[0], NULL);
+      broken = g_file_new_for_path (path);
+      before = g_strdup (lens_window_get_last_toast (window));
+      if (g_str_equal (fields[1], "model"))
+        lens_window_open_model (window, broken);
+      else
+        lens_window_open_file (window, broken);
+      toast = wait_for_toast (window, before);
+      g_test_message ("%s: %s", fields[0], toast);
+      g_assert_nonnull (strstr (toast, fields[0]));
+      g_assert_nonnull (strstr (toast, fields[3]));
+      /* Toasts that repeat would not be seen as new: clear it. */
+      g_clear_pointer (&window->last_toast, g_free);
+      checked++;
+    }
+  g_assert_cmpint (checked, >=, 18);
+  spin (200);
+  g_assert_true (window->model == model);
+  g_assert_true (lens_window_get_result (window)->request.input == first->request.input);
+  g_assert_true (lens_window_get_result (window)->request.model == model);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -260,5 +336,6 @@ main (int argc, char **argv)
 
   g_test_add_func ("/app/window", test_window);
   g_test_add_func ("/app/explore", test_explore);
+  g_test_add_func ("/app/bad-inputs", test_bad_inputs);
   return g_test_run ();
 }
