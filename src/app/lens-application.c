@@ -130,11 +130,11 @@ static void
 quit_action (GSimpleAction *action, GVariant *param, gpointer data)
 {
   GtkApplication *app = data;
-  GtkWindow *window;
+  g_autoptr(GList) windows = g_list_copy (gtk_application_get_windows (app));
 
-  /* Closing the windows lets each stop its engine thread. */
-  while ((window = gtk_application_get_active_window (app)))
-    gtk_window_destroy (window);
+  /* Closed as the user would: each window stops its engine thread then. */
+  for (GList *l = windows; l; l = l->next)
+    gtk_window_close (l->data);
 }
 
 static void

@@ -19,6 +19,7 @@
 /* Pixels around an inspected patch: the patch and two on each side. */
 #define INSPECT_PATCHES 5
 
+/* A job checks the task's cancellable, which closing the window cancels. */
 typedef void (*JobFunc) (LensWorker *self, GTask *task);
 
 typedef struct {
@@ -397,7 +398,8 @@ job_free (gpointer data)
 static void
 queue_job (LensWorker *self, Job *job, gpointer source_tag, GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_task_data (task, job, job_free);
   g_task_set_source_tag (task, source_tag);
@@ -471,9 +473,10 @@ run_export (LensWorker *self, GTask *task)
   image = source ? scvae_image_load (source, SCVAE_DEFAULT_MAX_SIDE, NULL, &error)
                  : scvae_image_copy (job->request.input->image);
   if (image == NULL
-      || !scvae_session_encode (session, image, NULL, &error)
-      || !scvae_session_sparse_code (session, job->request.depth, job->request.sparsity, NULL, &error)
-      || !scvae_session_decode (session, NULL, &error))
+      || !scvae_session_encode (session, image, g_task_get_cancellable (task), &error)
+      || !scvae_session_sparse_code (session, job->request.depth, job->request.sparsity,
+                                     g_task_get_cancellable (task), &error)
+      || !scvae_session_decode (session, g_task_get_cancellable (task), &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -547,7 +550,7 @@ run_inspect (LensWorker *self, GTask *task)
   gboolean new_codes;
   const ScvaeImage *input, *reconstruction;
 
-  if (!prepare (self, &job->request, NULL, &new_codes, &error))
+  if (!prepare (self, &job->request, g_task_get_cancellable (task), &new_codes, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -634,6 +637,14 @@ run_render_atoms (LensWorker *self, GTask *task)
   for (int k = 0; k < K; k++)
     {
       float amplitude = job->amplitudes && job->amplitudes[k] > 0.f ? job->amplitudes[k] : 1.f;
+      g_autoptr(GError) error = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+        {
+          g_ptr_array_unref (surfaces);
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
       g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, k, amplitude, LENS_ATOM_PIXELS, NULL);
 
       g_ptr_array_add (surfaces, lens_image_surface (atom));
@@ -651,7 +662,7 @@ run_features (LensWorker *self, GTask *task)
   const float *codes;
   float *features;
 
-  if (!prepare (self, &job->request, NULL, &new_codes, &error))
+  if (!prepare (self, &job->request, g_task_get_cancellable (task), &new_codes, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -702,6 +713,7 @@ worker_thread (gpointer data)
       else
         {
           job = g_queue_pop_head (&self->jobs);
+          g_set_object (&self->cancellable, g_task_get_cancellable (job));
         }
       g_mutex_unlock (&self->mutex);
 
@@ -843,6 +855,12 @@ GBytes *
 lens_worker_features_finish (LensWorker *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+lens_worker_is_shut_down (LensWorker *self)
+{
+  return self->thread == NULL;
 }
 
 void

@@ -98,6 +98,7 @@ guint64 lens_worker_submit (LensWorker *self, const LensRequest *request);
 gboolean lens_worker_get_busy (LensWorker *self);
 /* Cancels the work and joins the thread; called when the window closes. */
 void lens_worker_shutdown (LensWorker *self);
+gboolean lens_worker_is_shut_down (LensWorker *self);
 
 /* Renders at the source's full size (up to SCVAE_DEFAULT_MAX_SIDE) and
  * writes a PNG atomically. */

@@ -18,6 +18,7 @@
 
 #include "batch-loader.h"
 #include "f4-network.h"
+#include "lista.h"
 #include "optimizer.h"
 #include "safetensors.h"
 
@@ -34,6 +35,7 @@
  * their Adam moments cleared. */
 #define RESAMPLE_EVERY 250
 #define DEAD_RATE 1e-4
+#define NEW_ATOM_SCALE 0.2
 
 /* Throughput is measured over this many steps before a time-budgeted run
  * fixes the length of its learning-rate schedule. */
@@ -183,7 +185,7 @@ resample_dead_atoms (ScvaeTrainer *trainer)
   for (int k = 0; k < K; k++)
     for (int i = 0; i < C; i++)
       norm += (double) D[i * K + k] * D[i * K + k] / K;
-  norm = sqrt (norm);
+  norm = NEW_ATOM_SCALE * sqrt (norm);
   for (gsize p = 0; p < P; p++)
     {
       double sum = 0.0;
@@ -212,6 +214,13 @@ resample_dead_atoms (ScvaeTrainer *trainer)
     }
   trainer->resampled = dead;
   memset (trainer->atom_hits, 0, K * sizeof (float));
+  if (dead > 0)
+    {
+      float lipschitz = (float) lista_spectral_norm_squared (D, C, K);
+
+      if (model->tensors.step[0] < 1.05f * lipschitz)
+        model->tensors.step[0] = 1.05f * lipschitz;
+    }
 }
 
 double
