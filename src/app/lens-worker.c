@@ -226,14 +226,22 @@ notify_busy (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Call with the mutex held. Busy stays set from taking one piece of work
+ * to finishing the last one queued, so it never flickers in between. */
 static void
-set_busy (LensWorker *self, gboolean busy)
+update_busy (LensWorker *self, gboolean working)
 {
-  g_mutex_lock (&self->mutex);
+  gboolean busy = working || self->has_pending || !g_queue_is_empty (&self->jobs);
+  g_autoptr(GSource) source = NULL;
+
+  if (busy == self->busy)
+    return;
   self->busy = busy;
-  g_mutex_unlock (&self->mutex);
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, notify_busy,
-                              g_object_ref (self), g_object_unref);
+  /* Deferred even on the main thread: handlers may take the mutex. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, notify_busy, g_object_ref (self), g_object_unref);
+  g_source_attach (source, self->main_context);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -405,6 +413,7 @@ queue_job (LensWorker *self, Job *job, gpointer source_tag, GAsyncReadyCallback 
   g_task_set_source_tag (task, source_tag);
   g_mutex_lock (&self->mutex);
   g_queue_push_tail (&self->jobs, task);
+  update_busy (self, TRUE);
   g_cond_signal (&self->cond);
   g_mutex_unlock (&self->mutex);
 }
@@ -715,9 +724,9 @@ worker_thread (gpointer data)
           job = g_queue_pop_head (&self->jobs);
           g_set_object (&self->cancellable, g_task_get_cancellable (job));
         }
+      update_busy (self, TRUE);
       g_mutex_unlock (&self->mutex);
 
-      set_busy (self, TRUE);
       if (job)
         ((Job *) g_task_get_task_data (job))->run (self, job);
       else
@@ -726,8 +735,8 @@ worker_thread (gpointer data)
 
       g_mutex_lock (&self->mutex);
       self->is_running = FALSE;
+      update_busy (self, FALSE);
       g_mutex_unlock (&self->mutex);
-      set_busy (self, FALSE);
     }
 
   /* The session belongs to this thread: free it here. */
@@ -750,6 +759,7 @@ lens_worker_submit (LensWorker *self, const LensRequest *request)
     request_clear (&self->pending);
   request_copy (&self->pending, request);
   self->has_pending = TRUE;
+  update_busy (self, TRUE);
   serial = self->pending_serial = ++self->next_serial;
   self->pending_submitted = g_get_monotonic_time ();
 
