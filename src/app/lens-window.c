@@ -257,8 +257,6 @@ on_busy_changed (LensWorker *worker, GParamSpec *pspec, LensWindow *self)
 void
 lens_window_open_input (LensWindow *self, LensInput *input)
 {
-  g_autofree char *subtitle = NULL;
-
   g_clear_pointer (&self->input, lens_input_unref);
   self->input = lens_input_ref (input);
   adw_window_title_set_title (self->window_title, input->name);

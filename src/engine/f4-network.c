@@ -50,15 +50,17 @@ struct _F4Network {
 };
 
 typedef struct {
-  float *next;
+  float *base;   /* NULL: only measure */
+  gsize used;    /* in floats */
 } Arena;
 
 static float *
 take (Arena *arena, gsize n)
 {
-  float *p = arena->next;
+  float *p = arena->base ? arena->base + arena->used : NULL;
+
   /* Keep every buffer 64-byte aligned. */
-  arena->next += (n + 15) & ~(gsize) 15;
+  arena->used += (n + 15) & ~(gsize) 15;
   return p;
 }
 
@@ -83,11 +85,11 @@ saved_layout (BatchNormSaved *s, Arena *arena, int C)
   s->inv_std = take (arena, C);
 }
 
-/* Lays out every buffer; with arena->next == NULL it only measures. */
+/* Lays out every buffer from base; with base == NULL it only measures. */
 static gsize
 network_layout (F4Network *net, float *base)
 {
-  Arena arena = { base };
+  Arena arena = { base, 0 };
   int C = net->config.channels, K = net->config.atoms, T = net->config.lista_steps;
   gsize n0 = extent_size (net->full), n1 = extent_size (net->half);
   gsize n2 = extent_size (net->quarter), P = net->n_patches;
@@ -123,7 +125,7 @@ network_layout (F4Network *net, float *base)
   net->g_features = take (&arena, P * C);
   net->g_decoded_rows = take (&arena, P * C);
 
-  return arena.next - base;
+  return arena.used;
 }
 
 F4Network *

@@ -411,7 +411,6 @@ safetensors_write (const char *path,
 {
   g_autofree char *header = NULL;
   g_autoptr(GByteArray) out = g_byte_array_new ();
-  g_autoptr(GError) local_error = NULL;
   gsize header_length, padded;
   guint64 le_length;
 

@@ -59,6 +59,8 @@ run_argv (Run *run, const char * const *args)
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error);
   g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (process))
+    g_error ("scvae %s died from signal %d: %s", args[0], g_subprocess_get_term_sig (process), run->err);
   run->status = g_subprocess_get_exit_status (process);
 }
 
@@ -177,13 +179,15 @@ static gboolean
 same_parameters (const char *a, const char *b)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *out_a = in_tmp ("same-a.png"), *out_b = in_tmp ("same-b.png");
-  g_autoptr(ScvaeModel) ma = scvae_model_load (a, &error);
-  g_autoptr(ScvaeModel) mb = scvae_model_load (b, &error);
   g_autofree char *image = sample ("chelsea.jpg");
-  g_autoptr(ScvaeImage) input = scvae_image_load (image, 0, NULL, &error);
-  g_autoptr(ScvaeImage) ra = NULL, rb = NULL;
+  g_autoptr(ScvaeModel) ma = NULL, mb = NULL;
+  g_autoptr(ScvaeImage) input = NULL, ra = NULL, rb = NULL;
 
+  ma = scvae_model_load (a, &error);
+  g_assert_no_error (error);
+  mb = scvae_model_load (b, &error);
+  g_assert_no_error (error);
+  input = scvae_image_load (image, 0, NULL, &error);
   g_assert_no_error (error);
   /* Equal weights give bit-identical reconstructions. */
   ra = scvae_reconstruct (ma, input, -1, 1.f, NULL, NULL, &error);

@@ -92,6 +92,7 @@ test_kill_and_resume (void)
           g_autoptr(GError) error = NULL;
           g_autoptr(ScvaeModel) model = scvae_model_load (out, &error);
           g_assert_no_error (error);
+          g_assert_nonnull (model);
         }
       if (g_file_test (checkpoint, G_FILE_TEST_EXISTS))
         {
