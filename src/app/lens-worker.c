@@ -265,7 +265,10 @@ prepare (LensWorker *self, const LensRequest *request, GCancellable *cancellable
       g_clear_pointer (&self->encoded, lens_input_unref);
       self->have_codes = FALSE;
       if (!scvae_session_encode (self->session, request->input->image, cancellable, error))
-        return FALSE;
+        {
+          g_prefix_error (error, "%s: ", request->input->name);
+          return FALSE;
+        }
       self->encoded = lens_input_ref (request->input);
     }
   if (!self->have_codes || self->coded_depth != request->depth || self->coded_sparsity != request->sparsity)

@@ -122,8 +122,12 @@ cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int de
   if (scaled)
     fprintf (stderr, "scvae: %s: downscaled to %dx%d (--max-size %d)\n", path, image->width,
              image->height, max_size);
-  if (!scvae_session_encode (session, image, NULL, error)
-      || !scvae_session_sparse_code (session, depth, (float) sparsity, NULL, error))
+  if (!scvae_session_encode (session, image, NULL, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  if (!scvae_session_sparse_code (session, depth, (float) sparsity, NULL, error))
     return NULL;
   return g_steal_pointer (&image);
 }

@@ -102,7 +102,10 @@ cli_eval (int argc, char **argv)
       if (!scvae_session_encode (session, image, NULL, &error)
           || !scvae_session_sparse_code (session, depth, (float) sparsity, NULL, &error)
           || !scvae_session_decode (session, NULL, &error))
-        return cli_report (error);
+        {
+          g_prefix_error (&error, "%s: ", files[i]);
+          return cli_report (error);
+        }
 
       r = g_new0 (ImageResult, 1);
       r->ms = (g_get_monotonic_time () - start) / 1000.0;

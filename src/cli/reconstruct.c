@@ -50,7 +50,12 @@ cli_reconstruct (int argc, char **argv)
              image->height, max_size);
 
   reconstruction = scvae_reconstruct (model, image, depth, (float) sparsity, &m, NULL, &error);
-  if (reconstruction == NULL || !scvae_image_save_png (reconstruction, argv[2], &error))
+  if (reconstruction == NULL)
+    {
+      g_prefix_error (&error, "%s: ", argv[1]);
+      return cli_report (error);
+    }
+  if (!scvae_image_save_png (reconstruction, argv[2], &error))
     return cli_report (error);
 
   printf ("%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% of codes active, %d of %d atoms used\n",

@@ -147,6 +147,10 @@ ScvaeSession *scvae_session_new (ScvaeModel *model);
 void scvae_session_free (ScvaeSession *session);
 ScvaeModel *scvae_session_get_model (ScvaeSession *session);
 
+/* Peak bytes a session of this model needs for an image of this size;
+ * scvae_session_encode refuses images above SCVAE_MEMORY_LIMIT_MB (default:
+ * three quarters of the physical memory). */
+guint64 scvae_session_estimate_bytes (ScvaeModel *model, int width, int height);
 gboolean scvae_session_encode (ScvaeSession *session,
                                const ScvaeImage *image,
                                GCancellable *cancellable,

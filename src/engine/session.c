@@ -16,6 +16,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ops.h"
 
@@ -227,6 +228,35 @@ resblock (ScvaeSession *session, const FoldedResBlock *w, Extent e, float *x, fl
   cblas_saxpy (n, 1.f, t1, 1, x, 1);
 }
 
+guint64
+scvae_session_estimate_bytes (ScvaeModel *model, int width, int height)
+{
+  const ScvaeConfig *config = scvae_model_get_config (model);
+  guint64 pixels = (guint64) ((width + 3) / 4 * 4) * ((height + 3) / 4 * 4);
+  guint64 P = pixels / 16;
+
+  /* Images: input, its padded and kept copies, the reconstruction.
+   * Per patch: the encoder's and decoder's activations (the first layer's
+   * are 4 times as many), features and D z; D^T e, two generations of codes
+   * and LISTA's scratch. */
+  return sizeof (float) * (4 * 3 * pixels + P * (9 * (guint64) config->channels + 4 * (guint64) config->atoms));
+}
+
+/* SCVAE_MEMORY_LIMIT_MB, else three quarters of the physical memory. */
+static guint64
+memory_budget (void)
+{
+  const char *limit = g_getenv ("SCVAE_MEMORY_LIMIT_MB");
+  long pages = sysconf (_SC_PHYS_PAGES), page_size = sysconf (_SC_PAGESIZE);
+  gint64 megabytes;
+
+  if (scvae_parse_int (limit, 1, G_MAXINT64 >> 20, &megabytes))
+    return (guint64) megabytes << 20;
+  if (pages <= 0 || page_size <= 0)
+    return G_MAXUINT64;
+  return (guint64) pages * page_size / 4 * 3;
+}
+
 gboolean
 scvae_session_encode (ScvaeSession *session,
                       const ScvaeImage *image,
@@ -239,13 +269,28 @@ scvae_session_encode (ScvaeSession *session,
   Extent quarter = { 1, height / 4, width / 4 };
   gsize P = extent_size (quarter);
   int C = session->C;
-  g_autofree float *padded = pad_input (image, width, height);
-  g_autofree float *wide = g_new (float, C * extent_size (half));
-  g_autofree float *x = g_new (float, C * P);
-  g_autofree float *t1 = g_new (float, C * P);
-  g_autofree float *t2 = g_new (float, C * P);
+  g_autofree float *padded = NULL, *wide = NULL, *x = NULL, *t1 = NULL, *t2 = NULL;
   g_autofree float *features = NULL, *dty = NULL;
   const FoldedWeights *w = &session->w;
+  guint64 needed = scvae_session_estimate_bytes (session->model, image->width, image->height);
+  guint64 budget = memory_budget ();
+
+  /* Refused up front: the alternative is an abort or the OOM killer. */
+  if (needed > budget)
+    {
+      g_autofree char *needed_text = g_format_size (needed), *budget_text = g_format_size (budget);
+
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                   "at %dx%d it needs %s with this model (%d atoms), more than the %s available: "
+                   "downscale it", image->width, image->height, needed_text, session->K, budget_text);
+      return FALSE;
+    }
+
+  padded = pad_input (image, width, height);
+  wide = g_new (float, C * extent_size (half));
+  x = g_new (float, C * P);
+  t1 = g_new (float, C * P);
+  t2 = g_new (float, C * P);
 
   conv_forward (&session->specs.enc_conv1, w->enc_conv1.weight, w->enc_conv1.bias, padded, full,
                 wide, &session->scratch);

@@ -476,6 +476,31 @@ test_session_stages (void)
   g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
 }
 
+/* An image too large for the memory is refused with a message, before
+ * anything is allocated, and the session keeps what it had. */
+static void
+test_session_memory_limit (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (2);
+  g_autoptr(ScvaeSession) session = scvae_session_new (model);
+  g_autoptr(ScvaeImage) small = test_image (32, 24), large = test_image (1024, 1024);
+  g_autoptr(GError) error = NULL;
+  guint64 needed = scvae_session_estimate_bytes (model, 1024, 1024);
+
+  /* Between the two images' needs. */
+  g_assert_cmpuint (needed, >, 1 << 20);
+  g_assert_cmpuint (scvae_session_estimate_bytes (model, 32, 24), <, 1 << 20);
+  g_setenv ("SCVAE_MEMORY_LIMIT_MB", "1", TRUE);
+  g_assert_true (scvae_session_encode (session, small, NULL, &error));
+  g_assert_false (scvae_session_encode (session, large, NULL, &error));
+  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "1024x1024"));
+  g_assert_nonnull (strstr (error->message, "downscale"));
+  g_unsetenv ("SCVAE_MEMORY_LIMIT_MB");
+  g_assert_true (scvae_session_get_input (session) != NULL);
+  g_assert_cmpint (scvae_session_get_input (session)->width, ==, 32);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Metrics and k-means */
 
@@ -544,6 +569,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/refuse-truncated", test_refuse_truncated);
   g_test_add_func ("/session/sizes", test_session_sizes);
   g_test_add_func ("/session/stages", test_session_stages);
+  g_test_add_func ("/session/memory-limit", test_session_memory_limit);
   g_test_add_func ("/metrics/ssim", test_ssim_matches_scikit_image);
   g_test_add_func ("/kmeans/blobs", test_kmeans);
 
