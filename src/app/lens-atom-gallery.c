@@ -278,10 +278,20 @@ lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const d
 }
 
 void
-lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *usage, guint n_patches)
+lens_atom_gallery_clear (LensAtomGallery *self)
+{
+  g_list_store_remove_all (self->store);
+}
+
+void
+lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *usage, guint n_atoms,
+                             guint n_patches)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
 
+  /* Another model's atoms, or none yet: they get the usage when they arrive. */
+  if (n != n_atoms)
+    return;
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(LensAtomItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);

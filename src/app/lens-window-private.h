@@ -73,6 +73,7 @@ struct _LensWindow {
   LensInput *input;
   LensResult *result;        /* shown now */
   GCancellable *loading;     /* of the image or model being opened */
+  GCancellable *rendering_atoms;
   guint busy_timeout;
   double last_latency_ms;
   guint64 painted_serial;    /* the newest result that reached the screen */

@@ -186,10 +186,22 @@ update_status (LensWindow *self)
 }
 
 static void
+show_atom_usage (LensWindow *self)
+{
+  if (self->result)
+    lens_atom_gallery_set_usage (self->gallery, self->result->usage,
+                                 scvae_model_get_config (self->result->request.model)->atoms,
+                                 (guint) self->result->rows * self->result->cols);
+}
+
+static void
 on_result (LensWorker *worker, LensResult *result, LensWindow *self)
 {
   const ScvaeMetrics *m = &result->metrics;
 
+  /* Computed before another model was opened: stale. */
+  if (result->request.model != self->model)
+    return;
   g_clear_pointer (&self->result, lens_result_unref);
   self->result = lens_result_ref (result);
 
@@ -212,7 +224,7 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
 
   gtk_stack_set_visible_child_name (self->stack, "main");
   update_status (self);
-  lens_atom_gallery_set_usage (self->gallery, result->usage, (guint) result->rows * result->cols);
+  show_atom_usage (self);
   if (result->labels)
     lens_segmentation_set_labels (self->segmentation, result->labels, result->rows, result->cols,
                                   result->request.segment_options.k);
@@ -320,13 +332,12 @@ on_atoms_rendered (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr(GPtrArray) surfaces = lens_worker_render_atoms_finish (LENS_WORKER (source), result, &error);
   g_autofree double *stored = NULL;
 
+  /* Cancelled when another model was opened. */
   if (surfaces == NULL || self->model == NULL)
     return;
   stored = parse_numbers (scvae_model_get_metadata (self->model, "atom_usage"), surfaces->len);
   lens_atom_gallery_set_atoms (self->gallery, surfaces, stored);
-  if (self->result)
-    lens_atom_gallery_set_usage (self->gallery, self->result->usage,
-                                 (guint) self->result->rows * self->result->cols);
+  show_atom_usage (self);
 }
 
 /* Atoms are drawn at their typical coefficient on the validation photos
@@ -349,8 +360,12 @@ render_atoms (LensWindow *self)
       for (int k = 0; k < K; k++)
         amplitudes[k] = (float) (mean_abs[k] > 0 ? mean_abs[k] : typical);
     }
-  lens_worker_render_atoms_async (self->worker, self->model, amplitudes, on_atoms_rendered,
-                                  g_object_ref (self));
+  g_cancellable_cancel (self->rendering_atoms);
+  g_clear_object (&self->rendering_atoms);
+  self->rendering_atoms = g_cancellable_new ();
+  lens_atom_gallery_clear (self->gallery);
+  lens_worker_render_atoms_async (self->worker, self->model, amplitudes, self->rendering_atoms,
+                                  on_atoms_rendered, g_object_ref (self));
 }
 
 void
@@ -714,6 +729,7 @@ lens_window_dispose (GObject *object)
   if (self->loading)
     g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
+  g_clear_object (&self->rendering_atoms);
   g_clear_pointer (&self->latency_log, fclose);
   g_clear_pointer (&self->last_toast, g_free);
   if (self->settings)

@@ -407,9 +407,11 @@ job_free (gpointer data)
 }
 
 static void
-queue_job (LensWorker *self, Job *job, gpointer source_tag, GAsyncReadyCallback callback, gpointer user_data)
+queue_job (LensWorker *self, Job *job, GCancellable *caller_cancellable, gpointer source_tag,
+           GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) cancellable = caller_cancellable ? g_object_ref (caller_cancellable)
+                                                           : g_cancellable_new ();
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_task_data (task, job, job_free);
@@ -811,7 +813,7 @@ lens_worker_export_async (LensWorker *self, const LensRequest *request, LensExpo
 
   job->kind = kind;
   job->destination = g_object_ref (destination);
-  queue_job (self, job, lens_worker_export_async, callback, user_data);
+  queue_job (self, job, NULL, lens_worker_export_async, callback, user_data);
 }
 
 gboolean
@@ -829,7 +831,7 @@ lens_worker_inspect_async (LensWorker *self, const LensRequest *request, int row
   job->row = row;
   job->col = col;
   job->top_m = top_m;
-  queue_job (self, job, lens_worker_inspect_async, callback, user_data);
+  queue_job (self, job, NULL, lens_worker_inspect_async, callback, user_data);
 }
 
 LensInspection *
@@ -840,7 +842,8 @@ lens_worker_inspect_finish (LensWorker *self, GAsyncResult *result, GError **err
 
 void
 lens_worker_render_atoms_async (LensWorker *self, ScvaeModel *model, const float *amplitudes,
-                                GAsyncReadyCallback callback, gpointer user_data)
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
 {
   LensRequest request = { .model = model };
   Job *job = job_new (run_render_atoms, &request);
@@ -848,7 +851,7 @@ lens_worker_render_atoms_async (LensWorker *self, ScvaeModel *model, const float
 
   if (amplitudes)
     job->amplitudes = g_memdup2 (amplitudes, K * sizeof (float));
-  queue_job (self, job, lens_worker_render_atoms_async, callback, user_data);
+  queue_job (self, job, cancellable, lens_worker_render_atoms_async, callback, user_data);
 }
 
 GPtrArray *
@@ -861,7 +864,7 @@ void
 lens_worker_features_async (LensWorker *self, const LensRequest *request,
                             GAsyncReadyCallback callback, gpointer user_data)
 {
-  queue_job (self, job_new (run_features, request), lens_worker_features_async, callback, user_data);
+  queue_job (self, job_new (run_features, request), NULL, lens_worker_features_async, callback, user_data);
 }
 
 GBytes *

@@ -116,7 +116,8 @@ LensInspection *lens_worker_inspect_finish (LensWorker *self, GAsyncResult *resu
  * (K floats, may be NULL) are the coefficients to draw them at. */
 #define LENS_ATOM_PIXELS 24
 void lens_worker_render_atoms_async (LensWorker *self, ScvaeModel *model, const float *amplitudes,
-                                     GAsyncReadyCallback callback, gpointer user_data);
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data);
 GPtrArray *lens_worker_render_atoms_finish (LensWorker *self, GAsyncResult *result, GError **error);
 
 /* The request's segmentation features for every patch (rows x cols x K

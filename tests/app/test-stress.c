@@ -92,6 +92,13 @@ test_storm (void)
   g_assert_cmpint (r->request.depth, ==, depth);
   g_assert_cmpfloat (r->request.sparsity, ==, (float) sparsity);
 
+  /* The gallery shows the last model's atoms, not an earlier one's. */
+  while (g_get_monotonic_time () < deadline
+         && lens_atom_gallery_get_n_atoms (window->gallery) != (guint) scvae_model_get_config (window->model)->atoms)
+    spin_for (5000);
+  g_assert_cmpuint (lens_atom_gallery_get_n_atoms (window->gallery), ==,
+                    scvae_model_get_config (window->model)->atoms);
+
   gtk_window_destroy (GTK_WINDOW (window));
   g_rand_free (rand);
 }
