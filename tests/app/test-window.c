@@ -123,6 +123,8 @@ test_window (void)
 
   first = wait_for_result (window, 0);
   g_assert_cmpint (first->request.input->image->width, ==, 451);
+  /* Segments cluster on |z| by default, as scvae segment does. */
+  g_assert_cmpint (first->request.segment_options.features, ==, SCVAE_SEGMENT_ABS);
   g_assert_cmpint (first->request.depth, ==, 8);       /* the model's T */
   g_assert_cmpfloat (first->metrics.psnr, >, 0.0);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->stack), ==, "main");
