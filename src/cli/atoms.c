@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
@@ -106,9 +107,10 @@ cli_atoms (int argc, char **argv)
   g_autofree char *model_spec = NULL, *sort = NULL;
   g_auto(GStrv) usage_from = NULL;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
-    { "sort", 0, 0, G_OPTION_ARG_STRING, &sort, "Order: usage (most used first) or index (default usage)", "ORDER" },
-    { "usage-from", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &usage_from, "Measure usage on these images (default: the model's stored validation statistics, else the shipped sample photos)", "DIR" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
+    /* Translators: "usage" and "index" are typed as they are. */
+    { "sort", 0, 0, G_OPTION_ARG_STRING, &sort, N_("Order: usage (most used first) or index (default usage)"), N_("ORDER") },
+    { "usage-from", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &usage_from, N_("Measure usage on these images (default: the model's stored validation statistics, else the shipped sample photos)"), N_("DIR") },
     { NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -123,14 +125,15 @@ cli_atoms (int argc, char **argv)
   double typical = 0.0;
   gboolean ok;
 
-  if (!cli_parse_options ("atoms", "OUT.png",
-                          "Draws every dictionary atom as the decoder renders it, with its index and usage.",
+  if (!cli_parse_options ("atoms", N_("OUT.png"),
+                          N_("Draws every dictionary atom as the decoder renders it, with its index and usage."),
                           entries, &argc, &argv))
     return CLI_BAD_INPUT;
   if (argc != 2)
-    return cli_usage_error ("atoms", "expected one output file");
+    return cli_usage_error ("atoms", _("expected one output file"));
   if (sort && !g_str_equal (sort, "usage") && !g_str_equal (sort, "index"))
-    return cli_usage_error ("atoms", "--sort must be usage or index (got '%s')", sort);
+    /* Translators: "usage" and "index" are typed as they are. */
+    return cli_usage_error ("atoms", _("--sort must be usage or index (got '%s')"), sort);
 
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
@@ -147,7 +150,8 @@ cli_atoms (int argc, char **argv)
     {
       for (int k = 0; k < K; k++)
         stats[k].usage = usage[k], stats[k].mean_abs = mean_abs[k];
-      source = g_strdup ("the model's validation photos");
+      /* Translators: completes "usage over %s" */
+      source = g_strdup (_("the model's validation photos"));
     }
   else
     {
@@ -180,7 +184,11 @@ cli_atoms (int argc, char **argv)
   cairo_paint (cr);
   for (int k = 0; k < K; k++)
     dead += stats[k].usage == 0;
-  title = g_strdup_printf ("%s: %d atoms, %d never active; usage over %s",
+  /* Translators: the title of the contact sheet: the model file, the
+   * number of atoms, how many of them never fire, and the photos (or
+   * folders) the usage was measured on. */
+  title = g_strdup_printf (ngettext ("%s: %d atom, %d never active; usage over %s",
+                                     "%s: %d atoms, %d never active; usage over %s", K),
                            scvae_model_get_path (model), K, dead, source);
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
   draw_text (cr, title, 12, 10, "Sans 11");
@@ -222,6 +230,7 @@ cli_atoms (int argc, char **argv)
   cairo_surface_destroy (sheet);
   if (!ok)
     return cli_report (error);
-  printf ("%s: %d atoms, %d never active (usage over %s)\n", argv[1], K, dead, source);
+  printf (ngettext ("%s: %d atom, %d never active (usage over %s)\n",
+                    "%s: %d atoms, %d never active (usage over %s)\n", K), argv[1], K, dead, source);
   return CLI_OK;
 }

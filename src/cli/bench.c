@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "cli.h"
 
 enum { ENCODE, LISTA, DECODE, METRICS, KMEANS, SLIDER, TOTAL, N_STAGES };
+/* The keys of --json, and the row labels of the table: not translated. */
 static const char *stage_names[N_STAGES] = {
   "encode", "lista", "decode", "metrics", "kmeans", "slider", "total"
 };
@@ -103,17 +105,17 @@ train_throughput (ScvaeModel *model, const ScvaeImage *image, int repeats, GErro
 int
 cli_bench (int argc, char **argv)
 {
-  g_autofree char *model_spec = NULL, *image_path = NULL, *described = NULL;
+  g_autofree char *model_spec = NULL, *image_path = NULL, *described = NULL, *threads = NULL;
   int size = 256, repeats = 20, k = 8;
   gboolean json = FALSE, train = FALSE;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
-    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image side in pixels (default 256)", "PX" },
-    { "image", 0, 0, G_OPTION_ARG_FILENAME, &image_path, "Image to scale and time (default: a shipped sample photo)", "FILE" },
-    { "repeats", 0, 0, G_OPTION_ARG_INT, &repeats, "Timed runs per stage after 3 warm-ups (default 20)", "N" },
-    { "k", 0, 0, G_OPTION_ARG_INT, &k, "Clusters for the k-means stage (default 8)", "K" },
-    { "train", 0, 0, G_OPTION_ARG_NONE, &train, "Also measure training throughput (batch 16 of 64x64)", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object of median milliseconds", NULL },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
+    { "size", 0, 0, G_OPTION_ARG_INT, &size, N_("Image side in pixels (default 256)"), N_("PX") },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME, &image_path, N_("Image to scale and time (default: a shipped sample photo)"), N_("FILE") },
+    { "repeats", 0, 0, G_OPTION_ARG_INT, &repeats, N_("Timed runs per stage after 3 warm-ups (default 20)"), N_("N") },
+    { "k", 0, 0, G_OPTION_ARG_INT, &k, N_("Clusters for the k-means stage (default 8)"), N_("K") },
+    { "train", 0, 0, G_OPTION_ARG_NONE, &train, N_("Also measure training throughput (batch 16 of 64x64)"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object of median milliseconds"), NULL },
     { NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -125,15 +127,15 @@ cli_bench (int argc, char **argv)
   double medians[N_STAGES], images_per_s = -1, active = 0;
   ScvaeKMeansOptions kmeans = { .k = k, .n_restarts = 3, .max_iterations = 50, .seed = 1 };
 
-  if (!cli_parse_options ("bench", "", "Times encode, LISTA, decode, metrics and k-means on one image.",
+  if (!cli_parse_options ("bench", "", N_("Times encode, LISTA, decode, metrics and k-means on one image."),
                           entries, &argc, &argv))
     return CLI_BAD_INPUT;
   if (argc != 1)
-    return cli_usage_error ("bench", "unexpected argument '%s'", argv[1]);
+    return cli_usage_error ("bench", _("unexpected argument '%s'"), argv[1]);
   if (size < 4 || size > 4096)
-    return cli_usage_error ("bench", "--size must be between 4 and 4096 (got %d)", size);
+    return cli_usage_error ("bench", _("--size must be between 4 and 4096 (got %d)"), size);
   if (repeats < 1 || repeats > 10000)
-    return cli_usage_error ("bench", "--repeats must be between 1 and 10000 (got %d)", repeats);
+    return cli_usage_error ("bench", _("--repeats must be between 1 and 10000 (got %d)"), repeats);
   kmeans.k = k;
 
   model = cli_load_model (model_spec, &error);
@@ -204,11 +206,18 @@ cli_bench (int argc, char **argv)
       return CLI_OK;
     }
 
-  printf ("%s at %dx%d, %d repeats, %d threads (%s kernels), %.1f%% of codes active\n",
-          described, size, size, repeats, scvae_get_threads (), scvae_blas_info (), 100 * active);
+  threads = g_strdup_printf (ngettext ("%d thread", "%d threads", scvae_get_threads ()), scvae_get_threads ());
+  /* Translators: the image's file name, its size, the number of timed
+   * runs, "4 threads", the name of the BLAS kernels and how many codes are
+   * not zero. */
+  printf (ngettext ("%s at %dx%d, %d repeat, %s (%s kernels), %.1f%% of codes active\n",
+                    "%s at %dx%d, %d repeats, %s (%s kernels), %.1f%% of codes active\n", repeats),
+          described, size, size, repeats, threads, scvae_blas_info (), 100 * active);
   for (int s = 0; s < N_STAGES; s++)
     printf ("  %-8s %8.2f ms\n", stage_names[s], medians[s]);
   if (train)
-    printf ("  training %8.1f images/s (batch 16 of 64x64)\n", images_per_s);
+    printf ("  %-8s %8.1f %s\n", "training", images_per_s,
+            /* Translators: the unit of the training throughput. */
+            _("images/s (batch 16 of 64x64)"));
   return CLI_OK;
 }

@@ -4,6 +4,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "config.h"
+
+#include <glib/gi18n.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -27,7 +30,9 @@ cli_usage_error (const char *command, const char *format, ...)
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  fprintf (stderr, "scvae %s: %s (see scvae %s --help)\n", command, message, command);
+  /* Translators: the first and the last %s are the command's name (such
+   * as "train"), the second says what is wrong with the command line. */
+  fprintf (stderr, _("scvae %s: %s (see scvae %s --help)\n"), command, message, command);
   return CLI_BAD_INPUT;
 }
 
@@ -43,13 +48,16 @@ cli_parse_options (const char *command,
 {
   const GOptionEntry common_entries[] = {
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads_option,
-      "Threads for the linear algebra (default: all cores)", "N" },
+      N_("Threads for the linear algebra (default: all cores)"), N_("N") },
     { NULL },
   };
-  g_autofree char *title = g_strdup_printf ("%s %s", command, parameter_string);
+  /* The command's name is typed as it is; its parameters are placeholders. */
+  g_autofree char *title = g_strdup_printf ("%s %s", command, *parameter_string ? _(parameter_string) : "");
   g_autoptr(GOptionContext) context = g_option_context_new (title);
   g_autoptr(GError) error = NULL;
 
+  /* GOption translates the summary and the entries' texts in this domain. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, summary);
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_main_entries (context, common_entries, NULL);
@@ -60,7 +68,7 @@ cli_parse_options (const char *command,
     }
   if (threads_option < 0 || threads_option > 256)
     {
-      cli_usage_error (command, "--threads must be between 1 and 256 (got %d)", threads_option);
+      cli_usage_error (command, _("--threads must be between 1 and 256 (got %d)"), threads_option);
       return FALSE;
     }
   scvae_set_threads (threads_option);
@@ -87,12 +95,12 @@ cli_check_depth_sparsity (const char *command, int depth, double sparsity)
 {
   if (depth < -1 || depth > SCVAE_MAX_DEPTH)
     {
-      cli_usage_error (command, "--depth must be between 0 and %d (got %d)", SCVAE_MAX_DEPTH, depth);
+      cli_usage_error (command, _("--depth must be between 0 and %d (got %d)"), SCVAE_MAX_DEPTH, depth);
       return FALSE;
     }
   if (!(sparsity >= 0 && sparsity <= SCVAE_MAX_SPARSITY))
     {
-      cli_usage_error (command, "--sparsity must be between 0 and %g (got %g)",
+      cli_usage_error (command, _("--sparsity must be between 0 and %g (got %g)"),
                        SCVAE_MAX_SPARSITY, sparsity);
       return FALSE;
     }
@@ -120,7 +128,7 @@ cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int de
   if (image == NULL)
     return NULL;
   if (scaled)
-    fprintf (stderr, "scvae: %s: downscaled to %dx%d (--max-size %d)\n", path, image->width,
+    fprintf (stderr, _("scvae: %s: downscaled to %dx%d (--max-size %d)\n"), path, image->width,
              image->height, max_size);
   if (!scvae_session_encode (session, image, NULL, error))
     {

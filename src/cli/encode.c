@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -15,11 +16,11 @@ cli_encode (int argc, char **argv)
   int depth = -1, max_size = SCVAE_DEFAULT_MAX_SIDE;
   double sparsity = 1.0;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
-    { "codes", 0, 0, G_OPTION_ARG_FILENAME, &codes_path, "Where to write the codes (.npy, float32 [rows, cols, K])", "OUT.npy" },
-    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, "LISTA steps after the first, 0-64 (default: the model's)", "T" },
-    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, "Multiplier on the threshold, 0-4 (default 1)", "S" },
-    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, "Downscale images longer than this (default 2048)", "PX" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
+    { "codes", 0, 0, G_OPTION_ARG_FILENAME, &codes_path, N_("Where to write the codes (.npy, float32 [rows, cols, K])"), N_("OUT.npy") },
+    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, N_("LISTA steps after the first, 0-64 (default: the model's)"), N_("T") },
+    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, N_("Multiplier on the threshold, 0-4 (default 1)"), N_("S") },
+    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, N_("Downscale images longer than this (default 2048)"), N_("PX") },
     { NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -31,17 +32,17 @@ cli_encode (int argc, char **argv)
   gint64 shape[3];
   gsize nonzeros = 0;
 
-  if (!cli_parse_options ("encode", "IN.png", "Writes an image's sparse codes, one K-vector per 4x4 patch.",
+  if (!cli_parse_options ("encode", N_("IN.png"), N_("Writes an image's sparse codes, one K-vector per 4x4 patch."),
                           entries, &argc, &argv))
     return CLI_BAD_INPUT;
   if (argc != 2)
-    return cli_usage_error ("encode", "expected one input image");
+    return cli_usage_error ("encode", _("expected one input image"));
   if (codes_path == NULL)
-    return cli_usage_error ("encode", "--codes is required");
+    return cli_usage_error ("encode", _("--codes is required"));
   if (!cli_check_depth_sparsity ("encode", depth, sparsity))
     return CLI_BAD_INPUT;
   if (max_size < 4)
-    return cli_usage_error ("encode", "--max-size must be at least 4 (got %d)", max_size);
+    return cli_usage_error ("encode", _("--max-size must be at least 4 (got %d)"), max_size);
 
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
@@ -57,7 +58,10 @@ cli_encode (int argc, char **argv)
     return cli_report (error);
   for (gsize i = 0; i < (gsize) rows * cols * atoms; i++)
     nonzeros += codes[i] != 0.f;
-  printf ("%s: %d x %d patches x %d atoms, %.1f%% non-zero\n", codes_path, rows, cols, atoms,
+  /* Translators: the shape of the codes written, rows x columns of patches
+   * x atoms (so the nouns name units and stay plural), then how many of
+   * the codes are not zero. */
+  printf (_("%s: %d x %d patches x %d atoms, %.1f%% non-zero\n"), codes_path, rows, cols, atoms,
           100.0 * nonzeros / ((double) rows * cols * atoms));
   return CLI_OK;
 }

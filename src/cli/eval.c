@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
@@ -52,11 +53,11 @@ cli_eval (int argc, char **argv)
   double sparsity = 1.0;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
-    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, "LISTA steps after the first, 0-64 (default: the model's)", "T" },
-    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, "Multiplier on the threshold, 0-4 (default 1)", "S" },
-    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, "Downscale images longer than this (default 2048)", "PX" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
+    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, N_("LISTA steps after the first, 0-64 (default: the model's)"), N_("T") },
+    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, N_("Multiplier on the threshold, 0-4 (default 1)"), N_("S") },
+    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, N_("Downscale images longer than this (default 2048)"), N_("PX") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object"), NULL },
     { NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -68,16 +69,16 @@ cli_eval (int argc, char **argv)
   double psnr = 0, ssim = 0, active = 0, ms = 0, total_count = 0, entropy = 0;
   int K, used = 0;
 
-  if (!cli_parse_options ("eval", "IMAGE|DIR...",
-                          "Reconstructs every image and reports quality and sparsity, per image and on average.",
+  if (!cli_parse_options ("eval", N_("IMAGE|DIR..."),
+                          N_("Reconstructs every image and reports quality and sparsity, per image and on average."),
                           entries, &argc, &argv))
     return CLI_BAD_INPUT;
   if (argc < 2)
-    return cli_usage_error ("eval", "expected at least one image or folder");
+    return cli_usage_error ("eval", _("expected at least one image or folder"));
   if (!cli_check_depth_sparsity ("eval", depth, sparsity))
     return CLI_BAD_INPUT;
   if (max_size < 4)
-    return cli_usage_error ("eval", "--max-size must be at least 4 (got %d)", max_size);
+    return cli_usage_error ("eval", _("--max-size must be at least 4 (got %d)"), max_size);
 
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
@@ -119,7 +120,9 @@ cli_eval (int argc, char **argv)
       g_ptr_array_add (results, r);
 
       if (!json)
-        printf ("%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atoms, %.0f ms\n",
+        printf (ngettext ("%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atom, %.0f ms\n",
+                          "%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atoms, %.0f ms\n",
+                          r->metrics.atoms_used),
                 r->path, r->width, r->height, r->metrics.psnr, r->metrics.ssim,
                 100 * r->metrics.active_fraction, r->metrics.atoms_used, r->ms);
     }
@@ -190,9 +193,14 @@ cli_eval (int argc, char **argv)
     }
   else
     {
-      printf ("mean over %u images: PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d of %d atoms used "
-              "(usage perplexity %.1f), %.0f ms per image\n",
-              results->len, psnr, ssim, 100 * active, used, K, exp (entropy), ms);
+      g_autofree char *atoms = g_strdup_printf (ngettext ("%d of %d atom used", "%d of %d atoms used", K), used, K);
+
+      /* Translators: the %s is "12 of 256 atoms used". */
+      printf (ngettext ("mean over %u image: PSNR %.2f dB, SSIM %.4f, %.1f%% active, %s "
+                        "(usage perplexity %.1f), %.0f ms per image\n",
+                        "mean over %u images: PSNR %.2f dB, SSIM %.4f, %.1f%% active, %s "
+                        "(usage perplexity %.1f), %.0f ms per image\n", results->len),
+              results->len, psnr, ssim, 100 * active, atoms, exp (entropy), ms);
     }
   return CLI_OK;
 }

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 
@@ -15,8 +16,8 @@ cli_info (int argc, char **argv)
   g_autofree char *model_spec = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object"), NULL },
     { NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -24,11 +25,11 @@ cli_info (int argc, char **argv)
   g_autofree const char **keys = NULL;
   const ScvaeConfig *config;
 
-  if (!cli_parse_options ("info", "", "Describes a model: architecture, sizes and provenance.",
+  if (!cli_parse_options ("info", "", N_("Describes a model: architecture, sizes and provenance."),
                           entries, &argc, &argv))
     return CLI_BAD_INPUT;
   if (argc != 1)
-    return cli_usage_error ("info", "unexpected argument '%s'", argv[1]);
+    return cli_usage_error ("info", _("unexpected argument '%s'"), argv[1]);
 
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
@@ -74,9 +75,21 @@ cli_info (int argc, char **argv)
     }
 
   printf ("%s\n", scvae_model_get_path (model));
-  printf ("  architecture  f4: %d channels, %d atoms, %d LISTA steps, beta %g\n",
-          config->channels, config->atoms, config->lista_steps, config->beta);
-  printf ("  parameters    %" G_GSIZE_FORMAT "\n", scvae_model_get_n_parameters (model));
+  {
+    g_autofree char *channels = g_strdup_printf (ngettext ("%d channel", "%d channels", config->channels),
+                                                 config->channels);
+    g_autofree char *atoms = g_strdup_printf (ngettext ("%d atom", "%d atoms", config->atoms), config->atoms);
+    g_autofree char *steps = g_strdup_printf (ngettext ("%d LISTA step", "%d LISTA steps", config->lista_steps),
+                                              config->lista_steps);
+
+    /* Translators: the labels "architecture" and "parameters" line up with
+     * the metadata keys below them, whose values start in column 17. "f4"
+     * is the architecture's name; the %s are "64 channels", "256 atoms"
+     * and "16 LISTA steps"; beta is the sparsity weight. */
+    printf (_("  architecture  f4: %s, %s, %s, beta %g\n"), channels, atoms, steps, config->beta);
+  }
+  printf (_("  parameters    %zu\n"), scvae_model_get_n_parameters (model));
+  /* Metadata keys are names in the model file: not translated. */
   for (int i = 0; keys[i]; i++)
     printf ("  %-13s %s\n", keys[i], scvae_model_get_metadata (model, keys[i]));
   return CLI_OK;

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,26 +18,30 @@ static const struct {
   CliCommandFunc run;
   const char *summary;
 } commands[] = {
-  { "train", cli_train, "Train a model on a folder of photos" },
-  { "reconstruct", cli_reconstruct, "Encode, sparse-code and decode one image" },
-  { "eval", cli_eval, "Measure PSNR, SSIM and sparsity over images" },
-  { "encode", cli_encode, "Write an image's sparse codes as .npy" },
-  { "segment", cli_segment, "Segment an image by clustering its codes" },
-  { "atoms", cli_atoms, "Draw the dictionary atoms on a contact sheet" },
-  { "info", cli_info, "Describe a model file" },
-  { "bench", cli_bench, "Time every stage of the pipeline" },
+  { "train", cli_train, N_("Train a model on a folder of photos") },
+  { "reconstruct", cli_reconstruct, N_("Encode, sparse-code and decode one image") },
+  { "eval", cli_eval, N_("Measure PSNR, SSIM and sparsity over images") },
+  { "encode", cli_encode, N_("Write an image's sparse codes as .npy") },
+  { "segment", cli_segment, N_("Segment an image by clustering its codes") },
+  { "atoms", cli_atoms, N_("Draw the dictionary atoms on a contact sheet") },
+  { "info", cli_info, N_("Describe a model file") },
+  { "bench", cli_bench, N_("Time every stage of the pipeline") },
 };
 
 static void
 print_help (FILE *out)
 {
-  fprintf (out, "Usage: scvae COMMAND [OPTIONS...]\n\n"
-                "Train and run sparse-coding variational autoencoders (SC-VAE).\n\nCommands:\n");
+  /* Translators: COMMAND and OPTIONS are placeholders; "scvae" is the
+   * program's name. */
+  fprintf (out, "%s\n\n%s\n\n%s\n", _("Usage: scvae COMMAND [OPTIONS...]"),
+           _("Train and run sparse-coding variational autoencoders (SC-VAE)."), _("Commands:"));
+  /* The command names are typed as they are: never translated. */
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
-  fprintf (out, "\n`scvae COMMAND --help` lists a command's options.\n"
-                "--model default (or no --model) uses the model shipped with Sparse Lens.\n"
-                "Exit status: 0 ok, 1 runtime failure, 2 bad input or usage.\n");
+    fprintf (out, "  %-12s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, "\n%s\n%s\n%s\n", _("`scvae COMMAND --help` lists a command's options."),
+           /* Translators: "--model default" is typed as it is. */
+           _("--model default (or no --model) uses the model shipped with Sparse Lens."),
+           _("Exit status: 0 ok, 1 runtime failure, 2 bad input or usage."));
 }
 
 int
@@ -44,6 +49,9 @@ main (int argc, char **argv)
 {
   scvae_blas_select_core (argv);
   setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("scvae");
 
   if (argc < 2)
@@ -66,6 +74,6 @@ main (int argc, char **argv)
     if (g_str_equal (argv[1], commands[i].name))
       return commands[i].run (argc - 1, argv + 1);
 
-  fprintf (stderr, "scvae: unknown command '%s' (try scvae --help)\n", argv[1]);
+  fprintf (stderr, _("scvae: unknown command '%s' (try scvae --help)\n"), argv[1]);
   return CLI_BAD_INPUT;
 }

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -15,10 +16,10 @@ cli_reconstruct (int argc, char **argv)
   int depth = -1, max_size = SCVAE_DEFAULT_MAX_SIDE;
   double sparsity = 1.0;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
-    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, "LISTA steps after the first, 0-64 (default: the model's)", "T" },
-    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, "Multiplier on the threshold, 0-4 (default 1)", "S" },
-    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, "Downscale images longer than this (default 2048)", "PX" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
+    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, N_("LISTA steps after the first, 0-64 (default: the model's)"), N_("T") },
+    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, N_("Multiplier on the threshold, 0-4 (default 1)"), N_("S") },
+    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, N_("Downscale images longer than this (default 2048)"), N_("PX") },
     { NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -27,17 +28,18 @@ cli_reconstruct (int argc, char **argv)
   g_autoptr(ScvaeImage) reconstruction = NULL;
   gboolean scaled;
   ScvaeMetrics m;
+  int atoms;
 
-  if (!cli_parse_options ("reconstruct", "IN.png OUT.png",
-                          "Writes what the model makes of an image: encode, sparse-code, decode.",
+  if (!cli_parse_options ("reconstruct", N_("IN.png OUT.png"),
+                          N_("Writes what the model makes of an image: encode, sparse-code, decode."),
                           entries, &argc, &argv))
     return CLI_BAD_INPUT;
   if (argc != 3)
-    return cli_usage_error ("reconstruct", "expected an input and an output file");
+    return cli_usage_error ("reconstruct", _("expected an input and an output file"));
   if (!cli_check_depth_sparsity ("reconstruct", depth, sparsity))
     return CLI_BAD_INPUT;
   if (max_size < 4)
-    return cli_usage_error ("reconstruct", "--max-size must be at least 4 (got %d)", max_size);
+    return cli_usage_error ("reconstruct", _("--max-size must be at least 4 (got %d)"), max_size);
 
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
@@ -46,7 +48,7 @@ cli_reconstruct (int argc, char **argv)
   if (image == NULL)
     return cli_report (error);
   if (scaled)
-    fprintf (stderr, "scvae: %s: downscaled to %dx%d (--max-size %d)\n", argv[1], image->width,
+    fprintf (stderr, _("scvae: %s: downscaled to %dx%d (--max-size %d)\n"), argv[1], image->width,
              image->height, max_size);
 
   reconstruction = scvae_reconstruct (model, image, depth, (float) sparsity, &m, NULL, &error);
@@ -58,8 +60,10 @@ cli_reconstruct (int argc, char **argv)
   if (!scvae_image_save_png (reconstruction, argv[2], &error))
     return cli_report (error);
 
-  printf ("%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% of codes active, %d of %d atoms used\n",
+  atoms = scvae_model_get_config (model)->atoms;
+  printf (ngettext ("%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% of codes active, %d of %d atom used\n",
+                    "%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% of codes active, %d of %d atoms used\n", atoms),
           argv[2], image->width, image->height, m.psnr, m.ssim, 100.0 * m.active_fraction,
-          m.atoms_used, scvae_model_get_config (model)->atoms);
+          m.atoms_used, atoms);
   return CLI_OK;
 }

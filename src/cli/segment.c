@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,16 +67,17 @@ cli_segment (int argc, char **argv)
   gint64 seed = -1;
   double sparsity = 1.0;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, "Model file (default: the shipped model)", "MODEL" },
-    { "k", 'k', 0, G_OPTION_ARG_INT, &k, "Number of segments, 2-32", "K" },
-    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, "8-bit PNG at the input's size: each pixel's segment index", "OUT.png" },
-    { "overlay", 0, 0, G_OPTION_ARG_FILENAME, &overlay_path, "The input with the segments drawn over it", "OUT.png" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the k-means initialisation (default 1)", "S" },
-    { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, "Cluster on z, abs (|z|), normalized (z/|z|), or pixels (raw 4x4 RGB patches, the baseline) (default abs)", "F" },
-    { "smooth", 0, 0, G_OPTION_ARG_INT, &smooth, "Average codes over (2R+1)^2 patches first, 0-4 (default 1)", "R" },
-    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, "LISTA steps after the first, 0-64 (default: the model's)", "T" },
-    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, "Multiplier on the threshold, 0-4 (default 1)", "S" },
-    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, "Downscale images longer than this (default 2048)", "PX" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
+    { "k", 'k', 0, G_OPTION_ARG_INT, &k, N_("Number of segments, 2-32"), N_("K") },
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, N_("8-bit PNG at the input's size: each pixel's segment index"), N_("OUT.png") },
+    { "overlay", 0, 0, G_OPTION_ARG_FILENAME, &overlay_path, N_("The input with the segments drawn over it"), N_("OUT.png") },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the k-means initialisation (default 1)"), N_("S") },
+    /* Translators: "z", "abs", "normalized" and "pixels" are typed as they are. */
+    { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, N_("Cluster on z, abs (|z|), normalized (z/|z|), or pixels (raw 4x4 RGB patches, the baseline) (default abs)"), N_("F") },
+    { "smooth", 0, 0, G_OPTION_ARG_INT, &smooth, N_("Average codes over (2R+1)^2 patches first, 0-4 (default 1)"), N_("R") },
+    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, N_("LISTA steps after the first, 0-64 (default: the model's)"), N_("T") },
+    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, N_("Multiplier on the threshold, 0-4 (default 1)"), N_("S") },
+    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, N_("Downscale images longer than this (default 2048)"), N_("PX") },
     { NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -91,25 +93,27 @@ cli_segment (int argc, char **argv)
   gboolean raw_pixels;
 
   scvae_segment_options_init_default (&options);
-  if (!cli_parse_options ("segment", "IN.png",
-                          "Segments an image by clustering its patches' sparse codes with k-means.",
+  if (!cli_parse_options ("segment", N_("IN.png"),
+                          N_("Segments an image by clustering its patches' sparse codes with k-means."),
                           entries, &argc, &argv))
     return CLI_BAD_INPUT;
   if (argc != 2)
-    return cli_usage_error ("segment", "expected one input image");
+    return cli_usage_error ("segment", _("expected one input image"));
   if (labels_path == NULL && overlay_path == NULL)
-    return cli_usage_error ("segment", "--labels or --overlay is required");
+    return cli_usage_error ("segment", _("--labels or --overlay is required"));
   if (k < 2 || k > SCVAE_MAX_CLUSTERS)
-    return cli_usage_error ("segment", "--k must be between 2 and %d (got %d)", SCVAE_MAX_CLUSTERS, k);
+    return cli_usage_error ("segment", _("--k must be between 2 and %d (got %d)"), SCVAE_MAX_CLUSTERS, k);
   raw_pixels = features_name && g_str_equal (features_name, "pixels");
   if (features_name && !raw_pixels && !parse_features (features_name, &options.features))
-    return cli_usage_error ("segment", "--features must be z, abs, normalized or pixels (got '%s')", features_name);
+    /* Translators: "z", "abs", "normalized" and "pixels" are typed as they are. */
+    return cli_usage_error ("segment", _("--features must be z, abs, normalized or pixels (got '%s')"),
+                            features_name);
   if (smooth < -1 || smooth > 4)
-    return cli_usage_error ("segment", "--smooth must be between 0 and 4 (got %d)", smooth);
+    return cli_usage_error ("segment", _("--smooth must be between 0 and 4 (got %d)"), smooth);
   if (!cli_check_depth_sparsity ("segment", depth, sparsity))
     return CLI_BAD_INPUT;
   if (max_size < 4)
-    return cli_usage_error ("segment", "--max-size must be at least 4 (got %d)", max_size);
+    return cli_usage_error ("segment", _("--max-size must be at least 4 (got %d)"), max_size);
   options.k = k;
   if (seed >= 0)
     options.seed = (guint64) seed;
@@ -174,7 +178,9 @@ cli_segment (int argc, char **argv)
   counts = g_new0 (int, k);
   for (gsize i = 0; i < (gsize) image->width * image->height; i++)
     counts[pixels[i]]++;
-  printf ("%s: %d segments:", argv[1], k);
+  /* Translators: followed by the share of the image in each segment,
+   * such as " 12.5%". */
+  printf (ngettext ("%s: %d segment:", "%s: %d segments:", k), argv[1], k);
   for (int c = 0; c < k; c++)
     printf (" %.1f%%", 100.0 * counts[c] / ((double) image->width * image->height));
   printf ("\n");

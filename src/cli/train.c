@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <glib/gi18n.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,8 +44,12 @@ draw_bar (const ScvaeTrainProgress *p)
   memset (bar, '#', filled);
   memset (bar + filled, '.', width - filled);
   bar[width] = '\0';
-  fprintf (stderr, "\r[%s] %3.0f%% step %" G_GINT64_FORMAT " loss %.4f PSNR %.2f dB %.0f img/s ETA %s\033[K",
-           bar, 100 * p->fraction_done, p->step, p->loss, p->train_psnr, p->images_per_s, eta);
+  fprintf (stderr, "\r[%s] ", bar);
+  /* Translators: the progress line after the bar: done, the step, the
+   * training loss and PSNR, the speed and the time left. Keep it short. */
+  fprintf (stderr, _("%3.0f%% step %lld loss %.4f PSNR %.2f dB %.0f img/s ETA %s"),
+           100 * p->fraction_done, (long long) p->step, p->loss, p->train_psnr, p->images_per_s, eta);
+  fputs ("\033[K", stderr);
 }
 
 static gboolean
@@ -59,9 +64,16 @@ report (const ScvaeTrainProgress *p, gpointer user_data)
 
       if (r->tty)
         fprintf (stderr, "\r\033[K");
-      fprintf (stderr, "step %" G_GINT64_FORMAT " (%s): loss %.4f, train PSNR %.2f dB, "
-                       "val PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atoms used, %d resampled\n",
-               p->step, elapsed, p->loss, p->train_psnr, p->val_psnr, p->val_ssim,
+      /* Translators: the line after a validation pass: the step, the time
+       * since the start, the losses and quality on the training and the
+       * validation photos, the active codes, and the atoms used and those
+       * that were dead and resampled. */
+      fprintf (stderr, ngettext ("step %lld (%s): loss %.4f, train PSNR %.2f dB, "
+                                 "val PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atom used, %d resampled\n",
+                                 "step %lld (%s): loss %.4f, train PSNR %.2f dB, "
+                                 "val PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atoms used, %d resampled\n",
+                                 p->atoms_used),
+               (long long) p->step, elapsed, p->loss, p->train_psnr, p->val_psnr, p->val_ssim,
                100 * p->active_fraction, p->atoms_used, p->atoms_resampled);
       r->last_line = p->step;
     }
@@ -72,8 +84,9 @@ report (const ScvaeTrainProgress *p, gpointer user_data)
     }
   else if (!r->tty && p->step - r->last_line >= 100)
     {
-      fprintf (stderr, "step %" G_GINT64_FORMAT ": loss %.4f, train PSNR %.2f dB, %.0f images/s, lr %.2e\n",
-               p->step, p->loss, p->train_psnr, p->images_per_s, p->lr);
+      /* Translators: "lr" is the learning rate. */
+      fprintf (stderr, _("step %lld: loss %.4f, train PSNR %.2f dB, %.0f images/s, lr %.2e\n"),
+               (long long) p->step, p->loss, p->train_psnr, p->images_per_s, p->lr);
       r->last_line = p->step;
     }
 
@@ -91,7 +104,7 @@ report (const ScvaeTrainProgress *p, gpointer user_data)
     {
       if (r->tty)
         fprintf (stderr, "\r\033[K");
-      fprintf (stderr, "scvae: interrupted at step %" G_GINT64_FORMAT ", saving a checkpoint\n", p->step);
+      fprintf (stderr, _("scvae: interrupted at step %lld, saving a checkpoint\n"), (long long) p->step);
       return FALSE;
     }
   return TRUE;
@@ -112,7 +125,8 @@ cli_train (int argc, char **argv)
   g_autoptr(ScvaeModel) model = NULL;
   g_autoptr(ScvaeDataset) train_set = NULL, val_set = NULL;
   g_autoptr(ScvaeTrainer) trainer = NULL;
-  g_autofree char *checkpoint = NULL;
+  g_autofree char *checkpoint = NULL, *threads = NULL;
+  int n_images;
   Reporter reporter = { .tty = isatty (STDERR_FILENO) };
   gboolean ok;
 
@@ -124,45 +138,45 @@ cli_train (int argc, char **argv)
 
   {
     const GOptionEntry entries[] = {
-      { "data", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &data, "Training images: a folder, an image, or a text list of paths (repeatable)", "DIR|LIST" },
-      { "val", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &val, "Validation images, measured at up to 512 px (repeatable)", "DIR|LIST" },
-      { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Where to write the model; the checkpoint goes to OUT.ckpt", "MODEL" },
-      { "init", 0, 0, G_OPTION_ARG_FILENAME, &init, "Start from this model instead of a fresh one", "MODEL" },
-      { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from OUT.ckpt", NULL },
-      { "steps", 0, 0, G_OPTION_ARG_INT64, &steps, "Optimisation steps", "N" },
-      { "minutes", 0, 0, G_OPTION_ARG_DOUBLE, &minutes, "Wall-clock budget (with --steps: whichever ends first)", "M" },
-      { "channels", 0, 0, G_OPTION_ARG_INT, &channels, "Latent channels C, a perfect square (default 64)", "C" },
-      { "atoms", 0, 0, G_OPTION_ARG_INT, &atoms, "Dictionary atoms K (default 256)", "K" },
-      { "depth", 0, 0, G_OPTION_ARG_INT, &depth, "LISTA steps T (default 16)", "T" },
-      { "beta", 0, 0, G_OPTION_ARG_DOUBLE, &beta, "Sparsity weight: threshold = beta / c (default 0.1)", "B" },
-      { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, "Weight of the latent loss mean((e - Dz)^2) (default 1)", "G" },
-      { "l1", 0, 0, G_OPTION_ARG_DOUBLE, &l1, "Weight of the mean(|z|) loss (default 0)", "L" },
-      { "crop", 0, 0, G_OPTION_ARG_INT, &crop, "Training crop side, a multiple of 4 (default 64)", "PX" },
-      { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Crops per step (default 16)", "N" },
-      { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (default 1e-3; warm-up, then cosine)", "X" },
-      { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Warm-up steps (default 200)", "N" },
-      { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed for weights and crops (default 1)", "S" },
-      { "checkpoint-every", 0, 0, G_OPTION_ARG_INT64, &checkpoint_every, "Steps between checkpoints (default 500)", "N" },
-      { "validate-every", 0, 0, G_OPTION_ARG_INT64, &validate_every, "Steps between validation passes (default 500)", "N" },
-      { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, "Append progress as CSV to this file", "FILE" },
+      { "data", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &data, N_("Training images: a folder, an image, or a text list of paths (repeatable)"), N_("DIR|LIST") },
+      { "val", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &val, N_("Validation images, measured at up to 512 px (repeatable)"), N_("DIR|LIST") },
+      { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Where to write the model; the checkpoint goes to OUT.ckpt"), N_("MODEL") },
+      { "init", 0, 0, G_OPTION_ARG_FILENAME, &init, N_("Start from this model instead of a fresh one"), N_("MODEL") },
+      { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, N_("Continue from OUT.ckpt"), NULL },
+      { "steps", 0, 0, G_OPTION_ARG_INT64, &steps, N_("Optimisation steps"), N_("N") },
+      { "minutes", 0, 0, G_OPTION_ARG_DOUBLE, &minutes, N_("Wall-clock budget (with --steps: whichever ends first)"), N_("M") },
+      { "channels", 0, 0, G_OPTION_ARG_INT, &channels, N_("Latent channels C, a perfect square (default 64)"), N_("C") },
+      { "atoms", 0, 0, G_OPTION_ARG_INT, &atoms, N_("Dictionary atoms K (default 256)"), N_("K") },
+      { "depth", 0, 0, G_OPTION_ARG_INT, &depth, N_("LISTA steps T (default 16)"), N_("T") },
+      { "beta", 0, 0, G_OPTION_ARG_DOUBLE, &beta, N_("Sparsity weight: threshold = beta / c (default 0.1)"), N_("B") },
+      { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, N_("Weight of the latent loss mean((e - Dz)^2) (default 1)"), N_("G") },
+      { "l1", 0, 0, G_OPTION_ARG_DOUBLE, &l1, N_("Weight of the mean(|z|) loss (default 0)"), N_("L") },
+      { "crop", 0, 0, G_OPTION_ARG_INT, &crop, N_("Training crop side, a multiple of 4 (default 64)"), N_("PX") },
+      { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Crops per step (default 16)"), N_("N") },
+      { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Peak learning rate (default 1e-3; warm-up, then cosine)"), N_("X") },
+      { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, N_("Warm-up steps (default 200)"), N_("N") },
+      { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed for weights and crops (default 1)"), N_("S") },
+      { "checkpoint-every", 0, 0, G_OPTION_ARG_INT64, &checkpoint_every, N_("Steps between checkpoints (default 500)"), N_("N") },
+      { "validate-every", 0, 0, G_OPTION_ARG_INT64, &validate_every, N_("Steps between validation passes (default 500)"), N_("N") },
+      { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, N_("Append progress as CSV to this file"), N_("FILE") },
       { NULL },
     };
 
     if (!cli_parse_options ("train", "",
-                            "Trains an SC-VAE on photos. Shows a progress bar on a terminal, log lines "
-                            "otherwise. Ctrl-C saves a checkpoint and exits with status 130; --resume "
-                            "continues from it.",
+                            N_("Trains an SC-VAE on photos. Shows a progress bar on a terminal, log lines "
+                               "otherwise. Ctrl-C saves a checkpoint and exits with status 130; --resume "
+                               "continues from it."),
                             entries, &argc, &argv))
       return CLI_BAD_INPUT;
   }
   if (argc != 1)
-    return cli_usage_error ("train", "unexpected argument '%s'", argv[1]);
+    return cli_usage_error ("train", _("unexpected argument '%s'"), argv[1]);
   if (data == NULL)
-    return cli_usage_error ("train", "--data is required");
+    return cli_usage_error ("train", _("--data is required"));
   if (out == NULL)
-    return cli_usage_error ("train", "--out is required");
+    return cli_usage_error ("train", _("--out is required"));
   if (resume && init)
-    return cli_usage_error ("train", "--resume and --init exclude each other");
+    return cli_usage_error ("train", _("--resume and --init exclude each other"));
 
   config = (ScvaeConfig) { channels, atoms, depth, (float) beta, (float) gamma, (float) l1 };
   options.steps = steps;
@@ -211,14 +225,19 @@ cli_train (int argc, char **argv)
           fprintf (stderr, "scvae: %s: %s\n", log_path, g_strerror (errno));
           return CLI_BAD_INPUT;
         }
+      /* CSV: the header names columns for programs, not people. */
       if (fresh)
         fprintf (reporter.log, "step,seconds,loss,train_psnr,val_psnr,val_ssim,active_fraction,atoms_used\n");
     }
 
-  fprintf (stderr, "training %s on %d images (%d validation) from step %" G_GINT64_FORMAT
-           ", %d threads\n", out, scvae_dataset_get_n_images (train_set),
-           val_set ? scvae_dataset_get_n_images (val_set) : 0, scvae_trainer_get_step (trainer),
-           scvae_get_threads ());
+  n_images = scvae_dataset_get_n_images (train_set);
+  threads = g_strdup_printf (ngettext ("%d thread", "%d threads", scvae_get_threads ()), scvae_get_threads ());
+  /* Translators: the model file, the number of training and validation
+   * photos, the step training starts from, and "4 threads". */
+  fprintf (stderr, ngettext ("training %s on %d image (%d validation) from step %lld, %s\n",
+                             "training %s on %d images (%d validation) from step %lld, %s\n", n_images),
+           out, n_images, val_set ? scvae_dataset_get_n_images (val_set) : 0,
+           (long long) scvae_trainer_get_step (trainer), threads);
   signal (SIGINT, on_interrupt);
   signal (SIGTERM, on_interrupt);
   ok = scvae_trainer_run (trainer, train_set, val_set, out, checkpoint, report, &reporter, &error);
@@ -229,7 +248,7 @@ cli_train (int argc, char **argv)
   if (!ok)
     return cli_report (error);
 
-  fprintf (stderr, "wrote %s and %s at step %" G_GINT64_FORMAT "\n", out, checkpoint,
-           scvae_trainer_get_step (trainer));
+  fprintf (stderr, _("wrote %s and %s at step %lld\n"), out, checkpoint,
+           (long long) scvae_trainer_get_step (trainer));
   return interrupted ? CLI_INTERRUPTED : CLI_OK;
 }
