@@ -9,8 +9,11 @@
  * photo, then one of its scales, then a position, then maybe a mirror flip.
  */
 
+#include "config.h"
+
 #include "dataset-private.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "rng.h"
@@ -70,7 +73,7 @@ collect_list (const char *list, GPtrArray *out, GError **error)
   if (!g_utf8_validate (contents, -1, NULL))
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   "%s: neither an image nor a text list of images", list);
+                   _("%s: neither an image nor a text list of images"), list);
       return FALSE;
     }
   lines = g_strsplit (contents, "\n", -1);
@@ -99,7 +102,7 @@ collect (const char *path, GPtrArray *out, GError **error)
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, "%s: no such file or directory", path);
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, _("%s: no such file or directory"), path);
       return FALSE;
     }
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
@@ -147,7 +150,7 @@ scvae_list_images (const char * const *paths, GError **error)
   if (files->len == 0)
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   "%s: no images found", paths[0] ? paths[0] : "(no paths)");
+                   _("%s: no images found"), paths[0] ? paths[0] : _("(no paths)"));
       return NULL;
     }
   g_ptr_array_add (files, NULL);
@@ -167,7 +170,7 @@ load_photo (const char *path, int max_side, int crop, GError **error)
   if (MIN (image->width, image->height) < crop)
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   "%s: %dx%d is smaller than the %d px training crop", path, image->width,
+                   _("%s: %dx%d is smaller than the %d px training crop"), path, image->width,
                    image->height, crop);
       return NULL;
     }

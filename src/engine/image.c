@@ -4,10 +4,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "config.h"
+
 #include "scvae.h"
 
 #include "files.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -128,24 +131,28 @@ scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError *
   if (was_scaled)
     *was_scaled = FALSE;
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return scvae_invalid_file (error, path, "no such file"), NULL;
+    return scvae_invalid_file (error, path, _("no such file")), NULL;
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    return scvae_invalid_file (error, path, "is a directory, not an image"), NULL;
+    return scvae_invalid_file (error, path, _("is a directory, not an image")), NULL;
   /* Reading a FIFO or device would block or never end. */
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return scvae_invalid_file (error, path, "is not a regular file"), NULL;
+    return scvae_invalid_file (error, path, _("is not a regular file")), NULL;
 
   format = gdk_pixbuf_get_file_info (path, &width, &height);
   if (format == NULL)
-    return scvae_invalid_file (error, path, "not an image, or in a format this system cannot read"), NULL;
+    return scvae_invalid_file (error, path, _("not an image, or in a format this system cannot read")), NULL;
   if (width <= 0 || height <= 0)
-    return scvae_invalid_file (error, path, "the image has no pixels (%dx%d)", width, height), NULL;
+    return scvae_invalid_file (error, path, _("the image has no pixels (%dx%d)"), width, height), NULL;
   if ((double) width * height > SCVAE_MAX_SOURCE_PIXELS)
-    return scvae_invalid_file (error, path, "%dx%d pixels is too large (the limit is %d megapixels)",
-                    width, height, SCVAE_MAX_SOURCE_PIXELS / 1000000), NULL;
+    return scvae_invalid_file (error, path,
+                               g_dngettext (GETTEXT_PACKAGE,
+                                            "%dx%d pixels is too large (the limit is %d megapixel)",
+                                            "%dx%d pixels is too large (the limit is %d megapixels)",
+                                            SCVAE_MAX_SOURCE_PIXELS / 1000000),
+                               width, height, SCVAE_MAX_SOURCE_PIXELS / 1000000), NULL;
 
   if (is_truncated (path, format))
-    return scvae_invalid_file (error, path, "the file is truncated (it ends before the image does)"), NULL;
+    return scvae_invalid_file (error, path, _("the file is truncated (it ends before the image does)")), NULL;
 
   /* Downscaling while decoding keeps huge photos from filling memory. */
   scale = max_side > 0 && MAX (width, height) > max_side;
@@ -154,7 +161,7 @@ scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError *
   else
     loaded = gdk_pixbuf_new_from_file (path, &local_error);
   if (loaded == NULL)
-    return scvae_invalid_file (error, path, "cannot be decoded: %s", local_error->message), NULL;
+    return scvae_invalid_file (error, path, _("cannot be decoded: %s"), local_error->message), NULL;
 
   oriented = gdk_pixbuf_apply_embedded_orientation (loaded);
   if (was_scaled)

@@ -8,9 +8,12 @@
  * dense product with the centroids.
  */
 
+#include "config.h"
+
 #include "scvae.h"
 
 #include <cblas.h>
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -172,7 +175,7 @@ scvae_kmeans (const float *rows,
   if (k < 1 || k > 255 || k > n_rows)
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   "k must be between 1 and %d (got %d)", MIN (255, n_rows), k);
+                   _("k must be between 1 and %d (got %d)"), MIN (255, n_rows), k);
       return FALSE;
     }
 

@@ -8,6 +8,7 @@
 
 #include "model-private.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -43,17 +44,17 @@ scvae_config_validate (const ScvaeConfig *config, GError **error)
   const char *problem = NULL;
 
   if (config->channels < 1 || config->channels > 1024)
-    problem = "channels must be between 1 and 1024";
+    problem = _("channels must be between 1 and 1024");
   else if (config->atoms < 1 || config->atoms > 16384)
-    problem = "atoms must be between 1 and 16384";
+    problem = _("atoms must be between 1 and 16384");
   else if (config->lista_steps < 0 || config->lista_steps > SCVAE_MAX_DEPTH)
-    problem = "lista_steps must be between 0 and 64";
+    problem = _("lista_steps must be between 0 and 64");
   else if (!isfinite (config->beta) || config->beta < 0)
-    problem = "beta must be a finite number >= 0";
+    problem = _("beta must be a finite number >= 0");
   else if (!isfinite (config->gamma) || config->gamma < 0)
-    problem = "gamma must be a finite number >= 0";
+    problem = _("gamma must be a finite number >= 0");
   else if (!isfinite (config->l1) || config->l1 < 0)
-    problem = "l1 must be a finite number >= 0";
+    problem = _("l1 must be a finite number >= 0");
 
   if (problem)
     {
@@ -130,7 +131,7 @@ scvae_model_new (const ScvaeConfig *config, guint64 seed, GError **error)
   if ((int) lround (sqrt (C)) * (int) lround (sqrt (C)) != C)
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   "channels must be a perfect square for the DCT dictionary (got %d)", C);
+                   _("channels must be a perfect square for the DCT dictionary (got %d)"), C);
       return NULL;
     }
 
@@ -324,29 +325,30 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
   gint64 channels, atoms, steps;
   g_autoptr(GError) local_error = NULL;
 
-  if (format == NULL || !g_str_equal (format, FORMAT_NAME))
-    return scvae_invalid_file (error, path, "not an SC-VAE model (metadata format is %s%s%s)",
-                    format ? "'" : "", format ? format : "missing", format ? "'" : "");
+  if (format == NULL)
+    return scvae_invalid_file (error, path, _("not an SC-VAE model (metadata format is missing)"));
+  if (!g_str_equal (format, FORMAT_NAME))
+    return scvae_invalid_file (error, path, _("not an SC-VAE model (metadata format is '%s')"), format);
   for (guint i = 0; i < G_N_ELEMENTS (required); i++)
     if (!g_hash_table_contains (metadata, required[i]))
-      return scvae_invalid_file (error, path, "metadata '%s' is missing", required[i]);
+      return scvae_invalid_file (error, path, _("metadata '%s' is missing"), required[i]);
   if (!g_str_equal (g_hash_table_lookup (metadata, "format_version"), FORMAT_VERSION))
-    return scvae_invalid_file (error, path, "format_version '%s' is not supported (this build reads %s)",
+    return scvae_invalid_file (error, path, _("format_version '%s' is not supported (this build reads %s)"),
                     (char *) g_hash_table_lookup (metadata, "format_version"), FORMAT_VERSION);
   if (!g_str_equal (g_hash_table_lookup (metadata, "arch"), ARCH_NAME))
-    return scvae_invalid_file (error, path, "architecture '%s' is not supported (this build knows '%s')",
+    return scvae_invalid_file (error, path, _("architecture '%s' is not supported (this build knows '%s')"),
                     (char *) g_hash_table_lookup (metadata, "arch"), ARCH_NAME);
 
   scvae_config_init_default (config);
   config->l1 = 0.f;
   if (!scvae_parse_int (g_hash_table_lookup (metadata, "channels"), 1, 1024, &channels))
-    return scvae_invalid_file (error, path, "metadata channels '%s' is not a number in 1..1024",
+    return scvae_invalid_file (error, path, _("metadata channels '%s' is not a number in 1..1024"),
                     (char *) g_hash_table_lookup (metadata, "channels"));
   if (!scvae_parse_int (g_hash_table_lookup (metadata, "atoms"), 1, 16384, &atoms))
-    return scvae_invalid_file (error, path, "metadata atoms '%s' is not a number in 1..16384",
+    return scvae_invalid_file (error, path, _("metadata atoms '%s' is not a number in 1..16384"),
                     (char *) g_hash_table_lookup (metadata, "atoms"));
   if (!scvae_parse_int (g_hash_table_lookup (metadata, "lista_steps"), 0, SCVAE_MAX_DEPTH, &steps))
-    return scvae_invalid_file (error, path, "metadata lista_steps '%s' is not a number in 0..%d",
+    return scvae_invalid_file (error, path, _("metadata lista_steps '%s' is not a number in 0..%d"),
                     (char *) g_hash_table_lookup (metadata, "lista_steps"), SCVAE_MAX_DEPTH);
   config->channels = channels;
   config->atoms = atoms;
@@ -364,7 +366,7 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
         const char *text = g_hash_table_lookup (metadata, floats[i].key);
 
         if (text && !scvae_parse_float (text, G_STRUCT_MEMBER_P (config, floats[i].offset)))
-          return scvae_invalid_file (error, path, "metadata %s '%s' is not a number", floats[i].key, text);
+          return scvae_invalid_file (error, path, _("metadata %s '%s' is not a number"), floats[i].key, text);
       }
   }
 
@@ -406,7 +408,7 @@ scvae_model_read_tensors (ScvaeModel *model,
       const SafetensorsEntry *entry = safetensors_get_entry (file, i);
 
       if (!is_ignorable (entry->name) && f4_layout_find (model->layout, entry->name) == NULL)
-        return scvae_invalid_file (error, path, "unexpected tensor '%s'", entry->name);
+        return scvae_invalid_file (error, path, _("unexpected tensor '%s'"), entry->name);
     }
 
   for (guint i = 0; i < model->layout->tensors->len; i++)
@@ -417,9 +419,9 @@ scvae_model_read_tensors (ScvaeModel *model,
       gboolean same_shape;
 
       if (entry == NULL)
-        return scvae_invalid_file (error, path, "tensor '%s' is missing", info->name);
+        return scvae_invalid_file (error, path, _("tensor '%s' is missing"), info->name);
       if (!g_str_equal (entry->dtype, "F32"))
-        return scvae_invalid_file (error, path, "tensor '%s' is %s, expected F32", info->name, entry->dtype);
+        return scvae_invalid_file (error, path, _("tensor '%s' is %s, expected F32"), info->name, entry->dtype);
       same_shape = entry->ndim == info->ndim;
       for (int d = 0; same_shape && d < info->ndim; d++)
         same_shape = entry->shape[d] == info->shape[d];
@@ -432,23 +434,23 @@ scvae_model_read_tensors (ScvaeModel *model,
           for (int d = 0; d < info->ndim; d++)
             expected[d] = info->shape[d];
           want = format_shape (info->ndim, expected);
-          return scvae_invalid_file (error, path, "tensor '%s' has shape %s, expected %s for channels=%d atoms=%d",
+          return scvae_invalid_file (error, path, _("tensor '%s' has shape %s, expected %s for channels=%d atoms=%d"),
                           info->name, got, want, config->channels, config->atoms);
         }
 
       safetensors_read_f32 (file, entry, data);
       for (gsize j = 0; j < info->numel; j++)
         if (!isfinite (data[j]))
-          return scvae_invalid_file (error, path, "tensor '%s' holds a non-finite value (%g at %" G_GSIZE_FORMAT ")",
+          return scvae_invalid_file (error, path, _("tensor '%s' holds a non-finite value (%g at %zu)"),
                           info->name, data[j], j);
       if (g_str_has_suffix (info->name, ".running_var"))
         for (gsize j = 0; j < info->numel; j++)
           if (data[j] < 0.f)
-            return scvae_invalid_file (error, path, "tensor '%s' holds a negative variance", info->name);
+            return scvae_invalid_file (error, path, _("tensor '%s' holds a negative variance"), info->name);
     }
 
   if (!(model->tensors.step[0] > 0.f))
-    return scvae_invalid_file (error, path, "the LISTA step lista.c must be positive (is %g)", model->tensors.step[0]);
+    return scvae_invalid_file (error, path, _("the LISTA step lista.c must be positive (is %g)"), model->tensors.step[0]);
   return TRUE;
 }
 
@@ -509,6 +511,6 @@ scvae_default_model_path (GError **error)
     return g_steal_pointer (&source);
 
   g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-               "the default model is not installed (looked for %s and %s)", installed, source);
+               _("the default model is not installed (looked for %s and %s)"), installed, source);
   return NULL;
 }

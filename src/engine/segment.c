@@ -4,8 +4,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include "config.h"
+
 #include "scvae.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -129,13 +132,15 @@ scvae_segment (const float *features, int rows, int cols, int dim,
   if (options->k < 2 || options->k > SCVAE_MAX_CLUSTERS)
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   "k must be between 2 and %d (got %d)", SCVAE_MAX_CLUSTERS, options->k);
+                   _("k must be between 2 and %d (got %d)"), SCVAE_MAX_CLUSTERS, options->k);
       return FALSE;
     }
   if (options->k > rows * cols)
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   "k = %d is more than the image's %d patches", options->k, rows * cols);
+                   g_dngettext (GETTEXT_PACKAGE, "k = %d is more than the image's %d patch",
+                                "k = %d is more than the image's %d patches", rows * cols),
+                   options->k, rows * cols);
       return FALSE;
     }
   return scvae_kmeans (features, rows * cols, dim, &kmeans, labels, NULL, NULL, cancellable, error);

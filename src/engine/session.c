@@ -11,9 +11,12 @@
  * completes: a cancelled stage leaves the previous results intact.
  */
 
+#include "config.h"
+
 #include "session-private.h"
 
 #include <cblas.h>
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -280,9 +283,15 @@ scvae_session_encode (ScvaeSession *session,
     {
       g_autofree char *needed_text = g_format_size (needed), *budget_text = g_format_size (budget);
 
+      /* Translators: follows the image's file name and a colon; the %s are
+       * sizes such as "1.2 GB": the memory needed, then the memory there is. */
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   "at %dx%d it needs %s with this model (%d atoms), more than the %s available: "
-                   "downscale it", image->width, image->height, needed_text, session->K, budget_text);
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "at %dx%d it needs %s with this model (%d atom), more than the %s available: "
+                                "downscale it",
+                                "at %dx%d it needs %s with this model (%d atoms), more than the %s available: "
+                                "downscale it", session->K),
+                   image->width, image->height, needed_text, session->K, budget_text);
       return FALSE;
     }
 
@@ -367,7 +376,7 @@ scvae_session_sparse_code (ScvaeSession *session,
   if (depth > SCVAE_MAX_DEPTH || !(sparsity >= 0.f && sparsity <= SCVAE_MAX_SPARSITY))
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   "depth must be in 0..%d and sparsity in 0..%g (got %d and %g)",
+                   _("depth must be in 0..%d and sparsity in 0..%g (got %d and %g)"),
                    SCVAE_MAX_DEPTH, SCVAE_MAX_SPARSITY, depth, sparsity);
       return FALSE;
     }

@@ -11,8 +11,11 @@
  * uninterrupted run would have.
  */
 
+#include "config.h"
+
 #include "model-private.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -84,19 +87,19 @@ validate_options (const ScvaeTrainOptions *o, GError **error)
   const char *problem = NULL;
 
   if (o->steps <= 0 && o->minutes <= 0)
-    problem = "give a number of steps or a time budget in minutes";
+    problem = _("give a number of steps or a time budget in minutes");
   else if (o->steps < 0 || o->minutes < 0 || !isfinite (o->minutes))
-    problem = "steps and minutes must be positive";
+    problem = _("steps and minutes must be positive");
   else if (o->batch < 1 || o->batch > 4096)
-    problem = "batch must be between 1 and 4096";
+    problem = _("batch must be between 1 and 4096");
   else if (o->crop < 8 || o->crop > 1024 || o->crop % 4 != 0)
-    problem = "crop must be a multiple of 4 between 8 and 1024";
+    problem = _("crop must be a multiple of 4 between 8 and 1024");
   else if (!(o->lr > 0 && o->lr < 1))
-    problem = "the learning rate must be in (0, 1)";
+    problem = _("the learning rate must be in (0, 1)");
   else if (o->warmup_steps < 0 || o->checkpoint_every < 0 || o->validate_every < 0)
-    problem = "warm-up, checkpoint and validation intervals must be >= 0";
+    problem = _("warm-up, checkpoint and validation intervals must be >= 0");
   else if (!(o->clip_norm >= 0))
-    problem = "the gradient clip must be >= 0";
+    problem = _("the gradient clip must be >= 0");
 
   if (problem)
     {
@@ -320,11 +323,16 @@ read_count (SafetensorsFile *file, const char *key, gint64 *value, GError **erro
 {
   const char *text = g_hash_table_lookup (safetensors_get_metadata (file), key);
 
+  if (text == NULL)
+    {
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                   _("%s: not a training checkpoint (metadata %s is missing)"), safetensors_get_path (file), key);
+      return FALSE;
+    }
   if (!scvae_parse_int (text, 0, G_MAXINT64, value))
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   "%s: not a training checkpoint (metadata %s is %s)",
-                   safetensors_get_path (file), key, text ? text : "missing");
+                   _("%s: not a training checkpoint (metadata %s is %s)"), safetensors_get_path (file), key, text);
       return FALSE;
     }
   return TRUE;
@@ -358,7 +366,7 @@ scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
           if (entry == NULL || !g_str_equal (entry->dtype, "F32") || entry->numel != info->numel)
             {
               g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                           "%s: optimizer state '%s' is missing or has the wrong size", path, name);
+                           _("%s: optimizer state '%s' is missing or has the wrong size"), path, name);
               return FALSE;
             }
           safetensors_read_f32 (file, entry, (moment ? trainer->adam.v : trainer->adam.m) + info->offset);
@@ -371,7 +379,7 @@ scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
     if (hits == NULL || !g_str_equal (hits->dtype, "F32") || hits->numel != (guint64) model->layout->config.atoms)
       {
         g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                     "%s: optimizer state 'optimizer.atom_hits' is missing or has the wrong size", path);
+                     _("%s: optimizer state '%s' is missing or has the wrong size"), path, "optimizer.atom_hits");
         return FALSE;
       }
     safetensors_read_f32 (file, hits, trainer->atom_hits);
