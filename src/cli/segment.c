@@ -182,7 +182,8 @@ cli_segment (int argc, char **argv)
    * such as " 12.5%". */
   printf (ngettext ("%s: %d segment:", "%s: %d segments:", k), argv[1], k);
   for (int c = 0; c < k; c++)
-    printf (" %.1f%%", 100.0 * counts[c] / ((double) image->width * image->height));
+    /* Translators: one segment's share of the image, after "3 segments:". */
+    printf (_(" %.1f%%"), 100.0 * counts[c] / ((double) image->width * image->height));
   printf ("\n");
   return CLI_OK;
 }
