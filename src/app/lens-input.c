@@ -6,6 +6,8 @@
 
 #include "lens-input.h"
 
+#include <glib/gi18n.h>
+
 LensInput *
 lens_input_new (ScvaeImage *image, const char *name, GFile *file, int source_width, int source_height)
 {
@@ -71,7 +73,7 @@ load_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   if (path == NULL)
     {
       g_task_return_new_error (task, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                               "%s: not a local file", name);
+                               _("%s: not a local file"), name);
       return;
     }
   image = scvae_image_load (path, load->working_size, NULL, &error);

@@ -7,6 +7,7 @@
 #include "lens-worker.h"
 
 #include <errno.h>
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -444,13 +445,18 @@ save_png (cairo_surface_t *surface, GFile *destination, GError **error)
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s: %s", path, cairo_status_to_string (status));
       return FALSE;
     }
-  if (path == NULL
-      || !g_file_set_contents_full (path, (const char *) png->data, png->len,
-                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                    0644, &local_error))
+  if (path == NULL)
     {
-      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s",
-                   local_error ? local_error->message : "not a local file");
+      g_autofree char *name = g_file_get_parse_name (destination);
+
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, _("%s: not a local file"), name);
+      return FALSE;
+    }
+  if (!g_file_set_contents_full (path, (const char *) png->data, png->len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0644, &local_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
   return TRUE;
@@ -572,7 +578,7 @@ run_inspect (LensWorker *self, GTask *task)
   codes = scvae_session_get_codes (self->session, &rows, &cols, &K);
   if (job->row < 0 || job->col < 0 || job->row >= rows || job->col >= cols)
     {
-      g_task_return_new_error (task, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, "no such patch");
+      g_task_return_new_error (task, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, _("No such patch"));
       return;
     }
 
@@ -899,7 +905,7 @@ lens_worker_shutdown (LensWorker *self)
   while (!g_queue_is_empty (&self->jobs))
     {
       GTask *task = g_queue_pop_head (&self->jobs);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The window was closed");
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The window was closed"));
       g_object_unref (task);
     }
 }

@@ -49,6 +49,8 @@ main (int argc, char **argv)
 {
   scvae_blas_select_core (argv);
   setlocale (LC_ALL, "");
+  /* Numbers stay machine-readable: --json, the --log CSV, model metadata. */
+  setlocale (LC_NUMERIC, "C");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
