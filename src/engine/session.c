@@ -342,6 +342,8 @@ scvae_session_encode (ScvaeSession *session,
 /* ------------------------------------------------------------------------- */
 /* Sparse code */
 
+#define LISTA_TILE 2048 /* patches: a tile's codes, 2 MB at K = 256, stay in cache */
+
 static Lista
 session_lista (ScvaeSession *session, float sparsity)
 {
@@ -382,13 +384,25 @@ scvae_session_sparse_code (ScvaeSession *session,
     }
 
   codes = g_new (float, P * session->K);
-  nonzeros = lista_first_step_inference (&lista, P, session->dty, codes);
-  for (int t = 1; t <= depth; t++)
+  nonzeros = 0;
+  /* Patches are coded independently: all steps tile by tile keep a tile's
+   * codes in cache across steps, and cancellation comes sooner. */
+  for (gsize first = 0; first < P; first += LISTA_TILE)
     {
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      nonzeros = lista_step_inference (&lista, session->gram, P, session->features, session->dty,
-                                       codes, nonzeros, session->lista_form, &session->scratch);
+      gsize n = MIN (LISTA_TILE, P - first);
+      const float *dty = session->dty + first * session->K;
+      const float *features = session->features + first * session->C;
+      float *tile = codes + first * session->K;
+      gsize tile_nonzeros = lista_first_step_inference (&lista, n, dty, tile);
+
+      for (int t = 1; t <= depth; t++)
+        {
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+          tile_nonzeros = lista_step_inference (&lista, session->gram, n, features, dty, tile,
+                                                tile_nonzeros, session->lista_form, &session->scratch);
+        }
+      nonzeros += tile_nonzeros;
     }
 
   g_free (session->codes);

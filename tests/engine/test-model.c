@@ -13,6 +13,7 @@
 #include "check.h"
 #include "f4-network.h"
 #include "model-private.h"
+#include "reference.h"
 #include "session-private.h"
 
 static char *tmp;
@@ -476,6 +477,43 @@ test_session_stages (void)
   g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
 }
 
+/* The session's codes are LISTA's, tile boundaries included: against the
+ * double-precision reference on more patches than one tile holds. */
+static void
+test_session_codes_match_reference (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (4);
+  g_autoptr(ScvaeSession) session = scvae_session_new (model);
+  g_autoptr(ScvaeImage) image = test_image (256, 160);
+  g_autoptr(GError) error = NULL;
+  const ScvaeConfig *config = scvae_model_get_config (model);
+  int C = config->channels, K = config->atoms, rows, cols;
+  const float *features, *codes;
+  g_autofree double *D = NULL, *E = NULL, *Z = NULL;
+  gsize P;
+  double worst = 0.0;
+
+  g_assert_true (scvae_session_encode (session, image, NULL, &error));
+  g_assert_true (scvae_session_sparse_code (session, 5, 1.5f, NULL, &error));
+  features = scvae_session_get_features (session, &rows, &cols, NULL);
+  codes = scvae_session_get_codes (session, NULL, NULL, NULL);
+  P = (gsize) rows * cols;
+  g_assert_cmpuint (P, >, 2048);
+
+  D = g_new (double, (gsize) C * K);
+  E = g_new (double, P * C);
+  Z = g_new (double, P * K);
+  for (gsize i = 0; i < (gsize) C * K; i++)
+    D[i] = model->tensors.dictionary[i];
+  for (gsize i = 0; i < P * C; i++)
+    E[i] = features[i];
+  ref_lista (C, K, P, 5, config->beta * 1.5, D, model->tensors.step[0], E, Z);
+  for (gsize i = 0; i < P * K; i++)
+    worst = MAX (worst, fabs (codes[i] - Z[i]));
+  g_test_message ("largest difference from the reference: %g", worst);
+  g_assert_cmpfloat (worst, <, 1e-4);
+}
+
 /* An image too large for the memory is refused with a message, before
  * anything is allocated, and the session keeps what it had. */
 static void
@@ -510,9 +548,11 @@ test_ssim_matches_scikit_image (void)
   g_autofree char *a_path = g_test_build_filename (G_TEST_DIST, "..", "data", "ssim-a.png", NULL);
   g_autofree char *b_path = g_test_build_filename (G_TEST_DIST, "..", "data", "ssim-b.png", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(ScvaeImage) a = scvae_image_load (a_path, 0, NULL, &error);
-  g_autoptr(ScvaeImage) b = scvae_image_load (b_path, 0, NULL, &error);
+  g_autoptr(ScvaeImage) a = NULL, b = NULL;
 
+  a = scvae_image_load (a_path, 0, NULL, &error);
+  g_assert_no_error (error);
+  b = scvae_image_load (b_path, 0, NULL, &error);
   g_assert_no_error (error);
   /* From tools/reference/ssim-reference (scikit-image 0.19). */
   g_assert_cmpfloat_with_epsilon (scvae_psnr (a, b), 25.218302, 1e-4);
@@ -570,6 +610,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/sizes", test_session_sizes);
   g_test_add_func ("/session/stages", test_session_stages);
   g_test_add_func ("/session/memory-limit", test_session_memory_limit);
+  g_test_add_func ("/session/codes-match-reference", test_session_codes_match_reference);
   g_test_add_func ("/metrics/ssim", test_ssim_matches_scikit_image);
   g_test_add_func ("/kmeans/blobs", test_kmeans);
 
