@@ -56,6 +56,10 @@ struct _ScvaeSession {
   gsize nonzeros;
   int depth;
   float sparsity;
+  /* LISTA's iterates at every checkpoint_spacing-th depth for one sparsity
+   * (memory allowing): a new depth starts from the nearest one below. */
+  float *checkpoints[SCVAE_MAX_DEPTH + 1];
+  float checkpoint_sparsity;
 
   /* decode */
   gboolean decoded;
@@ -66,6 +70,21 @@ struct _ScvaeSession {
   float *atom_background;    /* decode of the all-zero atom grid */
   ScvaeTimings timings;
 };
+
+static void
+checkpoints_clear (ScvaeSession *session)
+{
+  for (int d = 0; d <= SCVAE_MAX_DEPTH; d++)
+    g_clear_pointer (&session->checkpoints[d], g_free);
+}
+
+static void
+invalidate_codes (ScvaeSession *session)
+{
+  session->coded = FALSE;
+  session->decoded = FALSE;
+  g_clear_pointer (&session->usage, g_free);
+}
 
 static float *
 copy_tensor (const float *src, gsize n, float **cursor)
@@ -144,6 +163,7 @@ scvae_session_free (ScvaeSession *session)
   g_free (session->features);
   g_free (session->dty);
   g_free (session->codes);
+  checkpoints_clear (session);
   g_free (session->decoded_rows);
   scvae_image_free (session->reconstruction);
   g_free (session->usage);
@@ -157,24 +177,22 @@ scvae_session_get_model (ScvaeSession *session)
   return session->model;
 }
 
+/* The forms round differently: iterates of one do not continue the other. */
 void
 scvae_session_set_lista_form (ScvaeSession *session, ListaForm form)
 {
+  if (form == session->lista_form)
+    return;
   session->lista_form = form;
+  checkpoints_clear (session);
+  g_clear_pointer (&session->codes, g_free);
+  invalidate_codes (session);
 }
 
 static gsize
 n_patches (ScvaeSession *session)
 {
   return (gsize) session->rows * session->cols;
-}
-
-static void
-invalidate_codes (ScvaeSession *session)
-{
-  session->coded = FALSE;
-  session->decoded = FALSE;
-  g_clear_pointer (&session->usage, g_free);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -332,6 +350,7 @@ scvae_session_encode (ScvaeSession *session,
   g_free (session->dty);
   session->dty = g_steal_pointer (&dty);
   g_clear_pointer (&session->codes, g_free);
+  checkpoints_clear (session);
   g_clear_pointer (&session->decoded_rows, g_free);
   g_clear_pointer (&session->reconstruction, scvae_image_free);
   invalidate_codes (session);
@@ -343,6 +362,30 @@ scvae_session_encode (ScvaeSession *session,
 /* Sparse code */
 
 #define LISTA_TILE 2048 /* patches: a tile's codes, 2 MB at K = 256, stay in cache */
+#define CHECKPOINT_BYTES (128 << 20)
+
+/* Every 4th depth when that fits in CHECKPOINT_BYTES, sparser for large
+ * images; 0: none fits. */
+static int
+checkpoint_spacing (ScvaeSession *session)
+{
+  guint64 bytes = (guint64) n_patches (session) * session->K * sizeof (float);
+  guint64 fitting = CHECKPOINT_BYTES / MAX (bytes, 1);
+
+  if (fitting == 0)
+    return 0;
+  return MAX (4, (int) ((SCVAE_MAX_DEPTH + fitting - 1) / fitting));
+}
+
+static gsize
+count_nonzeros (const float *codes, gsize n)
+{
+  gsize count = 0;
+
+  for (gsize i = 0; i < n; i++)
+    count += codes[i] != 0.f;
+  return count;
+}
 
 static Lista
 session_lista (ScvaeSession *session, float sparsity)
@@ -369,6 +412,9 @@ scvae_session_sparse_code (ScvaeSession *session,
   gsize P = n_patches (session);
   Lista lista = session_lista (session, sparsity);
   g_autofree float *codes = NULL;
+  float *fresh[SCVAE_MAX_DEPTH + 1] = { NULL };
+  const float *from = NULL;
+  int from_depth = -1, spacing = checkpoint_spacing (session);
   gsize nonzeros;
 
   g_return_val_if_fail (session->features != NULL, FALSE);
@@ -383,7 +429,28 @@ scvae_session_sparse_code (ScvaeSession *session,
       return FALSE;
     }
 
-  codes = g_new (float, P * session->K);
+  /* Continue from the nearest iterate at or below this depth: the result
+   * is the same, bit for bit, as from zero (the same steps on the same
+   * tiles), and dragging the depth slider costs a step or a few. */
+  if (sparsity != session->checkpoint_sparsity)
+    {
+      checkpoints_clear (session);
+      session->checkpoint_sparsity = sparsity;
+    }
+  if (session->codes && session->sparsity == sparsity && session->depth <= depth)
+    from = session->codes, from_depth = session->depth;
+  for (int d = depth; d > from_depth; d--)
+    if (session->checkpoints[d])
+      {
+        from = session->checkpoints[d], from_depth = d;
+        break;
+      }
+  if (spacing > 0)
+    for (int d = from_depth + 1; d <= depth; d++)
+      if (d > 0 && d % spacing == 0 && session->checkpoints[d] == NULL)
+        fresh[d] = g_try_new (float, P * session->K);
+
+  codes = from ? g_memdup2 (from, P * session->K * sizeof (float)) : g_new (float, P * session->K);
   nonzeros = 0;
   /* Patches are coded independently: all steps tile by tile keep a tile's
    * codes in cache across steps, and cancellation comes sooner. */
@@ -393,17 +460,27 @@ scvae_session_sparse_code (ScvaeSession *session,
       const float *dty = session->dty + first * session->K;
       const float *features = session->features + first * session->C;
       float *tile = codes + first * session->K;
-      gsize tile_nonzeros = lista_first_step_inference (&lista, n, dty, tile);
+      gsize tile_nonzeros = from ? count_nonzeros (tile, n * session->K)
+                                 : lista_first_step_inference (&lista, n, dty, tile);
 
-      for (int t = 1; t <= depth; t++)
+      for (int t = MAX (from_depth, 0) + 1; t <= depth; t++)
         {
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
-            return FALSE;
+            {
+              for (int d = 0; d <= depth; d++)
+                g_free (fresh[d]);
+              return FALSE;
+            }
           tile_nonzeros = lista_step_inference (&lista, session->gram, n, features, dty, tile,
                                                 tile_nonzeros, session->lista_form, &session->scratch);
+          if (fresh[t])
+            memcpy (fresh[t] + first * session->K, tile, n * session->K * sizeof (float));
         }
       nonzeros += tile_nonzeros;
     }
+  for (int d = 0; d <= depth; d++)
+    if (fresh[d])
+      session->checkpoints[d] = fresh[d];
 
   g_free (session->codes);
   session->codes = g_steal_pointer (&codes);

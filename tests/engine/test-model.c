@@ -514,6 +514,40 @@ test_session_codes_match_reference (void)
   g_assert_cmpfloat (worst, <, 1e-4);
 }
 
+/* A new depth continues from kept iterates (the last one, or a checkpoint
+ * below it): the codes must be the same, bit for bit, as from zero. */
+static void
+test_session_depth_continues (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (5);
+  g_autoptr(ScvaeSession) session = scvae_session_new (model);
+  g_autoptr(ScvaeImage) image = test_image (256, 160);
+  g_autoptr(GError) error = NULL;
+  const struct { int depth; float sparsity; } steps[] = {
+    { 3, 1.f }, { 9, 1.f }, { 16, 1.f }, { 6, 1.f }, { 64, 1.f }, { 0, 1.f }, { 13, 1.f },
+    { 7, 2.f }, { 5, 2.f }, { 10, 1.f },
+  };
+  gsize n = (gsize) 64 * 40 * scvae_model_get_config (model)->atoms;
+
+  g_assert_true (scvae_session_encode (session, image, NULL, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autoptr(ScvaeSession) scratch = scvae_session_new (model);
+      ScvaeMetrics reused, fresh;
+
+      g_assert_true (scvae_session_sparse_code (session, steps[i].depth, steps[i].sparsity, NULL, &error));
+      g_assert_true (scvae_session_encode (scratch, image, NULL, &error));
+      g_assert_true (scvae_session_sparse_code (scratch, steps[i].depth, steps[i].sparsity, NULL, &error));
+      g_assert_cmpmem (scvae_session_get_codes (session, NULL, NULL, NULL), n * sizeof (float),
+                       scvae_session_get_codes (scratch, NULL, NULL, NULL), n * sizeof (float));
+      g_assert_true (scvae_session_decode (session, NULL, &error));
+      g_assert_true (scvae_session_decode (scratch, NULL, &error));
+      scvae_session_compute_metrics (session, &reused);
+      scvae_session_compute_metrics (scratch, &fresh);
+      g_assert_cmpfloat (reused.active_fraction, ==, fresh.active_fraction);
+    }
+}
+
 /* An image too large for the memory is refused with a message, before
  * anything is allocated, and the session keeps what it had. */
 static void
@@ -611,6 +645,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/stages", test_session_stages);
   g_test_add_func ("/session/memory-limit", test_session_memory_limit);
   g_test_add_func ("/session/codes-match-reference", test_session_codes_match_reference);
+  g_test_add_func ("/session/depth-continues", test_session_depth_continues);
   g_test_add_func ("/metrics/ssim", test_ssim_matches_scikit_image);
   g_test_add_func ("/kmeans/blobs", test_kmeans);
 
