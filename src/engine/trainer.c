@@ -31,14 +31,15 @@
  * RESAMPLE_EVERY steps, atoms that fired on fewer than DEAD_RATE of the
  * patches of those steps (about a hundred in a million: dying, not just
  * specialised) are moved to the directions the dictionary explains worst:
- * the residuals
- * e - D z of the current batch's worst-coded patches (as dead codebook
- * entries are restarted in VQ-VAEs, or dead features resampled in sparse
- * autoencoders), scaled to the dictionary's typical column norm, with
- * their Adam moments cleared. */
+ * the residuals e - D z of the current batch's worst-coded patches (as dead
+ * codebook entries are restarted in VQ-VAEs, or dead features resampled in
+ * sparse autoencoders), at the dictionary's typical column norm (a shorter
+ * atom rarely passes the threshold, which is the same for all atoms, and
+ * dies again), with their Adam moments cleared. The last RESAMPLE_STOP of
+ * a planned run is left alone so that the last atoms moved can settle. */
 #define RESAMPLE_EVERY 250
+#define RESAMPLE_STOP 0.2
 #define DEAD_RATE 1e-4
-#define NEW_ATOM_SCALE 0.2
 
 /* Throughput is measured over this many steps before a time-budgeted run
  * fixes the length of its learning-rate schedule. */
@@ -188,7 +189,7 @@ resample_dead_atoms (ScvaeTrainer *trainer)
   for (int k = 0; k < K; k++)
     for (int i = 0; i < C; i++)
       norm += (double) D[i * K + k] * D[i * K + k] / K;
-  norm = NEW_ATOM_SCALE * sqrt (norm);
+  norm = sqrt (norm);
   for (gsize p = 0; p < P; p++)
     {
       double sum = 0.0;
@@ -254,7 +255,8 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
    * against a diverging run. */
   model->tensors.step[0] = MAX (model->tensors.step[0], 1e-3f);
   trainer->step++;
-  if (trainer->step % RESAMPLE_EVERY == 0)
+  if (trainer->step % RESAMPLE_EVERY == 0
+      && (trainer->planned_steps <= 0 || trainer->step < (1.0 - RESAMPLE_STOP) * trainer->planned_steps))
     resample_dead_atoms (trainer);
   return trainer->last_loss.total;
 }
