@@ -4,12 +4,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Opens the real Sparse Lens window on the default model, shows a 256x256
- * and a 1024x768 photo, moves the sparsity and the depth slider through 50
- * positions each, and reports, per image and slider, the median and 95th
- * percentile time from the value change to the frame that shows its
- * result, plus the longest main-thread stall seen meanwhile (a 1 ms timer
- * that should fire every millisecond; any longer gap is the main loop
- * being busy). Run it under Xvfb:
+ * and a 1024x768 photo, moves the sparsity slider through 50 positions and
+ * the depth slider through 50 up and then down, and reports, per image and
+ * slider, the median and 95th percentile time from the value change to
+ * the frame that shows its result, plus the longest main-thread stall
+ * seen meanwhile (a 1 ms timer that should fire every millisecond; any
+ * longer gap is the main loop being busy). Run it under Xvfb:
  *
  *   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" \
  *     env GSK_RENDERER=cairo GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=build/data \
@@ -52,13 +52,16 @@ iterate (void)
 static double
 wait_painted (LensWindow *window, int depth, float sparsity, gint64 since)
 {
+  LensInput *input = window->input;
+
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
   while (g_get_monotonic_time () < deadline)
     {
       LensResult *r = window->result;
 
-      if (r && r->request.depth == depth && r->request.sparsity == sparsity && window->painted_serial == r->serial)
+      if (r && r->request.input == input && r->request.depth == depth && r->request.sparsity == sparsity
+          && window->painted_serial == r->serial)
         return (g_get_monotonic_time () - since) / 1000.0;
       iterate ();
     }
@@ -101,20 +104,25 @@ sweep (LensWindow *window, const char *image_name)
   label = g_strdup_printf ("%s sparsity", image_name);
   report (label, ms, POSITIONS);
 
-  /* Depth 0 .. 49 at sparsity 1 */
+  /* Depth 0 .. 49 at sparsity 1, up (each depth continues the last one),
+   * then down (each starts from a checkpoint below it) */
   gtk_adjustment_set_value (window->sparsity_adjustment, 1.0);
   wait_painted (window, trained, 1.f, g_get_monotonic_time ());
-  longest_stall = 0;
-  for (int i = 0; i < POSITIONS; i++)
+  for (int direction = 0; direction < 2; direction++)
     {
-      gint64 t0 = g_get_monotonic_time ();
+      longest_stall = 0;
+      for (int i = 0; i < POSITIONS; i++)
+        {
+          int depth = direction == 0 ? i : POSITIONS - 1 - i;
+          gint64 t0 = g_get_monotonic_time ();
 
-      gtk_adjustment_set_value (window->depth_adjustment, i);
-      ms[i] = wait_painted (window, i, 1.f, t0);
+          gtk_adjustment_set_value (window->depth_adjustment, depth);
+          ms[i] = wait_painted (window, depth, 1.f, t0);
+        }
+      g_free (label);
+      label = g_strdup_printf ("%s depth %s", image_name, direction == 0 ? "up" : "down");
+      report (label, ms, POSITIONS);
     }
-  g_free (label);
-  label = g_strdup_printf ("%s depth", image_name);
-  report (label, ms, POSITIONS);
   gtk_adjustment_set_value (window->depth_adjustment, trained);
   wait_painted (window, trained, 1.f, g_get_monotonic_time ());
 }
