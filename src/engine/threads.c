@@ -50,6 +50,7 @@ scvae_blas_preferred_core (void)
 void
 scvae_blas_select_core (char **argv)
 {
+  g_autofree char *self = NULL;
   const char *core;
 
   /* OpenBLAS reads OPENBLAS_CORETYPE once, when it is loaded: the only way
@@ -58,6 +59,9 @@ scvae_blas_select_core (char **argv)
   if (g_getenv ("OPENBLAS_CORETYPE") != NULL || (core = scvae_blas_preferred_core ()) == NULL)
     return;
   g_setenv ("OPENBLAS_CORETYPE", core, TRUE);
-  execv ("/proc/self/exe", argv);
+  /* The resolved path, not /proc/self/exe: the process keeps its name. */
+  self = g_file_read_link ("/proc/self/exe", NULL);
+  if (self)
+    execv (self, argv);
   /* Could not re-execute (no /proc): carry on with the slow kernels. */
 }
