@@ -48,6 +48,7 @@ parse_features (const char *name, ScvaeSegmentFeatures *features)
 {
   static const struct { const char *name; ScvaeSegmentFeatures value; } names[] = {
     { "z", SCVAE_SEGMENT_CODES }, { "abs", SCVAE_SEGMENT_ABS }, { "normalized", SCVAE_SEGMENT_NORMALIZED },
+    { "log", SCVAE_SEGMENT_LOG },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -72,8 +73,8 @@ cli_segment (int argc, char **argv)
     { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, N_("8-bit PNG at the input's size: each pixel's segment index"), N_("OUT.png") },
     { "overlay", 0, 0, G_OPTION_ARG_FILENAME, &overlay_path, N_("The input with the segments drawn over it"), N_("OUT.png") },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the k-means initialisation (default 1)"), N_("S") },
-    /* Translators: "z", "abs", "normalized" and "pixels" are typed as they are. */
-    { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, N_("Cluster on z, abs (|z|), normalized (z/|z|), or pixels (raw 4x4 RGB patches, the baseline) (default abs)"), N_("F") },
+    /* Translators: "z", "abs", "normalized", "log" and "pixels" are typed as they are. */
+    { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, N_("Cluster on z, abs (|z|), normalized (z/|z|), log (log(1 + |z|/mean)), or pixels (raw 4x4 RGB patches, the baseline) (default abs)"), N_("F") },
     { "smooth", 0, 0, G_OPTION_ARG_INT, &smooth, N_("Average codes over (2R+1)^2 patches first, 0-4 (default 1)"), N_("R") },
     { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, N_("LISTA steps after the first, 0-64 (default: the model's)"), N_("T") },
     { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, N_("Multiplier on the threshold, 0-4 (default 1)"), N_("S") },
@@ -105,8 +106,8 @@ cli_segment (int argc, char **argv)
     return cli_usage_error ("segment", _("--k must be between 2 and %d (got %d)"), SCVAE_MAX_CLUSTERS, k);
   raw_pixels = features_name && g_str_equal (features_name, "pixels");
   if (features_name && !raw_pixels && !parse_features (features_name, &options.features))
-    /* Translators: "z", "abs", "normalized" and "pixels" are typed as they are. */
-    return cli_usage_error ("segment", _("--features must be z, abs, normalized or pixels (got '%s')"),
+    /* Translators: "z", "abs", "normalized", "log" and "pixels" are typed as they are. */
+    return cli_usage_error ("segment", _("--features must be z, abs, normalized, log or pixels (got '%s')"),
                             features_name);
   if (smooth < -1 || smooth > 4)
     return cli_usage_error ("segment", _("--smooth must be between 0 and 4 (got %d)"), smooth);

@@ -256,6 +256,8 @@ typedef enum {
   SCVAE_SEGMENT_CODES,       /* z as it is */
   SCVAE_SEGMENT_ABS,         /* |z|: an atom's sign does not split a region */
   SCVAE_SEGMENT_NORMALIZED,  /* z / |z|: direction only, not contrast */
+  SCVAE_SEGMENT_LOG,         /* log(1 + |z| / m), m the image's mean |z| over
+                              * non-zeros: strong atoms do not drown the rest */
 } ScvaeSegmentFeatures;
 
 typedef struct {

@@ -25,6 +25,27 @@ scvae_segment_options_init_default (ScvaeSegmentOptions *options)
   };
 }
 
+/* x <- log(1 + |x| / m), m the mean |x| over the non-zeros. */
+static void
+log_magnitudes (float *x, gsize n)
+{
+  double sum = 0.0;
+  gsize nonzeros = 0;
+  float inv_m;
+
+  for (gsize i = 0; i < n; i++)
+    if (x[i] != 0.f)
+      {
+        sum += fabsf (x[i]);
+        nonzeros++;
+      }
+  if (nonzeros == 0)
+    return;
+  inv_m = (float) (nonzeros / sum);
+  for (gsize i = 0; i < n; i++)
+    x[i] = log1pf (fabsf (x[i]) * inv_m);
+}
+
 /* Box average over (2 r + 1)^2 patches, clamped at the borders, done as
  * two 1-D passes. */
 static void
@@ -76,6 +97,8 @@ scvae_segment_features (const float *codes, int rows, int cols, int atoms,
   if (options->features == SCVAE_SEGMENT_ABS)
     for (gsize i = 0; i < P * atoms; i++)
       features[i] = fabsf (features[i]);
+  if (options->features == SCVAE_SEGMENT_LOG)
+    log_magnitudes (features, P * atoms);
   if (options->smooth_radius > 0)
     smooth (features, rows, cols, atoms, options->smooth_radius);
   if (options->features == SCVAE_SEGMENT_NORMALIZED)

@@ -343,6 +343,8 @@ test_segment (void)
   g_autoptr(GdkPixbuf) map = NULL;
   g_auto(Run) run = { 0 }, again = { 0 };
   g_autofree char *first = NULL, *second = NULL;
+  gsize first_length, second_length;
+  const char *features[] = { "z", "abs", "normalized", "log", "pixels" };
   gboolean seen[4] = { FALSE };
 
   RUN (&run, "segment", "--model", model, input, "--k", "4", "--labels", labels, "--overlay", overlay);
@@ -364,11 +366,21 @@ test_segment (void)
   g_assert_true (g_file_test (overlay, G_FILE_TEST_IS_REGULAR));
 
   /* Same seed, same labels. */
-  g_assert_true (g_file_get_contents (labels, &first, NULL, NULL));
+  g_assert_true (g_file_get_contents (labels, &first, &first_length, NULL));
   RUN (&again, "segment", "--model", model, input, "--k", "4", "--labels", labels);
   assert_ok (&again);
-  g_assert_true (g_file_get_contents (labels, &second, NULL, NULL));
-  g_assert_cmpstr (first, ==, second);
+  g_assert_true (g_file_get_contents (labels, &second, &second_length, NULL));
+  g_assert_cmpmem (first, first_length, second, second_length);
+
+  /* Every feature choice segments. */
+  for (guint i = 0; i < G_N_ELEMENTS (features); i++)
+    {
+      g_auto(Run) each = { 0 };
+
+      RUN (&each, "segment", "--model", model, input, "--k", "3", "--features", features[i],
+           "--smooth", "2", "--labels", labels);
+      assert_ok (&each);
+    }
 }
 
 static void

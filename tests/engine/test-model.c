@@ -574,6 +574,37 @@ test_session_memory_limit (void)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Segmentation features */
+
+static void
+test_segment_features (void)
+{
+  /* 1 x 2 patches, 2 atoms; mean |z| over the non-zeros is (1 + 2 + 3) / 3 = 2. */
+  const float codes[] = { -1.f, 0.f, 2.f, -3.f };
+  ScvaeSegmentOptions options;
+  struct { ScvaeSegmentFeatures features; int smooth; float expect[4]; } cases[] = {
+    { SCVAE_SEGMENT_CODES, 0, { -1.f, 0.f, 2.f, -3.f } },
+    { SCVAE_SEGMENT_ABS, 0, { 1.f, 0.f, 2.f, 3.f } },
+    { SCVAE_SEGMENT_NORMALIZED, 0, { -1.f, 0.f, 2.f / sqrtf (13.f), -3.f / sqrtf (13.f) } },
+    { SCVAE_SEGMENT_LOG, 0, { log1pf (0.5f), 0.f, log1pf (1.f), log1pf (1.5f) } },
+    /* Smoothing radius 1 over a 1 x 2 grid: both patches get the mean. */
+    { SCVAE_SEGMENT_ABS, 1, { 1.5f, 1.5f, 1.5f, 1.5f } },
+  };
+
+  scvae_segment_options_init_default (&options);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree float *features = NULL;
+
+      options.features = cases[i].features;
+      options.smooth_radius = cases[i].smooth;
+      features = scvae_segment_features (codes, 1, 2, 2, &options);
+      for (int j = 0; j < 4; j++)
+        g_assert_cmpfloat_with_epsilon (features[j], cases[i].expect[j], 1e-6);
+    }
+}
+
+/* ------------------------------------------------------------------------- */
 /* Metrics and k-means */
 
 static void
@@ -646,6 +677,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/memory-limit", test_session_memory_limit);
   g_test_add_func ("/session/codes-match-reference", test_session_codes_match_reference);
   g_test_add_func ("/session/depth-continues", test_session_depth_continues);
+  g_test_add_func ("/segment/features", test_segment_features);
   g_test_add_func ("/metrics/ssim", test_ssim_matches_scikit_image);
   g_test_add_func ("/kmeans/blobs", test_kmeans);
 
