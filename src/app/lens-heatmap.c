@@ -170,28 +170,6 @@ lens_residual_surface (const ScvaeImage *a, const ScvaeImage *b, LensColormap co
   return surface;
 }
 
-cairo_surface_t *
-lens_image_surface (const ScvaeImage *image)
-{
-  gsize plane = (gsize) image->width * image->height;
-  guint8 *pixels;
-  int stride;
-  cairo_surface_t *surface = new_surface (image->width, image->height, &pixels, &stride);
-
-  for (int y = 0; y < image->height; y++)
-    for (int x = 0; x < image->width; x++)
-      {
-        gsize i = (gsize) y * image->width + x;
-        guint8 rgb[3];
-
-        for (int c = 0; c < 3; c++)
-          rgb[c] = (guint8) CLAMP (lrintf ((image->data[c * plane + i] + 1.f) * 127.5f), 0, 255);
-        put_pixel (pixels + (gsize) y * stride, x, rgb);
-      }
-  cairo_surface_mark_dirty (surface);
-  return surface;
-}
-
 int
 lens_top_patches (const float *values, gsize n_patches, int n, int *top)
 {

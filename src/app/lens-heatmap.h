@@ -57,6 +57,5 @@ cairo_surface_t *lens_heatmap_surface (const float *values, int rows, int cols,
 /* |x - x_hat| averaged over channels, as a heat map at image resolution. */
 cairo_surface_t *lens_residual_surface (const ScvaeImage *a, const ScvaeImage *b,
                                         LensColormap colormap, LensColorScale *scale);
-cairo_surface_t *lens_image_surface (const ScvaeImage *image);
 
 G_END_DECLS

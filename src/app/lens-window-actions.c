@@ -77,9 +77,12 @@ static const struct {
   LensExportKind kind;
   const char *suffix;
 } exports[] = {
-  { "reconstruction", LENS_EXPORT_RECONSTRUCTION, "reconstruction" },
-  { "residual", LENS_EXPORT_RESIDUAL, "residual" },
-  { "activation", LENS_EXPORT_ACTIVATION, "activations" },
+  { "reconstruction", LENS_EXPORT_RECONSTRUCTION, "reconstruction.png" },
+  { "residual", LENS_EXPORT_RESIDUAL, "residual.png" },
+  { "activation", LENS_EXPORT_ACTIVATION, "activations.png" },
+  { "overlay", LENS_EXPORT_OVERLAY, "segments.png" },
+  { "labels", LENS_EXPORT_LABELS, "labels.png" },
+  { "codes", LENS_EXPORT_CODES, "codes.npy" },
 };
 
 static void
@@ -97,6 +100,30 @@ on_exported (GObject *source, GAsyncResult *result, gpointer data)
   lens_window_toast (self, _("Exported"));
 }
 
+/* Exports what the window shows: the segments with their edits, colours
+ * and opacity; the rest from the current controls. */
+void
+lens_window_export (LensWindow *self, LensExportKind kind, GFile *file)
+{
+  LensRequest request = lens_window_current_request (self);
+  ScvaeRenderSegment segments[SCVAE_MAX_CLUSTERS];
+  LensSegmentsView view = {
+    .segments = segments,
+    .n_segments = MIN (lens_segmentation_get_n_segments (self->segmentation), SCVAE_MAX_CLUSTERS),
+    .opacity = gtk_adjustment_get_value (self->opacity_adjustment),
+  };
+
+  view.labels = lens_segmentation_get_labels (self->segmentation, &view.rows, &view.cols);
+  for (int i = 0; i < view.n_segments; i++)
+    {
+      const LensSegment *segment = lens_segmentation_get_segment (self->segmentation, i);
+
+      memcpy (segments[i].rgb, segment->rgb, 3);
+      segments[i].visible = segment->visible;
+    }
+  lens_worker_export_async (self->worker, &request, kind, &view, file, on_exported, g_object_ref (self));
+}
+
 static void
 on_export_chosen (GtkNativeDialog *dialog, int response, LensWindow *self)
 {
@@ -105,9 +132,8 @@ on_export_chosen (GtkNativeDialog *dialog, int response, LensWindow *self)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      LensRequest request = lens_window_current_request (self);
 
-      lens_worker_export_async (self->worker, &request, kind, file, on_exported, g_object_ref (self));
+      lens_window_export (self, kind, file);
     }
   g_object_unref (dialog);
 }
@@ -124,14 +150,23 @@ export_action (GtkWidget *widget, const char *action, GVariant *param)
     return;
   for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
     {
+      gboolean of_segments = exports[i].kind == LENS_EXPORT_OVERLAY || exports[i].kind == LENS_EXPORT_LABELS;
+
       if (!g_str_equal (target, exports[i].target))
         continue;
-      dialog = gtk_file_chooser_native_new (_("Export as PNG"), GTK_WINDOW (self),
-                                            GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+      if (of_segments && lens_segmentation_get_labels (self->segmentation, NULL, NULL) == NULL)
+        {
+          lens_window_toast (self, _("Show the segments first"));
+          return;
+        }
+      dialog = gtk_file_chooser_native_new (exports[i].kind == LENS_EXPORT_CODES ? _("Export Codes as NumPy Array")
+                                                                                 : _("Export as PNG"),
+                                            GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                            _("_Export"), _("_Cancel"));
       base = g_strdup (self->input->name);
       if (strrchr (base, '.'))
         *strrchr (base, '.') = '\0';
-      name = g_strdup_printf ("%s-%s.png", base, exports[i].suffix);
+      name = g_strdup_printf ("%s-%s", base, exports[i].suffix);
       gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
       gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
       g_object_set_data (G_OBJECT (dialog), "kind", GINT_TO_POINTER (exports[i].kind));

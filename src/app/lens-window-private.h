@@ -88,5 +88,7 @@ int lens_window_get_working_size (LensWindow *self);
 /* Submits what the window shows now to the worker. */
 void lens_window_update (LensWindow *self);
 LensRequest lens_window_current_request (LensWindow *self);
+/* Writes an export of what the window shows to file; a toast says how it went. */
+void lens_window_export (LensWindow *self, LensExportKind kind, GFile *file);
 
 G_END_DECLS

@@ -29,6 +29,11 @@ typedef struct {
   /* per job */
   LensExportKind kind;
   GFile *destination;
+  guint8 *labels;               /* LensSegmentsView, copied */
+  int rows, cols;
+  ScvaeRenderSegment *segments;
+  int n_segments;
+  double opacity;
   int row, col, top_m;
   float *amplitudes;
 } Job;
@@ -355,7 +360,7 @@ process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 su
   if (self->last && self->last->request.input == request->input)
     result->input_picture = lens_picture_ref (self->last->input_picture);
   else
-    result->input_picture = lens_picture_new (lens_image_surface (request->input->image), 1);
+    result->input_picture = lens_picture_new (scvae_render_image (request->input->image), 1);
   if (!new_codes && self->last && same_codes (&self->last->request, request)
       && self->last->request.colormap == request->colormap)
     {
@@ -369,7 +374,7 @@ process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 su
       const ScvaeImage *reconstruction = scvae_session_get_reconstruction (self->session);
 
       scvae_session_compute_metrics (self->session, &result->metrics);
-      result->reconstruction = lens_picture_new (lens_image_surface (reconstruction), 1);
+      result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), 1);
       result->residual = lens_picture_new (lens_residual_surface (request->input->image, reconstruction,
                                                                   request->colormap, &result->residual_scale), 1);
     }
@@ -403,6 +408,8 @@ job_free (gpointer data)
 
   request_clear (&job->request);
   g_clear_object (&job->destination);
+  g_free (job->labels);
+  g_free (job->segments);
   g_free (job->amplitudes);
   g_free (job);
 }
@@ -424,42 +431,27 @@ queue_job (LensWorker *self, Job *job, GCancellable *caller_cancellable, gpointe
   g_mutex_unlock (&self->mutex);
 }
 
-static cairo_status_t
-append_bytes (void *closure, const unsigned char *data, unsigned int length)
+/* The destination as a local path, or an error naming it. */
+static char *
+destination_path (GFile *destination, GError **error)
 {
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
+  char *path = g_file_get_path (destination);
 
-/* PNG through a temporary file and a rename: never half-written. */
-static gboolean
-save_png (cairo_surface_t *surface, GFile *destination, GError **error)
-{
-  g_autoptr(GByteArray) png = g_byte_array_new ();
-  g_autofree char *path = g_file_get_path (destination);
-  g_autoptr(GError) local_error = NULL;
-  cairo_status_t status = cairo_surface_write_to_png_stream (surface, append_bytes, png);
-
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s: %s", path, cairo_status_to_string (status));
-      return FALSE;
-    }
   if (path == NULL)
     {
       g_autofree char *name = g_file_get_parse_name (destination);
 
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, _("%s: not a local file"), name);
-      return FALSE;
     }
-  if (!g_file_set_contents_full (path, (const char *) png->data, png->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0644, &local_error))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  return TRUE;
+  return path;
+}
+
+static gboolean
+save_png (cairo_surface_t *surface, GFile *destination, GError **error)
+{
+  g_autofree char *path = destination_path (destination, error);
+
+  return path && scvae_render_write_png (surface, path, error);
 }
 
 /* Magnifies a one-pixel-per-patch heat map to the image's size. */
@@ -504,7 +496,7 @@ run_export (LensWorker *self, GTask *task)
 
   if (job->kind == LENS_EXPORT_RECONSTRUCTION)
     {
-      surface = lens_image_surface (scvae_session_get_reconstruction (session));
+      surface = scvae_render_image (scvae_session_get_reconstruction (session));
     }
   else if (job->kind == LENS_EXPORT_RESIDUAL)
     {
@@ -532,6 +524,60 @@ run_export (LensWorker *self, GTask *task)
     g_task_return_error (task, g_steal_pointer (&error));
 }
 
+/* The codes of the working image, as the views and the segments show
+ * them: [rows, cols, K] float32. */
+static void
+run_export_codes (LensWorker *self, GTask *task)
+{
+  Job *job = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeSession) session = scvae_session_new (job->request.model);
+  g_autofree char *path = destination_path (job->destination, &error);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  gint64 shape[3];
+  int rows, cols, atoms;
+  const float *codes;
+
+  if (path == NULL
+      || !scvae_session_encode (session, job->request.input->image, cancellable, &error)
+      || !scvae_session_sparse_code (session, job->request.depth, job->request.sparsity,
+                                     cancellable, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+  shape[0] = rows, shape[1] = cols, shape[2] = atoms;
+  if (scvae_write_npy (path, codes, 3, shape, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* The segments as the window shows them, on the working image. */
+static void
+run_export_segments (LensWorker *self, GTask *task)
+{
+  Job *job = g_task_get_task_data (task);
+  const ScvaeImage *image = job->request.input->image;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *pixels = scvae_labels_to_pixels (job->labels, job->rows, job->cols,
+                                                      image->width, image->height);
+  cairo_surface_t *surface;
+  gboolean ok;
+
+  if (job->kind == LENS_EXPORT_OVERLAY)
+    surface = scvae_render_overlay (image, pixels, job->segments, job->n_segments, job->opacity);
+  else
+    surface = scvae_render_label_map (pixels, image->width, image->height);
+  ok = save_png (surface, job->destination, &error);
+  cairo_surface_destroy (surface);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
 /* A window of INSPECT_PATCHES x INSPECT_PATCHES patches centred on
  * (row, col) of a channel-major image, as a surface (edges clamped). */
 static cairo_surface_t *
@@ -546,7 +592,7 @@ crop_window (const float *planes, int width, int height, int row, int col)
       for (int x = 0; x < side; x++)
         crop->data[((gsize) c * side + y) * side + x] =
           planes[c * plane + (gsize) CLAMP (y0 + y, 0, height - 1) * width + CLAMP (x0 + x, 0, width - 1)];
-  return lens_image_surface (crop);
+  return scvae_render_image (crop);
 }
 
 static int
@@ -667,7 +713,7 @@ run_render_atoms (LensWorker *self, GTask *task)
         }
       g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, k, amplitude, LENS_ATOM_PIXELS, NULL);
 
-      g_ptr_array_add (surfaces, lens_image_surface (atom));
+      g_ptr_array_add (surfaces, scvae_render_image (atom));
     }
   g_task_return_pointer (task, surfaces, (GDestroyNotify) g_ptr_array_unref);
 }
@@ -813,12 +859,27 @@ job_new (JobFunc run, const LensRequest *request)
 
 void
 lens_worker_export_async (LensWorker *self, const LensRequest *request, LensExportKind kind,
-                          GFile *destination, GAsyncReadyCallback callback, gpointer user_data)
+                          const LensSegmentsView *segments, GFile *destination,
+                          GAsyncReadyCallback callback, gpointer user_data)
 {
-  Job *job = job_new (run_export, request);
+  JobFunc run = kind == LENS_EXPORT_CODES ? run_export_codes
+                : kind == LENS_EXPORT_OVERLAY || kind == LENS_EXPORT_LABELS ? run_export_segments
+                : run_export;
+  Job *job;
 
+  g_return_if_fail (run != run_export_segments || (segments != NULL && segments->labels != NULL));
+  job = job_new (run, request);
   job->kind = kind;
   job->destination = g_object_ref (destination);
+  if (run == run_export_segments)
+    {
+      job->labels = g_memdup2 (segments->labels, (gsize) segments->rows * segments->cols);
+      job->rows = segments->rows;
+      job->cols = segments->cols;
+      job->segments = g_memdup2 (segments->segments, segments->n_segments * sizeof (ScvaeRenderSegment));
+      job->n_segments = segments->n_segments;
+      job->opacity = segments->opacity;
+    }
   queue_job (self, job, NULL, lens_worker_export_async, callback, user_data);
 }
 

@@ -20,6 +20,7 @@
 #include "lens-heatmap.h"
 #include "lens-input.h"
 #include "lens-picture.h"
+#include "scvae-render.h"
 
 G_BEGIN_DECLS
 
@@ -68,10 +69,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensResult, lens_result_unref)
 const int *lens_request_get_atoms (const LensRequest *request, int *n_atoms);
 
 typedef enum {
-  LENS_EXPORT_RECONSTRUCTION,
+  LENS_EXPORT_RECONSTRUCTION, /* PNGs at the source's size (up to 2048 px) */
   LENS_EXPORT_RESIDUAL,
   LENS_EXPORT_ACTIVATION,
+  LENS_EXPORT_CODES,          /* .npy [rows, cols, K] of the working image */
+  LENS_EXPORT_OVERLAY,        /* the segments as shown, at working size */
+  LENS_EXPORT_LABELS,         /* 8-bit PNG, pixel = segment index */
 } LensExportKind;
+
+/* The segments as the window shows them, for LENS_EXPORT_OVERLAY and
+ * LENS_EXPORT_LABELS: a segment index per patch, and each segment's look. */
+typedef struct {
+  const guint8 *labels;
+  int rows, cols;
+  const ScvaeRenderSegment *segments;
+  int n_segments;
+  double opacity;
+} LensSegmentsView;
 
 /* A patch's sparse code, strongest atoms first, and what it draws. */
 typedef struct {
@@ -100,10 +114,11 @@ gboolean lens_worker_get_busy (LensWorker *self);
 void lens_worker_shutdown (LensWorker *self);
 gboolean lens_worker_is_shut_down (LensWorker *self);
 
-/* Renders at the source's full size (up to SCVAE_DEFAULT_MAX_SIDE) and
- * writes a PNG atomically. */
+/* Writes the export atomically; segments (copied) is needed for the
+ * overlay and the label map only. */
 void lens_worker_export_async (LensWorker *self, const LensRequest *request, LensExportKind kind,
-                               GFile *destination, GAsyncReadyCallback callback, gpointer user_data);
+                               const LensSegmentsView *segments, GFile *destination,
+                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean lens_worker_export_finish (LensWorker *self, GAsyncResult *result, GError **error);
 
 /* One patch of the request's image, with its top_m strongest atoms. */

@@ -199,7 +199,7 @@ cli_atoms (int argc, char **argv)
       double x = 12 + (i % COLUMNS) * CELL_W, y = TITLE_H + (i / COLUMNS) * CELL_H;
       float amplitude = a->mean_abs > 0 ? a->mean_abs : typical;
       g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, a->index, amplitude, ATOM_PIXELS, NULL);
-      cairo_surface_t *picture = cli_image_surface (atom);
+      cairo_surface_t *picture = scvae_render_image (atom);
       g_autofree char *label = g_strdup_printf ("#%d  %.1f%%", a->index, 100 * a->usage);
       double bar = MIN (1.0, a->usage / MAX (stats[0].usage, 1e-9));
 
@@ -226,7 +226,7 @@ cli_atoms (int argc, char **argv)
       draw_text (cr, label, x, y + ATOM_PIXELS * ZOOM + 8, "Sans 7");
     }
   cairo_destroy (cr);
-  ok = cli_write_png (sheet, argv[1], &error);
+  ok = scvae_render_write_png (sheet, argv[1], &error);
   cairo_surface_destroy (sheet);
   if (!ok)
     return cli_report (error);

@@ -9,6 +9,7 @@
 #include <cairo.h>
 
 #include "scvae.h"
+#include "scvae-render.h"
 
 /* Exit statuses (DESIGN.md §4). */
 #define CLI_OK 0
@@ -52,9 +53,6 @@ gboolean cli_check_depth_sparsity (const char *command, int depth, double sparsi
 ScvaeImage *cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int depth,
                                double sparsity, GError **error);
 
-cairo_surface_t *cli_image_surface (const ScvaeImage *image);
-/* PNG via a temporary file and rename: never half-written. */
-gboolean cli_write_png (cairo_surface_t *surface, const char *path, GError **error);
 
 /* Seconds as "1:05:09" or "5:09". */
 char *cli_format_duration (double seconds);

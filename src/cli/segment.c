@@ -12,37 +12,6 @@
 
 #define OVERLAY_OPACITY 0.45
 
-/* The input with every cluster tinted and the borders between clusters
- * drawn dark. */
-static cairo_surface_t *
-overlay (const ScvaeImage *image, const guint8 *labels)
-{
-  cairo_surface_t *surface = cli_image_surface (image);
-  guint8 *pixels = cairo_image_surface_get_data (surface);
-  int stride = cairo_image_surface_get_stride (surface), w = image->width, h = image->height;
-
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      {
-        guint32 *pixel = (guint32 *) (pixels + (gsize) y * stride) + x;
-        guint8 label = labels[(gsize) y * w + x], rgb[3];
-        gboolean border = (x + 1 < w && labels[(gsize) y * w + x + 1] != label)
-                          || (y + 1 < h && labels[(gsize) (y + 1) * w + x] != label);
-        guint32 out = 0;
-
-        scvae_cluster_color (label, rgb);
-        for (int c = 0; c < 3; c++)
-          {
-            int v = (*pixel >> (16 - 8 * c)) & 0xff;
-            double mixed = border ? 0.15 * v : (1 - OVERLAY_OPACITY) * v + OVERLAY_OPACITY * rgb[c];
-            out = out << 8 | (guint32) CLAMP ((int) (mixed + 0.5), 0, 255);
-          }
-        *pixel = out;
-      }
-  cairo_surface_mark_dirty (surface);
-  return surface;
-}
-
 static gboolean
 parse_features (const char *name, ScvaeSegmentFeatures *features)
 {
@@ -153,24 +122,26 @@ cli_segment (int argc, char **argv)
 
   if (labels_path)
     {
-      cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_A8, image->width, image->height);
-      guint8 *data = cairo_image_surface_get_data (surface);
-      int stride = cairo_image_surface_get_stride (surface);
-      gboolean ok;
+      cairo_surface_t *surface = scvae_render_label_map (pixels, image->width, image->height);
+      gboolean ok = scvae_render_write_png (surface, labels_path, &error);
 
-      for (int y = 0; y < image->height; y++)
-        memcpy (data + (gsize) y * stride, pixels + (gsize) y * image->width, image->width);
-      cairo_surface_mark_dirty (surface);
-      ok = cli_write_png (surface, labels_path, &error);
       cairo_surface_destroy (surface);
       if (!ok)
         return cli_report (error);
     }
   if (overlay_path)
     {
-      cairo_surface_t *surface = overlay (image, pixels);
-      gboolean ok = cli_write_png (surface, overlay_path, &error);
+      ScvaeRenderSegment segments[SCVAE_MAX_CLUSTERS];
+      cairo_surface_t *surface;
+      gboolean ok;
 
+      for (int c = 0; c < k; c++)
+        {
+          scvae_cluster_color (c, segments[c].rgb);
+          segments[c].visible = TRUE;
+        }
+      surface = scvae_render_overlay (image, pixels, segments, k, OVERLAY_OPACITY);
+      ok = scvae_render_write_png (surface, overlay_path, &error);
       cairo_surface_destroy (surface);
       if (!ok)
         return cli_report (error);

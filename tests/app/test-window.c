@@ -196,6 +196,67 @@ most_used_atom (LensResult *result, int K, int skip)
   return best;
 }
 
+/* Runs an export through the window and waits for its toast. */
+static char *
+export_to (LensWindow *window, LensExportKind kind, const char *name)
+{
+  char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  gint64 deadline = g_get_monotonic_time () + patience ();
+
+  g_remove (path);
+  lens_window_export (window, kind, file);
+  while (g_strcmp0 (lens_window_get_last_toast (window), "Exported") != 0 && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_cmpstr (lens_window_get_last_toast (window), ==, "Exported");
+  lens_window_toast (window, "");
+  return path;
+}
+
+static void
+check_exports (LensWindow *window, LensResult *shown, int n_segments)
+{
+  const ScvaeImage *image = shown->request.input->image;
+  g_autofree char *overlay = export_to (window, LENS_EXPORT_OVERLAY, "lens-test-segments.png");
+  g_autofree char *labels = export_to (window, LENS_EXPORT_LABELS, "lens-test-labels.png");
+  g_autofree char *codes = export_to (window, LENS_EXPORT_CODES, "lens-test-codes.npy");
+  g_autofree char *reconstruction = export_to (window, LENS_EXPORT_RECONSTRUCTION, "lens-test-rec.png");
+  g_autoptr(GdkPixbuf) reconstructed = gdk_pixbuf_new_from_file (reconstruction, NULL);
+  g_autoptr(GdkPixbuf) overlay_image = gdk_pixbuf_new_from_file (overlay, NULL);
+  g_autoptr(GdkPixbuf) label_map = gdk_pixbuf_new_from_file (labels, NULL);
+  g_autofree char *npy = NULL, *shape = NULL;
+  gboolean seen[SCVAE_MAX_CLUSTERS] = { FALSE };
+  int found = 0;
+
+  /* Pictures of the model's output are at the source's size. */
+  g_assert_nonnull (reconstructed);
+  g_assert_cmpint (gdk_pixbuf_get_width (reconstructed), ==, shown->request.input->source_width);
+  g_assert_nonnull (overlay_image);
+  g_assert_cmpint (gdk_pixbuf_get_width (overlay_image), ==, image->width);
+  g_assert_cmpint (gdk_pixbuf_get_height (overlay_image), ==, image->height);
+
+  /* Every pixel names a segment, and every segment is there. */
+  g_assert_nonnull (label_map);
+  g_assert_cmpint (gdk_pixbuf_get_width (label_map), ==, image->width);
+  for (int y = 0; y < image->height; y++)
+    for (int x = 0; x < image->width; x++)
+      {
+        guint8 v = gdk_pixbuf_read_pixels (label_map)[y * gdk_pixbuf_get_rowstride (label_map)
+                                                      + x * gdk_pixbuf_get_n_channels (label_map)];
+        g_assert_cmpint (v, <, n_segments);
+        found += !seen[v];
+        seen[v] = TRUE;
+      }
+  g_assert_cmpint (found, ==, n_segments);
+
+  /* NumPy: float32, [rows, cols, K]. */
+  g_assert_true (g_file_get_contents (codes, &npy, NULL, NULL));
+  g_assert_cmpmem (npy, 6, "\x93NUMPY", 6);
+  shape = g_strdup_printf ("(%d, %d, %d)", shown->rows, shown->cols, 32);
+  g_assert_nonnull (strstr (npy + 10, "'<f4'"));
+  g_assert_nonnull (strstr (npy + 10, shape));
+}
+
 static void
 test_explore (void)
 {
@@ -252,6 +313,10 @@ test_explore (void)
   g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n - 1);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
   g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n);
+
+  /* Exports: the segments as shown (merged here), their label map, the codes. */
+  g_assert_true (lens_segmentation_merge (window->segmentation, 0, 1));
+  check_exports (window, segmented, n - 1);
 
   /* Clicking a patch opens the inspector with its code. */
   g_signal_emit_by_name (window->input_view, "patch-activated", 10, 12, 100.0, 100.0);

@@ -1,0 +1,118 @@
+/* scvae-render.c: what scvae and Sparse Lens write as pictures
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "scvae-render.h"
+
+#include "files.h"
+
+#include <string.h>
+
+#define BORDER_SHADE 0.15 /* border pixels keep this much of the image */
+
+static inline guint32
+rgb24 (const guint8 rgb[3])
+{
+  /* CAIRO_FORMAT_RGB24: native-endian 0xXXRRGGBB */
+  return (guint32) rgb[0] << 16 | (guint32) rgb[1] << 8 | rgb[2];
+}
+
+cairo_surface_t *
+scvae_render_image (const ScvaeImage *image)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, image->width, image->height);
+  guint8 *pixels = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  gsize plane = (gsize) image->width * image->height;
+
+  for (int y = 0; y < image->height; y++)
+    {
+      guint32 *row = (guint32 *) (pixels + (gsize) y * stride);
+
+      for (int x = 0; x < image->width; x++)
+        {
+          gsize i = (gsize) y * image->width + x;
+          guint8 rgb[3];
+
+          for (int c = 0; c < 3; c++)
+            rgb[c] = (guint8) CLAMP ((int) ((image->data[c * plane + i] + 1.f) * 127.5f + 0.5f), 0, 255);
+          row[x] = rgb24 (rgb);
+        }
+    }
+  cairo_surface_mark_dirty (surface);
+  return surface;
+}
+
+cairo_surface_t *
+scvae_render_overlay (const ScvaeImage *image,
+                      const guint8 *labels,
+                      const ScvaeRenderSegment *segments,
+                      int n_segments,
+                      double opacity)
+{
+  cairo_surface_t *surface = scvae_render_image (image);
+  guint8 *pixels = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface), w = image->width, h = image->height;
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        guint32 *pixel = (guint32 *) (pixels + (gsize) y * stride) + x;
+        guint8 label = labels[(gsize) y * w + x], out[3];
+        gboolean border = (x + 1 < w && labels[(gsize) y * w + x + 1] != label)
+                          || (y + 1 < h && labels[(gsize) (y + 1) * w + x] != label);
+        const ScvaeRenderSegment *segment = label < n_segments ? &segments[label] : NULL;
+
+        for (int c = 0; c < 3; c++)
+          {
+            double v = (*pixel >> (16 - 8 * c)) & 0xff;
+
+            if (border)
+              v *= BORDER_SHADE;
+            else if (segment && segment->visible)
+              v = (1 - opacity) * v + opacity * segment->rgb[c];
+            out[c] = (guint8) CLAMP ((int) (v + 0.5), 0, 255);
+          }
+        *pixel = rgb24 (out);
+      }
+  cairo_surface_mark_dirty (surface);
+  return surface;
+}
+
+cairo_surface_t *
+scvae_render_label_map (const guint8 *labels, int width, int height)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_A8, width, height);
+  guint8 *data = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+
+  for (int y = 0; y < height; y++)
+    memcpy (data + (gsize) y * stride, labels + (gsize) y * width, width);
+  cairo_surface_mark_dirty (surface);
+  return surface;
+}
+
+static cairo_status_t
+append (void *closure, const unsigned char *data, unsigned int length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+gboolean
+scvae_render_write_png (cairo_surface_t *surface, const char *path, GError **error)
+{
+  g_autoptr(GByteArray) png = g_byte_array_new ();
+  cairo_status_t status = cairo_surface_write_to_png_stream (surface, append, png);
+
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED, "%s: %s", path, cairo_status_to_string (status));
+      return FALSE;
+    }
+  return scvae_write_file (path, (const char *) png->data, png->len, error);
+}

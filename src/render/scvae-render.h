@@ -1,0 +1,42 @@
+/* scvae-render.h: what scvae and Sparse Lens write as pictures
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Images, segmentation overlays and label maps as cairo surfaces, and
+ * PNG files written atomically: one implementation for the command-line
+ * tool and the app's exports, so that both write the same files.
+ */
+
+#pragma once
+
+#include <cairo.h>
+
+#include "scvae.h"
+
+G_BEGIN_DECLS
+
+/* CAIRO_FORMAT_RGB24, pixels from [-1, 1]. */
+cairo_surface_t *scvae_render_image (const ScvaeImage *image);
+
+typedef struct {
+  guint8 rgb[3];
+  gboolean visible;
+} ScvaeRenderSegment;
+
+/* The image with each visible segment tinted at opacity and the borders
+ * between segments drawn dark; labels has one segment index per pixel. */
+cairo_surface_t *scvae_render_overlay (const ScvaeImage *image,
+                                       const guint8 *labels,
+                                       const ScvaeRenderSegment *segments,
+                                       int n_segments,
+                                       double opacity);
+
+/* CAIRO_FORMAT_A8, which cairo writes as an 8-bit grey PNG: pixel value =
+ * segment index. */
+cairo_surface_t *scvae_render_label_map (const guint8 *labels, int width, int height);
+
+/* PNG through a temporary file, fsync and rename: never half-written. */
+gboolean scvae_render_write_png (cairo_surface_t *surface, const char *path, GError **error);
+
+G_END_DECLS
