@@ -107,7 +107,7 @@ cli_atoms (int argc, char **argv)
   g_autofree char *model_spec = NULL, *sort = NULL;
   g_auto(GStrv) usage_from = NULL;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
+    CLI_MODEL_OPTION (model_spec),
     /* Translators: "usage" and "index" are typed as they are. */
     { "sort", 0, 0, G_OPTION_ARG_STRING, &sort, N_("Order: usage (most used first) or index (default usage)"), N_("ORDER") },
     { "usage-from", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &usage_from, N_("Measure usage on these images (default: the model's stored validation statistics, else the shipped sample photos)"), N_("DIR") },

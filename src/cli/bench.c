@@ -109,7 +109,7 @@ cli_bench (int argc, char **argv)
   int size = 256, repeats = 20, k = 8;
   gboolean json = FALSE, train = FALSE;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
+    CLI_MODEL_OPTION (model_spec),
     { "size", 0, 0, G_OPTION_ARG_INT, &size, N_("Image side in pixels (default 256)"), N_("PX") },
     { "image", 0, 0, G_OPTION_ARG_FILENAME, &image_path, N_("Image to scale and time (default: a shipped sample photo)"), N_("FILE") },
     { "repeats", 0, 0, G_OPTION_ARG_INT, &repeats, N_("Timed runs per stage after 3 warm-ups (default 20)"), N_("N") },

@@ -45,6 +45,16 @@ gboolean cli_parse_options (const char *command,
 /* NULL or "default" means the shipped default model. */
 ScvaeModel *cli_load_model (const char *spec, GError **error);
 
+/* Option entries shared by several commands, so that they read the same
+ * everywhere. */
+#define CLI_MODEL_OPTION(spec) \
+  { "model", 'm', 0, G_OPTION_ARG_FILENAME, &(spec), N_("Model file (default: the shipped model)"), N_("MODEL") }
+#define CLI_CODING_OPTIONS(depth, sparsity) \
+  { "depth", 'd', 0, G_OPTION_ARG_INT, &(depth), N_("LISTA steps after the first, 0-64 (default: the model's)"), N_("T") }, \
+  { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &(sparsity), N_("Multiplier on the threshold, 0-4 (default 1)"), N_("S") }
+#define CLI_MAX_SIZE_OPTION(max_size) \
+  { "max-size", 0, 0, G_OPTION_ARG_INT, &(max_size), N_("Downscale images longer than this (default 2048)"), N_("PX") }
+
 /* Range checks for the inference controls shared by several commands. */
 gboolean cli_check_depth_sparsity (const char *command, int depth, double sparsity);
 

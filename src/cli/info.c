@@ -16,7 +16,7 @@ cli_info (int argc, char **argv)
   g_autofree char *model_spec = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
+    CLI_MODEL_OPTION (model_spec),
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object"), NULL },
     { NULL },
   };

@@ -16,10 +16,9 @@ cli_reconstruct (int argc, char **argv)
   int depth = -1, max_size = SCVAE_DEFAULT_MAX_SIDE;
   double sparsity = 1.0;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
-    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, N_("LISTA steps after the first, 0-64 (default: the model's)"), N_("T") },
-    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, N_("Multiplier on the threshold, 0-4 (default 1)"), N_("S") },
-    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, N_("Downscale images longer than this (default 2048)"), N_("PX") },
+    CLI_MODEL_OPTION (model_spec),
+    CLI_CODING_OPTIONS (depth, sparsity),
+    CLI_MAX_SIZE_OPTION (max_size),
     { NULL },
   };
   g_autoptr(GError) error = NULL;

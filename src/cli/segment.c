@@ -37,7 +37,7 @@ cli_segment (int argc, char **argv)
   gint64 seed = -1;
   double sparsity = 1.0;
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_spec, N_("Model file (default: the shipped model)"), N_("MODEL") },
+    CLI_MODEL_OPTION (model_spec),
     { "k", 'k', 0, G_OPTION_ARG_INT, &k, N_("Number of segments, 2-32"), N_("K") },
     { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, N_("8-bit PNG at the input's size: each pixel's segment index"), N_("OUT.png") },
     { "overlay", 0, 0, G_OPTION_ARG_FILENAME, &overlay_path, N_("The input with the segments drawn over it"), N_("OUT.png") },
@@ -45,9 +45,8 @@ cli_segment (int argc, char **argv)
     /* Translators: "z", "abs", "normalized", "log" and "pixels" are typed as they are. */
     { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, N_("Cluster on z, abs (|z|), normalized (z/|z|), log (log(1 + |z|/mean)), or pixels (raw 4x4 RGB patches, the baseline) (default abs)"), N_("F") },
     { "smooth", 0, 0, G_OPTION_ARG_INT, &smooth, N_("Average codes over (2R+1)^2 patches first, 0-4 (default 1)"), N_("R") },
-    { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, N_("LISTA steps after the first, 0-64 (default: the model's)"), N_("T") },
-    { "sparsity", 's', 0, G_OPTION_ARG_DOUBLE, &sparsity, N_("Multiplier on the threshold, 0-4 (default 1)"), N_("S") },
-    { "max-size", 0, 0, G_OPTION_ARG_INT, &max_size, N_("Downscale images longer than this (default 2048)"), N_("PX") },
+    CLI_CODING_OPTIONS (depth, sparsity),
+    CLI_MAX_SIZE_OPTION (max_size),
     { NULL },
   };
   g_autoptr(GError) error = NULL;
