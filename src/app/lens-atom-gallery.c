@@ -114,7 +114,13 @@ struct _LensAtomGallery {
   GtkCustomSorter *sorter;
   GtkCustomFilter *filter;
   GtkMultiSelection *selection;
+  guint resort_id;
 };
+
+/* While a slider is dragged usage changes with every frame: the bars follow
+ * at once, the order only once the image has been still this long, so the
+ * gallery neither jumps around nor re-sorts for each frame. */
+#define RESORT_DELAY_MS 400
 
 G_DEFINE_FINAL_TYPE (LensAtomGallery, lens_atom_gallery, GTK_TYPE_WIDGET)
 
@@ -283,6 +289,16 @@ lens_atom_gallery_clear (LensAtomGallery *self)
   g_list_store_remove_all (self->store);
 }
 
+static gboolean
+resort (gpointer data)
+{
+  LensAtomGallery *self = data;
+
+  self->resort_id = 0;
+  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+  return G_SOURCE_REMOVE;
+}
+
 void
 lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *usage, guint n_atoms,
                              guint n_patches)
@@ -300,7 +316,8 @@ lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *usage,
       item->mean_abs = usage[i].mean_abs;
       g_signal_emit (item, item_changed_signal, 0);
     }
-  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+  g_clear_handle_id (&self->resort_id, g_source_remove);
+  self->resort_id = g_timeout_add (RESORT_DELAY_MS, resort, self);
 }
 
 GBytes *
@@ -386,6 +403,7 @@ lens_atom_gallery_dispose (GObject *object)
 {
   LensAtomGallery *self = LENS_ATOM_GALLERY (object);
 
+  g_clear_handle_id (&self->resort_id, g_source_remove);
   g_clear_pointer (&self->box, gtk_widget_unparent);
   G_OBJECT_CLASS (lens_atom_gallery_parent_class)->dispose (object);
 }
