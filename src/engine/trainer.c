@@ -392,6 +392,15 @@ scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
   trainer->planned_steps = planned;
   elapsed = g_hash_table_lookup (safetensors_get_metadata (file), KEY_ELAPSED);
   trainer->elapsed_before = elapsed ? g_ascii_strtod (elapsed, NULL) : 0.0;
+
+  /* The model was loaded from the checkpoint: its training state is now the
+   * trainer's, and must not linger in the model files written from here. */
+  {
+    static const char *const keys[] = { KEY_STEP, KEY_ADAM_T, KEY_SEED, KEY_PLANNED, KEY_ELAPSED };
+
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      scvae_model_set_metadata (model, keys[i], NULL);
+  }
   return TRUE;
 }
 

@@ -246,6 +246,16 @@ test_train_resume (void)
   train_tiny (&again, resumed, steps, "--resume");
   assert_ok (&again);
   g_assert_true (same_parameters (straight, resumed));
+
+  /* The finished model describes the model, not the checkpoint it resumed. */
+  {
+    g_autoptr(ScvaeModel) finished = scvae_model_load (resumed, &error);
+
+    g_assert_no_error (error);
+    g_assert_null (scvae_model_get_metadata (finished, "checkpoint_step"));
+    g_assert_null (scvae_model_get_metadata (finished, "checkpoint_elapsed_s"));
+    g_assert_cmpstr (scvae_model_get_metadata (finished, "steps"), ==, steps);
+  }
 }
 
 static void
