@@ -783,15 +783,15 @@ draw_chart (cairo_t *cr, const Row *rows, guint n, int atoms, const char *title)
   draw_frame (cr, &pb);
   if (last_val)
     {
-      /* The last validation result, written above its marker, or beside it
-       * when there is no room above. */
+      /* The last validation result, written above its marker, or below it
+       * when there is no room above (beside it, it would cover the line). */
       char label[64];
       double x = panel_x (&pb, last_val->minutes), y = panel_y (&pb, last_val->v[COL_VAL_PSNR]);
       double lx = MIN (x, pb.x + pb.w - 4), ly = y - 8, ay = 1;
 
       g_snprintf (label, sizeof label, "%.2f dB", last_val->v[COL_VAL_PSNR]);
       if (ly - 18 < pb.y)
-        lx = x - 10, ly = y, ay = 0.5;
+        ly = y + 8, ay = 0;
       set_rgb (cr, orange);
       draw_text (cr, label, 10, TRUE, lx, ly, 1, ay);
     }
