@@ -29,6 +29,7 @@ struct _LensWindow {
   GtkLabel *recent_label;
   GtkBox *recent_box;
   AdwFlap *flap;
+  GtkFlowBox *views;
   LensImageView *input_view;
   LensImageView *reconstruction_view;
   LensImageView *activation_view;
@@ -75,6 +76,8 @@ struct _LensWindow {
   GCancellable *loading;     /* of the image or model being opened */
   GCancellable *rendering_atoms;
   guint busy_timeout;
+  guint view_columns_idle;   /* applies a new number of view columns */
+  int view_columns;
   double last_latency_ms;
   guint64 painted_serial;    /* the newest result that reached the screen */
   char *last_toast;          /* for tests */

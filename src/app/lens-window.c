@@ -272,6 +272,7 @@ lens_window_open_input (LensWindow *self, LensInput *input)
   g_clear_pointer (&self->input, lens_input_unref);
   self->input = lens_input_ref (input);
   adw_window_title_set_title (self->window_title, input->name);
+  gtk_widget_queue_allocate (GTK_WIDGET (self)); /* its shape may want other view columns */
   lens_window_update (self);
 }
 
@@ -722,6 +723,7 @@ lens_window_dispose (GObject *object)
     }
   g_clear_object (&self->worker);
   g_clear_handle_id (&self->busy_timeout, g_source_remove);
+  g_clear_handle_id (&self->view_columns_idle, g_source_remove);
   g_clear_object (&self->viewport);
   g_clear_pointer (&self->model, scvae_model_unref);
   g_clear_pointer (&self->input, lens_input_unref);
@@ -747,6 +749,71 @@ lens_window_dispose (GObject *object)
   G_OBJECT_CLASS (lens_window_parent_class)->dispose (object);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Layout of the three image views */
+
+/* How many views per row show the image largest in a width x height area:
+ * three side by side suit a wide window or a tall image, two and one below
+ * a landscape photo in a window of the usual shape. chrome_w and chrome_h
+ * are what a view's caption and header take beside the image. */
+static int
+best_view_columns (int width, int height, int chrome_w, int chrome_h, int image_w, int image_h)
+{
+  const int n_views = 3, spacing = 12;
+  double best_scale = 0;
+  int best = n_views;
+
+  for (int columns = n_views; columns >= 1; columns--)
+    {
+      int rows = (n_views + columns - 1) / columns;
+      double cell_w = (double) (width - (columns - 1) * spacing) / columns - chrome_w;
+      double cell_h = (double) (height - (rows - 1) * spacing) / rows - chrome_h;
+      double scale = MIN (cell_w / image_w, cell_h / image_h);
+
+      /* Fewer columns only for a clearly larger picture, so that a window
+       * resized across the balance point does not flicker. */
+      if (scale > best_scale * 1.05)
+        best_scale = scale, best = columns;
+    }
+  return best;
+}
+
+static gboolean
+apply_view_columns (gpointer data)
+{
+  LensWindow *self = data;
+
+  self->view_columns_idle = 0;
+  /* Only the maximum: the flow box still puts fewer in a row that is too
+   * narrow, and the window can still be made narrower. */
+  gtk_flow_box_set_max_children_per_line (self->views, self->view_columns);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+lens_window_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  LensWindow *self = LENS_WINDOW (widget);
+  GtkWidget *views = GTK_WIDGET (self->views), *view = GTK_WIDGET (self->input_view);
+  GtkWidget *cell = gtk_widget_get_parent (gtk_widget_get_parent (view));
+  int columns;
+
+  GTK_WIDGET_CLASS (lens_window_parent_class)->size_allocate (widget, width, height, baseline);
+  if (self->input == NULL || !gtk_widget_get_mapped (views) || gtk_widget_get_width (view) <= 0)
+    return;
+  columns = best_view_columns (gtk_widget_get_width (views), gtk_widget_get_height (views),
+                               gtk_widget_get_width (cell) - gtk_widget_get_width (view),
+                               gtk_widget_get_height (cell) - gtk_widget_get_height (view),
+                               self->input->image->width, self->input->image->height);
+  /* Changing the flow box while it is being allocated would be ignored
+   * until the next layout: change it just after. */
+  if (columns != self->view_columns && self->view_columns_idle == 0)
+    {
+      self->view_columns = columns;
+      self->view_columns_idle = g_idle_add (apply_view_columns, self);
+    }
+}
+
 static void
 lens_window_class_init (LensWindowClass *klass)
 {
@@ -754,6 +821,7 @@ lens_window_class_init (LensWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = lens_window_dispose;
+  widget_class->size_allocate = lens_window_size_allocate;
 
   g_type_ensure (LENS_TYPE_IMAGE_VIEW);
   g_type_ensure (LENS_TYPE_LEGEND);
@@ -767,6 +835,7 @@ lens_window_class_init (LensWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LensWindow, recent_label);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, recent_box);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, views);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, input_view);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, reconstruction_view);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, activation_view);
