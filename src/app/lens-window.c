@@ -880,6 +880,16 @@ lens_window_init (LensWindow *self)
   self->beta_value = add_row (self->model_group, _("β"), _("Sparsity weight"));
   self->data_value = add_row (self->model_group, _("Training data"), NULL);
 
+  {
+    /* The segmentation defaults are the engine's, measured best by
+     * tools/bench/segmentation; the combo lists the features in enum order. */
+    ScvaeSegmentOptions defaults;
+
+    scvae_segment_options_init_default (&defaults);
+    adw_combo_row_set_selected (self->features_row, defaults.features);
+    gtk_adjustment_set_value (self->smooth_adjustment, defaults.smooth_radius);
+  }
+
   self->viewport = lens_viewport_new ();
   lens_image_view_set_viewport (self->input_view, self->viewport);
   lens_image_view_set_viewport (self->reconstruction_view, self->viewport);

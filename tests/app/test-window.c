@@ -123,8 +123,14 @@ test_window (void)
 
   first = wait_for_result (window, 0);
   g_assert_cmpint (first->request.input->image->width, ==, 451);
-  /* Segments cluster on |z| by default, as scvae segment does. */
-  g_assert_cmpint (first->request.segment_options.features, ==, SCVAE_SEGMENT_ABS);
+  /* Segments start from the engine's defaults, as scvae segment does. */
+  {
+    ScvaeSegmentOptions defaults;
+
+    scvae_segment_options_init_default (&defaults);
+    g_assert_cmpint (first->request.segment_options.features, ==, defaults.features);
+    g_assert_cmpint (first->request.segment_options.smooth_radius, ==, defaults.smooth_radius);
+  }
   g_assert_cmpint (first->request.depth, ==, 8);       /* the model's T */
   g_assert_cmpfloat (first->metrics.psnr, >, 0.0);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->stack), ==, "main");
