@@ -30,8 +30,9 @@ struct _LensAtomItem {
   double usage;         /* fraction of this image's patches */
   double mean_abs;      /* mean |coefficient| where it fires */
   double stored_usage;  /* on the model's validation photos; < 0: unknown */
+  cairo_surface_t *surface;  /* as rendered, LENS_ATOM_PIXELS square */
   GdkTexture *thumbnail;
-  GdkTexture *preview;
+  GdkTexture *preview;       /* made when first hovered */
 };
 
 G_DEFINE_FINAL_TYPE (LensAtomItem, lens_atom_item, G_TYPE_OBJECT)
@@ -43,6 +44,7 @@ lens_atom_item_finalize (GObject *object)
 {
   LensAtomItem *self = LENS_ATOM_ITEM (object);
 
+  g_clear_pointer (&self->surface, cairo_surface_destroy);
   g_clear_object (&self->thumbnail);
   g_clear_object (&self->preview);
   G_OBJECT_CLASS (lens_atom_item_parent_class)->finalize (object);
@@ -201,8 +203,12 @@ on_query_tooltip (GtkWidget *cell, int x, int y, gboolean keyboard, GtkTooltip *
   GtkWidget *box, *picture, *label;
   g_autofree char *text = NULL;
 
-  if (item == NULL || item->preview == NULL)
+  if (item == NULL || item->surface == NULL)
     return FALSE;
+  /* Made here, not with the thumbnails: 256 of them would hold up the
+   * window for tens of milliseconds when a model's atoms arrive. */
+  if (item->preview == NULL)
+    item->preview = texture_from_surface (item->surface, PREVIEW);
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (item->preview));
   gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
@@ -268,18 +274,22 @@ unbind_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer
 void
 lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const double *stored_usage)
 {
-  g_list_store_remove_all (self->store);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
   for (guint i = 0; i < surfaces->len; i++)
     {
-      g_autoptr(LensAtomItem) item = g_object_new (LENS_TYPE_ATOM_ITEM, NULL);
+      LensAtomItem *item = g_object_new (LENS_TYPE_ATOM_ITEM, NULL);
 
       item->index = i;
       item->stored_usage = stored_usage ? stored_usage[i] : -1;
       item->usage = MAX (item->stored_usage, 0.0);
-      item->thumbnail = texture_from_surface (surfaces->pdata[i], THUMBNAIL);
-      item->preview = texture_from_surface (surfaces->pdata[i], PREVIEW);
-      g_list_store_append (self->store, item);
+      item->surface = cairo_surface_reference (surfaces->pdata[i]);
+      item->thumbnail = texture_from_surface (item->surface, THUMBNAIL);
+      g_ptr_array_add (items, item);
     }
+  /* One change for the views and models above the store, not K. */
+  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
+                       items->pdata, items->len);
   gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
 }
 
