@@ -43,8 +43,8 @@ cli_segment (int argc, char **argv)
     { "overlay", 0, 0, G_OPTION_ARG_FILENAME, &overlay_path, N_("The input with the segments drawn over it"), N_("OUT.png") },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the k-means initialisation (default 1)"), N_("S") },
     /* Translators: "z", "abs", "normalized", "log" and "pixels" are typed as they are. */
-    { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, N_("Cluster on z, abs (|z|), normalized (z/|z|), log (log(1 + |z|/mean)), or pixels (raw 4x4 RGB patches, the baseline) (default abs)"), N_("F") },
-    { "smooth", 0, 0, G_OPTION_ARG_INT, &smooth, N_("Average codes over (2R+1)^2 patches first, 0-4 (default 1)"), N_("R") },
+    { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, N_("Cluster on z, abs (|z|), normalized (z/|z|), log (log(1 + |z|/mean)), or pixels (raw 4x4 RGB patches, the baseline) (default log)"), N_("F") },
+    { "smooth", 0, 0, G_OPTION_ARG_INT, &smooth, N_("Average codes over (2R+1)^2 patches first, 0-4 (default 3)"), N_("R") },
     CLI_CODING_OPTIONS (depth, sparsity),
     CLI_MAX_SIZE_OPTION (max_size),
     { NULL },

@@ -18,8 +18,8 @@ scvae_segment_options_init_default (ScvaeSegmentOptions *options)
   /* The defaults are the best of tools/bench/segmentation (see README). */
   *options = (ScvaeSegmentOptions) {
     .k = 5,
-    .features = SCVAE_SEGMENT_ABS,
-    .smooth_radius = 1,
+    .features = SCVAE_SEGMENT_LOG,
+    .smooth_radius = 3,
     .n_restarts = 4,
     .seed = 1,
   };
