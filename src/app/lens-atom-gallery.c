@@ -271,6 +271,30 @@ unbind_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer
   g_object_set_data (G_OBJECT (cell), "item", NULL);
 }
 
+/* A new order. The grid keeps the atom at its top in view, which after a
+ * re-sort hides the new first ones: a gallery scrolled to the top stays at
+ * the top. */
+static void
+sort_again (LensAtomGallery *self)
+{
+  GtkAdjustment *scroll = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->grid));
+  gboolean at_top = scroll == NULL || gtk_adjustment_get_value (scroll) <= gtk_adjustment_get_lower (scroll);
+
+  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+  if (at_top && g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->grid), "list.scroll-to-item", "u", 0);
+}
+
+static gboolean
+resort (gpointer data)
+{
+  LensAtomGallery *self = data;
+
+  self->resort_id = 0;
+  sort_again (self);
+  return G_SOURCE_REMOVE;
+}
+
 void
 lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const double *stored_usage)
 {
@@ -290,23 +314,13 @@ lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const d
   /* One change for the views and models above the store, not K. */
   g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
                        items->pdata, items->len);
-  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+  sort_again (self);
 }
 
 void
 lens_atom_gallery_clear (LensAtomGallery *self)
 {
   g_list_store_remove_all (self->store);
-}
-
-static gboolean
-resort (gpointer data)
-{
-  LensAtomGallery *self = data;
-
-  self->resort_id = 0;
-  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -405,7 +419,7 @@ on_search_changed (LensAtomGallery *self)
 static void
 on_sort_changed (LensAtomGallery *self)
 {
-  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+  sort_again (self);
 }
 
 static void
