@@ -770,8 +770,8 @@ best_view_columns (int width, int height, int chrome_w, int chrome_h, int image_
       double cell_h = (double) (height - (rows - 1) * spacing) / rows - chrome_h;
       double scale = MIN (cell_w / image_w, cell_h / image_h);
 
-      /* Fewer columns only for a clearly larger picture, so that a window
-       * resized across the balance point does not flicker. */
+      /* Fewer columns only for a clearly larger picture: at about the same
+       * size, one row keeps all three views side by side. */
       if (scale > best_scale * 1.05)
         best_scale = scale, best = columns;
     }
