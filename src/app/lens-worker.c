@@ -454,6 +454,16 @@ save_png (cairo_surface_t *surface, GFile *destination, GError **error)
   return path && scvae_render_write_png (surface, path, error);
 }
 
+/* Ends an export job: TRUE, or the error that stopped it. */
+static void
+finish_export (GTask *task, gboolean ok, GError **error)
+{
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (error));
+}
+
 /* Magnifies a one-pixel-per-patch heat map to the image's size. */
 static cairo_surface_t *
 magnify (cairo_surface_t *patches, int width, int height)
@@ -518,10 +528,7 @@ run_export (LensWorker *self, GTask *task)
 
   ok = save_png (surface, job->destination, &error);
   cairo_surface_destroy (surface);
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, g_steal_pointer (&error));
+  finish_export (task, ok, &error);
 }
 
 /* The codes of the working image, as the views and the segments show
@@ -543,15 +550,12 @@ run_export_codes (LensWorker *self, GTask *task)
       || !scvae_session_sparse_code (session, job->request.depth, job->request.sparsity,
                                      cancellable, &error))
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      finish_export (task, FALSE, &error);
       return;
     }
   codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
   shape[0] = rows, shape[1] = cols, shape[2] = atoms;
-  if (scvae_write_npy (path, codes, 3, shape, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, g_steal_pointer (&error));
+  finish_export (task, scvae_write_npy (path, codes, 3, shape, &error), &error);
 }
 
 /* The segments as the window shows them, on the working image. */
@@ -572,10 +576,7 @@ run_export_segments (LensWorker *self, GTask *task)
     surface = scvae_render_label_map (pixels, image->width, image->height);
   ok = save_png (surface, job->destination, &error);
   cairo_surface_destroy (surface);
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, g_steal_pointer (&error));
+  finish_export (task, ok, &error);
 }
 
 /* A window of INSPECT_PATCHES x INSPECT_PATCHES patches centred on
