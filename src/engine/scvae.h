@@ -184,15 +184,6 @@ const float *scvae_session_get_features (ScvaeSession *session,
                                          int *cols,
                                          int *channels);
 
-/* Timing of the last run of each stage, in milliseconds. */
-typedef struct {
-  double encode_ms;
-  double sparse_code_ms;
-  double decode_ms;
-  double metrics_ms;
-} ScvaeTimings;
-void scvae_session_get_timings (ScvaeSession *session, ScvaeTimings *timings);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeSession, scvae_session_free)
 
 /* Decodes any patch-major latents (rows x cols x C, e.g. D z) into 3
@@ -365,7 +356,6 @@ gint64 scvae_trainer_get_step (ScvaeTrainer *trainer);
 /* One optimisation step on a batch (3 x batch x crop x crop, planar per
  * image); returns the loss. */
 double scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int size);
-gboolean scvae_trainer_save_checkpoint (ScvaeTrainer *trainer, const char *path, GError **error);
 /* The whole loop: batches from train, validation on val (may be NULL), a
  * checkpoint every so often at checkpoint_path, the model at model_path. */
 gboolean scvae_trainer_run (ScvaeTrainer *trainer,

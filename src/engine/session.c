@@ -70,7 +70,6 @@ struct _ScvaeSession {
 
   ScvaeAtomUsage *usage;     /* K, NULL when stale */
   float *atom_background;    /* decode of the all-zero atom grid */
-  ScvaeTimings timings;
 };
 
 static void
@@ -286,7 +285,6 @@ scvae_session_encode (ScvaeSession *session,
                       GCancellable *cancellable,
                       GError **error)
 {
-  gint64 start = g_get_monotonic_time ();
   int width = (image->width + 3) / 4 * 4, height = (image->height + 3) / 4 * 4;
   Extent full = { 1, height, width }, half = { 1, height / 2, width / 2 };
   Extent quarter = { 1, height / 4, width / 4 };
@@ -356,7 +354,6 @@ scvae_session_encode (ScvaeSession *session,
   g_clear_pointer (&session->decoded_rows, g_free);
   g_clear_pointer (&session->reconstruction, scvae_image_free);
   invalidate_codes (session);
-  session->timings.encode_ms = (g_get_monotonic_time () - start) / 1000.0;
   return TRUE;
 }
 
@@ -410,7 +407,6 @@ scvae_session_sparse_code (ScvaeSession *session,
                            GCancellable *cancellable,
                            GError **error)
 {
-  gint64 start = g_get_monotonic_time ();
   gsize P = n_patches (session);
   Lista lista = session_lista (session, sparsity);
   g_autofree float *codes = NULL;
@@ -491,7 +487,6 @@ scvae_session_sparse_code (ScvaeSession *session,
   session->sparsity = sparsity;
   invalidate_codes (session);
   session->coded = TRUE;
-  session->timings.sparse_code_ms = (g_get_monotonic_time () - start) / 1000.0;
   return TRUE;
 }
 
@@ -533,7 +528,6 @@ scvae_session_decode_latents (ScvaeSession *session, const float *latents, int r
 gboolean
 scvae_session_decode (ScvaeSession *session, GCancellable *cancellable, GError **error)
 {
-  gint64 start = g_get_monotonic_time ();
   int C = session->C, K = session->K;
   int width = 4 * session->cols, height = 4 * session->rows;
   gsize P = n_patches (session), plane = (gsize) width * height;
@@ -563,7 +557,6 @@ scvae_session_decode (ScvaeSession *session, GCancellable *cancellable, GError *
   scvae_image_free (session->reconstruction);
   session->reconstruction = reconstruction;
   session->decoded = TRUE;
-  session->timings.decode_ms = (g_get_monotonic_time () - start) / 1000.0;
   return TRUE;
 }
 
@@ -698,7 +691,6 @@ squared_distance (const float *a, const float *b, int n)
 void
 scvae_session_compute_metrics (ScvaeSession *session, ScvaeMetrics *m)
 {
-  gint64 start = g_get_monotonic_time ();
   const ScvaeAtomUsage *usage;
   gsize P = n_patches (session);
   int C = session->C, K = session->K;
@@ -720,7 +712,6 @@ scvae_session_compute_metrics (ScvaeSession *session, ScvaeMetrics *m)
     se += squared_distance (session->features + p * C, session->decoded_rows + p * C, C);
   m->latent_mse = se / ((double) P * C);
   m->lasso = (0.5 * se + beta_s * session->l1) / P;
-  session->timings.metrics_ms = (g_get_monotonic_time () - start) / 1000.0;
 }
 
 const ScvaeImage *
@@ -757,12 +748,6 @@ scvae_session_get_features (ScvaeSession *session, int *rows, int *cols, int *ch
   if (channels)
     *channels = session->C;
   return session->features;
-}
-
-void
-scvae_session_get_timings (ScvaeSession *session, ScvaeTimings *timings)
-{
-  *timings = session->timings;
 }
 
 ScvaeImage *

@@ -314,12 +314,6 @@ save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError
   return safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error);
 }
 
-gboolean
-scvae_trainer_save_checkpoint (ScvaeTrainer *trainer, const char *path, GError **error)
-{
-  return save_checkpoint (trainer, path, trainer->elapsed_before, error);
-}
-
 static gboolean
 read_count (SafetensorsFile *file, const char *key, gint64 *value, GError **error)
 {
