@@ -15,7 +15,7 @@ batchnorm_forward_train (const BatchNormParams *p,
                          const float *x,
                          float *y,
                          BatchNormSaved *saved,
-                         gboolean update_running)
+                         float momentum)
 {
   for (int c = 0; c < channels; c++)
     {
@@ -42,14 +42,12 @@ batchnorm_forward_train (const BatchNormParams *p,
 
       saved->mean[c] = mean;
       saved->inv_std[c] = inv_std;
-      if (update_running)
+      if (momentum > 0.f)
         {
           float unbiased = n > 1 ? (float) (sum_sq / (n - 1)) : var;
 
-          p->running_mean[c] = (1.f - BATCHNORM_MOMENTUM) * p->running_mean[c]
-                               + BATCHNORM_MOMENTUM * mean;
-          p->running_var[c] = (1.f - BATCHNORM_MOMENTUM) * p->running_var[c]
-                              + BATCHNORM_MOMENTUM * unbiased;
+          p->running_mean[c] = (1.f - momentum) * p->running_mean[c] + momentum * mean;
+          p->running_var[c] = (1.f - momentum) * p->running_var[c] + momentum * unbiased;
         }
     }
 }

@@ -31,14 +31,16 @@ typedef struct {
   float *inv_std;
 } BatchNormSaved;
 
-/* x and y are [channels][n]; running statistics are updated when non-NULL. */
+/* x and y are [channels][n]. The running statistics move towards the
+ * batch's by momentum (0: left alone; 1/i for the i-th of a series of
+ * batches: their plain average). */
 void batchnorm_forward_train (const BatchNormParams *p,
                               int channels,
                               gsize n,
                               const float *x,
                               float *y,
                               BatchNormSaved *saved,
-                              gboolean update_running);
+                              float momentum);
 
 /* Inference with running statistics (used only by tests and folding). */
 void batchnorm_forward_eval (const BatchNormParams *p,

@@ -27,6 +27,7 @@ struct _F4Network {
   F4Specs specs;
   Extent full, half, quarter;
   gsize n_patches;
+  float batchnorm_momentum;
 
   float *arena;
 
@@ -142,6 +143,7 @@ f4_network_new (const F4Layout *layout, int batch, int height, int width)
   net->half = (Extent) { batch, height / 2, width / 2 };
   net->quarter = (Extent) { batch, height / 4, width / 4 };
   net->n_patches = extent_size (net->quarter);
+  net->batchnorm_momentum = BATCHNORM_MOMENTUM;
 
   size = network_layout (net, NULL);
   net->arena = g_aligned_alloc0 (size, sizeof (float), 64);
@@ -156,6 +158,12 @@ f4_network_free (F4Network *net)
     return;
   g_aligned_free (net->arena);
   g_free (net);
+}
+
+void
+f4_network_set_batchnorm_momentum (F4Network *net, float momentum)
+{
+  net->batchnorm_momentum = momentum;
 }
 
 const float *
@@ -198,13 +206,13 @@ f4_network_get_codes (F4Network *net)
  * written straight into the ReLU buffer and rectified in place. */
 static void
 conv_bn_relu (const ConvSpec *spec, const ConvParams *conv, const BatchNormParams *bn,
-              const float *x, Extent in, float *pre, BatchNormSaved *saved, float *post,
-              Scratch *scratch)
+              float momentum, const float *x, Extent in, float *pre, BatchNormSaved *saved,
+              float *post, Scratch *scratch)
 {
   gsize n = extent_size (conv_output_extent (spec, in));
 
   conv_forward (spec, conv->weight, conv->bias, x, in, pre, scratch);
-  batchnorm_forward_train (bn, spec->out_channels, n, pre, post, saved, TRUE);
+  batchnorm_forward_train (bn, spec->out_channels, n, pre, post, saved, momentum);
   ops_relu (post, post, spec->out_channels * n);
 }
 
@@ -217,11 +225,11 @@ resblock_forward (F4Network *net, const ResBlockParams *p, ResBlockActivations *
 
   r->in = in;
   ops_relu (in, r->t1, C * n);
-  conv_bn_relu (&net->specs.res_conv3, &p->conv3, &p->bn3, r->t1, net->quarter,
-                r->t2, &r->bn3, r->t4, scratch);
+  conv_bn_relu (&net->specs.res_conv3, &p->conv3, &p->bn3, net->batchnorm_momentum,
+                r->t1, net->quarter, r->t2, &r->bn3, r->t4, scratch);
   conv_forward (&net->specs.res_conv1, p->conv1.weight, p->conv1.bias, r->t4, net->quarter,
                 r->t5, scratch);
-  batchnorm_forward_train (&p->bn1, C, n, r->t5, r->out, &r->bn1, TRUE);
+  batchnorm_forward_train (&p->bn1, C, n, r->t5, r->out, &r->bn1, net->batchnorm_momentum);
   cblas_saxpy (C * n, 1.f, in, 1, r->out, 1);
 }
 
@@ -269,8 +277,8 @@ f4_network_forward (F4Network *net,
   gsize nonzeros = 0;
 
   /* Encoder */
-  conv_bn_relu (&s->enc_conv1, &p->enc_conv1, &p->enc_bn, input, net->full,
-                net->a1, &net->enc_bn, net->h1, scratch);
+  conv_bn_relu (&s->enc_conv1, &p->enc_conv1, &p->enc_bn, net->batchnorm_momentum,
+                input, net->full, net->a1, &net->enc_bn, net->h1, scratch);
   conv_forward (&s->enc_conv2, p->enc_conv2.weight, p->enc_conv2.bias, net->h1, net->half,
                 net->a2, scratch);
   x = net->a2;
@@ -296,8 +304,8 @@ f4_network_forward (F4Network *net,
       x = net->dec_res[i].out;
     }
   ops_relu (x, net->h, C * P);
-  conv_bn_relu (&s->dec_convt1, &p->dec_convt1, &p->dec_bn, net->h, net->quarter,
-                net->a3, &net->dec_bn, net->h3, scratch);
+  conv_bn_relu (&s->dec_convt1, &p->dec_convt1, &p->dec_bn, net->batchnorm_momentum,
+                net->h, net->quarter, net->a3, &net->dec_bn, net->h3, scratch);
   conv_forward (&s->dec_convt2, p->dec_convt2.weight, p->dec_convt2.bias, net->h3, net->half,
                 net->out, scratch);
   ops_tanh (net->out, net->out, 3 * n0);

@@ -43,6 +43,10 @@ void f4_network_backward (F4Network *net,
                           const float *input,
                           Scratch *scratch);
 
+/* How far each forward moves BatchNorm's running statistics towards the
+ * batch's (BATCHNORM_MOMENTUM unless set). */
+void f4_network_set_batchnorm_momentum (F4Network *net, float momentum);
+
 /* Results of the last forward: the reconstruction (3 x B x H x W), encoder
  * features (C x B x H/4 x W/4) and codes (patch-major, B H/4 W/4 x K). */
 const float *f4_network_get_output (F4Network *net);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "batch-loader.h"
+#include "batchnorm.h"
 #include "f4-network.h"
 #include "lista.h"
 #include "optimizer.h"
@@ -33,13 +34,24 @@
  * specialised) are moved to the directions the dictionary explains worst:
  * the residuals e - D z of the current batch's worst-coded patches (as dead
  * codebook entries are restarted in VQ-VAEs, or dead features resampled in
- * sparse autoencoders), at the dictionary's typical column norm (a shorter
- * atom rarely passes the threshold, which is the same for all atoms, and
- * dies again), with their Adam moments cleared. The last RESAMPLE_STOP of
+ * sparse autoencoders), at unit norm like every atom (see
+ * normalize_atoms), with their Adam moments cleared. The last RESAMPLE_STOP of
  * a planned run is left alone so that the last atoms moved can settle. */
 #define RESAMPLE_EVERY 250
 #define RESAMPLE_STOP 0.2
 #define DEAD_RATE 1e-4
+
+/* BatchNorm's running statistics follow the last ~10 batches (momentum
+ * 0.1), so a model saved at any one step carries that noise: validation
+ * PSNR moved by up to 0.8 dB between neighbouring evaluations at the end of
+ * a run. A finished run therefore re-estimates them as the plain average
+ * over BATCHNORM_BATCHES training batches of the final weights ("precise
+ * BN", Wu & Johnson 2021). Those batches come from indices no run reaches,
+ * so they are the same whenever the run finishes, and a time budget keeps
+ * their cost in reserve (a forward measured 39 % of a step; half is kept). */
+#define BATCHNORM_BATCHES 200
+#define BATCHNORM_FIRST_INDEX (G_GINT64_CONSTANT (1) << 40)
+#define FORWARD_SHARE_OF_STEP 0.5
 
 /* Throughput is measured over this many steps before a time-budgeted run
  * fixes the length of its learning-rate schedule. */
@@ -173,6 +185,27 @@ worse_first (gconstpointer a, gconstpointer b)
   return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* Atoms are kept at unit length, the usual constraint of dictionary
+ * learning. The threshold beta / c is the same for every atom, so an atom's
+ * length decides how easily it fires: left free, the atoms in use grow (an
+ * hour's training spread them from 1 to 6) while the rest stay short, stop
+ * passing the threshold and die -- a rich-get-richer collapse that
+ * resampling alone could not undo. Projecting after each step removes it. */
+static void
+normalize_atoms (float *D, int C, int K)
+{
+  g_autofree double *length = g_new0 (double, K);
+
+  for (int i = 0; i < C; i++)
+    for (int k = 0; k < K; k++)
+      length[k] += (double) D[i * K + k] * D[i * K + k];
+  for (int k = 0; k < K; k++)
+    length[k] = length[k] > 0.0 ? 1.0 / sqrt (length[k]) : 1.0;
+  for (int i = 0; i < C; i++)
+    for (int k = 0; k < K; k++)
+      D[i * K + k] = (float) (D[i * K + k] * length[k]);
+}
+
 static void
 resample_dead_atoms (ScvaeTrainer *trainer)
 {
@@ -184,12 +217,7 @@ resample_dead_atoms (ScvaeTrainer *trainer)
   float *D = model->tensors.dictionary;
   gsize d_offset = D - model->parameters;
   g_autofree PatchError *errors = g_new (PatchError, P);
-  double norm = 0.0;
 
-  for (int k = 0; k < K; k++)
-    for (int i = 0; i < C; i++)
-      norm += (double) D[i * K + k] * D[i * K + k] / K;
-  norm = sqrt (norm);
   for (gsize p = 0; p < P; p++)
     {
       double sum = 0.0;
@@ -210,7 +238,7 @@ resample_dead_atoms (ScvaeTrainer *trainer)
         {
           gsize at = (gsize) i * K + k;
 
-          D[at] = (float) ((e[worst->patch * C + i] - ehat[worst->patch * C + i]) / length * norm);
+          D[at] = (float) ((e[worst->patch * C + i] - ehat[worst->patch * C + i]) / length);
           trainer->adam.m[d_offset + at] = 0.f;
           trainer->adam.v[d_offset + at] = 0.f;
         }
@@ -227,6 +255,18 @@ resample_dead_atoms (ScvaeTrainer *trainer)
     }
 }
 
+static void
+ensure_network (ScvaeTrainer *trainer, int n_images, int size)
+{
+  if (trainer->net == NULL || trainer->net_batch != n_images || trainer->net_size != size)
+    {
+      f4_network_free (trainer->net);
+      trainer->net = f4_network_new (trainer->model->layout, n_images, size, size);
+      trainer->net_batch = n_images;
+      trainer->net_size = size;
+    }
+}
+
 double
 scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int size)
 {
@@ -234,13 +274,7 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
   const ScvaeTrainOptions *o = &trainer->options;
   float lr;
 
-  if (trainer->net == NULL || trainer->net_batch != n_images || trainer->net_size != size)
-    {
-      f4_network_free (trainer->net);
-      trainer->net = f4_network_new (model->layout, n_images, size, size);
-      trainer->net_batch = n_images;
-      trainer->net_size = size;
-    }
+  ensure_network (trainer, n_images, size);
 
   f4_network_forward (trainer->net, &model->tensors, batch, &trainer->last_loss, &trainer->scratch);
   count_hits (trainer);
@@ -250,6 +284,7 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
   lr = learning_rate_at (trainer->step, trainer->planned_steps, o->warmup_steps, o->lr,
                          o->min_lr_fraction);
   adam_step (&trainer->adam, lr, model->parameters, trainer->grads);
+  normalize_atoms (model->tensors.dictionary, model->layout->config.channels, model->layout->config.atoms);
   /* The step size must stay positive for the threshold beta / c to mean
    * anything; Adam moves it by at most lr per step, so this only guards
    * against a diverging run. */
@@ -259,6 +294,24 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
       && (trainer->planned_steps <= 0 || trainer->step < (1.0 - RESAMPLE_STOP) * trainer->planned_steps))
     resample_dead_atoms (trainer);
   return trainer->last_loss.total;
+}
+
+static void
+reestimate_batchnorm (ScvaeTrainer *trainer, ScvaeDataset *train)
+{
+  const ScvaeTrainOptions *o = &trainer->options;
+  BatchLoader *loader = batch_loader_new (train, o->seed, BATCHNORM_FIRST_INDEX, o->batch);
+  F4Loss loss;
+
+  ensure_network (trainer, o->batch, o->crop);
+  for (int i = 1; i <= BATCHNORM_BATCHES; i++)
+    {
+      f4_network_set_batchnorm_momentum (trainer->net, 1.f / i);
+      f4_network_forward (trainer->net, &trainer->model->tensors, batch_loader_next (loader), &loss,
+                          &trainer->scratch);
+    }
+  f4_network_set_batchnorm_momentum (trainer->net, BATCHNORM_MOMENTUM);
+  batch_loader_free (loader);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -548,6 +601,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
   gint64 run_start = g_get_monotonic_time ();
   gint64 first_step = trainer->step;
   double budget_s = o->minutes * 60.0;
+  double reserve_s = 0.0; /* of the budget, for reestimate_batchnorm */
   BatchLoader *loader = batch_loader_new (train, o->seed, trainer->step, o->batch);
   ScvaeTrainProgress progress = { .val_psnr = NAN, .val_ssim = NAN };
   double ema_loss = NAN, ema_mse = NAN, ema_active = NAN;
@@ -560,6 +614,8 @@ scvae_trainer_run (ScvaeTrainer *trainer,
    * and rewrites its outputs. */
   if ((o->steps > 0 && trainer->step >= o->steps) || (budget_s > 0 && trainer->elapsed_before >= budget_s))
     keep_going = FALSE;
+  if (!keep_going)
+    reestimate_batchnorm (trainer, train);
   if (!keep_going && val)
     {
       Validation v;
@@ -579,10 +635,14 @@ scvae_trainer_run (ScvaeTrainer *trainer,
       elapsed = trainer->elapsed_before + run_elapsed;
 
       /* A time budget: size the cosine schedule by the measured speed. */
-      if (o->steps <= 0 && trainer->step - first_step == CALIBRATION_STEPS
-          && trainer->planned_steps == G_MAXINT64)
-        trainer->planned_steps = trainer->step
-          + (gint64) ((budget_s - elapsed) * CALIBRATION_STEPS / run_elapsed);
+      if (o->steps <= 0 && trainer->step - first_step == CALIBRATION_STEPS)
+        {
+          double step_s = run_elapsed / CALIBRATION_STEPS;
+
+          reserve_s = BATCHNORM_BATCHES * FORWARD_SHARE_OF_STEP * step_s;
+          if (trainer->planned_steps == G_MAXINT64)
+            trainer->planned_steps = trainer->step + (gint64) ((budget_s - reserve_s - elapsed) / step_s);
+        }
 
       ema_loss = isnan (ema_loss) ? trainer->last_loss.total
                                   : (1 - EMA_WEIGHT) * ema_loss + EMA_WEIGHT * trainer->last_loss.total;
@@ -591,8 +651,12 @@ scvae_trainer_run (ScvaeTrainer *trainer,
       ema_active = isnan (ema_active) ? trainer->last_loss.active_fraction
                                       : (1 - EMA_WEIGHT) * ema_active + EMA_WEIGHT * trainer->last_loss.active_fraction;
 
-      if ((o->steps > 0 && trainer->step >= o->steps) || (budget_s > 0 && elapsed >= budget_s))
-        keep_going = FALSE;
+      if ((o->steps > 0 && trainer->step >= o->steps) || (budget_s > 0 && elapsed + reserve_s >= budget_s))
+        {
+          keep_going = FALSE;
+          reestimate_batchnorm (trainer, train);
+          elapsed = elapsed_total (trainer, run_start);
+        }
 
       progress.step = trainer->step;
       progress.total_steps = o->steps;

@@ -11,6 +11,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 
@@ -196,6 +197,29 @@ same_parameters (const char *a, const char *b)
   return memcmp (ra->data, rb->data, (gsize) 3 * ra->width * ra->height * sizeof (float)) == 0;
 }
 
+/* Training keeps every atom at unit length: with one threshold for all,
+ * longer atoms would be cheaper to use and the short ones would die. */
+static void
+assert_unit_atoms (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeModel) trained = scvae_model_load (path, &error);
+  const ScvaeConfig *config;
+  const float *D;
+
+  g_assert_no_error (error);
+  config = scvae_model_get_config (trained);
+  D = scvae_model_get_dictionary (trained);
+  for (int k = 0; k < config->atoms; k++)
+    {
+      double length = 0.0;
+
+      for (int c = 0; c < config->channels; c++)
+        length += (double) D[c * config->atoms + k] * D[c * config->atoms + k];
+      g_assert_cmpfloat_with_epsilon (sqrt (length), 1.0, 1e-5);
+    }
+}
+
 static void
 test_train_resume (void)
 {
@@ -214,6 +238,7 @@ test_train_resume (void)
   train_tiny (&b, resumed, steps, NULL);
   assert_ok (&b);
   g_assert_true (same_parameters (straight, resumed));
+  assert_unit_atoms (straight);
 
   /* Interrupted with Ctrl-C after its first checkpoint, then resumed: still
    * the same model, since batches depend only on (seed, step). */

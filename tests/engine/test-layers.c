@@ -174,7 +174,7 @@ test_batchnorm (void)
   check_fill_uniform (&rng, bias, C, -1, 1);
   check_fill_uniform (&rng, dy, C * n, -1, 1);
 
-  batchnorm_forward_train (&params, C, n, x, y, &saved, TRUE);
+  batchnorm_forward_train (&params, C, n, x, y, &saved, BATCHNORM_MOMENTUM);
   batchnorm_backward (&params, C, n, x, &saved, dy, dx, dweight, dbias);
 
   p.x = x_d = check_to_double (x, C * n);
@@ -206,6 +206,33 @@ test_batchnorm (void)
       }
     check_close ("running_mean", rm, expect_mean, C, 1e-6);
     check_close ("running_var", rv, expect_var, C, 1e-6);
+  }
+
+  /* Momentum 1/i over a series of batches (the trainer's re-estimation at
+   * the end of a run): the plain average of their statistics, whatever the
+   * running values were before. */
+  {
+    const int batches = 3;
+    double expect_mean[3] = { 0 }, expect_var[3] = { 0 };
+
+    for (int b = 1; b <= batches; b++)
+      {
+        for (int c = 0; c < C; c++)
+          {
+            double m = 0.0, v = 0.0;
+
+            check_fill_uniform (&rng, x + c * n, n, 3.f * b - c, 3.f * b + c * c);
+            for (gsize i = 0; i < n; i++)
+              m += (double) x[c * n + i] / n;
+            for (gsize i = 0; i < n; i++)
+              v += (x[c * n + i] - m) * (x[c * n + i] - m) / (n - 1);
+            expect_mean[c] += m / batches;
+            expect_var[c] += v / batches;
+          }
+        batchnorm_forward_train (&params, C, n, x, y, &saved, 1.f / b);
+      }
+    check_close ("averaged running_mean", rm, expect_mean, C, 1e-5);
+    check_close ("averaged running_var", rv, expect_var, C, 1e-5);
   }
 }
 
