@@ -34,9 +34,9 @@
  * specialised) are moved to the directions the dictionary explains worst:
  * the residuals e - D z of the current batch's worst-coded patches (as dead
  * codebook entries are restarted in VQ-VAEs, or dead features resampled in
- * sparse autoencoders), at unit norm like every atom (see
- * normalize_atoms), with their Adam moments cleared. The last RESAMPLE_STOP of
- * a planned run is left alone so that the last atoms moved can settle. */
+ * sparse autoencoders), at unit length like every atom (normalize_atoms),
+ * with their Adam moments cleared. The last RESAMPLE_STOP of a planned run
+ * is left alone so that the last atoms moved can settle. */
 #define RESAMPLE_EVERY 250
 #define RESAMPLE_STOP 0.2
 #define DEAD_RATE 1e-4
@@ -610,8 +610,10 @@ scvae_trainer_run (ScvaeTrainer *trainer,
   if (trainer->planned_steps <= 0)
     trainer->planned_steps = G_MAXINT64; /* until calibrated below */
 
-  /* A finished run that is resumed trains no further; it only validates
-   * and rewrites its outputs. */
+  /* A finished run that is resumed trains no further; it re-estimates the
+   * BatchNorm statistics (the same batches and weights give the same
+   * values, and a model finished before that pass existed gets it),
+   * validates and rewrites its outputs. */
   if ((o->steps > 0 && trainer->step >= o->steps) || (budget_s > 0 && trainer->elapsed_before >= budget_s))
     keep_going = FALSE;
   if (!keep_going)
