@@ -11,6 +11,8 @@
 
 #include "lens-atom-gallery.h"
 
+#include "lens-atom-cell.h"
+
 #include <glib/gi18n.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,16 +84,23 @@ texture_from_surface (cairo_surface_t *surface, int size)
   const guint8 *src = cairo_image_surface_get_data (surface);
   g_autoptr(GBytes) bytes = NULL;
   guint8 *pixels = g_malloc ((gsize) size * size * 4);
+  g_autofree int *columns = g_new (int, size);
 
+  for (int x = 0; x < size; x++)
+    columns[x] = x * w / size;
   cairo_surface_flush (surface);
   for (int y = 0; y < size; y++)
-    for (int x = 0; x < size; x++)
-      {
-        guint32 p = ((const guint32 *) (src + (gsize) (y * h / size) * stride))[x * w / size];
-        guint8 *d = pixels + ((gsize) y * size + x) * 4;
+    {
+      const guint32 *row = (const guint32 *) (src + (gsize) (y * h / size) * stride);
+      guint8 *d = pixels + (gsize) y * size * 4;
 
-        d[0] = p >> 16, d[1] = p >> 8, d[2] = p, d[3] = 0xff;
-      }
+      for (int x = 0; x < size; x++, d += 4)
+        {
+          guint32 p = row[columns[x]];
+
+          d[0] = p >> 16, d[1] = p >> 8, d[2] = p, d[3] = 0xff;
+        }
+    }
   bytes = g_bytes_new_take (pixels, (gsize) size * size * 4);
   return gdk_memory_texture_new (size, size, GDK_MEMORY_R8G8B8A8, bytes, (gsize) size * 4);
 }
@@ -174,26 +183,22 @@ filter_item (gpointer item, gpointer data)
 static void
 update_cell (LensAtomItem *item, GtkWidget *cell)
 {
-  GtkWidget *picture = gtk_widget_get_first_child (cell);
-  GtkWidget *bar = gtk_widget_get_next_sibling (picture);
-  GtkWidget *label = gtk_widget_get_next_sibling (bar);
-  g_autofree char *text = NULL, *description = NULL;
+  g_autofree char *caption = NULL, *description = NULL;
 
-  gtk_picture_set_paintable (GTK_PICTURE (picture), GDK_PAINTABLE (item->thumbnail));
-  gtk_level_bar_set_value (GTK_LEVEL_BAR (bar), MIN (1.0, item->usage));
+  /* Whole percents, as the caption shows them: finer numbers would change
+   * with every slider step and tell a screen reader nothing more. */
   if (item_is_dead (item))
-    text = g_strdup_printf (_("%d · unused"), item->index);
+    {
+      caption = g_strdup_printf (_("%d · unused"), item->index);
+      description = g_strdup_printf (_("Atom %d: unused"), item->index);
+    }
   else
-    text = g_strdup_printf ("%d · %.0f%%", item->index, 100 * item->usage);
-  gtk_label_set_label (GTK_LABEL (label), text);
-  if (item_is_dead (item))
-    gtk_widget_add_css_class (cell, "dead-atom");
-  else
-    gtk_widget_remove_css_class (cell, "dead-atom");
-
-  description = g_strdup_printf (_("Atom %d: fires in %.1f %% of patches, mean coefficient %.3f"),
-                                 item->index, 100 * item->usage, item->mean_abs);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
+    {
+      caption = g_strdup_printf ("%d · %.0f%%", item->index, 100 * item->usage);
+      description = g_strdup_printf (_("Atom %d: fires in %.0f %% of patches"), item->index, 100 * item->usage);
+    }
+  lens_atom_cell_set (LENS_ATOM_CELL (cell), item->thumbnail, MIN (1.0, item->usage), caption,
+                      item_is_dead (item), description);
 }
 
 static gboolean
@@ -232,19 +237,8 @@ on_query_tooltip (GtkWidget *cell, int x, int y, gboolean keyboard, GtkTooltip *
 static void
 setup_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer data)
 {
-  GtkWidget *cell = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *picture = gtk_picture_new ();
-  GtkWidget *bar = gtk_level_bar_new ();
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *cell = lens_atom_cell_new (THUMBNAIL);
 
-  gtk_widget_set_size_request (picture, THUMBNAIL, THUMBNAIL);
-  gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
-  gtk_widget_add_css_class (label, "caption");
-  gtk_widget_add_css_class (label, "numeric");
-  gtk_widget_set_size_request (bar, THUMBNAIL, 4);
-  gtk_box_append (GTK_BOX (cell), picture);
-  gtk_box_append (GTK_BOX (cell), bar);
-  gtk_box_append (GTK_BOX (cell), label);
   gtk_widget_set_has_tooltip (cell, TRUE);
   g_signal_connect (cell, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
   gtk_list_item_set_child (list_item, cell);
