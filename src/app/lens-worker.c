@@ -325,7 +325,8 @@ segment (LensWorker *self, const LensRequest *request, GCancellable *cancellable
     return TRUE;
   features = scvae_segment_features (codes, rows, cols, atoms, &request->segment_options);
   labels = g_new (guint8, (gsize) rows * cols);
-  if (!scvae_segment (features, rows, cols, atoms, &request->segment_options, labels, cancellable, error))
+  if (!scvae_segment (features, rows, cols, scvae_segment_features_dim (&request->segment_options, atoms),
+                      &request->segment_options, labels, cancellable, error))
     return FALSE;
   g_free (self->labels);
   self->labels = g_steal_pointer (&labels);
@@ -725,7 +726,7 @@ run_features (LensWorker *self, GTask *task)
   Job *job = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   gboolean new_codes;
-  int rows, cols, K;
+  int rows, cols, K, dim;
   const float *codes;
   float *features;
 
@@ -736,7 +737,8 @@ run_features (LensWorker *self, GTask *task)
     }
   codes = scvae_session_get_codes (self->session, &rows, &cols, &K);
   features = scvae_segment_features (codes, rows, cols, K, &job->request.segment_options);
-  g_task_return_pointer (task, g_bytes_new_take (features, (gsize) rows * cols * K * sizeof (float)),
+  dim = scvae_segment_features_dim (&job->request.segment_options, K);
+  g_task_return_pointer (task, g_bytes_new_take (features, (gsize) rows * cols * dim * sizeof (float)),
                          (GDestroyNotify) g_bytes_unref);
 }
 

@@ -249,18 +249,24 @@ typedef enum {
   SCVAE_SEGMENT_NORMALIZED,  /* z / |z|: direction only, not contrast */
   SCVAE_SEGMENT_LOG,         /* log(1 + |z| / m), m the image's mean |z| over
                               * non-zeros: strong atoms do not drown the rest */
+  SCVAE_SEGMENT_LOG_AND_CODES, /* the smoothed log magnitudes (the texture
+                                * around a patch) beside the patch's own z,
+                                * each half scaled to the same spread */
 } ScvaeSegmentFeatures;
 
 typedef struct {
   int k;
   ScvaeSegmentFeatures features;
-  int smooth_radius;         /* box-average codes over (2r+1)^2 patches first */
+  int smooth_radius;         /* box-average codes over (2r+1)^2 patches first
+                              * (for LOG_AND_CODES, the log half only) */
   int n_restarts;
   guint64 seed;
 } ScvaeSegmentOptions;
 
 void scvae_segment_options_init_default (ScvaeSegmentOptions *options);
-/* rows x cols x atoms codes to rows x cols x atoms features; g_free it. */
+/* How many features a patch gets: atoms, or 2 atoms for LOG_AND_CODES. */
+int scvae_segment_features_dim (const ScvaeSegmentOptions *options, int atoms);
+/* rows x cols x atoms codes to rows x cols x dim features; g_free it. */
 float *scvae_segment_features (const float *codes, int rows, int cols, int atoms,
                                const ScvaeSegmentOptions *options);
 /* The raw-pixel baseline: each 4x4 patch's 48 RGB values (edges repeated

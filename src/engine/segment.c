@@ -15,11 +15,12 @@
 void
 scvae_segment_options_init_default (ScvaeSegmentOptions *options)
 {
-  /* The defaults are the best of tools/bench/segmentation (see README). */
+  /* The defaults are the best of tools/bench/segmentation (results in
+   * tools/bench/README.md). */
   *options = (ScvaeSegmentOptions) {
     .k = 5,
-    .features = SCVAE_SEGMENT_LOG,
-    .smooth_radius = 3,
+    .features = SCVAE_SEGMENT_LOG_AND_CODES,
+    .smooth_radius = 4,
     .n_restarts = 4,
     .seed = 1,
   };
@@ -87,21 +88,52 @@ smooth (float *features, int rows, int cols, int dim, int radius)
       }
 }
 
-float *
-scvae_segment_features (const float *codes, int rows, int cols, int atoms,
-                        const ScvaeSegmentOptions *options)
+/* Scales n vectors of dim floats, stride apart, so that their mean squared
+ * distance from their mean is 1. */
+static void
+unit_spread (float *x, gsize n, int dim, int stride)
+{
+  g_autofree double *mean = g_new0 (double, dim);
+  double squares = 0.0, spread;
+
+  for (gsize p = 0; p < n; p++)
+    for (int d = 0; d < dim; d++)
+      {
+        double v = x[p * stride + d];
+
+        mean[d] += v / n;
+        squares += v * v / n;
+      }
+  spread = squares;
+  for (int d = 0; d < dim; d++)
+    spread -= mean[d] * mean[d];
+  if (spread <= 0.0)
+    return;
+  for (gsize p = 0; p < n; p++)
+    for (int d = 0; d < dim; d++)
+      x[p * stride + d] *= (float) (1.0 / sqrt (spread));
+}
+
+int
+scvae_segment_features_dim (const ScvaeSegmentOptions *options, int atoms)
+{
+  return options->features == SCVAE_SEGMENT_LOG_AND_CODES ? 2 * atoms : atoms;
+}
+
+/* One kind of feature, smoothed, in place of the codes. */
+static void
+transform_codes (float *features, int rows, int cols, int atoms, ScvaeSegmentFeatures kind, int radius)
 {
   gsize P = (gsize) rows * cols;
-  float *features = g_memdup2 (codes, P * atoms * sizeof (float));
 
-  if (options->features == SCVAE_SEGMENT_ABS)
+  if (kind == SCVAE_SEGMENT_ABS)
     for (gsize i = 0; i < P * atoms; i++)
       features[i] = fabsf (features[i]);
-  if (options->features == SCVAE_SEGMENT_LOG)
+  if (kind == SCVAE_SEGMENT_LOG)
     log_magnitudes (features, P * atoms);
-  if (options->smooth_radius > 0)
-    smooth (features, rows, cols, atoms, options->smooth_radius);
-  if (options->features == SCVAE_SEGMENT_NORMALIZED)
+  if (radius > 0)
+    smooth (features, rows, cols, atoms, radius);
+  if (kind == SCVAE_SEGMENT_NORMALIZED)
     for (gsize p = 0; p < P; p++)
       {
         float *f = features + p * atoms;
@@ -114,6 +146,36 @@ scvae_segment_features (const float *codes, int rows, int cols, int atoms,
           for (int k = 0; k < atoms; k++)
             f[k] /= (float) sqrt (norm);
       }
+}
+
+float *
+scvae_segment_features (const float *codes, int rows, int cols, int atoms,
+                        const ScvaeSegmentOptions *options)
+{
+  gsize P = (gsize) rows * cols;
+  g_autofree float *texture = NULL;
+  float *features;
+
+  if (options->features != SCVAE_SEGMENT_LOG_AND_CODES)
+    {
+      features = g_memdup2 (codes, P * atoms * sizeof (float));
+      transform_codes (features, rows, cols, atoms, options->features, options->smooth_radius);
+      return features;
+    }
+
+  /* Texture alone blurs small objects into their surroundings; the codes
+   * alone split one texture by its details. Together, at equal weight,
+   * they segment best (tools/bench/README.md). */
+  texture = g_memdup2 (codes, P * atoms * sizeof (float));
+  transform_codes (texture, rows, cols, atoms, SCVAE_SEGMENT_LOG, options->smooth_radius);
+  features = g_new (float, P * 2 * atoms);
+  for (gsize p = 0; p < P; p++)
+    {
+      memcpy (features + p * 2 * atoms, texture + p * atoms, atoms * sizeof (float));
+      memcpy (features + p * 2 * atoms + atoms, codes + p * atoms, atoms * sizeof (float));
+    }
+  unit_spread (features, P, atoms, 2 * atoms);
+  unit_spread (features + atoms, P, atoms, 2 * atoms);
   return features;
 }
 

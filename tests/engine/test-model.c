@@ -599,9 +599,48 @@ test_segment_features (void)
       options.features = cases[i].features;
       options.smooth_radius = cases[i].smooth;
       features = scvae_segment_features (codes, 1, 2, 2, &options);
+      g_assert_cmpint (scvae_segment_features_dim (&options, 2), ==, 2);
       for (int j = 0; j < 4; j++)
         g_assert_cmpfloat_with_epsilon (features[j], cases[i].expect[j], 1e-6);
     }
+}
+
+static void
+test_segment_features_log_and_codes (void)
+{
+  /* As above. Each patch gets [log magnitudes, z], each half scaled so its
+   * mean squared distance from its mean is 1: with two patches a and b that
+   * is |a - b|^2 / 4. */
+  const float codes[] = { -1.f, 0.f, 2.f, -3.f };
+  const float log_a[] = { log1pf (0.5f), 0.f }, log_b[] = { log1pf (1.f), log1pf (1.5f) };
+  float log_scale = 2.f / hypotf (log_a[0] - log_b[0], log_a[1] - log_b[1]);
+  float z_scale = 2.f / hypotf (-1.f - 2.f, 0.f + 3.f);
+  const float expect[] = {
+    log_a[0] * log_scale, log_a[1] * log_scale, -1.f * z_scale, 0.f,
+    log_b[0] * log_scale, log_b[1] * log_scale, 2.f * z_scale, -3.f * z_scale,
+  };
+  g_autofree float *features = NULL;
+  ScvaeSegmentOptions options;
+
+  scvae_segment_options_init_default (&options);
+  options.features = SCVAE_SEGMENT_LOG_AND_CODES;
+  options.smooth_radius = 0;
+  g_assert_cmpint (scvae_segment_features_dim (&options, 2), ==, 4);
+  features = scvae_segment_features (codes, 1, 2, 2, &options);
+  for (int j = 0; j < 8; j++)
+    g_assert_cmpfloat_with_epsilon (features[j], expect[j], 1e-5);
+
+  /* Smoothing reaches the log half only: radius 1 makes both patches'
+   * log halves equal (nothing left to scale), not their codes. */
+  g_clear_pointer (&features, g_free);
+  options.smooth_radius = 1;
+  features = scvae_segment_features (codes, 1, 2, 2, &options);
+  g_assert_cmpfloat_with_epsilon (features[0], features[4], 1e-6);
+  g_assert_cmpfloat_with_epsilon (features[1], features[5], 1e-6);
+  for (int j = 2; j < 4; j++)
+    g_assert_cmpfloat_with_epsilon (features[j], expect[j], 1e-5);
+  for (int j = 6; j < 8; j++)
+    g_assert_cmpfloat_with_epsilon (features[j], expect[j], 1e-5);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -678,6 +717,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/codes-match-reference", test_session_codes_match_reference);
   g_test_add_func ("/session/depth-continues", test_session_depth_continues);
   g_test_add_func ("/segment/features", test_segment_features);
+  g_test_add_func ("/segment/features-log-and-codes", test_segment_features_log_and_codes);
   g_test_add_func ("/metrics/ssim", test_ssim_matches_scikit_image);
   g_test_add_func ("/kmeans/blobs", test_kmeans);
 
