@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include "scvae.h"
+#include "metrics.h"
 
 #include <math.h>
 #include <string.h>
@@ -100,27 +100,81 @@ ssim_row (const float *mx, const float *my, const float *sxx, const float *syy, 
   return sum;
 }
 
-double
-scvae_ssim (const ScvaeImage *a, const ScvaeImage *b)
+struct _SsimReference {
+  int width, height;
+  float taps[2 * SSIM_RADIUS + 1];
+  float *pixels;        /* 3 planes in [0, 1] */
+  float *mean, *square;  /* 3 planes each: pixels and their squares, blurred */
+};
+
+/* One channel in [0, 1]. */
+static void
+channel_01 (const ScvaeImage *image, int c, float *out)
 {
-  int w = a->width, h = a->height;
+  gsize plane = (gsize) image->width * image->height;
+
+  for (gsize i = 0; i < plane; i++)
+    out[i] = (image->data[c * plane + i] + 1.f) * 0.5f;
+}
+
+SsimReference *
+ssim_reference_new (const ScvaeImage *reference)
+{
+  SsimReference *self = g_new0 (SsimReference, 1);
+  int w = reference->width, h = reference->height;
   gsize plane = (gsize) w * h;
-  float taps[2 * SSIM_RADIUS + 1], sum = 0.f;
+  g_autofree float *square = g_new (float, plane), *tmp = g_new (float, plane);
+  g_autofree float *pad = g_new (float, w + 2 * SSIM_RADIUS);
+  float sum = 0.f;
+
+  self->width = w, self->height = h;
+  for (int k = -SSIM_RADIUS; k <= SSIM_RADIUS; k++)
+    sum += self->taps[k + SSIM_RADIUS] = expf (-0.5f * k * k / (1.5f * 1.5f));
+  for (int k = 0; k <= 2 * SSIM_RADIUS; k++)
+    self->taps[k] /= sum;
+
+  self->pixels = g_new (float, 3 * plane);
+  self->mean = g_new (float, 3 * plane);
+  self->square = g_new (float, 3 * plane);
+  for (int c = 0; c < 3; c++)
+    {
+      float *x = self->pixels + c * plane;
+
+      channel_01 (reference, c, x);
+      gaussian_blur (x, tmp, self->mean + c * plane, w, h, self->taps, pad);
+      for (gsize i = 0; i < plane; i++)
+        square[i] = x[i] * x[i];
+      gaussian_blur (square, tmp, self->square + c * plane, w, h, self->taps, pad);
+    }
+  return self;
+}
+
+void
+ssim_reference_free (SsimReference *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->pixels);
+  g_free (self->mean);
+  g_free (self->square);
+  g_free (self);
+}
+
+double
+ssim_reference_compare (const SsimReference *self, const ScvaeImage *image)
+{
+  int w = self->width, h = self->height;
+  gsize plane = (gsize) w * h;
   g_autofree float *buffers = NULL, *pad = g_new (float, w + 2 * SSIM_RADIUS);
-  float *x, *y, *prod, *tmp, *mx, *my, *sxx, *syy, *sxy;
+  float *y, *prod, *tmp, *my, *syy, *sxy;
   int x0, x1, y0, y1;
   double total = 0.0;
 
-  g_return_val_if_fail (a->width == b->width && a->height == b->height, NAN);
+  g_return_val_if_fail (image->width == w && image->height == h, NAN);
 
-  for (int k = -SSIM_RADIUS; k <= SSIM_RADIUS; k++)
-    sum += taps[k + SSIM_RADIUS] = expf (-0.5f * k * k / (1.5f * 1.5f));
-  for (int k = 0; k <= 2 * SSIM_RADIUS; k++)
-    taps[k] /= sum;
-
-  buffers = g_new (float, 9 * plane);
-  x = buffers, y = x + plane, prod = y + plane, tmp = prod + plane;
-  mx = tmp + plane, my = mx + plane, sxx = my + plane, syy = sxx + plane, sxy = syy + plane;
+  buffers = g_new (float, 6 * plane);
+  y = buffers, prod = y + plane, tmp = prod + plane;
+  my = tmp + plane, syy = my + plane, sxy = syy + plane;
 
   /* Images too small for the crop are measured over every pixel. */
   x0 = w > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0, x1 = w > 2 * SSIM_RADIUS ? w - SSIM_RADIUS : w;
@@ -128,24 +182,18 @@ scvae_ssim (const ScvaeImage *a, const ScvaeImage *b)
 
   for (int c = 0; c < 3; c++)
     {
+      const float *x = self->pixels + c * plane;
+      const float *mx = self->mean + c * plane, *sxx = self->square + c * plane;
       double channel = 0.0;
 
-      for (gsize i = 0; i < plane; i++)
-        {
-          x[i] = (a->data[c * plane + i] + 1.f) * 0.5f;
-          y[i] = (b->data[c * plane + i] + 1.f) * 0.5f;
-        }
-      gaussian_blur (x, tmp, mx, w, h, taps, pad);
-      gaussian_blur (y, tmp, my, w, h, taps, pad);
-      for (gsize i = 0; i < plane; i++)
-        prod[i] = x[i] * x[i];
-      gaussian_blur (prod, tmp, sxx, w, h, taps, pad);
+      channel_01 (image, c, y);
+      gaussian_blur (y, tmp, my, w, h, self->taps, pad);
       for (gsize i = 0; i < plane; i++)
         prod[i] = y[i] * y[i];
-      gaussian_blur (prod, tmp, syy, w, h, taps, pad);
+      gaussian_blur (prod, tmp, syy, w, h, self->taps, pad);
       for (gsize i = 0; i < plane; i++)
         prod[i] = x[i] * y[i];
-      gaussian_blur (prod, tmp, sxy, w, h, taps, pad);
+      gaussian_blur (prod, tmp, sxy, w, h, self->taps, pad);
 
       for (int yy = y0; yy < y1; yy++)
         {
@@ -156,4 +204,14 @@ scvae_ssim (const ScvaeImage *a, const ScvaeImage *b)
       total += channel / ((double) (x1 - x0) * (y1 - y0));
     }
   return total / 3.0;
+}
+
+double
+scvae_ssim (const ScvaeImage *a, const ScvaeImage *b)
+{
+  g_autoptr(SsimReference) reference = NULL;
+
+  g_return_val_if_fail (a->width == b->width && a->height == b->height, NAN);
+  reference = ssim_reference_new (b);
+  return ssim_reference_compare (reference, a);
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "ops.h"
 #include "simd.h"
 
@@ -47,6 +48,7 @@ struct _ScvaeSession {
 
   /* encode */
   ScvaeImage *input;         /* as given */
+  SsimReference *ssim_input; /* made at the first metrics */
   int rows, cols;            /* the patch grid */
   float *features;           /* P x C */
   float *dty;                /* P x K: D^T e per patch */
@@ -161,6 +163,7 @@ scvae_session_free (ScvaeSession *session)
   g_free (session->gram);
   scratch_clear (&session->scratch);
   scvae_image_free (session->input);
+  ssim_reference_free (session->ssim_input);
   g_free (session->features);
   g_free (session->dty);
   g_free (session->codes);
@@ -342,6 +345,7 @@ scvae_session_encode (ScvaeSession *session,
 
   /* Done: swap the results in. */
   scvae_image_free (session->input);
+  g_clear_pointer (&session->ssim_input, ssim_reference_free);
   session->input = scvae_image_copy (image);
   session->rows = quarter.height;
   session->cols = quarter.width;
@@ -637,7 +641,8 @@ accumulate_usage (const float *codes, gsize n, int K, float *stats)
 
           count[k] += a > 0.f ? 1.f : 0.f;
           sum[k] += a;
-          max[k] = fmaxf (max[k], a);
+          /* Not fmaxf: its NaN rules keep it a call per element. */
+          max[k] = a > max[k] ? a : max[k];
         }
     }
 }
@@ -700,7 +705,9 @@ scvae_session_compute_metrics (ScvaeSession *session, ScvaeMetrics *m)
   g_return_if_fail (session->decoded);
 
   m->psnr = scvae_psnr (session->reconstruction, session->input);
-  m->ssim = scvae_ssim (session->reconstruction, session->input);
+  if (session->ssim_input == NULL)
+    session->ssim_input = ssim_reference_new (session->input);
+  m->ssim = ssim_reference_compare (session->ssim_input, session->reconstruction);
   m->active_fraction = (double) session->nonzeros / ((double) P * K);
 
   usage = scvae_session_get_atom_usage (session);
