@@ -126,6 +126,14 @@ struct _LensAtomGallery {
   GtkCustomFilter *filter;
   GtkMultiSelection *selection;
   guint resort_id;
+
+  /* A model's atoms go into the store a few at a time (see add_some_atoms) */
+  GPtrArray *arriving;        /* their surfaces */
+  double *arriving_stored;    /* stored usage, or NULL */
+  guint fill_id;
+
+  ScvaeAtomUsage *usage;      /* the latest image's, kept for atoms still arriving */
+  guint usage_atoms, usage_patches;
 };
 
 /* While a slider is dragged usage changes with every frame: the bars follow
@@ -289,31 +297,79 @@ resort (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-void
-lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const double *stored_usage)
+/* The latest usage onto the atoms, if it is for as many atoms as shown. */
+static void
+apply_usage (LensAtomGallery *self)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
 
-  for (guint i = 0; i < surfaces->len; i++)
+  if (self->usage == NULL || n != self->usage_atoms)
+    return;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LensAtomItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      item->usage = (double) self->usage[i].count / MAX (self->usage_patches, 1);
+      item->mean_abs = self->usage[i].mean_abs;
+      g_signal_emit (item, item_changed_signal, 0);
+    }
+}
+
+/* A few atoms per main-loop turn, at idle priority so frames go between:
+ * all K at once (their items, thumbnails and the grid's cells) held the
+ * window for ~25 ms. */
+#define ATOMS_PER_TURN 32
+
+static gboolean
+add_some_atoms (gpointer data)
+{
+  LensAtomGallery *self = data;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  guint first = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  guint last = MIN (first + ATOMS_PER_TURN, self->arriving->len);
+
+  for (guint i = first; i < last; i++)
     {
       LensAtomItem *item = g_object_new (LENS_TYPE_ATOM_ITEM, NULL);
 
       item->index = i;
-      item->stored_usage = stored_usage ? stored_usage[i] : -1;
+      item->stored_usage = self->arriving_stored ? self->arriving_stored[i] : -1;
       item->usage = MAX (item->stored_usage, 0.0);
-      item->surface = cairo_surface_reference (surfaces->pdata[i]);
+      item->surface = cairo_surface_reference (self->arriving->pdata[i]);
       item->thumbnail = texture_from_surface (item->surface, THUMBNAIL);
       g_ptr_array_add (items, item);
     }
-  /* One change for the views and models above the store, not K. */
-  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
-                       items->pdata, items->len);
+  g_list_store_splice (self->store, first, 0, items->pdata, items->len);
+  if (last < self->arriving->len)
+    return G_SOURCE_CONTINUE;
+
+  self->fill_id = 0;
+  g_clear_pointer (&self->arriving, g_ptr_array_unref);
+  g_clear_pointer (&self->arriving_stored, g_free);
+  apply_usage (self);
   sort_again (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const double *stored_usage)
+{
+  lens_atom_gallery_clear (self);
+  if (surfaces->len == 0)
+    return;
+  self->arriving = g_ptr_array_ref (surfaces);
+  if (stored_usage)
+    self->arriving_stored = g_memdup2 (stored_usage, surfaces->len * sizeof (double));
+  self->fill_id = g_idle_add (add_some_atoms, self);
 }
 
 void
 lens_atom_gallery_clear (LensAtomGallery *self)
 {
+  g_clear_handle_id (&self->fill_id, g_source_remove);
+  g_clear_pointer (&self->arriving, g_ptr_array_unref);
+  g_clear_pointer (&self->arriving_stored, g_free);
+  g_clear_pointer (&self->usage, g_free);
   g_list_store_remove_all (self->store);
 }
 
@@ -321,19 +377,14 @@ void
 lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *usage, guint n_atoms,
                              guint n_patches)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
-
-  /* Another model's atoms, or none yet: they get the usage when they arrive. */
-  if (n != n_atoms)
+  g_free (self->usage);
+  self->usage = g_memdup2 (usage, n_atoms * sizeof (ScvaeAtomUsage));
+  self->usage_atoms = n_atoms;
+  self->usage_patches = n_patches;
+  /* Atoms still arriving get it when the last one is in. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) != n_atoms)
     return;
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(LensAtomItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
-
-      item->usage = (double) usage[i].count / MAX (n_patches, 1);
-      item->mean_abs = usage[i].mean_abs;
-      g_signal_emit (item, item_changed_signal, 0);
-    }
+  apply_usage (self);
   g_clear_handle_id (&self->resort_id, g_source_remove);
   self->resort_id = g_timeout_add (RESORT_DELAY_MS, resort, self);
 }
@@ -422,6 +473,10 @@ lens_atom_gallery_dispose (GObject *object)
   LensAtomGallery *self = LENS_ATOM_GALLERY (object);
 
   g_clear_handle_id (&self->resort_id, g_source_remove);
+  g_clear_handle_id (&self->fill_id, g_source_remove);
+  g_clear_pointer (&self->arriving, g_ptr_array_unref);
+  g_clear_pointer (&self->arriving_stored, g_free);
+  g_clear_pointer (&self->usage, g_free);
   g_clear_pointer (&self->box, gtk_widget_unparent);
   G_OBJECT_CLASS (lens_atom_gallery_parent_class)->dispose (object);
 }

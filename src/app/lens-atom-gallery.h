@@ -17,12 +17,13 @@ G_DECLARE_FINAL_TYPE (LensAtomGallery, lens_atom_gallery, LENS, ATOM_GALLERY, Gt
 
 GtkWidget *lens_atom_gallery_new (void);
 /* One cairo surface per atom (see lens_worker_render_atoms_async);
- * stored_usage (K, or NULL): fraction of validation patches using it. */
+ * stored_usage (K, or NULL): fraction of validation patches using it.
+ * They appear over the next few main-loop turns. */
 void lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const double *stored_usage);
 /* No atoms: the model changed and its atoms are being drawn. */
 void lens_atom_gallery_clear (LensAtomGallery *self);
 /* How the current image uses the atoms (n_atoms entries, n_patches
- * patches); ignored unless the gallery shows that many atoms. */
+ * patches); shown once the gallery has that many atoms. */
 void lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *usage, guint n_atoms,
                                   guint n_patches);
 /* Selected atom indices as a GBytes of ints (NULL when none). */
