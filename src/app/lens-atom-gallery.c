@@ -225,9 +225,8 @@ on_query_tooltip (GtkWidget *cell, int x, int y, gboolean keyboard, GtkTooltip *
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (item->preview));
   gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
-  text = g_strdup_printf (_("Atom %d\nfires in %.1f %% of patches here%s\nmean |coefficient| %.3f"),
-                          item->index, 100 * item->usage,
-                          item->stored_usage >= 0 ? "" : "", item->mean_abs);
+  text = g_strdup_printf (_("Atom %d\nfires in %.1f %% of patches here\nmean |coefficient| %.3f"),
+                          item->index, 100 * item->usage, item->mean_abs);
   if (item->stored_usage >= 0)
     {
       g_autofree char *more = g_strdup_printf (_("%s\n%.1f %% on the validation photos"), text,
