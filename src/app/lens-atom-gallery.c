@@ -296,14 +296,15 @@ resort (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The latest usage onto the atoms, if it is for as many atoms as shown. */
-static void
+/* The latest usage onto the atoms, if it is for as many atoms as shown;
+ * FALSE when it is not (atoms still arriving, or another model's). */
+static gboolean
 apply_usage (LensAtomGallery *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
 
   if (self->usage == NULL || n != self->usage_atoms)
-    return;
+    return FALSE;
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(LensAtomItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
@@ -312,6 +313,7 @@ apply_usage (LensAtomGallery *self)
       item->mean_abs = self->usage[i].mean_abs;
       g_signal_emit (item, item_changed_signal, 0);
     }
+  return TRUE;
 }
 
 /* A few atoms per main-loop turn, at idle priority so frames go between:
@@ -381,9 +383,8 @@ lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *usage,
   self->usage_atoms = n_atoms;
   self->usage_patches = n_patches;
   /* Atoms still arriving get it when the last one is in. */
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) != n_atoms)
+  if (!apply_usage (self))
     return;
-  apply_usage (self);
   g_clear_handle_id (&self->resort_id, g_source_remove);
   self->resort_id = g_timeout_add (RESORT_DELAY_MS, resort, self);
 }
