@@ -13,12 +13,14 @@
 #include <math.h>
 
 #define PATCH 4
+#define FRAME_RADIUS 8
 #define SPLIT_GRAB 8.0 /* pixels either side of the split line that grab it */
 
 struct _LensImageView {
   GtkWidget parent_instance;
 
   LensViewport *viewport;
+  int image_width, image_height; /* the viewport's, as last measured */
   LensPicture *picture;
   LensPicture *before;
   double split;             /* 0..1 of the image width */
@@ -96,8 +98,19 @@ lens_image_view_to_image (LensImageView *self, double x, double y, double *image
 static void
 invalidate (LensImageView *self)
 {
+  int iw = 0, ih = 0;
+
   g_clear_pointer (&self->cache, gsk_render_node_unref);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (self->viewport)
+    lens_viewport_get_image_size (self->viewport, &iw, &ih);
+  if (iw != self->image_width || ih != self->image_height)
+    {
+      /* A new shape asks for a new height (measure) */
+      self->image_width = iw;
+      self->image_height = ih;
+      gtk_widget_queue_resize (GTK_WIDGET (self));
+    }
 }
 
 static GskRenderNode *
@@ -155,6 +168,28 @@ render_pictures (LensImageView *self, int w, int h)
   return node;
 }
 
+/* The frame hugs the visible part of the image, with a card's rounded
+ * corners and soft shadow: a photo of any shape then sits on the window
+ * instead of on a white slab of the view's shape. */
+static void
+append_framed_picture (LensImageView *self, GtkSnapshot *snapshot, const graphene_rect_t *image, int w, int h)
+{
+  const GdkRGBA shadow = { 0, 0, 0, 0.18 }, outline = { 0, 0, 0, 0.06 };
+  const float outline_width[4] = { 1, 1, 1, 1 };
+  const GdkRGBA outline_colors[4] = { outline, outline, outline, outline };
+  graphene_rect_t visible;
+  GskRoundedRect frame;
+
+  if (!graphene_rect_intersection (image, &GRAPHENE_RECT_INIT (0, 0, w, h), &visible))
+    return;
+  gsk_rounded_rect_init_from_rect (&frame, &visible, FRAME_RADIUS);
+  gtk_snapshot_append_outset_shadow (snapshot, &frame, &shadow, 0, 1, 0, 3);
+  gtk_snapshot_push_rounded_clip (snapshot, &frame);
+  gtk_snapshot_append_node (snapshot, self->cache);
+  gtk_snapshot_pop (snapshot);
+  gtk_snapshot_append_border (snapshot, &frame, outline_width, outline_colors);
+}
+
 static void
 lens_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -173,11 +208,11 @@ lens_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       self->cache_width = w;
       self->cache_height = h;
     }
-  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  gtk_snapshot_append_node (snapshot, self->cache);
-
   geometry (self, &scale, &ox, &oy);
   lens_viewport_get_image_size (self->viewport, &iw, &ih);
+  append_framed_picture (self, snapshot, &GRAPHENE_RECT_INIT (ox, oy, iw * scale, ih * scale), w, h);
+
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
   if (self->before)
     {
       double x = ox + self->split * iw * scale;
@@ -451,12 +486,24 @@ lens_image_view_get_split (LensImageView *self)
   return self->split;
 }
 
+static GtkSizeRequestMode
+lens_image_view_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+/* As tall as the image is at the width given, so a view's header and
+ * caption sit right above and below the picture. */
 static void
 lens_image_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
                          int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
 {
+  LensImageView *self = LENS_IMAGE_VIEW (widget);
+
   *minimum = 120;
   *natural = 250;
+  if (orientation == GTK_ORIENTATION_VERTICAL && for_size > 0 && self->image_width > 0)
+    *natural = MAX (*minimum, (int) ((double) for_size * self->image_height / self->image_width));
 }
 
 static void
@@ -482,6 +529,7 @@ lens_image_view_class_init (LensImageViewClass *klass)
 
   object_class->dispose = lens_image_view_dispose;
   widget_class->snapshot = lens_image_view_snapshot;
+  widget_class->get_request_mode = lens_image_view_get_request_mode;
   widget_class->measure = lens_image_view_measure;
   gtk_widget_class_set_css_name (widget_class, "lens-image-view");
   /* (row, column, x, y): a click on a patch, in widget coordinates */
@@ -501,7 +549,6 @@ lens_image_view_init (LensImageView *self)
   self->split = 0.5;
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
-  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
 
   scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
   g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);

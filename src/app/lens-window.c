@@ -795,7 +795,7 @@ lens_window_size_allocate (GtkWidget *widget, int width, int height, int baselin
 {
   LensWindow *self = LENS_WINDOW (widget);
   GtkWidget *views = GTK_WIDGET (self->views), *view = GTK_WIDGET (self->input_view);
-  GtkWidget *cell = gtk_widget_get_parent (gtk_widget_get_parent (view));
+  GtkWidget *cell = gtk_widget_get_parent (view); /* the view with its header and caption */
   int columns;
 
   GTK_WIDGET_CLASS (lens_window_parent_class)->size_allocate (widget, width, height, baseline);
