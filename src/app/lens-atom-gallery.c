@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define THUMBNAIL 72   /* pixels: 24 rendered pixels, magnified 3 times */
-#define PREVIEW 192
+/* Pixels: whole multiples of the rendered window, so every rendered pixel
+ * is magnified alike */
+#define THUMBNAIL (4 * SCVAE_ATOM_PIXELS)
+#define PREVIEW (12 * SCVAE_ATOM_PIXELS)
 
 /* ------------------------------------------------------------------------- */
 /* One atom */
@@ -32,7 +34,7 @@ struct _LensAtomItem {
   double usage;         /* fraction of this image's patches */
   double mean_abs;      /* mean |coefficient| where it fires */
   double stored_usage;  /* on the model's validation photos; < 0: unknown */
-  cairo_surface_t *surface;  /* as rendered, LENS_ATOM_PIXELS square */
+  cairo_surface_t *surface;  /* as rendered, SCVAE_ATOM_PIXELS square */
   GdkTexture *thumbnail;
   GdkTexture *preview;       /* made when first hovered */
 };

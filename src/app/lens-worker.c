@@ -713,7 +713,7 @@ run_render_atoms (LensWorker *self, GTask *task)
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
-      g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, k, amplitude, LENS_ATOM_PIXELS, NULL);
+      g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, k, amplitude, SCVAE_ATOM_PIXELS, NULL);
 
       g_ptr_array_add (surfaces, scvae_render_image (atom));
     }

@@ -127,9 +127,8 @@ void lens_worker_inspect_async (LensWorker *self, const LensRequest *request, in
 LensInspection *lens_worker_inspect_finish (LensWorker *self, GAsyncResult *result, GError **error);
 
 /* What every atom of the model draws: a GPtrArray of cairo surfaces
- * (CAIRO_FORMAT_RGB24, LENS_ATOM_PIXELS square), index = atom. amplitudes
+ * (CAIRO_FORMAT_RGB24, SCVAE_ATOM_PIXELS square), index = atom. amplitudes
  * (K floats, may be NULL) are the coefficients to draw them at. */
-#define LENS_ATOM_PIXELS 24
 void lens_worker_render_atoms_async (LensWorker *self, ScvaeModel *model, const float *amplitudes,
                                      GCancellable *cancellable, GAsyncReadyCallback callback,
                                      gpointer user_data);

@@ -14,11 +14,10 @@
 
 #include "cli.h"
 
-#define ATOM_PIXELS 24  /* rendered around one patch */
-#define ZOOM 3
+#define ZOOM 4
 #define COLUMNS 16
-#define CELL_W (ATOM_PIXELS * ZOOM + 12)
-#define CELL_H (ATOM_PIXELS * ZOOM + 30)
+#define CELL_W (SCVAE_ATOM_PIXELS * ZOOM + 12)
+#define CELL_H (SCVAE_ATOM_PIXELS * ZOOM + 30)
 #define TITLE_H 40
 
 typedef struct {
@@ -198,7 +197,7 @@ cli_atoms (int argc, char **argv)
       const AtomStats *a = &stats[i];
       double x = 12 + (i % COLUMNS) * CELL_W, y = TITLE_H + (i / COLUMNS) * CELL_H;
       float amplitude = a->mean_abs > 0 ? a->mean_abs : typical;
-      g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, a->index, amplitude, ATOM_PIXELS, NULL);
+      g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, a->index, amplitude, SCVAE_ATOM_PIXELS, NULL);
       cairo_surface_t *picture = scvae_render_image (atom);
       g_autofree char *label = g_strdup_printf ("#%d  %.1f%%", a->index, 100 * a->usage);
       double bar = MIN (1.0, a->usage / MAX (stats[0].usage, 1e-9));
@@ -214,16 +213,16 @@ cli_atoms (int argc, char **argv)
 
       /* Usage bar, relative to the most used atom; dead atoms in red. */
       cairo_set_source_rgb (cr, 0.85, 0.85, 0.85);
-      cairo_rectangle (cr, x, y + ATOM_PIXELS * ZOOM + 2, ATOM_PIXELS * ZOOM, 4);
+      cairo_rectangle (cr, x, y + SCVAE_ATOM_PIXELS * ZOOM + 2, SCVAE_ATOM_PIXELS * ZOOM, 4);
       cairo_fill (cr);
       cairo_set_source_rgb (cr, 0.2, 0.45, 0.75);
-      cairo_rectangle (cr, x, y + ATOM_PIXELS * ZOOM + 2, ATOM_PIXELS * ZOOM * (sort && g_str_equal (sort, "index") ? MIN (1.0, a->usage / 0.5) : bar), 4);
+      cairo_rectangle (cr, x, y + SCVAE_ATOM_PIXELS * ZOOM + 2, SCVAE_ATOM_PIXELS * ZOOM * (sort && g_str_equal (sort, "index") ? MIN (1.0, a->usage / 0.5) : bar), 4);
       cairo_fill (cr);
       if (a->usage == 0)
         cairo_set_source_rgb (cr, 0.75, 0.1, 0.1);
       else
         cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
-      draw_text (cr, label, x, y + ATOM_PIXELS * ZOOM + 8, "Sans 7");
+      draw_text (cr, label, x, y + SCVAE_ATOM_PIXELS * ZOOM + 8, "Sans 7");
     }
   cairo_destroy (cr);
   ok = scvae_render_write_png (sheet, argv[1], &error);
