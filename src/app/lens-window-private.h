@@ -73,13 +73,15 @@ struct _LensWindow {
   ScvaeModel *model;
   LensInput *input;
   LensResult *result;        /* shown now */
+  LensResult *preview;       /* its pictures shown instead, until the next full result */
   GCancellable *loading;     /* of the image or model being opened */
   GCancellable *rendering_atoms;
   guint busy_timeout;
   guint view_columns_idle;   /* applies a new number of view columns */
   int view_columns;
   double last_latency_ms;
-  guint64 painted_serial;    /* the newest result that reached the screen */
+  guint64 painted_serial;    /* the newest full result that reached the screen */
+  guint64 painted_preview_serial; /* the newest preview that did */
   char *last_toast;          /* for tests */
   FILE *latency_log;         /* $LENS_LATENCY_LOG, for tools/bench/app-latency */
 };

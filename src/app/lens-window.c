@@ -69,34 +69,48 @@ log_latency (GdkFrameClock *clock, LensWindow *self)
 {
   gint64 submitted;
 
+  LensResult *shown = self->preview ? self->preview : self->result;
+
   g_signal_handlers_disconnect_by_func (clock, log_latency, self);
-  if (self->result == NULL)
+  if (shown == NULL)
     return;
-  submitted = self->result->submitted_us;
+  submitted = shown->submitted_us;
   self->last_latency_ms = (g_get_monotonic_time () - submitted) / 1000.0;
-  self->painted_serial = self->result->serial;
+  if (shown->preview)
+    self->painted_preview_serial = shown->serial;
+  else
+    self->painted_serial = shown->serial;
   if (self->latency_log)
     {
-      fprintf (self->latency_log, "%" G_GUINT64_FORMAT " %.3f %.3f\n", self->result->serial,
-               self->last_latency_ms, self->result->compute_ms);
+      fprintf (self->latency_log, "%" G_GUINT64_FORMAT " %.3f %.3f%s\n", shown->serial,
+               self->last_latency_ms, shown->compute_ms, shown->preview ? " preview" : "");
       fflush (self->latency_log);
     }
+}
+
+/* Latency: from the request to the frame that shows its result. */
+static void
+log_latency_at_next_paint (LensWindow *self)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
+                    G_CALLBACK (log_latency), self);
 }
 
 static void
 show_pictures (LensWindow *self)
 {
-  LensResult *r = self->result;
+  LensResult *r = self->result, *shown = self->preview ? self->preview : self->result;
   gboolean residual = gtk_toggle_button_get_active (self->residual_button);
   gboolean compare = gtk_toggle_button_get_active (self->compare_button);
 
   if (r == NULL)
     return;
   lens_image_view_set_picture (self->input_view, r->input_picture);
-  lens_image_view_set_picture (self->reconstruction_view, residual ? r->residual : r->reconstruction);
+  lens_image_view_set_picture (self->reconstruction_view, residual ? shown->residual : shown->reconstruction);
   lens_image_view_set_before (self->reconstruction_view, compare ? r->input_picture : NULL);
-  lens_image_view_set_picture (self->activation_view, r->activation);
-  lens_legend_set_scale (self->legend, &r->activation_scale, r->request.mode == LENS_ACTIVATION_COUNT ? 0 : 2);
+  lens_image_view_set_picture (self->activation_view, shown->activation);
+  lens_legend_set_scale (self->legend, &shown->activation_scale,
+                         shown->request.mode == LENS_ACTIVATION_COUNT ? 0 : 2);
   lens_image_view_set_marks (self->input_view, r->top_patches, r->n_top_patches, r->cols);
 }
 
@@ -168,6 +182,8 @@ update_status (LensWindow *self)
   g_string_append_printf (status, _(" · %.1f %% of codes active · %d atoms used · updated in %.0f ms"),
                           100 * r->metrics.active_fraction, r->metrics.atoms_used,
                           self->last_latency_ms > 0 ? self->last_latency_ms : r->compute_ms);
+  if (self->preview)
+    g_string_append (status, _(" · preview at half size"));
 
   lens_viewport_get_hover (self->viewport, &row, &col);
   if (row >= 0 && col >= 0 && row < r->rows && col < r->cols)
@@ -202,6 +218,18 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
   /* Computed before another model was opened: stale. */
   if (result->request.model != self->model)
     return;
+  if (result->preview)
+    {
+      if (self->result == NULL || result->request.input != self->input)
+        return;
+      g_clear_pointer (&self->preview, lens_result_unref);
+      self->preview = lens_result_ref (result);
+      show_pictures (self);
+      update_status (self);
+      log_latency_at_next_paint (self);
+      return;
+    }
+  g_clear_pointer (&self->preview, lens_result_unref);
   g_clear_pointer (&self->result, lens_result_unref);
   self->result = lens_result_ref (result);
 
@@ -232,9 +260,7 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
     lens_segmentation_clear (self->segmentation);
   show_segments (self);
 
-  /* Latency: from the request to the frame that shows its result. */
-  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
-                    G_CALLBACK (log_latency), self);
+  log_latency_at_next_paint (self);
 }
 
 static void
@@ -727,6 +753,7 @@ lens_window_dispose (GObject *object)
   g_clear_object (&self->viewport);
   g_clear_pointer (&self->model, scvae_model_unref);
   g_clear_pointer (&self->input, lens_input_unref);
+  g_clear_pointer (&self->preview, lens_result_unref);
   g_clear_pointer (&self->result, lens_result_unref);
   if (self->loading)
     g_cancellable_cancel (self->loading);

@@ -11,11 +11,21 @@
 #include <math.h>
 #include <string.h>
 
-/* While results keep arriving, a new slider value cancels the run in
- * flight; once the screen has waited this long, runs finish instead, so a
- * continuous drag still shows a picture every run (else every run would be
- * cancelled by the next motion event and nothing would ever show). */
-#define STARVING_US (100 * 1000)
+/* A request submitted this soon after the one before is part of a drag
+ * (motion events come every 10-20 ms). A new slider value cancels the run
+ * in flight, except in a drag: there a run cancelled by each next value
+ * would never show anything, and letting it finish shows the drag every
+ * run. (The full pass after a preview is cancelled even then: the preview
+ * has shown that value.) */
+#define DRAG_GAP_US (250 * 1000)
+
+/* On an image of at least this many pixels, a drag is shown at half size
+ * first (see wants_preview). At 640x480 a full pass takes about
+ * 300 ms here; below it, a preview would only add work. */
+#define PREVIEW_MIN_PIXELS (640 * 480)
+
+/* Image pixels per patch */
+#define PATCH_PIXELS 4
 
 /* Pixels around an inspected patch: the patch and two on each side. */
 #define INSPECT_PATCHES 5
@@ -38,6 +48,16 @@ typedef struct {
   float *amplitudes;
 } Job;
 
+/* A session and what its stages hold: whose image it encoded, at which
+ * depth and sparsity it coded and decoded. */
+typedef struct {
+  ScvaeSession *session;
+  LensInput *encoded;
+  int depth;
+  float sparsity;
+  gboolean have_codes;
+} Coder;
+
 struct _LensWorker {
   GObject parent_instance;
 
@@ -56,16 +76,16 @@ struct _LensWorker {
   gboolean is_running;
   GCancellable *cancellable;  /* of the running request */
   GQueue jobs;                /* GTask with a Job */
-  gint64 last_result_us;
+  gboolean run_previewed;     /* the running request has shown its preview */
+  gint64 last_submitted_us;
+  gboolean pending_in_drag;   /* submitted right after another request */
   guint64 next_serial;
   gboolean busy;
 
   /* Owned by the worker thread */
-  ScvaeSession *session;
-  LensInput *encoded;         /* what the session's features are of */
-  int coded_depth;
-  float coded_sparsity;
-  gboolean have_codes;
+  Coder full;                 /* the working image */
+  Coder preview;              /* its half-size copy, while a slider is dragged */
+  ScvaeImage *preview_image;  /* of preview.encoded */
   guint8 *labels;             /* k-means of the current codes, or NULL */
   ScvaeSegmentOptions labels_options;
   LensResult *last;           /* pictures reused when a stage is skipped */
@@ -253,42 +273,61 @@ update_busy (LensWorker *self, gboolean working)
 /* ------------------------------------------------------------------------- */
 /* The stages */
 
-/* Brings the session to the request's codes, running only what changed. */
+/* Brings a coder to the request's codes of image (the request's input or
+ * its preview), running only what changed. */
 static gboolean
-prepare (LensWorker *self, const LensRequest *request, GCancellable *cancellable,
-         gboolean *new_codes, GError **error)
+bring_to_codes (Coder *coder, const LensRequest *request, const ScvaeImage *image,
+                GCancellable *cancellable, gboolean *new_codes, GError **error)
 {
   *new_codes = FALSE;
-  if (self->session == NULL || scvae_session_get_model (self->session) != request->model)
+  if (coder->session == NULL || scvae_session_get_model (coder->session) != request->model)
     {
-      g_clear_pointer (&self->session, scvae_session_free);
-      g_clear_pointer (&self->encoded, lens_input_unref);
-      self->session = scvae_session_new (request->model);
-      self->have_codes = FALSE;
+      g_clear_pointer (&coder->session, scvae_session_free);
+      g_clear_pointer (&coder->encoded, lens_input_unref);
+      coder->session = scvae_session_new (request->model);
+      coder->have_codes = FALSE;
     }
-  if (self->encoded != request->input)
+  if (coder->encoded != request->input)
     {
-      g_clear_pointer (&self->encoded, lens_input_unref);
-      self->have_codes = FALSE;
-      if (!scvae_session_encode (self->session, request->input->image, cancellable, error))
+      g_clear_pointer (&coder->encoded, lens_input_unref);
+      coder->have_codes = FALSE;
+      if (!scvae_session_encode (coder->session, image, cancellable, error))
         {
           g_prefix_error (error, "%s: ", request->input->name);
           return FALSE;
         }
-      self->encoded = lens_input_ref (request->input);
+      coder->encoded = lens_input_ref (request->input);
     }
-  if (!self->have_codes || self->coded_depth != request->depth || self->coded_sparsity != request->sparsity)
+  if (!coder->have_codes || coder->depth != request->depth || coder->sparsity != request->sparsity)
     {
-      self->have_codes = FALSE;
-      g_clear_pointer (&self->labels, g_free);
-      if (!scvae_session_sparse_code (self->session, request->depth, request->sparsity, cancellable, error)
-          || !scvae_session_decode (self->session, cancellable, error))
+      coder->have_codes = FALSE;
+      if (!scvae_session_sparse_code (coder->session, request->depth, request->sparsity, cancellable, error)
+          || !scvae_session_decode (coder->session, cancellable, error))
         return FALSE;
-      self->have_codes = TRUE;
-      self->coded_depth = request->depth;
-      self->coded_sparsity = request->sparsity;
+      coder->have_codes = TRUE;
+      coder->depth = request->depth;
+      coder->sparsity = request->sparsity;
       *new_codes = TRUE;
     }
+  return TRUE;
+}
+
+static void
+coder_clear (Coder *coder)
+{
+  g_clear_pointer (&coder->session, scvae_session_free);
+  g_clear_pointer (&coder->encoded, lens_input_unref);
+}
+
+/* Brings the working image's session to the request's codes. */
+static gboolean
+prepare (LensWorker *self, const LensRequest *request, GCancellable *cancellable,
+         gboolean *new_codes, GError **error)
+{
+  if (!bring_to_codes (&self->full, request, request->input->image, cancellable, new_codes, error))
+    return FALSE;
+  if (*new_codes)
+    g_clear_pointer (&self->labels, g_free);
   return TRUE;
 }
 
@@ -317,7 +356,7 @@ static gboolean
 segment (LensWorker *self, const LensRequest *request, GCancellable *cancellable, GError **error)
 {
   int rows, cols, atoms;
-  const float *codes = scvae_session_get_codes (self->session, &rows, &cols, &atoms);
+  const float *codes = scvae_session_get_codes (self->full.session, &rows, &cols, &atoms);
   g_autofree float *features = NULL;
   g_autofree guint8 *labels = NULL;
 
@@ -334,9 +373,94 @@ segment (LensWorker *self, const LensRequest *request, GCancellable *cancellable
   return TRUE;
 }
 
+static LensResult *
+result_new (LensWorker *self, const LensRequest *request, guint64 serial, gint64 submitted)
+{
+  LensResult *result = g_new0 (LensResult, 1);
+
+  g_atomic_ref_count_init (&result->ref_count);
+  result->serial = serial;
+  result->submitted_us = submitted;
+  request_copy (&result->request, request);
+  if (self->last && self->last->request.input == request->input)
+    result->input_picture = lens_picture_ref (self->last->input_picture);
+  else
+    result->input_picture = lens_picture_new (scvae_render_image (request->input->image), 1);
+  return result;
+}
+
+static gboolean
+newer_request_waiting (LensWorker *self)
+{
+  gboolean waiting;
+
+  g_mutex_lock (&self->mutex);
+  waiting = self->has_pending;
+  g_mutex_unlock (&self->mutex);
+  return waiting;
+}
+
+/* A preview is worth it for a slider move on a large image while the user
+ * drags: the full pass would show a picture only every second or so. */
+static gboolean
+wants_preview (LensWorker *self, const LensRequest *request, gboolean in_drag)
+{
+  const ScvaeImage *image = request->input->image;
+
+  return in_drag && (gsize) image->width * image->height >= PREVIEW_MIN_PIXELS
+         && self->full.encoded == request->input && self->full.session
+         && scvae_session_get_model (self->full.session) == request->model
+         && !(self->full.have_codes && self->full.depth == request->depth
+              && self->full.sparsity == request->sparsity);
+}
+
+static ScvaeImage *
+half_size (const ScvaeImage *image)
+{
+  g_autoptr(GdkPixbuf) full = scvae_image_to_pixbuf (image);
+  g_autoptr(GdkPixbuf) half = gdk_pixbuf_scale_simple (full, MAX (1, image->width / 2),
+                                                       MAX (1, image->height / 2), GDK_INTERP_BILINEAR);
+
+  return scvae_image_new_from_pixbuf (half);
+}
+
+/* The request on the image at half size: a quarter of the patches, so about
+ * four times faster. Its pictures only: no metrics, usage or segments. */
+static gboolean
+process_preview (LensWorker *self, const LensRequest *request, guint64 serial, gint64 submitted,
+                 GCancellable *cancellable, GError **error)
+{
+  g_autoptr(LensResult) result = NULL;
+  gint64 start = g_get_monotonic_time ();
+  const ScvaeImage *reconstruction;
+  gboolean new_codes;
+
+  if (self->preview.encoded != request->input)
+    {
+      g_clear_pointer (&self->preview_image, scvae_image_free);
+      self->preview_image = half_size (request->input->image);
+    }
+  if (!bring_to_codes (&self->preview, request, self->preview_image, cancellable, &new_codes, error))
+    return FALSE;
+
+  result = result_new (self, request, serial, submitted);
+  result->preview = TRUE;
+  reconstruction = scvae_session_get_reconstruction (self->preview.session);
+  result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), 2);
+  result->residual = lens_picture_new (lens_residual_surface (self->preview_image, reconstruction,
+                                                              request->colormap, &result->residual_scale), 2);
+  result->activation = lens_picture_new (build_activation (result, self->preview.session), 2 * PATCH_PIXELS);
+  result->compute_ms = (g_get_monotonic_time () - start) / 1000.0;
+  post (self, g_steal_pointer (&result), NULL);
+  g_mutex_lock (&self->mutex);
+  self->run_previewed = TRUE;
+  g_mutex_unlock (&self->mutex);
+  return TRUE;
+}
+
 static gboolean
 process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 submitted,
-         GCancellable *cancellable)
+         gboolean in_drag, GCancellable *cancellable)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(LensResult) result = NULL;
@@ -346,22 +470,22 @@ process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 su
 
   if (request->model == NULL || request->input == NULL)
     return TRUE;
+  if (wants_preview (self, request, in_drag))
+    {
+      if (!process_preview (self, request, serial, submitted, cancellable, &error))
+        goto failed;
+      /* The drag goes on: the full pass would be stale before it ends. */
+      if (newer_request_waiting (self))
+        return TRUE;
+    }
   if (!prepare (self, request, cancellable, &new_codes, &error)
       || (request->segment && !segment (self, request, cancellable, &error)))
     goto failed;
 
   K = scvae_model_get_config (request->model)->atoms;
-  result = g_new0 (LensResult, 1);
-  g_atomic_ref_count_init (&result->ref_count);
-  result->serial = serial;
-  result->submitted_us = submitted;
-  request_copy (&result->request, request);
+  result = result_new (self, request, serial, submitted);
 
   /* Reuse the pictures of stages that did not run. */
-  if (self->last && self->last->request.input == request->input)
-    result->input_picture = lens_picture_ref (self->last->input_picture);
-  else
-    result->input_picture = lens_picture_new (scvae_render_image (request->input->image), 1);
   if (!new_codes && self->last && same_codes (&self->last->request, request)
       && self->last->request.colormap == request->colormap)
     {
@@ -372,24 +496,21 @@ process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 su
     }
   else
     {
-      const ScvaeImage *reconstruction = scvae_session_get_reconstruction (self->session);
+      const ScvaeImage *reconstruction = scvae_session_get_reconstruction (self->full.session);
 
-      scvae_session_compute_metrics (self->session, &result->metrics);
+      scvae_session_compute_metrics (self->full.session, &result->metrics);
       result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), 1);
       result->residual = lens_picture_new (lens_residual_surface (request->input->image, reconstruction,
                                                                   request->colormap, &result->residual_scale), 1);
     }
-  result->activation = lens_picture_new (build_activation (result, self->session), 4);
-  result->usage = g_memdup2 (scvae_session_get_atom_usage (self->session), K * sizeof (ScvaeAtomUsage));
+  result->activation = lens_picture_new (build_activation (result, self->full.session), PATCH_PIXELS);
+  result->usage = g_memdup2 (scvae_session_get_atom_usage (self->full.session), K * sizeof (ScvaeAtomUsage));
   if (request->segment)
     result->labels = g_memdup2 (self->labels, (gsize) result->rows * result->cols);
   result->compute_ms = (g_get_monotonic_time () - start) / 1000.0;
 
   g_clear_pointer (&self->last, lens_result_unref);
   self->last = lens_result_ref (result);
-  g_mutex_lock (&self->mutex);
-  self->last_result_us = g_get_monotonic_time ();
-  g_mutex_unlock (&self->mutex);
   post (self, g_steal_pointer (&result), NULL);
   return TRUE;
 
@@ -623,7 +744,7 @@ run_inspect (LensWorker *self, GTask *task)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  codes = scvae_session_get_codes (self->session, &rows, &cols, &K);
+  codes = scvae_session_get_codes (self->full.session, &rows, &cols, &K);
   if (job->row < 0 || job->col < 0 || job->row >= rows || job->col >= cols)
     {
       g_task_return_new_error (task, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, _("No such patch"));
@@ -645,8 +766,8 @@ run_inspect (LensWorker *self, GTask *task)
       inspection->coefficients[i] = z[inspection->atoms[i]];
   }
 
-  input = scvae_session_get_input (self->session);
-  reconstruction = scvae_session_get_reconstruction (self->session);
+  input = scvae_session_get_input (self->full.session);
+  reconstruction = scvae_session_get_reconstruction (self->full.session);
   inspection->window = 4 * INSPECT_PATCHES;
   inspection->input = crop_window (input->data, input->width, input->height, job->row, job->col);
   inspection->reconstruction = crop_window (reconstruction->data, input->width, input->height,
@@ -687,7 +808,7 @@ run_inspect (LensWorker *self, GTask *task)
               e[i] = (float) sum;
             }
         }
-    scvae_session_decode_latents (self->session, latents, grid, grid, out, NULL, NULL);
+    scvae_session_decode_latents (self->full.session, latents, grid, grid, out, NULL, NULL);
     inspection->top_m_reconstruction = crop_window (out, 4 * grid, 4 * grid, grid / 2, grid / 2);
   }
   inspection->top_m = MIN (job->top_m, inspection->n_active);
@@ -735,7 +856,7 @@ run_features (LensWorker *self, GTask *task)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  codes = scvae_session_get_codes (self->session, &rows, &cols, &K);
+  codes = scvae_session_get_codes (self->full.session, &rows, &cols, &K);
   features = scvae_segment_features (codes, rows, cols, K, &job->request.segment_options);
   dim = scvae_segment_features_dim (&job->request.segment_options, K);
   g_task_return_pointer (task, g_bytes_new_take (features, (gsize) rows * cols * dim * sizeof (float)),
@@ -757,6 +878,7 @@ worker_thread (gpointer data)
       g_autoptr(GTask) job = NULL;
       guint64 serial = 0;
       gint64 submitted = 0;
+      gboolean in_drag = FALSE;
 
       g_mutex_lock (&self->mutex);
       while (!self->stopping && !self->has_pending && g_queue_is_empty (&self->jobs))
@@ -774,9 +896,11 @@ worker_thread (gpointer data)
           self->has_pending = FALSE;
           serial = self->pending_serial;
           submitted = self->pending_submitted;
+          in_drag = self->pending_in_drag;
           request_clear (&self->running);
           request_copy (&self->running, &request);
           self->is_running = TRUE;
+          self->run_previewed = FALSE;
           g_set_object (&self->cancellable, cancellable);
         }
       else
@@ -790,7 +914,7 @@ worker_thread (gpointer data)
       if (job)
         ((Job *) g_task_get_task_data (job))->run (self, job);
       else
-        process (self, &request, serial, submitted, cancellable);
+        process (self, &request, serial, submitted, in_drag, cancellable);
       request_clear (&request);
 
       g_mutex_lock (&self->mutex);
@@ -800,8 +924,9 @@ worker_thread (gpointer data)
     }
 
   /* The session belongs to this thread: free it here. */
-  g_clear_pointer (&self->session, scvae_session_free);
-  g_clear_pointer (&self->encoded, lens_input_unref);
+  coder_clear (&self->full);
+  coder_clear (&self->preview);
+  g_clear_pointer (&self->preview_image, scvae_image_free);
   g_clear_pointer (&self->labels, g_free);
   g_clear_pointer (&self->last, lens_result_unref);
   return NULL;
@@ -822,17 +947,16 @@ lens_worker_submit (LensWorker *self, const LensRequest *request)
   update_busy (self, TRUE);
   serial = self->pending_serial = ++self->next_serial;
   self->pending_submitted = g_get_monotonic_time ();
+  self->pending_in_drag = self->pending_submitted - self->last_submitted_us < DRAG_GAP_US;
+  self->last_submitted_us = self->pending_submitted;
 
   /* Cancel the running request if its work is stale: always when it
-   * encodes another image or model; for new slider values only while the
-   * screen is fresh (see STARVING_US). */
-  if (self->is_running && self->cancellable)
-    {
-      gboolean starving = g_get_monotonic_time () - self->last_result_us > STARVING_US;
-
-      if (!same_input (&self->running, request) || (!same_codes (&self->running, request) && !starving))
-        g_cancellable_cancel (self->cancellable);
-    }
+   * encodes another image or model; for new slider values unless they come
+   * in a drag (see DRAG_GAP_US). */
+  if (self->is_running && self->cancellable
+      && (!same_input (&self->running, request)
+          || (!same_codes (&self->running, request) && (!self->pending_in_drag || self->run_previewed))))
+    g_cancellable_cancel (self->cancellable);
   g_cond_signal (&self->cond);
   g_mutex_unlock (&self->mutex);
   return serial;

@@ -8,7 +8,9 @@
  * worker runs only the stages that request invalidates, builds the
  * pictures, and hands a LensResult back on the main loop. The newest
  * request wins: a request that makes the running work useless cancels it
- * between layers or LISTA steps. One-off jobs (export, inspecting a patch,
+ * between layers or LISTA steps. While a slider is dragged over a large
+ * image, each request is first answered at half size (a preview), and the
+ * full pass runs only when no newer request waits. One-off jobs (export, inspecting a patch,
  * rendering the atoms) queue behind and run on the same thread, on the
  * session's current state.
  */
@@ -42,6 +44,10 @@ typedef struct {
   gatomicrefcount ref_count;
   guint64 serial;          /* of the request answered */
   gint64 submitted_us;     /* monotonic time that request was submitted */
+  /* A first look while a slider is dragged over a large image: pictures of
+   * the image at half size (rows x cols of its patches), no metrics, usage,
+   * top patches or segments. The full result follows once the drag stops. */
+  gboolean preview;
   LensRequest request;     /* what was asked (holds references) */
 
   LensPicture *input_picture;

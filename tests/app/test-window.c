@@ -338,6 +338,83 @@ test_explore (void)
 }
 
 /* Waits until a toast other than `before` shows; returns it. */
+/* Results the worker posts, previews and full ones, in order */
+static void
+collect_result (LensWorker *worker, LensResult *result, GPtrArray *results)
+{
+  g_ptr_array_add (results, lens_result_ref (result));
+}
+
+/* Dragging a slider over a large image (640x480 is the smallest) shows half-size previews while the
+ * values keep coming, then the full result of the last value; one change
+ * after a pause is answered in full at once. */
+static void
+test_drag_preview (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *path = g_build_filename (samples, "coffee.jpg", NULL);
+  g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new_from_file (path, NULL);
+  g_autoptr(GdkPixbuf) big = gdk_pixbuf_scale_simple (photo, 640, 480, GDK_INTERP_BILINEAR);
+  g_autoptr(LensInput) input = lens_input_new_from_texture_pixbuf (big, "big", 1024);
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) lens_result_unref);
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) first = NULL, last = NULL, single = NULL;
+  guint n_previews = 0;
+  float final = 0.f;
+
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_input (window, input);
+  first = wait_for_result (window, 0);
+  g_assert_cmpint (first->rows, ==, 120);
+  g_assert_cmpint (first->cols, ==, 160);
+  g_signal_connect (lens_window_get_worker (window), "result", G_CALLBACK (collect_result), results);
+
+  /* Values faster than any drag: in a slow build (valgrind) a paced loop
+   * would not come fast enough to count as one. */
+  for (int i = 0; i < 40; i++)
+    {
+      final = 0.5f + 0.05f * i;
+      gtk_adjustment_set_value (window->sparsity_adjustment, final);
+    }
+  do
+    {
+      g_clear_pointer (&last, lens_result_unref);
+      last = wait_for_result (window, last ? last->serial : first->serial);
+    }
+  while (last->request.sparsity != final);
+
+  for (guint i = 0; i < results->len; i++)
+    {
+      LensResult *r = g_ptr_array_index (results, i);
+
+      if (!r->preview)
+        continue;
+      n_previews++;
+      g_assert_cmpint (r->rows, ==, 60);
+      g_assert_cmpint (r->cols, ==, 80);
+      g_assert_null (r->usage);
+      g_assert_cmpint (lens_picture_get_width (r->reconstruction), ==, 640);
+      g_assert_cmpint (lens_picture_get_width (r->activation), ==, 640);
+    }
+  g_assert_cmpuint (n_previews, >=, 1);
+  g_assert_false (last->preview);
+  g_assert_cmpint (last->rows, ==, 120);
+  g_assert_null (window->preview);
+  /* The last result posted is the full one of the last value. */
+  g_assert_true (g_ptr_array_index (results, results->len - 1) == last);
+
+  spin (400);
+  g_ptr_array_set_size (results, 0);
+  gtk_adjustment_set_value (window->sparsity_adjustment, 1.0);
+  single = wait_for_result (window, last->serial);
+  g_assert_cmpuint (results->len, ==, 1);
+  g_assert_false (single->preview);
+
+  g_signal_handlers_disconnect_by_data (lens_window_get_worker (window), results);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static const char *
 wait_for_toast (LensWindow *window, const char *before)
 {
@@ -423,6 +500,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/app/window", test_window);
   g_test_add_func ("/app/explore", test_explore);
+  g_test_add_func ("/app/drag-preview", test_drag_preview);
   g_test_add_func ("/app/bad-inputs", test_bad_inputs);
   return g_test_run ();
 }

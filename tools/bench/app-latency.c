@@ -9,7 +9,8 @@
  * slider, the median and 95th percentile time from the value change to
  * the frame that shows its result, plus the longest main-thread stall
  * seen meanwhile (a 1 ms timer that should fire every millisecond; any
- * longer gap is the main loop being busy). Run it under Xvfb:
+ * longer gap is the main loop being busy). Then it drags the sparsity
+ * slider as a hand would (see drag ()). Run it under Xvfb:
  *
  *   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" \
  *     env GSK_RENDERER=cairo GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=build/data \
@@ -139,6 +140,53 @@ sweep (LensWindow *window, const char *image_name)
   wait_painted (window, trained, 1.f, g_get_monotonic_time (), NULL);
 }
 
+/* A drag: the sparsity slider moves every DRAG_STEP_MS for DRAG_STEPS
+ * steps, as motion events come, then stops. Reports the frames that showed
+ * a new result meanwhile (how many were half-size previews), how old each
+ * result was when painted (from its value change), and the time from the
+ * last move to the frame with the full result. */
+#define DRAG_STEP_MS 20
+#define DRAG_STEPS 250
+
+static void
+drag (LensWindow *window, const char *image_name)
+{
+  double ages[DRAG_STEPS];
+  int n = 0, previews = 0, trained = (int) gtk_adjustment_get_value (window->depth_adjustment);
+  guint64 full_seen = window->painted_serial, preview_seen = window->painted_preview_serial;
+  gint64 start = g_get_monotonic_time (), last_move = start;
+  g_autofree char *label = g_strdup_printf ("%s drag", image_name);
+  double settle;
+
+  for (int i = 0; i < DRAG_STEPS;)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (now >= start + (gint64) i * DRAG_STEP_MS * 1000)
+        {
+          gtk_adjustment_set_value (window->sparsity_adjustment, 0.5 + 1.5 * i / (DRAG_STEPS - 1));
+          last_move = now;
+          i++;
+        }
+      iterate ();
+      if (window->painted_serial != full_seen || window->painted_preview_serial != preview_seen)
+        {
+          previews += window->painted_preview_serial != preview_seen;
+          full_seen = window->painted_serial;
+          preview_seen = window->painted_preview_serial;
+          if (n < DRAG_STEPS) /* one result per move at most */
+            ages[n++] = window->last_latency_ms;
+        }
+    }
+  settle = wait_painted (window, trained, (float) gtk_adjustment_get_value (window->sparsity_adjustment),
+                         last_move, NULL);
+  qsort (ages, n, sizeof (double), compare);
+  printf ("%-26s %3d frames in %.1f s (%d previews), age median %6.1f ms, p95 %6.1f ms; "
+          "full picture %.0f ms after the last move\n",
+          label, n, DRAG_STEPS * DRAG_STEP_MS / 1000.0, previews,
+          n ? ages[n / 2] : 0.0, n ? ages[(int) (0.95 * (n - 1) + 0.5)] : 0.0, settle);
+}
+
 static GdkPixbuf *
 photo (const char *path, const char *fallback, int width, int height)
 {
@@ -202,6 +250,7 @@ main (int argc, char **argv)
               wait_painted (window, (int) gtk_adjustment_get_value (window->depth_adjustment),
                             (float) gtk_adjustment_get_value (window->sparsity_adjustment), t0, NULL));
       sweep (window, images[i].name);
+      drag (window, images[i].name);
     }
 
   gtk_window_destroy (GTK_WINDOW (window));
