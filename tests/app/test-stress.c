@@ -110,7 +110,10 @@ test_storm (void)
 #ifdef SANITIZED_BUILD
 #define JOIN_LIMIT_MS 2000
 #else
-#define JOIN_LIMIT_MS 200
+/* The longest stage between two checks, an encoder layer on a 1024 px
+ * image, takes 100-190 ms here when idle (1-2 ms if the close falls
+ * between stages), and over 300 ms when the machine is busy. */
+#define JOIN_LIMIT_MS 500
 #endif
 
 static void
