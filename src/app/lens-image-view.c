@@ -10,9 +10,10 @@
 
 #include "lens-image-view.h"
 
+#include "scvae.h"
+
 #include <math.h>
 
-#define PATCH 4
 #define FRAME_RADIUS 8
 #define SPLIT_GRAB 8.0 /* pixels either side of the split line that grab it */
 
@@ -227,15 +228,15 @@ lens_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   for (int i = 0; i < self->n_marks; i++)
     {
       int r = self->marks[i] / self->mark_cols, c = self->marks[i] % self->mark_cols;
-      double side = MAX (PATCH * scale, 4.0);
+      double side = MAX (SCVAE_PATCH_PIXELS * scale, 4.0);
       GskRoundedRect ring;
       float width[4] = { 2, 2, 2, 2 };
       GdkRGBA yellow[4];
 
       for (int j = 0; j < 4; j++)
         yellow[j] = (GdkRGBA) { 1, 0.85, 0.1, 1 };
-      gsk_rounded_rect_init_from_rect (&ring, &GRAPHENE_RECT_INIT (ox + c * PATCH * scale - 2,
-                                                                   oy + r * PATCH * scale - 2,
+      gsk_rounded_rect_init_from_rect (&ring, &GRAPHENE_RECT_INIT (ox + c * SCVAE_PATCH_PIXELS * scale - 2,
+                                                                   oy + r * SCVAE_PATCH_PIXELS * scale - 2,
                                                                    side + 4, side + 4), 2);
       gtk_snapshot_append_border (snapshot, &ring, width, yellow);
     }
@@ -244,18 +245,18 @@ lens_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (row >= 0 && col >= 0)
     {
       /* Two rings, dark and light, so the outline shows on any content. */
-      double side = MAX (PATCH * scale, 3.0);
+      double side = MAX (SCVAE_PATCH_PIXELS * scale, 3.0);
       GskRoundedRect outer, inner;
       float dark[4] = { 2, 2, 2, 2 }, light[4] = { 1, 1, 1, 1 };
       GdkRGBA black[4], white[4];
 
       for (int i = 0; i < 4; i++)
         black[i] = (GdkRGBA) { 0, 0, 0, 0.8 }, white[i] = (GdkRGBA) { 1, 1, 1, 1 };
-      gsk_rounded_rect_init_from_rect (&outer, &GRAPHENE_RECT_INIT (ox + col * PATCH * scale - 2,
-                                                                    oy + row * PATCH * scale - 2,
+      gsk_rounded_rect_init_from_rect (&outer, &GRAPHENE_RECT_INIT (ox + col * SCVAE_PATCH_PIXELS * scale - 2,
+                                                                    oy + row * SCVAE_PATCH_PIXELS * scale - 2,
                                                                     side + 4, side + 4), 0);
-      gsk_rounded_rect_init_from_rect (&inner, &GRAPHENE_RECT_INIT (ox + col * PATCH * scale - 1,
-                                                                    oy + row * PATCH * scale - 1,
+      gsk_rounded_rect_init_from_rect (&inner, &GRAPHENE_RECT_INIT (ox + col * SCVAE_PATCH_PIXELS * scale - 1,
+                                                                    oy + row * SCVAE_PATCH_PIXELS * scale - 1,
                                                                     side + 2, side + 2), 0);
       gtk_snapshot_append_border (snapshot, &outer, dark, black);
       gtk_snapshot_append_border (snapshot, &inner, light, white);
@@ -391,7 +392,7 @@ on_drag_end (GtkGestureDrag *gesture, double dx, double dy, LensImageView *self)
     return;
   gtk_gesture_drag_get_start_point (gesture, &x, &y);
   if (lens_image_view_to_image (self, x, y, &ix, &iy))
-    g_signal_emit (self, view_signals[SIGNAL_PATCH_ACTIVATED], 0, (int) (iy / PATCH), (int) (ix / PATCH), x, y);
+    g_signal_emit (self, view_signals[SIGNAL_PATCH_ACTIVATED], 0, (int) (iy / SCVAE_PATCH_PIXELS), (int) (ix / SCVAE_PATCH_PIXELS), x, y);
 }
 
 static void
@@ -404,7 +405,7 @@ on_motion (GtkEventControllerMotion *controller, double x, double y, LensImageVi
   if (self->viewport == NULL || self->picture == NULL)
     return;
   if (lens_image_view_to_image (self, x, y, &ix, &iy))
-    lens_viewport_set_hover (self->viewport, (int) (iy / PATCH), (int) (ix / PATCH));
+    lens_viewport_set_hover (self->viewport, (int) (iy / SCVAE_PATCH_PIXELS), (int) (ix / SCVAE_PATCH_PIXELS));
   else
     lens_viewport_set_hover (self->viewport, -1, -1);
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self), near_split (self, x) ? "col-resize" : "crosshair");

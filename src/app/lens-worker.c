@@ -20,12 +20,10 @@
 #define DRAG_GAP_US (250 * 1000)
 
 /* On an image of at least this many pixels, a drag is shown at half size
- * first (see wants_preview). At 640x480 a full pass takes about
- * 300 ms here; below it, a preview would only add work. */
+ * first (see wants_preview). A full pass costs about 900 ms at 1024x768
+ * here, so about 350 ms at 640x480; below that, a preview would only add
+ * work. */
 #define PREVIEW_MIN_PIXELS (640 * 480)
-
-/* Image pixels per patch */
-#define PATCH_PIXELS 4
 
 /* Pixels around an inspected patch: the patch and two on each side. */
 #define INSPECT_PATCHES 5
@@ -449,7 +447,7 @@ process_preview (LensWorker *self, const LensRequest *request, guint64 serial, g
   result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), 2);
   result->residual = lens_picture_new (lens_residual_surface (self->preview_image, reconstruction,
                                                               request->colormap, &result->residual_scale), 2);
-  result->activation = lens_picture_new (build_activation (result, self->preview.session), 2 * PATCH_PIXELS);
+  result->activation = lens_picture_new (build_activation (result, self->preview.session), 2 * SCVAE_PATCH_PIXELS);
   result->compute_ms = (g_get_monotonic_time () - start) / 1000.0;
   post (self, g_steal_pointer (&result), NULL);
   g_mutex_lock (&self->mutex);
@@ -503,7 +501,7 @@ process (LensWorker *self, const LensRequest *request, guint64 serial, gint64 su
       result->residual = lens_picture_new (lens_residual_surface (request->input->image, reconstruction,
                                                                   request->colormap, &result->residual_scale), 1);
     }
-  result->activation = lens_picture_new (build_activation (result, self->full.session), PATCH_PIXELS);
+  result->activation = lens_picture_new (build_activation (result, self->full.session), SCVAE_PATCH_PIXELS);
   result->usage = g_memdup2 (scvae_session_get_atom_usage (self->full.session), K * sizeof (ScvaeAtomUsage));
   if (request->segment)
     result->labels = g_memdup2 (self->labels, (gsize) result->rows * result->cols);

@@ -15,9 +15,10 @@
 #include "cli.h"
 
 #define ZOOM 4
+#define ATOM_SIDE (SCVAE_ATOM_PIXELS * ZOOM) /* on the sheet */
 #define COLUMNS 16
-#define CELL_W (SCVAE_ATOM_PIXELS * ZOOM + 12)
-#define CELL_H (SCVAE_ATOM_PIXELS * ZOOM + 30)
+#define CELL_W (ATOM_SIDE + 12)
+#define CELL_H (ATOM_SIDE + 30)
 #define TITLE_H 40
 
 typedef struct {
@@ -213,16 +214,16 @@ cli_atoms (int argc, char **argv)
 
       /* Usage bar, relative to the most used atom; dead atoms in red. */
       cairo_set_source_rgb (cr, 0.85, 0.85, 0.85);
-      cairo_rectangle (cr, x, y + SCVAE_ATOM_PIXELS * ZOOM + 2, SCVAE_ATOM_PIXELS * ZOOM, 4);
+      cairo_rectangle (cr, x, y + ATOM_SIDE + 2, ATOM_SIDE, 4);
       cairo_fill (cr);
       cairo_set_source_rgb (cr, 0.2, 0.45, 0.75);
-      cairo_rectangle (cr, x, y + SCVAE_ATOM_PIXELS * ZOOM + 2, SCVAE_ATOM_PIXELS * ZOOM * (sort && g_str_equal (sort, "index") ? MIN (1.0, a->usage / 0.5) : bar), 4);
+      cairo_rectangle (cr, x, y + ATOM_SIDE + 2, ATOM_SIDE * (sort && g_str_equal (sort, "index") ? MIN (1.0, a->usage / 0.5) : bar), 4);
       cairo_fill (cr);
       if (a->usage == 0)
         cairo_set_source_rgb (cr, 0.75, 0.1, 0.1);
       else
         cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
-      draw_text (cr, label, x, y + SCVAE_ATOM_PIXELS * ZOOM + 8, "Sans 7");
+      draw_text (cr, label, x, y + ATOM_SIDE + 8, "Sans 7");
     }
   cairo_destroy (cr);
   ok = scvae_render_write_png (sheet, argv[1], &error);

@@ -30,6 +30,7 @@ GQuark scvae_error_quark (void);
 /* Limits on what the engine accepts. */
 #define SCVAE_MAX_DEPTH 64
 #define SCVAE_MAX_SPARSITY 4.0f
+#define SCVAE_PATCH_PIXELS 4             /* a patch is this many pixels on a side (f4) */
 #define SCVAE_DEFAULT_MAX_SIDE 2048       /* images are downscaled to this long side */
 #define SCVAE_MAX_SOURCE_PIXELS 100000000 /* larger sources are refused outright */
 
