@@ -34,7 +34,8 @@ GQuark scvae_error_quark (void);
 #define SCVAE_DEFAULT_MAX_SIDE 2048       /* images are downscaled to this long side */
 #define SCVAE_MAX_SOURCE_PIXELS 100000000 /* larger sources are refused outright */
 
-/* Sets how many threads OpenBLAS may use (0: all cores). Call once, early. */
+/* Sets how many threads the engine computes with, in OpenBLAS and in its
+ * own parallel stages (0: all cores). */
 void scvae_set_threads (int n_threads);
 int scvae_get_threads (void);
 const char *scvae_blas_info (void);

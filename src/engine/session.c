@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "ops.h"
 #include "simd.h"
+#include "threads.h"
 
 typedef struct {
   ConvParams conv3, conv1; /* BatchNorm folded in */
@@ -364,7 +365,15 @@ scvae_session_encode (ScvaeSession *session,
 /* ------------------------------------------------------------------------- */
 /* Sparse code */
 
-#define LISTA_TILE 2048 /* patches: a tile's codes, 2 MB at K = 256, stay in cache */
+/* Patches per tile: a tile's codes (2 MB at K = 256) stay in cache, and a
+ * 256 x 256 image still makes 8 tiles to share out. The size depends on
+ * the image alone, never on the thread count: the tiles, and so the
+ * results, are the same bit for bit whoever computes them. */
+static gsize
+lista_tile (gsize n_patches)
+{
+  return CLAMP ((n_patches + 7) / 8, 64, 2048);
+}
 #define CHECKPOINT_BYTES (128 << 20)
 
 /* Every 4th depth when that fits in CHECKPOINT_BYTES, sparser for large
@@ -404,6 +413,60 @@ session_lista (ScvaeSession *session, float sparsity)
   };
 }
 
+/* One LISTA run, shared by the threads that each code a share of the
+ * tiles. */
+typedef struct {
+  ScvaeSession *session;
+  Lista lista;
+  gsize tile;
+  float *codes;
+  gboolean continued;     /* codes hold the iterate at from_depth */
+  int from_depth, depth;
+  float **fresh;          /* checkpoints to fill, by depth */
+  GCancellable *cancellable;
+  gsize nonzeros;         /* added to atomically */
+  gint cancelled;
+} ListaRun;
+
+/* Patches are coded independently: all steps tile by tile keep a tile's
+ * codes in cache across steps, cancellation comes sooner, and the threads
+ * need not meet between steps. */
+static void
+code_tiles (int part, int n_parts, gpointer data)
+{
+  ListaRun *run = data;
+  ScvaeSession *session = run->session;
+  gsize P = n_patches (session), C = session->C, K = session->K;
+  Scratch scratch = { 0 };
+  gsize nonzeros = 0;
+
+  for (gsize first = part * run->tile; first < P; first += n_parts * run->tile)
+    {
+      gsize n = MIN (run->tile, P - first);
+      const float *dty = session->dty + first * K;
+      float *tile = run->codes + first * K;
+      gsize tile_nonzeros = run->continued ? count_nonzeros (tile, n * K)
+                                           : lista_first_step_inference (&run->lista, n, dty, tile);
+
+      for (int t = MAX (run->from_depth, 0) + 1; t <= run->depth; t++)
+        {
+          if (g_cancellable_is_cancelled (run->cancellable))
+            {
+              g_atomic_int_set (&run->cancelled, TRUE);
+              scratch_clear (&scratch);
+              return;
+            }
+          tile_nonzeros = lista_step_inference (&run->lista, session->gram, n, session->features + first * C,
+                                                dty, tile, tile_nonzeros, session->lista_form, &scratch);
+          if (run->fresh[t])
+            memcpy (run->fresh[t] + first * K, tile, n * K * sizeof (float));
+        }
+      nonzeros += tile_nonzeros;
+    }
+  g_atomic_pointer_add (&run->nonzeros, nonzeros);
+  scratch_clear (&scratch);
+}
+
 gboolean
 scvae_session_sparse_code (ScvaeSession *session,
                            int depth,
@@ -412,12 +475,11 @@ scvae_session_sparse_code (ScvaeSession *session,
                            GError **error)
 {
   gsize P = n_patches (session);
-  Lista lista = session_lista (session, sparsity);
   g_autofree float *codes = NULL;
   float *fresh[SCVAE_MAX_DEPTH + 1] = { NULL };
   const float *from = NULL;
   int from_depth = -1, spacing = checkpoint_spacing (session);
-  gsize nonzeros;
+  ListaRun run;
 
   g_return_val_if_fail (session->features != NULL, FALSE);
 
@@ -453,32 +515,24 @@ scvae_session_sparse_code (ScvaeSession *session,
         fresh[d] = g_try_new (float, P * session->K);
 
   codes = from ? g_memdup2 (from, P * session->K * sizeof (float)) : g_new (float, P * session->K);
-  nonzeros = 0;
-  /* Patches are coded independently: all steps tile by tile keep a tile's
-   * codes in cache across steps, and cancellation comes sooner. */
-  for (gsize first = 0; first < P; first += LISTA_TILE)
+  run = (ListaRun) {
+    .session = session,
+    .lista = session_lista (session, sparsity),
+    .tile = lista_tile (P),
+    .codes = codes,
+    .continued = from != NULL,
+    .from_depth = from_depth,
+    .depth = depth,
+    .fresh = fresh,
+    .cancellable = cancellable,
+  };
+  parallel_run (code_tiles, &run);
+  if (run.cancelled)
     {
-      gsize n = MIN (LISTA_TILE, P - first);
-      const float *dty = session->dty + first * session->K;
-      const float *features = session->features + first * session->C;
-      float *tile = codes + first * session->K;
-      gsize tile_nonzeros = from ? count_nonzeros (tile, n * session->K)
-                                 : lista_first_step_inference (&lista, n, dty, tile);
-
-      for (int t = MAX (from_depth, 0) + 1; t <= depth; t++)
-        {
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
-            {
-              for (int d = 0; d <= depth; d++)
-                g_free (fresh[d]);
-              return FALSE;
-            }
-          tile_nonzeros = lista_step_inference (&lista, session->gram, n, features, dty, tile,
-                                                tile_nonzeros, session->lista_form, &session->scratch);
-          if (fresh[t])
-            memcpy (fresh[t] + first * session->K, tile, n * session->K * sizeof (float));
-        }
-      nonzeros += tile_nonzeros;
+      g_cancellable_set_error_if_cancelled (cancellable, error);
+      for (int d = 0; d <= depth; d++)
+        g_free (fresh[d]);
+      return FALSE;
     }
   for (int d = 0; d <= depth; d++)
     if (fresh[d])
@@ -486,7 +540,7 @@ scvae_session_sparse_code (ScvaeSession *session,
 
   g_free (session->codes);
   session->codes = g_steal_pointer (&codes);
-  session->nonzeros = nonzeros;
+  session->nonzeros = run.nonzeros;
   session->depth = depth;
   session->sparsity = sparsity;
   invalidate_codes (session);
@@ -661,11 +715,13 @@ scvae_session_get_atom_usage (ScvaeSession *session)
       g_autofree float *stats = g_new0 (float, 3 * (gsize) K);
       g_autofree double *sums = g_new0 (double, K);
 
-      /* Per tile in float, branch-free so that it vectorises; tiles add up
-       * in double. */
-      for (gsize first = 0; first < P; first += LISTA_TILE)
+      const gsize tile = 2048;
+
+      /* Per tile in float (counts below 2^24 are exact), branch-free so
+       * that it vectorises; tiles add up in double. */
+      for (gsize first = 0; first < P; first += tile)
         {
-          accumulate_usage (session->codes + first * K, MIN (LISTA_TILE, P - first), K, stats);
+          accumulate_usage (session->codes + first * K, MIN (tile, P - first), K, stats);
           for (int k = 0; k < K; k++)
             {
               usage[k].count += (guint) stats[k];

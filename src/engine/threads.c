@@ -1,25 +1,122 @@
-/* threads.c: the one thread pool the engine computes with (OpenBLAS's)
- * and the kernels it runs
+/* threads.c: the threads the engine computes with (OpenBLAS's, and its
+ * own for parts that are independent) and the kernels OpenBLAS runs
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
 #include "scvae.h"
+#include "threads.h"
 
 #include <cblas.h>
 #include <unistd.h>
 
+/* Guards the thread count and the number of parallel_run()s under way:
+ * OpenBLAS's thread count is one global, and only the last run to end may
+ * give it back. */
+static GMutex count_lock;
+static int engine_threads;  /* 0: OpenBLAS's own default, not yet read */
+static int runs_under_way;
+
 void
 scvae_set_threads (int n_threads)
 {
-  openblas_set_num_threads (n_threads > 0 ? n_threads : (int) g_get_num_processors ());
+  g_mutex_lock (&count_lock);
+  engine_threads = n_threads > 0 ? n_threads : (int) g_get_num_processors ();
+  if (runs_under_way == 0)
+    openblas_set_num_threads (engine_threads);
+  g_mutex_unlock (&count_lock);
 }
 
 int
 scvae_get_threads (void)
 {
-  return openblas_get_num_threads ();
+  int n;
+
+  g_mutex_lock (&count_lock);
+  if (engine_threads == 0)
+    engine_threads = openblas_get_num_threads ();
+  n = engine_threads;
+  g_mutex_unlock (&count_lock);
+  return n;
+}
+
+typedef struct {
+  ParallelPart part;
+  gpointer data;
+  int n_parts;
+  GMutex lock;
+  GCond done;
+  int remaining;
+} ParallelRun;
+
+typedef struct {
+  ParallelRun *run;
+  int index;
+} PartTask;
+
+static void
+run_part_task (gpointer task_data, gpointer unused)
+{
+  PartTask *task = task_data;
+  ParallelRun *run = task->run;
+
+  run->part (task->index, run->n_parts, run->data);
+  g_mutex_lock (&run->lock);
+  if (--run->remaining == 0)
+    g_cond_signal (&run->done);
+  g_mutex_unlock (&run->lock);
+}
+
+static GThreadPool *
+shared_pool (void)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    /* Not exclusive: its threads are created when first needed and idle
+     * ones are shared with GLib's other pools. */
+    g_once_init_leave (&pool, g_thread_pool_new (run_part_task, NULL, -1, FALSE, NULL));
+  return pool;
+}
+
+void
+parallel_run (ParallelPart part, gpointer data)
+{
+  int n_parts = scvae_get_threads ();
+  ParallelRun run = { .part = part, .data = data, .n_parts = n_parts, .remaining = n_parts - 1 };
+  g_autofree PartTask *tasks = g_new (PartTask, n_parts);
+
+  if (n_parts == 1)
+    {
+      part (0, 1, data);
+      return;
+    }
+
+  g_mutex_lock (&count_lock);
+  if (runs_under_way++ == 0)
+    openblas_set_num_threads (1);
+  g_mutex_unlock (&count_lock);
+
+  g_mutex_init (&run.lock);
+  g_cond_init (&run.done);
+  for (int i = 1; i < n_parts; i++)
+    {
+      tasks[i] = (PartTask) { &run, i };
+      g_thread_pool_push (shared_pool (), &tasks[i], NULL);
+    }
+  part (0, n_parts, data);
+  g_mutex_lock (&run.lock);
+  while (run.remaining > 0)
+    g_cond_wait (&run.done, &run.lock);
+  g_mutex_unlock (&run.lock);
+  g_cond_clear (&run.done);
+  g_mutex_clear (&run.lock);
+
+  g_mutex_lock (&count_lock);
+  if (--runs_under_way == 0)
+    openblas_set_num_threads (engine_threads);
+  g_mutex_unlock (&count_lock);
 }
 
 const char *

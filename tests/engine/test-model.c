@@ -548,6 +548,37 @@ test_session_depth_continues (void)
     }
 }
 
+/* Each thread codes its share of the tiles, and the tiles do not depend on
+ * how many threads there are: the same features give the same codes, bit
+ * for bit, on 1, 2 or 3 threads. */
+static void
+test_session_threads_agree (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (6);
+  g_autoptr(ScvaeSession) session = scvae_session_new (model);
+  g_autoptr(ScvaeImage) image = test_image (256, 160);
+  g_autoptr(GError) error = NULL;
+  gsize n = (gsize) 64 * 40 * scvae_model_get_config (model)->atoms;
+  g_autofree float *single = NULL;
+  int threads = scvae_get_threads ();
+
+  g_assert_true (scvae_session_encode (session, image, NULL, &error));
+  for (int n_threads = 1; n_threads <= 3; n_threads++)
+    {
+      scvae_set_threads (n_threads);
+      g_assert_cmpint (scvae_get_threads (), ==, n_threads);
+      /* Another sparsity first, so that nothing kept is continued from. */
+      g_assert_true (scvae_session_sparse_code (session, 0, 2.f, NULL, &error));
+      g_assert_true (scvae_session_sparse_code (session, 7, 1.f, NULL, &error));
+      if (single == NULL)
+        single = g_memdup2 (scvae_session_get_codes (session, NULL, NULL, NULL), n * sizeof (float));
+      else
+        g_assert_cmpmem (scvae_session_get_codes (session, NULL, NULL, NULL), n * sizeof (float),
+                         single, n * sizeof (float));
+    }
+  scvae_set_threads (threads);
+}
+
 /* The window atoms are shown in holds nearly all that each atom of the
  * shipped model draws, so no atom is shown cut off (see SCVAE_ATOM_PIXELS). */
 static void
@@ -751,6 +782,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/memory-limit", test_session_memory_limit);
   g_test_add_func ("/session/codes-match-reference", test_session_codes_match_reference);
   g_test_add_func ("/session/depth-continues", test_session_depth_continues);
+  g_test_add_func ("/session/threads-agree", test_session_threads_agree);
   g_test_add_func ("/session/atom-window", test_session_atom_window);
   g_test_add_func ("/segment/features", test_segment_features);
   g_test_add_func ("/segment/features-log-and-codes", test_segment_features_log_and_codes);
