@@ -243,14 +243,15 @@ relu_inplace (float *x, gsize n)
 /* x + conv1(relu(conv3(relu(x)))) with BatchNorm folded; t1, t2 are
  * temporaries of x's size; the result replaces x. */
 static void
-resblock (ScvaeSession *session, const FoldedResBlock *w, Extent e, float *x, float *t1, float *t2)
+resblock (ScvaeSession *session, const FoldedResBlock *w, Extent e, float *x, float *t1, float *t2,
+          Scratch *scratch)
 {
   gsize n = (gsize) session->C * extent_size (e);
 
   ops_relu (x, t1, n);
-  conv_forward (&session->specs.res_conv3, w->conv3.weight, w->conv3.bias, t1, e, t2, &session->scratch);
+  conv_forward (&session->specs.res_conv3, w->conv3.weight, w->conv3.bias, t1, e, t2, scratch);
   relu_inplace (t2, n);
-  conv_forward (&session->specs.res_conv1, w->conv1.weight, w->conv1.bias, t2, e, t1, &session->scratch);
+  conv_forward (&session->specs.res_conv1, w->conv1.weight, w->conv1.bias, t2, e, t1, scratch);
   cblas_saxpy (n, 1.f, t1, 1, x, 1);
 }
 
@@ -334,7 +335,7 @@ scvae_session_encode (ScvaeSession *session,
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      resblock (session, &w->enc_res[i], quarter, x, t1, t2);
+      resblock (session, &w->enc_res[i], quarter, x, t1, t2, &session->scratch);
     }
 
   features = g_new (float, P * C);
@@ -551,9 +552,10 @@ scvae_session_sparse_code (ScvaeSession *session,
 /* ------------------------------------------------------------------------- */
 /* Decode */
 
-gboolean
-scvae_session_decode_latents (ScvaeSession *session, const float *latents, int rows, int cols,
-                              float *out, GCancellable *cancellable, GError **error)
+/* The decoder on a grid of latents (rows x cols x C); FALSE if cancelled. */
+static gboolean
+decode_grid (ScvaeSession *session, const float *latents, int rows, int cols, float *out,
+             Scratch *scratch, GCancellable *cancellable)
 {
   int C = session->C;
   Extent quarter = { 1, rows, cols }, half = { 1, 2 * rows, 2 * cols };
@@ -567,40 +569,124 @@ scvae_session_decode_latents (ScvaeSession *session, const float *latents, int r
   ops_transpose (latents, P, C, x);
   for (int i = 0; i < F4_RESBLOCKS; i++)
     {
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      if (g_cancellable_is_cancelled (cancellable))
         return FALSE;
-      resblock (session, &w->dec_res[i], quarter, x, t1, t2);
+      resblock (session, &w->dec_res[i], quarter, x, t1, t2, scratch);
     }
   relu_inplace (x, C * P);
   conv_forward (&session->specs.dec_convt1, w->dec_convt1.weight, w->dec_convt1.bias, x, quarter,
-                wide, &session->scratch);
+                wide, scratch);
   relu_inplace (wide, C * extent_size (half));
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+  if (g_cancellable_is_cancelled (cancellable))
     return FALSE;
   conv_forward (&session->specs.dec_convt2, w->dec_convt2.weight, w->dec_convt2.bias, wide, half,
-                out, &session->scratch);
+                out, scratch);
   ops_tanh (out, out, (gsize) 3 * 16 * P);
   return TRUE;
+}
+
+/* The decoder runs in horizontal bands, one per thread. A band decodes
+ * this many latent rows beyond its own on each side, as far as the zero
+ * padding at its edge (where the image goes on) reaches in: a row for each
+ * 3x3 convolution, and between them the two transposed convolutions reach
+ * 11 pixels, under one row more. Its own rows then come out as the whole
+ * image's do (/session/threads-agree fails with a row fewer). */
+#define DECODE_HALO (F4_RESBLOCKS + 1)
+
+typedef struct {
+  ScvaeSession *session;
+  const float *codes;    /* P x K, or NULL: latents are given */
+  float *latents;        /* rows x cols x C: read, or written from codes */
+  int rows, cols;
+  float *out;            /* 3 planes of 4 rows x 4 cols */
+  GCancellable *cancellable;
+  gint cancelled;
+} DecodeRun;
+
+static void
+decode_band (int part, int n_parts, gpointer data)
+{
+  DecodeRun *run = data;
+  ScvaeSession *session = run->session;
+  int C = session->C, K = session->K, cols = run->cols, width = 4 * cols;
+  int band = (run->rows + n_parts - 1) / n_parts;
+  int r0 = part * band, r1 = MIN (run->rows, r0 + band);
+  int h0 = MAX (0, r0 - DECODE_HALO), h1 = MIN (run->rows, r1 + DECODE_HALO);
+  gsize n = (gsize) (h1 - h0) * cols, plane = (gsize) 16 * run->rows * cols;
+  g_autofree float *latents = NULL, *pixels = NULL;
+  Scratch scratch = { 0 };
+
+  if (r0 >= r1)
+    return;
+  if (run->codes)
+    {
+      /* D z for the band and its halo; its own rows are kept. */
+      latents = g_new (float, n * C);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, C, K,
+                   1.f, run->codes + (gsize) h0 * cols * K, K, session->model->tensors.dictionary, K,
+                   0.f, latents, C);
+      memcpy (run->latents + (gsize) r0 * cols * C, latents + (gsize) (r0 - h0) * cols * C,
+              (gsize) (r1 - r0) * cols * C * sizeof (float));
+    }
+  pixels = g_new (float, 3 * 16 * n);
+  if (decode_grid (session, latents ? latents : run->latents + (gsize) h0 * cols * C, h1 - h0, cols,
+                   pixels, &scratch, run->cancellable))
+    for (int c = 0; c < 3; c++)
+      memcpy (run->out + c * plane + (gsize) 4 * r0 * width, pixels + c * 16 * n + (gsize) 4 * (r0 - h0) * width,
+              (gsize) 4 * (r1 - r0) * width * sizeof (float));
+  else
+    g_atomic_int_set (&run->cancelled, TRUE);
+  scratch_clear (&scratch);
+}
+
+static gboolean
+decode_bands (DecodeRun *run, GError **error)
+{
+  parallel_run (decode_band, run);
+  if (run->cancelled)
+    return !g_cancellable_set_error_if_cancelled (run->cancellable, error);
+  return TRUE;
+}
+
+gboolean
+scvae_session_decode_latents (ScvaeSession *session, const float *latents, int rows, int cols,
+                              float *out, GCancellable *cancellable, GError **error)
+{
+  DecodeRun run = {
+    .session = session,
+    .latents = (float *) latents,
+    .rows = rows,
+    .cols = cols,
+    .out = out,
+    .cancellable = cancellable,
+  };
+
+  return decode_bands (&run, error);
 }
 
 gboolean
 scvae_session_decode (ScvaeSession *session, GCancellable *cancellable, GError **error)
 {
-  int C = session->C, K = session->K;
+  int C = session->C;
   int width = 4 * session->cols, height = 4 * session->rows;
   gsize P = n_patches (session), plane = (gsize) width * height;
   g_autofree float *decoded_rows = g_new (float, P * C);
   g_autofree float *out = g_new (float, 3 * plane);
   const ScvaeImage *input = session->input;
   ScvaeImage *reconstruction;
+  DecodeRun run = {
+    .session = session,
+    .codes = session->codes,
+    .latents = decoded_rows,
+    .rows = session->rows,
+    .cols = session->cols,
+    .out = out,
+    .cancellable = cancellable,
+  };
 
   g_return_val_if_fail (session->coded, FALSE);
 
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, P, C, K,
-               1.f, session->codes, K, session->model->tensors.dictionary, K,
-               0.f, decoded_rows, C);
-  if (!scvae_session_decode_latents (session, decoded_rows, session->rows, session->cols, out,
-                                     cancellable, error))
+  if (!decode_bands (&run, error))
     return FALSE;
 
   /* Cropped back to the input's size */
