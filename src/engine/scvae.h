@@ -45,6 +45,10 @@ const char *scvae_blas_preferred_core (void);
 /* Call first thing in main(): re-executes the program with
  * OPENBLAS_CORETYPE set when scvae_blas_preferred_core () says so. */
 void scvae_blas_select_core (char **argv);
+/* Call first thing in main() of a program that runs the engine: selects
+ * OpenBLAS's kernels as above and has freed memory kept for reuse
+ * (see process.c). */
+void scvae_init_process (char **argv);
 
 /* ---------------------------------------------------------------------------
  * Images: planar RGB floats in [-1, 1] (channel, row, column).

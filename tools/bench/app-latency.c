@@ -220,7 +220,7 @@ main (int argc, char **argv)
   };
   LensWindow *window;
 
-  scvae_blas_select_core (argv);
+  scvae_init_process (argv);
   gtk_init ();
   adw_init ();
 
