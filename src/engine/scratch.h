@@ -12,7 +12,10 @@
 
 #include <glib.h>
 
-#define SCRATCH_SLOTS 4
+/* Slots 0 to SCRATCH_KERNEL_SLOTS - 1 are the kernels' (convolutions,
+ * LISTA steps); the stages that call them use the others. */
+#define SCRATCH_KERNEL_SLOTS 4
+#define SCRATCH_SLOTS 10
 
 typedef struct {
   float *slot[SCRATCH_SLOTS];

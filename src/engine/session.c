@@ -44,7 +44,8 @@ struct _ScvaeSession {
   float *folded_storage;
   FoldedWeights w;
   float *gram;               /* K x K */
-  Scratch scratch;
+  Scratch *parts;            /* working memory of each thread's part, kept */
+  int n_parts;
   ListaForm lista_form;
 
   /* encode */
@@ -65,6 +66,10 @@ struct _ScvaeSession {
    * (memory allowing): a new depth starts from the nearest one below. */
   float *checkpoints[SCVAE_MAX_DEPTH + 1];
   float checkpoint_sparsity;
+  /* P x K buffers no longer in use, kept for the next codes and
+   * checkpoints: tens of MB each at 1024 px, and fresh memory faults in
+   * page by page (see process.c). Dropped when the grid changes. */
+  GPtrArray *spare_codes;
 
   /* decode */
   gboolean decoded;
@@ -75,11 +80,30 @@ struct _ScvaeSession {
   float *atom_background;    /* decode of the all-zero atom grid */
 };
 
+/* A buffer for P x K codes; NULL if there is no memory for it and it is
+ * optional. */
+static float *
+codes_buffer_take (ScvaeSession *session, gboolean optional)
+{
+  gsize n = (gsize) session->rows * session->cols * session->K;
+
+  if (session->spare_codes->len > 0)
+    return g_ptr_array_steal_index_fast (session->spare_codes, session->spare_codes->len - 1);
+  return optional ? g_try_new (float, n) : g_new (float, n);
+}
+
+static void
+codes_buffer_give (ScvaeSession *session, float *buffer)
+{
+  if (buffer)
+    g_ptr_array_add (session->spare_codes, buffer);
+}
+
 static void
 checkpoints_clear (ScvaeSession *session)
 {
   for (int d = 0; d <= SCVAE_MAX_DEPTH; d++)
-    g_clear_pointer (&session->checkpoints[d], g_free);
+    codes_buffer_give (session, g_steal_pointer (&session->checkpoints[d]));
 }
 
 static void
@@ -128,6 +152,7 @@ scvae_session_new (ScvaeModel *model)
   float *cursor;
 
   session->model = scvae_model_ref (model);
+  session->spare_codes = g_ptr_array_new_with_free_func (g_free);
   session->C = model->layout->config.channels;
   session->K = model->layout->config.atoms;
   f4_specs (session->C, &session->specs);
@@ -162,13 +187,16 @@ scvae_session_free (ScvaeSession *session)
   scvae_model_unref (session->model);
   g_free (session->folded_storage);
   g_free (session->gram);
-  scratch_clear (&session->scratch);
+  for (int i = 0; i < session->n_parts; i++)
+    scratch_clear (&session->parts[i]);
+  g_free (session->parts);
   scvae_image_free (session->input);
   ssim_reference_free (session->ssim_input);
   g_free (session->features);
   g_free (session->dty);
   g_free (session->codes);
   checkpoints_clear (session);
+  g_ptr_array_unref (session->spare_codes);
   g_free (session->decoded_rows);
   scvae_image_free (session->reconstruction);
   g_free (session->usage);
@@ -190,7 +218,7 @@ scvae_session_set_lista_form (ScvaeSession *session, ListaForm form)
     return;
   session->lista_form = form;
   checkpoints_clear (session);
-  g_clear_pointer (&session->codes, g_free);
+  codes_buffer_give (session, g_steal_pointer (&session->codes));
   invalidate_codes (session);
 }
 
@@ -262,11 +290,12 @@ scvae_session_estimate_bytes (ScvaeModel *model, int width, int height)
   guint64 pixels = (guint64) ((width + 3) / 4 * 4) * ((height + 3) / 4 * 4);
   guint64 P = pixels / 16;
 
-  /* Images: input, its padded and kept copies, the reconstruction.
+  /* Images: input, its padded and kept copies, the encoder's bands cut
+   * from the padded one, the reconstruction.
    * Per patch: the encoder's and decoder's activations (the first layer's
    * are 4 times as many), features and D z; D^T e, two generations of codes
    * and LISTA's scratch. */
-  return sizeof (float) * (4 * 3 * pixels + P * (9 * (guint64) config->channels + 4 * (guint64) config->atoms));
+  return sizeof (float) * (5 * 3 * pixels + P * (9 * (guint64) config->channels + 4 * (guint64) config->atoms));
 }
 
 /* SCVAE_MEMORY_LIMIT_MB, else three quarters of the physical memory. */
@@ -284,6 +313,127 @@ memory_budget (void)
   return (guint64) pages * page_size / 4 * 3;
 }
 
+/* The stages' buffers in each part's Scratch, after the kernels' slots:
+ * kept from one call to the next, so that a slider move allocates nothing
+ * large (fresh memory faults in page by page: see process.c). */
+enum {
+  SLOT_WIDE = SCRATCH_KERNEL_SLOTS, /* activations at half resolution */
+  SLOT_X,                           /* and at patch resolution */
+  SLOT_T1,
+  SLOT_T2,
+  SLOT_BAND_IN,                     /* a band's input and output */
+  SLOT_BAND_OUT,
+};
+G_STATIC_ASSERT (SLOT_BAND_OUT < SCRATCH_SLOTS);
+
+/* Runs part () on the engine's threads, each part with its own Scratch. */
+static void
+session_parallel_run (ScvaeSession *session, ParallelPart part, gpointer data)
+{
+  int n_parts = scvae_get_threads ();
+
+  if (n_parts > session->n_parts)
+    {
+      session->parts = g_renew (Scratch, session->parts, n_parts);
+      memset (session->parts + session->n_parts, 0, (n_parts - session->n_parts) * sizeof (Scratch));
+      session->n_parts = n_parts;
+    }
+  parallel_run (n_parts, part, data);
+}
+
+/* The encoder on 3 planes of 4 rows x 4 cols pixels, into the features
+ * of rows x cols patches (patch-major); FALSE if cancelled. */
+static gboolean
+encode_grid (ScvaeSession *session, const float *pixels, int rows, int cols, float *features,
+             Scratch *scratch, GCancellable *cancellable)
+{
+  int C = session->C;
+  Extent full = { 1, 4 * rows, 4 * cols }, half = { 1, 2 * rows, 2 * cols }, quarter = { 1, rows, cols };
+  gsize P = extent_size (quarter);
+  float *wide = scratch_get (scratch, SLOT_WIDE, C * extent_size (half));
+  float *x = scratch_get (scratch, SLOT_X, C * P);
+  float *t1 = scratch_get (scratch, SLOT_T1, C * P);
+  float *t2 = scratch_get (scratch, SLOT_T2, C * P);
+  const FoldedWeights *w = &session->w;
+
+  conv_forward (&session->specs.enc_conv1, w->enc_conv1.weight, w->enc_conv1.bias, pixels, full,
+                wide, scratch);
+  relu_inplace (wide, C * extent_size (half));
+  if (g_cancellable_is_cancelled (cancellable))
+    return FALSE;
+  conv_forward (&session->specs.enc_conv2, w->enc_conv2.weight, w->enc_conv2.bias, wide, half,
+                x, scratch);
+  for (int i = 0; i < F4_RESBLOCKS; i++)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        return FALSE;
+      resblock (session, &w->enc_res[i], quarter, x, t1, t2, scratch);
+    }
+  ops_transpose (x, C, P, features);
+  return TRUE;
+}
+
+/* Like the decoder (see DECODE_HALO), the encoder runs in one band of patch
+ * rows per thread, with a margin as far as the zero padding at a band's
+ * edge reaches in: under one row for the two strided convolutions, and one
+ * for each 3x3 convolution. */
+#define ENCODE_HALO (F4_RESBLOCKS + 1)
+/* and in bands of at most this many patch rows, so that a 1024 px image is
+ * cut finer than one band per thread: a layer of a band is the longest
+ * stretch between two checks for cancellation. */
+#define ENCODE_BAND_ROWS 32
+
+typedef struct {
+  ScvaeSession *session;
+  const float *pixels;   /* 3 planes of 4 rows x 4 cols */
+  int rows, cols;        /* patches */
+  float *features;       /* rows x cols x C */
+  float *dty;            /* rows x cols x K */
+  GCancellable *cancellable;
+  gint cancelled;
+} EncodeRun;
+
+/* Encodes patch rows r0 .. r1 - 1 into the run's outputs; FALSE if
+ * cancelled. */
+static gboolean
+encode_band (EncodeRun *run, int r0, int r1, Scratch *scratch)
+{
+  ScvaeSession *session = run->session;
+  int C = session->C, K = session->K, cols = run->cols, width = 4 * cols;
+  int h0 = MAX (0, r0 - ENCODE_HALO), h1 = MIN (run->rows, r1 + ENCODE_HALO);
+  gsize n = (gsize) (h1 - h0) * cols, plane = (gsize) 16 * run->rows * cols;
+  gsize own = (gsize) (r1 - r0) * cols, skipped = (gsize) (r0 - h0) * cols;
+  float *pixels = scratch_get (scratch, SLOT_BAND_IN, 3 * 16 * n);
+  float *features = scratch_get (scratch, SLOT_BAND_OUT, n * C);
+
+  for (int c = 0; c < 3; c++)
+    memcpy (pixels + c * 16 * n, run->pixels + c * plane + (gsize) 4 * h0 * width,
+            16 * n * sizeof (float));
+  if (!encode_grid (session, pixels, h1 - h0, cols, features, scratch, run->cancellable))
+    return FALSE;
+
+  /* The band's own rows: their features, and D^T e. */
+  memcpy (run->features + (gsize) r0 * cols * C, features + skipped * C, own * C * sizeof (float));
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, own, K, C,
+               1.f, features + skipped * C, C, session->model->tensors.dictionary, K,
+               0.f, run->dty + (gsize) r0 * cols * K, K);
+  return TRUE;
+}
+
+static void
+encode_part (int part, int n_parts, gpointer data)
+{
+  EncodeRun *run = data;
+  int rows = MIN ((run->rows + n_parts - 1) / n_parts, ENCODE_BAND_ROWS);
+
+  for (int r0 = part * rows; r0 < run->rows; r0 += n_parts * rows)
+    if (!encode_band (run, r0, MIN (run->rows, r0 + rows), &run->session->parts[part]))
+      {
+        g_atomic_int_set (&run->cancelled, TRUE);
+        break;
+      }
+}
+
 gboolean
 scvae_session_encode (ScvaeSession *session,
                       const ScvaeImage *image,
@@ -291,13 +441,11 @@ scvae_session_encode (ScvaeSession *session,
                       GError **error)
 {
   int width = (image->width + 3) / 4 * 4, height = (image->height + 3) / 4 * 4;
-  Extent full = { 1, height, width }, half = { 1, height / 2, width / 2 };
   Extent quarter = { 1, height / 4, width / 4 };
   gsize P = extent_size (quarter);
   int C = session->C;
-  g_autofree float *padded = NULL, *wide = NULL, *x = NULL, *t1 = NULL, *t2 = NULL;
-  g_autofree float *features = NULL, *dty = NULL;
-  const FoldedWeights *w = &session->w;
+  g_autofree float *padded = NULL, *features = NULL, *dty = NULL;
+  EncodeRun run;
   guint64 needed = scvae_session_estimate_bytes (session->model, image->width, image->height);
   guint64 budget = memory_budget ();
 
@@ -319,31 +467,20 @@ scvae_session_encode (ScvaeSession *session,
     }
 
   padded = pad_input (image, width, height);
-  wide = g_new (float, C * extent_size (half));
-  x = g_new (float, C * P);
-  t1 = g_new (float, C * P);
-  t2 = g_new (float, C * P);
-
-  conv_forward (&session->specs.enc_conv1, w->enc_conv1.weight, w->enc_conv1.bias, padded, full,
-                wide, &session->scratch);
-  relu_inplace (wide, C * extent_size (half));
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-  conv_forward (&session->specs.enc_conv2, w->enc_conv2.weight, w->enc_conv2.bias, wide, half,
-                x, &session->scratch);
-  for (int i = 0; i < F4_RESBLOCKS; i++)
-    {
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      resblock (session, &w->enc_res[i], quarter, x, t1, t2, &session->scratch);
-    }
-
   features = g_new (float, P * C);
-  ops_transpose (x, C, P, features);
   dty = g_new (float, P * session->K);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, P, session->K, C,
-               1.f, features, C, session->model->tensors.dictionary, session->K,
-               0.f, dty, session->K);
+  run = (EncodeRun) {
+    .session = session,
+    .pixels = padded,
+    .rows = quarter.height,
+    .cols = quarter.width,
+    .features = features,
+    .dty = dty,
+    .cancellable = cancellable,
+  };
+  session_parallel_run (session, encode_part, &run);
+  if (run.cancelled)
+    return !g_cancellable_set_error_if_cancelled (cancellable, error);
 
   /* Done: swap the results in. */
   scvae_image_free (session->input);
@@ -357,6 +494,7 @@ scvae_session_encode (ScvaeSession *session,
   session->dty = g_steal_pointer (&dty);
   g_clear_pointer (&session->codes, g_free);
   checkpoints_clear (session);
+  g_ptr_array_set_size (session->spare_codes, 0);
   g_clear_pointer (&session->decoded_rows, g_free);
   g_clear_pointer (&session->reconstruction, scvae_image_free);
   invalidate_codes (session);
@@ -438,7 +576,7 @@ code_tiles (int part, int n_parts, gpointer data)
   ListaRun *run = data;
   ScvaeSession *session = run->session;
   gsize P = n_patches (session), C = session->C, K = session->K;
-  Scratch scratch = { 0 };
+  Scratch *scratch = &session->parts[part];
   gsize nonzeros = 0;
 
   for (gsize first = part * run->tile; first < P; first += n_parts * run->tile)
@@ -454,18 +592,16 @@ code_tiles (int part, int n_parts, gpointer data)
           if (g_cancellable_is_cancelled (run->cancellable))
             {
               g_atomic_int_set (&run->cancelled, TRUE);
-              scratch_clear (&scratch);
               return;
             }
           tile_nonzeros = lista_step_inference (&run->lista, session->gram, n, session->features + first * C,
-                                                dty, tile, tile_nonzeros, session->lista_form, &scratch);
+                                                dty, tile, tile_nonzeros, session->lista_form, scratch);
           if (run->fresh[t])
             memcpy (run->fresh[t] + first * K, tile, n * K * sizeof (float));
         }
       nonzeros += tile_nonzeros;
     }
   g_atomic_pointer_add (&run->nonzeros, nonzeros);
-  scratch_clear (&scratch);
 }
 
 gboolean
@@ -476,8 +612,7 @@ scvae_session_sparse_code (ScvaeSession *session,
                            GError **error)
 {
   gsize P = n_patches (session);
-  g_autofree float *codes = NULL;
-  float *fresh[SCVAE_MAX_DEPTH + 1] = { NULL };
+  float *codes, *fresh[SCVAE_MAX_DEPTH + 1] = { NULL };
   const float *from = NULL;
   int from_depth = -1, spacing = checkpoint_spacing (session);
   ListaRun run;
@@ -513,9 +648,11 @@ scvae_session_sparse_code (ScvaeSession *session,
   if (spacing > 0)
     for (int d = from_depth + 1; d <= depth; d++)
       if (d > 0 && d % spacing == 0 && session->checkpoints[d] == NULL)
-        fresh[d] = g_try_new (float, P * session->K);
+        fresh[d] = codes_buffer_take (session, TRUE);
 
-  codes = from ? g_memdup2 (from, P * session->K * sizeof (float)) : g_new (float, P * session->K);
+  codes = codes_buffer_take (session, FALSE);
+  if (from)
+    memcpy (codes, from, P * session->K * sizeof (float));
   run = (ListaRun) {
     .session = session,
     .lista = session_lista (session, sparsity),
@@ -527,20 +664,21 @@ scvae_session_sparse_code (ScvaeSession *session,
     .fresh = fresh,
     .cancellable = cancellable,
   };
-  parallel_run (code_tiles, &run);
+  session_parallel_run (session, code_tiles, &run);
   if (run.cancelled)
     {
       g_cancellable_set_error_if_cancelled (cancellable, error);
       for (int d = 0; d <= depth; d++)
-        g_free (fresh[d]);
+        codes_buffer_give (session, fresh[d]);
+      codes_buffer_give (session, codes);
       return FALSE;
     }
   for (int d = 0; d <= depth; d++)
     if (fresh[d])
       session->checkpoints[d] = fresh[d];
 
-  g_free (session->codes);
-  session->codes = g_steal_pointer (&codes);
+  codes_buffer_give (session, session->codes);
+  session->codes = codes;
   session->nonzeros = run.nonzeros;
   session->depth = depth;
   session->sparsity = sparsity;
@@ -560,10 +698,10 @@ decode_grid (ScvaeSession *session, const float *latents, int rows, int cols, fl
   int C = session->C;
   Extent quarter = { 1, rows, cols }, half = { 1, 2 * rows, 2 * cols };
   gsize P = (gsize) rows * cols;
-  g_autofree float *x = g_new (float, C * P);
-  g_autofree float *t1 = g_new (float, C * P);
-  g_autofree float *t2 = g_new (float, C * P);
-  g_autofree float *wide = g_new (float, C * extent_size (half));
+  float *wide = scratch_get (scratch, SLOT_WIDE, C * extent_size (half));
+  float *x = scratch_get (scratch, SLOT_X, C * P);
+  float *t1 = scratch_get (scratch, SLOT_T1, C * P);
+  float *t2 = scratch_get (scratch, SLOT_T2, C * P);
   const FoldedWeights *w = &session->w;
 
   ops_transpose (latents, P, C, x);
@@ -613,36 +751,35 @@ decode_band (int part, int n_parts, gpointer data)
   int r0 = part * band, r1 = MIN (run->rows, r0 + band);
   int h0 = MAX (0, r0 - DECODE_HALO), h1 = MIN (run->rows, r1 + DECODE_HALO);
   gsize n = (gsize) (h1 - h0) * cols, plane = (gsize) 16 * run->rows * cols;
-  g_autofree float *latents = NULL, *pixels = NULL;
-  Scratch scratch = { 0 };
+  Scratch *scratch = &session->parts[part];
+  float *latents = NULL, *pixels;
 
   if (r0 >= r1)
     return;
   if (run->codes)
     {
       /* D z for the band and its halo; its own rows are kept. */
-      latents = g_new (float, n * C);
+      latents = scratch_get (scratch, SLOT_BAND_IN, n * C);
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, C, K,
                    1.f, run->codes + (gsize) h0 * cols * K, K, session->model->tensors.dictionary, K,
                    0.f, latents, C);
       memcpy (run->latents + (gsize) r0 * cols * C, latents + (gsize) (r0 - h0) * cols * C,
               (gsize) (r1 - r0) * cols * C * sizeof (float));
     }
-  pixels = g_new (float, 3 * 16 * n);
+  pixels = scratch_get (scratch, SLOT_BAND_OUT, 3 * 16 * n);
   if (decode_grid (session, latents ? latents : run->latents + (gsize) h0 * cols * C, h1 - h0, cols,
-                   pixels, &scratch, run->cancellable))
+                   pixels, scratch, run->cancellable))
     for (int c = 0; c < 3; c++)
       memcpy (run->out + c * plane + (gsize) 4 * r0 * width, pixels + c * 16 * n + (gsize) 4 * (r0 - h0) * width,
               (gsize) 4 * (r1 - r0) * width * sizeof (float));
   else
     g_atomic_int_set (&run->cancelled, TRUE);
-  scratch_clear (&scratch);
 }
 
 static gboolean
 decode_bands (DecodeRun *run, GError **error)
 {
-  parallel_run (decode_band, run);
+  session_parallel_run (run->session, decode_band, run);
   if (run->cancelled)
     return !g_cancellable_set_error_if_cancelled (run->cancellable, error);
   return TRUE;

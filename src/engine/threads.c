@@ -81,9 +81,8 @@ shared_pool (void)
 }
 
 void
-parallel_run (ParallelPart part, gpointer data)
+parallel_run (int n_parts, ParallelPart part, gpointer data)
 {
-  int n_parts = scvae_get_threads ();
   ParallelRun run = { .part = part, .data = data, .n_parts = n_parts, .remaining = n_parts - 1 };
   g_autofree PartTask *tasks = g_new (PartTask, n_parts);
 
@@ -95,7 +94,11 @@ parallel_run (ParallelPart part, gpointer data)
 
   g_mutex_lock (&count_lock);
   if (runs_under_way++ == 0)
-    openblas_set_num_threads (1);
+    {
+      if (engine_threads == 0)
+        engine_threads = openblas_get_num_threads ();
+      openblas_set_num_threads (1);
+    }
   g_mutex_unlock (&count_lock);
 
   g_mutex_init (&run.lock);

@@ -14,8 +14,8 @@
 
 #include <glib.h>
 
-/* Runs part(0 .. n_parts - 1) with n_parts = the engine's thread count,
- * one per thread (the caller's among them), and returns when all are done.
+/* Runs part(0 .. n_parts - 1), one per thread (the caller's among them),
+ * and returns when all are done; n_parts is usually scvae_get_threads ().
  * OpenBLAS is single-threaded meanwhile. */
 typedef void (*ParallelPart) (int part, int n_parts, gpointer data);
-void parallel_run (ParallelPart part, gpointer data);
+void parallel_run (int n_parts, ParallelPart part, gpointer data);
