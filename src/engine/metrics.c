@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "simd.h"
+#include "threads.h"
 
 double
 scvae_psnr (const ScvaeImage *a, const ScvaeImage *b)
@@ -105,6 +106,10 @@ struct _SsimReference {
   float taps[2 * SSIM_RADIUS + 1];
   float *pixels;        /* 3 planes in [0, 1] */
   float *mean, *square;  /* 3 planes each: pixels and their squares, blurred */
+  /* Working memory of the comparisons, a share per thread: kept, as fresh
+   * blocks this large fault in page by page (see process.c). */
+  float *work;
+  int work_parts;
 };
 
 /* One channel in [0, 1]. */
@@ -157,36 +162,45 @@ ssim_reference_free (SsimReference *self)
   g_free (self->pixels);
   g_free (self->mean);
   g_free (self->square);
+  g_free (self->work);
   g_free (self);
 }
 
-double
-ssim_reference_compare (const SsimReference *self, const ScvaeImage *image)
+typedef struct {
+  const SsimReference *reference;
+  const ScvaeImage *image;
+  double channel_ssim[3];
+} SsimComparison;
+
+/* A part's working memory: 6 planes and a padded row. */
+static gsize
+work_per_part (const SsimReference *self)
 {
+  return (gsize) 6 * self->width * self->height + self->width + 2 * SSIM_RADIUS;
+}
+
+/* The mean SSIM of some of the channels, each thread its own. */
+static void
+compare_channels (int part, int n_parts, gpointer data)
+{
+  SsimComparison *comparison = data;
+  const SsimReference *self = comparison->reference;
   int w = self->width, h = self->height;
   gsize plane = (gsize) w * h;
-  g_autofree float *buffers = NULL, *pad = g_new (float, w + 2 * SSIM_RADIUS);
-  float *y, *prod, *tmp, *my, *syy, *sxy;
-  int x0, x1, y0, y1;
-  double total = 0.0;
-
-  g_return_val_if_fail (image->width == w && image->height == h, NAN);
-
-  buffers = g_new (float, 6 * plane);
-  y = buffers, prod = y + plane, tmp = prod + plane;
-  my = tmp + plane, syy = my + plane, sxy = syy + plane;
-
+  float *y = self->work + part * work_per_part (self);
+  float *prod = y + plane, *tmp = prod + plane, *my = tmp + plane, *syy = my + plane, *sxy = syy + plane;
+  float *pad = sxy + plane;
   /* Images too small for the crop are measured over every pixel. */
-  x0 = w > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0, x1 = w > 2 * SSIM_RADIUS ? w - SSIM_RADIUS : w;
-  y0 = h > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0, y1 = h > 2 * SSIM_RADIUS ? h - SSIM_RADIUS : h;
+  int x0 = w > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0, x1 = w > 2 * SSIM_RADIUS ? w - SSIM_RADIUS : w;
+  int y0 = h > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0, y1 = h > 2 * SSIM_RADIUS ? h - SSIM_RADIUS : h;
 
-  for (int c = 0; c < 3; c++)
+  for (int c = part; c < 3; c += n_parts)
     {
       const float *x = self->pixels + c * plane;
       const float *mx = self->mean + c * plane, *sxx = self->square + c * plane;
       double channel = 0.0;
 
-      channel_01 (image, c, y);
+      channel_01 (comparison->image, c, y);
       gaussian_blur (y, tmp, my, w, h, self->taps, pad);
       for (gsize i = 0; i < plane; i++)
         prod[i] = y[i] * y[i];
@@ -201,9 +215,26 @@ ssim_reference_compare (const SsimReference *self, const ScvaeImage *image)
 
           channel += ssim_row (mx + i, my + i, sxx + i, syy + i, sxy + i, x1 - x0);
         }
-      total += channel / ((double) (x1 - x0) * (y1 - y0));
+      comparison->channel_ssim[c] = channel / ((double) (x1 - x0) * (y1 - y0));
     }
-  return total / 3.0;
+}
+
+double
+ssim_reference_compare (SsimReference *self, const ScvaeImage *image)
+{
+  int n_parts = MIN (scvae_get_threads (), 3);
+  SsimComparison comparison = { self, image };
+
+  g_return_val_if_fail (image->width == self->width && image->height == self->height, NAN);
+
+  if (self->work_parts < n_parts)
+    {
+      g_free (self->work);
+      self->work = g_new (float, n_parts * work_per_part (self));
+      self->work_parts = n_parts;
+    }
+  parallel_run (n_parts, compare_channels, &comparison);
+  return (comparison.channel_ssim[0] + comparison.channel_ssim[1] + comparison.channel_ssim[2]) / 3.0;
 }
 
 double

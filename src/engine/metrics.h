@@ -16,6 +16,6 @@ typedef struct _SsimReference SsimReference;
 SsimReference *ssim_reference_new (const ScvaeImage *reference);
 void ssim_reference_free (SsimReference *reference);
 /* scvae_ssim (image, reference), the same number. */
-double ssim_reference_compare (const SsimReference *reference, const ScvaeImage *image);
+double ssim_reference_compare (SsimReference *reference, const ScvaeImage *image);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SsimReference, ssim_reference_free)
