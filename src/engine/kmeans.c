@@ -19,6 +19,7 @@
 
 #include "rng.h"
 #include "simd.h"
+#include "threads.h"
 
 static void
 row_norms (const float *rows, int n, int dim, double *norms)
@@ -151,6 +152,57 @@ update_centroids (const float *rows, int n, int dim, int k, const guint8 *labels
     }
 }
 
+/* One restart: Lloyd iterations from its seeds, each restart with its own
+ * working memory. */
+typedef struct {
+  float *centroids;      /* k x dim: the seeds, then the result */
+  guint8 *labels;
+  double inertia;
+} Restart;
+
+typedef struct {
+  const float *rows;
+  const double *norms;
+  int n_rows, dim, k, max_iterations, n_restarts;
+  Restart *restarts;
+  GCancellable *cancellable;
+  gint cancelled;
+} KMeansRun;
+
+static void
+run_restarts (int part, int n_parts, gpointer data)
+{
+  KMeansRun *run = data;
+  int n = run->n_rows, k = run->k;
+  g_autofree float *products = g_new (float, (gsize) n * k);
+  g_autofree double *nearest = g_new (double, n);
+  g_autofree guint8 *previous = g_new (guint8, n);
+
+  for (int r = part; r < run->n_restarts; r += n_parts)
+    {
+      Restart *restart = &run->restarts[r];
+
+      memset (restart->labels, 0, n);
+      for (int it = 0; it < run->max_iterations; it++)
+        {
+          if (g_cancellable_is_cancelled (run->cancellable))
+            {
+              g_atomic_int_set (&run->cancelled, TRUE);
+              return;
+            }
+          memcpy (previous, restart->labels, n);
+          assign (run->rows, run->norms, n, run->dim, k, restart->centroids, products, restart->labels, nearest);
+          /* Converged: no point changed cluster. */
+          if (it > 0 && memcmp (previous, restart->labels, n) == 0)
+            break;
+          update_centroids (run->rows, n, run->dim, k, restart->labels, nearest, restart->centroids);
+        }
+      /* The last update may have moved centroids: labels match them again. */
+      restart->inertia = assign (run->rows, run->norms, n, run->dim, k, restart->centroids, products,
+                                 restart->labels, nearest);
+    }
+}
+
 gboolean
 scvae_kmeans (const float *rows,
               int n_rows,
@@ -162,14 +214,11 @@ scvae_kmeans (const float *rows,
               GCancellable *cancellable,
               GError **error)
 {
-  int k = options->k;
+  int k = options->k, n_restarts = MAX (1, options->n_restarts), best = 0;
   g_autofree double *norms = g_new (double, n_rows);
   g_autofree double *nearest = g_new (double, n_rows);
-  g_autofree float *products = NULL;
-  g_autofree float *trial = g_new (float, (gsize) MAX (k, 1) * dim);
-  g_autofree guint8 *trial_labels = g_new (guint8, n_rows);
-  g_autofree guint8 *previous_labels = g_new (guint8, n_rows);
-  double best = INFINITY;
+  g_autofree Restart *restarts = g_new0 (Restart, n_restarts);
+  KMeansRun run;
   Rng rng;
 
   if (k < 1 || k > 255 || k > n_rows)
@@ -179,38 +228,41 @@ scvae_kmeans (const float *rows,
       return FALSE;
     }
 
-  products = g_new (float, (gsize) n_rows * k);
+  /* Every restart's seeds first, in turn from one generator; then the
+   * restarts run on the engine's threads. The result is the same as one
+   * restart after another. */
   row_norms (rows, n_rows, dim, norms);
   rng_seed (&rng, options->seed);
-
-  for (int restart = 0; restart < MAX (1, options->n_restarts); restart++)
+  for (int r = 0; r < n_restarts; r++)
     {
-      double current;
-
-      seed_centroids (rows, n_rows, dim, k, &rng, trial, nearest);
-      memset (trial_labels, 0, n_rows);
-      for (int it = 0; it < MAX (1, options->max_iterations); it++)
-        {
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
-            return FALSE;
-          memcpy (previous_labels, trial_labels, n_rows);
-          assign (rows, norms, n_rows, dim, k, trial, products, trial_labels, nearest);
-          /* Converged: no point changed cluster. */
-          if (it > 0 && memcmp (previous_labels, trial_labels, n_rows) == 0)
-            break;
-          update_centroids (rows, n_rows, dim, k, trial_labels, nearest, trial);
-        }
-      /* The last update may have moved centroids: labels match them again. */
-      current = assign (rows, norms, n_rows, dim, k, trial, products, trial_labels, nearest);
-      if (current < best)
-        {
-          best = current;
-          memcpy (labels, trial_labels, n_rows);
-          if (centroids)
-            memcpy (centroids, trial, (gsize) k * dim * sizeof (float));
-        }
+      restarts[r].centroids = g_new (float, (gsize) k * dim);
+      restarts[r].labels = g_new (guint8, n_rows);
+      seed_centroids (rows, n_rows, dim, k, &rng, restarts[r].centroids, nearest);
     }
-  if (inertia)
-    *inertia = best;
+  run = (KMeansRun) {
+    .rows = rows, .norms = norms, .n_rows = n_rows, .dim = dim, .k = k,
+    .max_iterations = MAX (1, options->max_iterations), .n_restarts = n_restarts,
+    .restarts = restarts, .cancellable = cancellable,
+  };
+  parallel_run (MIN (scvae_get_threads (), n_restarts), run_restarts, &run);
+
+  for (int r = 1; r < n_restarts && !run.cancelled; r++)
+    if (restarts[r].inertia < restarts[best].inertia)
+      best = r;
+  if (!run.cancelled)
+    {
+      memcpy (labels, restarts[best].labels, n_rows);
+      if (centroids)
+        memcpy (centroids, restarts[best].centroids, (gsize) k * dim * sizeof (float));
+      if (inertia)
+        *inertia = restarts[best].inertia;
+    }
+  for (int r = 0; r < n_restarts; r++)
+    {
+      g_free (restarts[r].centroids);
+      g_free (restarts[r].labels);
+    }
+  if (run.cancelled)
+    return !g_cancellable_set_error_if_cancelled (cancellable, error);
   return TRUE;
 }
