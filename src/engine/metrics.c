@@ -106,10 +106,9 @@ struct _SsimReference {
   float taps[2 * SSIM_RADIUS + 1];
   float *pixels;        /* 3 planes in [0, 1] */
   float *mean, *square;  /* 3 planes each: pixels and their squares, blurred */
-  /* Working memory of the comparisons, a share per thread: kept, as fresh
-   * blocks this large fault in page by page (see process.c). */
-  float *work;
-  int work_parts;
+  /* Working memory of the comparisons, one block per thread: kept, as
+   * fresh blocks this large fault in page by page (see process.c). */
+  float *work[3];
 };
 
 /* One channel in [0, 1]. */
@@ -162,7 +161,8 @@ ssim_reference_free (SsimReference *self)
   g_free (self->pixels);
   g_free (self->mean);
   g_free (self->square);
-  g_free (self->work);
+  for (int i = 0; i < 3; i++)
+    g_free (self->work[i]);
   g_free (self);
 }
 
@@ -187,7 +187,7 @@ compare_channels (int part, int n_parts, gpointer data)
   const SsimReference *self = comparison->reference;
   int w = self->width, h = self->height;
   gsize plane = (gsize) w * h;
-  float *y = self->work + part * work_per_part (self);
+  float *y = self->work[part];
   float *prod = y + plane, *tmp = prod + plane, *my = tmp + plane, *syy = my + plane, *sxy = syy + plane;
   float *pad = sxy + plane;
   /* Images too small for the crop are measured over every pixel. */
@@ -227,12 +227,9 @@ ssim_reference_compare (SsimReference *self, const ScvaeImage *image)
 
   g_return_val_if_fail (image->width == self->width && image->height == self->height, NAN);
 
-  if (self->work_parts < n_parts)
-    {
-      g_free (self->work);
-      self->work = g_new (float, n_parts * work_per_part (self));
-      self->work_parts = n_parts;
-    }
+  for (int i = 0; i < n_parts; i++)
+    if (self->work[i] == NULL)
+      self->work[i] = g_new (float, work_per_part (self));
   parallel_run (n_parts, compare_channels, &comparison);
   return (comparison.channel_ssim[0] + comparison.channel_ssim[1] + comparison.channel_ssim[2]) / 3.0;
 }
