@@ -240,9 +240,15 @@ scvae_kmeans (const float *rows,
       seed_centroids (rows, n_rows, dim, k, &rng, restarts[r].centroids, nearest);
     }
   run = (KMeansRun) {
-    .rows = rows, .norms = norms, .n_rows = n_rows, .dim = dim, .k = k,
-    .max_iterations = MAX (1, options->max_iterations), .n_restarts = n_restarts,
-    .restarts = restarts, .cancellable = cancellable,
+    .rows = rows,
+    .norms = norms,
+    .n_rows = n_rows,
+    .dim = dim,
+    .k = k,
+    .max_iterations = MAX (1, options->max_iterations),
+    .n_restarts = n_restarts,
+    .restarts = restarts,
+    .cancellable = cancellable,
   };
   parallel_run (MIN (scvae_get_threads (), n_restarts), run_restarts, &run);
 

@@ -373,14 +373,14 @@ encode_grid (ScvaeSession *session, const float *pixels, int rows, int cols, flo
   return TRUE;
 }
 
-/* Like the decoder (see DECODE_HALO), the encoder runs in one band of patch
- * rows per thread, with a margin as far as the zero padding at a band's
- * edge reaches in: under one row for the two strided convolutions, and one
- * for each 3x3 convolution. */
+/* Like the decoder (see DECODE_HALO), the encoder runs in bands of patch
+ * rows shared out among the threads, each band with a margin as far as the
+ * zero padding at its edge reaches in: under one row for the two strided
+ * convolutions, and one for each 3x3 convolution. */
 #define ENCODE_HALO (F4_RESBLOCKS + 1)
-/* and in bands of at most this many patch rows, so that a 1024 px image is
- * cut finer than one band per thread: a layer of a band is the longest
- * stretch between two checks for cancellation. */
+/* A band has at most this many patch rows, so that a 1024 px image is cut
+ * finer than one band per thread: a layer of a band is the longest stretch
+ * between two checks for cancellation. */
 #define ENCODE_BAND_ROWS 32
 
 typedef struct {
@@ -513,6 +513,7 @@ lista_tile (gsize n_patches)
 {
   return CLAMP ((n_patches + 7) / 8, 64, 2048);
 }
+
 #define CHECKPOINT_BYTES (128 << 20)
 
 /* Every 4th depth when that fits in CHECKPOINT_BYTES, sparser for large
@@ -937,7 +938,6 @@ scvae_session_get_atom_usage (ScvaeSession *session)
       ScvaeAtomUsage *usage = g_new0 (ScvaeAtomUsage, K);
       g_autofree float *stats = g_new0 (float, 3 * (gsize) K);
       g_autofree double *sums = g_new0 (double, K);
-
       const gsize tile = 2048;
 
       /* Per tile in float (counts below 2^24 are exact), branch-free so

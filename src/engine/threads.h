@@ -16,6 +16,6 @@
 
 /* Runs part(0 .. n_parts - 1), one per thread (the caller's among them),
  * and returns when all are done; n_parts is usually scvae_get_threads ().
- * OpenBLAS is single-threaded meanwhile. */
+ * With more than one part, OpenBLAS is single-threaded meanwhile. */
 typedef void (*ParallelPart) (int part, int n_parts, gpointer data);
 void parallel_run (int n_parts, ParallelPart part, gpointer data);
