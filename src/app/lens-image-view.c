@@ -392,7 +392,8 @@ on_drag_end (GtkGestureDrag *gesture, double dx, double dy, LensImageView *self)
     return;
   gtk_gesture_drag_get_start_point (gesture, &x, &y);
   if (lens_image_view_to_image (self, x, y, &ix, &iy))
-    g_signal_emit (self, view_signals[SIGNAL_PATCH_ACTIVATED], 0, (int) (iy / SCVAE_PATCH_PIXELS), (int) (ix / SCVAE_PATCH_PIXELS), x, y);
+    g_signal_emit (self, view_signals[SIGNAL_PATCH_ACTIVATED], 0, (int) (iy / SCVAE_PATCH_PIXELS),
+                   (int) (ix / SCVAE_PATCH_PIXELS), x, y);
 }
 
 static void

@@ -67,9 +67,8 @@ lens_window_update (LensWindow *self)
 static void
 log_latency (GdkFrameClock *clock, LensWindow *self)
 {
-  gint64 submitted;
-
   LensResult *shown = self->preview ? self->preview : self->result;
+  gint64 submitted;
 
   g_signal_handlers_disconnect_by_func (clock, log_latency, self);
   if (shown == NULL)

@@ -10,9 +10,9 @@
  * request wins: a request that makes the running work useless cancels it
  * between layers or LISTA steps. While a slider is dragged over a large
  * image, each request is first answered at half size (a preview), and the
- * full pass runs only when no newer request waits. One-off jobs (export, inspecting a patch,
- * rendering the atoms) queue behind and run on the same thread, on the
- * session's current state.
+ * full pass runs only when no newer request waits. One-off jobs (export,
+ * inspecting a patch, rendering the atoms) queue behind and run on the
+ * same thread, on the session's current state.
  */
 
 #pragma once

@@ -337,7 +337,6 @@ test_explore (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-/* Waits until a toast other than `before` shows; returns it. */
 /* Results the worker posts, previews and full ones, in order */
 static void
 collect_result (LensWorker *worker, LensResult *result, GPtrArray *results)
@@ -345,9 +344,9 @@ collect_result (LensWorker *worker, LensResult *result, GPtrArray *results)
   g_ptr_array_add (results, lens_result_ref (result));
 }
 
-/* Dragging a slider over a large image (640x480 is the smallest) shows half-size previews while the
- * values keep coming, then the full result of the last value; one change
- * after a pause is answered in full at once. */
+/* Dragging a slider over a large image (640x480 is the smallest) shows
+ * half-size previews while the values keep coming, then the full result of
+ * the last value; one change after a pause is answered in full at once. */
 static void
 test_drag_preview (void)
 {
@@ -415,6 +414,7 @@ test_drag_preview (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Waits until a toast other than `before` shows; returns it. */
 static const char *
 wait_for_toast (LensWindow *window, const char *before)
 {
