@@ -9,6 +9,7 @@
  */
 
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "scvae.h"
@@ -16,11 +17,19 @@
 int LLVMFuzzerTestOneInput (const guint8 *data, gsize size);
 
 static ScvaeModel *model;
+static char *path;
+
+/* The loader reads from a file, so every input goes through one temporary
+ * file, removed when the run ends however many inputs it took. */
+static void
+remove_input_file (void)
+{
+  g_unlink (path);
+}
 
 int
 LLVMFuzzerTestOneInput (const guint8 *data, gsize size)
 {
-  static char *path;
   g_autoptr(GError) error = NULL;
   g_autoptr(ScvaeImage) image = NULL;
 
@@ -30,6 +39,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, gsize size)
       int fd = g_file_open_tmp ("fuzz-image-XXXXXX", &path, NULL);
 
       close (fd);
+      atexit (remove_input_file);
       model = scvae_model_new (&config, 1, NULL);
     }
   if (!g_file_set_contents (path, (const char *) data, size, NULL))
