@@ -125,7 +125,7 @@ cli_bench (int argc, char **argv)
   g_autofree double *times = NULL; /* N_STAGES x repeats */
   g_autofree guint8 *labels = NULL;
   double medians[N_STAGES], images_per_s = -1, active = 0;
-  ScvaeKMeansOptions kmeans = { .k = k, .n_restarts = 3, .max_iterations = 50, .seed = 1 };
+  ScvaeSegmentOptions segment;
 
   if (!cli_parse_options ("bench", "", N_("Times encode, LISTA, decode, metrics and k-means on one image."),
                           entries, &argc, &argv))
@@ -136,7 +136,10 @@ cli_bench (int argc, char **argv)
     return cli_usage_error ("bench", _("--size must be between 4 and 4096 (got %d)"), size);
   if (repeats < 1 || repeats > 10000)
     return cli_usage_error ("bench", _("--repeats must be between 1 and 10000 (got %d)"), repeats);
-  kmeans.k = k;
+  /* The k-means stage is the segmentation the app and scvae segment run:
+   * the default features, then k-means. */
+  scvae_segment_options_init_default (&segment);
+  segment.k = k;
 
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
@@ -175,8 +178,13 @@ cli_bench (int argc, char **argv)
       if (labels == NULL)
         labels = g_new (guint8, (gsize) rows * cols);
       start = g_get_monotonic_time ();
-      if (!scvae_kmeans (codes, rows * cols, K, &kmeans, labels, NULL, NULL, NULL, &error))
-        return cli_report (error);
+      {
+        g_autofree float *features = scvae_segment_features (codes, rows, cols, K, &segment);
+
+        if (!scvae_segment (features, rows, cols, scvae_segment_features_dim (&segment, K), &segment, labels,
+                            NULL, &error))
+          return cli_report (error);
+      }
       t[KMEANS] = ms_since (start);
       t[TOTAL] = t[ENCODE] + t[LISTA] + t[DECODE];
 

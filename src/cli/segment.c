@@ -18,6 +18,7 @@ parse_features (const char *name, ScvaeSegmentFeatures *features)
   static const struct { const char *name; ScvaeSegmentFeatures value; } names[] = {
     { "z", SCVAE_SEGMENT_CODES }, { "abs", SCVAE_SEGMENT_ABS }, { "normalized", SCVAE_SEGMENT_NORMALIZED },
     { "log", SCVAE_SEGMENT_LOG }, { "log+z", SCVAE_SEGMENT_LOG_AND_CODES },
+    { "hist", SCVAE_SEGMENT_HISTOGRAM }, { "hist+z", SCVAE_SEGMENT_HISTOGRAMS_AND_CODES },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -42,9 +43,10 @@ cli_segment (int argc, char **argv)
     { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, N_("8-bit PNG at the input's size: each pixel's segment index"), N_("OUT.png") },
     { "overlay", 0, 0, G_OPTION_ARG_FILENAME, &overlay_path, N_("The input with the segments drawn over it"), N_("OUT.png") },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the k-means initialisation (default 1)"), N_("S") },
-    /* Translators: "z", "abs", "normalized", "log", "log+z" and "pixels" are typed as they are. */
-    { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, N_("Cluster on z, abs (|z|), normalized (z/|z|), log (log(1 + |z|/mean)), log+z (smoothed log beside the unsmoothed z), or pixels (raw 4x4 RGB patches, the baseline) (default log+z)"), N_("F") },
-    { "smooth", 0, 0, G_OPTION_ARG_INT, &smooth, N_("Average codes over (2R+1)^2 patches first, 0-4 (default 4; for log+z, the log half only)"), N_("R") },
+    /* Translators: "z", "abs", "normalized", "log", "log+z", "hist", "hist+z" and "pixels" are typed as they
+     * are. */
+    { "features", 0, 0, G_OPTION_ARG_STRING, &features_name, N_("Cluster on z, abs (|z|), normalized (z/|z|), log (log(1 + |z|/mean)), log+z (smoothed log beside the unsmoothed z), hist (histogram of the strongest atoms), hist+z (histograms over R and 3R beside the unsmoothed z), or pixels (raw 4x4 RGB patches, the baseline) (default hist+z)"), N_("F") },
+    { "smooth", 0, 0, G_OPTION_ARG_INT, &smooth, N_("Average codes over (2R+1)^2 patches first, 0-4 (default 4; never the z of log+z and hist+z)"), N_("R") },
     CLI_CODING_OPTIONS (depth, sparsity),
     CLI_MAX_SIZE_OPTION (max_size),
     { NULL },
@@ -74,8 +76,10 @@ cli_segment (int argc, char **argv)
     return cli_usage_error ("segment", _("--k must be between 2 and %d (got %d)"), SCVAE_MAX_CLUSTERS, k);
   raw_pixels = features_name && g_str_equal (features_name, "pixels");
   if (features_name && !raw_pixels && !parse_features (features_name, &options.features))
-    /* Translators: "z", "abs", "normalized", "log", "log+z" and "pixels" are typed as they are. */
-    return cli_usage_error ("segment", _("--features must be z, abs, normalized, log, log+z or pixels (got '%s')"),
+    /* Translators: "z", "abs", "normalized", "log", "log+z", "hist", "hist+z" and "pixels" are typed as they
+     * are. */
+    return cli_usage_error ("segment",
+                            _("--features must be z, abs, normalized, log, log+z, hist, hist+z or pixels (got '%s')"),
                             features_name);
   if (smooth < -1 || smooth > 4)
     return cli_usage_error ("segment", _("--smooth must be between 0 and 4 (got %d)"), smooth);

@@ -21,6 +21,9 @@
 #include "simd.h"
 #include "threads.h"
 
+/* Labels are bytes. */
+#define MAX_K 255
+
 static void
 row_norms (const float *rows, int n, int dim, double *norms)
 {
@@ -33,16 +36,23 @@ row_norms (const float *rows, int n, int dim, double *norms)
     }
 }
 
+/* Float sums in SIMD_LANES independent lanes, so that the compiler can
+ * vectorise them without reordering one long sum. */
+#define SIMD_LANES 16
+
 SCVAE_VECTORIZED static double
 distance (const float *a, const float *b, int dim)
 {
-  float s = 0.f;
+  float lanes[SIMD_LANES] = { 0 }, s = 0.f;
+  int d = 0;
 
-  for (int d = 0; d < dim; d++)
-    {
-      float t = a[d] - b[d];
-      s += t * t;
-    }
+  for (; d + SIMD_LANES <= dim; d += SIMD_LANES)
+    for (int l = 0; l < SIMD_LANES; l++)
+      lanes[l] += (a[d + l] - b[d + l]) * (a[d + l] - b[d + l]);
+  for (; d < dim; d++)
+    s += (a[d] - b[d]) * (a[d] - b[d]);
+  for (int l = 0; l < SIMD_LANES; l++)
+    s += lanes[l];
   return s;
 }
 
@@ -83,38 +93,9 @@ seed_centroids (const float *rows, int n, int dim, int k, Rng *rng, float *centr
     }
 }
 
-/* Assigns every row to its nearest centroid, noting the squared distance
- * to it in nearest; returns the inertia. */
-static double
-assign (const float *rows, const double *norms, int n, int dim, int k, const float *centroids,
-        float *products, guint8 *labels, double *nearest)
-{
-  g_autofree double *centroid_norms = g_new (double, k);
-  double inertia = 0.0;
-
-  row_norms (centroids, k, dim, centroid_norms);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, k, dim,
-               1.f, rows, dim, centroids, dim, 0.f, products, k);
-  for (int i = 0; i < n; i++)
-    {
-      double best = INFINITY;
-      int best_c = 0;
-
-      for (int c = 0; c < k; c++)
-        {
-          double d = centroid_norms[c] - 2.0 * products[(gsize) i * k + c];
-          if (d < best)
-            {
-              best = d;
-              best_c = c;
-            }
-        }
-      labels[i] = best_c;
-      nearest[i] = MAX (0.0, best + norms[i]);
-      inertia += nearest[i];
-    }
-  return inertia;
-}
+/* Rows per block of assign(): the block's rows are still in the core's own
+ * cache when they are added to their clusters' sums. */
+#define BLOCK_ROWS 128
 
 SCVAE_VECTORIZED static void
 add_row (float *restrict sum, const float *restrict row, int dim)
@@ -123,18 +104,61 @@ add_row (float *restrict sum, const float *restrict row, int dim)
     sum[d] += row[d];
 }
 
+/* Assigns every row to its nearest centroid, noting the squared distance
+ * to it in nearest; returns the inertia. With sums and counts (k x dim and
+ * k, zeroed here), also adds each row to its cluster's sum. products holds
+ * BLOCK_ROWS x k floats. */
+static double
+assign (const float *rows, const double *norms, int n, int dim, int k, const float *centroids,
+        float *products, guint8 *labels, double *nearest, float *sums, int *counts)
+{
+  double centroid_norms[MAX_K];
+  double inertia = 0.0;
+
+  row_norms (centroids, k, dim, centroid_norms);
+  if (sums)
+    {
+      memset (sums, 0, (gsize) k * dim * sizeof (float));
+      memset (counts, 0, k * sizeof (int));
+    }
+  for (int start = 0; start < n; start += BLOCK_ROWS)
+    {
+      int block = MIN (BLOCK_ROWS, n - start);
+
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, block, k, dim,
+                   1.f, rows + (gsize) start * dim, dim, centroids, dim, 0.f, products, k);
+      for (int i = start; i < start + block; i++)
+        {
+          double best = INFINITY;
+          int best_c = 0;
+
+          for (int c = 0; c < k; c++)
+            {
+              double d = centroid_norms[c] - 2.0 * products[(gsize) (i - start) * k + c];
+              if (d < best)
+                {
+                  best = d;
+                  best_c = c;
+                }
+            }
+          labels[i] = best_c;
+          nearest[i] = MAX (0.0, best + norms[i]);
+          inertia += nearest[i];
+          if (sums)
+            {
+              counts[best_c]++;
+              add_row (sums + (gsize) best_c * dim, rows + (gsize) i * dim, dim);
+            }
+        }
+    }
+  return inertia;
+}
+
+/* The centroids of the clusters whose sums and counts assign() gathered. */
 static void
-update_centroids (const float *rows, int n, int dim, int k, const guint8 *labels,
+update_centroids (const float *rows, int n, int dim, int k, const float *sums, const int *counts,
                   const double *nearest, float *centroids)
 {
-  g_autofree int *counts = g_new0 (int, k);
-
-  memset (centroids, 0, (gsize) k * dim * sizeof (float));
-  for (int i = 0; i < n; i++)
-    {
-      counts[labels[i]]++;
-      add_row (centroids + (gsize) labels[i] * dim, rows + (gsize) i * dim, dim);
-    }
   for (int c = 0; c < k; c++)
     {
       if (counts[c] == 0)
@@ -148,7 +172,7 @@ update_centroids (const float *rows, int n, int dim, int k, const guint8 *labels
           continue;
         }
       for (int d = 0; d < dim; d++)
-        centroids[(gsize) c * dim + d] /= counts[c];
+        centroids[(gsize) c * dim + d] = sums[(gsize) c * dim + d] / counts[c];
     }
 }
 
@@ -173,17 +197,19 @@ static void
 run_restarts (int part, int n_parts, gpointer data)
 {
   KMeansRun *run = data;
-  int n = run->n_rows, k = run->k;
-  g_autofree float *products = g_new (float, (gsize) n * k);
+  int n = run->n_rows, k = run->k, dim = run->dim;
+  g_autofree float *products = g_new (float, (gsize) BLOCK_ROWS * k);
+  g_autofree float *sums = g_new (float, (gsize) k * dim);
+  g_autofree int *counts = g_new (int, k);
   g_autofree double *nearest = g_new (double, n);
   g_autofree guint8 *previous = g_new (guint8, n);
 
   for (int r = part; r < run->n_restarts; r += n_parts)
     {
       Restart *restart = &run->restarts[r];
+      gboolean converged = FALSE;
 
-      memset (restart->labels, 0, n);
-      for (int it = 0; it < run->max_iterations; it++)
+      for (int it = 0; it < run->max_iterations && !converged; it++)
         {
           if (g_cancellable_is_cancelled (run->cancellable))
             {
@@ -191,15 +217,19 @@ run_restarts (int part, int n_parts, gpointer data)
               return;
             }
           memcpy (previous, restart->labels, n);
-          assign (run->rows, run->norms, n, run->dim, k, restart->centroids, products, restart->labels, nearest);
-          /* Converged: no point changed cluster. */
-          if (it > 0 && memcmp (previous, restart->labels, n) == 0)
-            break;
-          update_centroids (run->rows, n, run->dim, k, restart->labels, nearest, restart->centroids);
+          restart->inertia = assign (run->rows, run->norms, n, dim, k, restart->centroids, products,
+                                     restart->labels, nearest, sums, counts);
+          /* Converged: no point changed cluster, so the centroids are
+           * already their clusters' means. */
+          converged = it > 0 && memcmp (previous, restart->labels, n) == 0;
+          if (!converged)
+            update_centroids (run->rows, n, dim, k, sums, counts, nearest, restart->centroids);
         }
-      /* The last update may have moved centroids: labels match them again. */
-      restart->inertia = assign (run->rows, run->norms, n, run->dim, k, restart->centroids, products,
-                                 restart->labels, nearest);
+      /* Out of iterations: the last update moved the centroids, and the
+       * labels must match them again. */
+      if (!converged)
+        restart->inertia = assign (run->rows, run->norms, n, dim, k, restart->centroids, products,
+                                   restart->labels, nearest, NULL, NULL);
     }
 }
 
@@ -215,34 +245,48 @@ scvae_kmeans (const float *rows,
               GError **error)
 {
   int k = options->k, n_restarts = MAX (1, options->n_restarts), best = 0;
-  g_autofree double *norms = g_new (double, n_rows);
-  g_autofree double *nearest = g_new (double, n_rows);
+  g_autofree float *subsample = NULL;
+  g_autofree double *norms = NULL, *nearest = NULL;
   g_autofree Restart *restarts = g_new0 (Restart, n_restarts);
+  const float *sample = rows;
+  int n_sample = n_rows;
   KMeansRun run;
   Rng rng;
 
-  if (k < 1 || k > 255 || k > n_rows)
+  if (k < 1 || k > MAX_K || k > n_rows)
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   _("k must be between 1 and %d (got %d)"), MIN (255, n_rows), k);
+                   _("k must be between 1 and %d (got %d)"), MIN (MAX_K, n_rows), k);
       return FALSE;
+    }
+  if (options->max_rows >= k && n_rows > options->max_rows)
+    {
+      int stride = (n_rows + options->max_rows - 1) / options->max_rows;
+
+      n_sample = (n_rows + stride - 1) / stride;
+      subsample = g_new (float, (gsize) n_sample * dim);
+      for (int i = 0; i < n_sample; i++)
+        memcpy (subsample + (gsize) i * dim, rows + (gsize) i * stride * dim, dim * sizeof (float));
+      sample = subsample;
     }
 
   /* Every restart's seeds first, in turn from one generator; then the
    * restarts run on the engine's threads. The result is the same as one
    * restart after another. */
-  row_norms (rows, n_rows, dim, norms);
+  norms = g_new (double, n_sample);
+  nearest = g_new (double, n_sample);
+  row_norms (sample, n_sample, dim, norms);
   rng_seed (&rng, options->seed);
   for (int r = 0; r < n_restarts; r++)
     {
       restarts[r].centroids = g_new (float, (gsize) k * dim);
-      restarts[r].labels = g_new (guint8, n_rows);
-      seed_centroids (rows, n_rows, dim, k, &rng, restarts[r].centroids, nearest);
+      restarts[r].labels = g_new0 (guint8, n_sample);
+      seed_centroids (sample, n_sample, dim, k, &rng, restarts[r].centroids, nearest);
     }
   run = (KMeansRun) {
-    .rows = rows,
+    .rows = sample,
     .norms = norms,
-    .n_rows = n_rows,
+    .n_rows = n_sample,
     .dim = dim,
     .k = k,
     .max_iterations = MAX (1, options->max_iterations),
@@ -255,9 +299,23 @@ scvae_kmeans (const float *rows,
   for (int r = 1; r < n_restarts && !run.cancelled; r++)
     if (restarts[r].inertia < restarts[best].inertia)
       best = r;
+  if (!run.cancelled && subsample)
+    {
+      /* Every row to the nearest of the sample's centroids. */
+      g_autofree float *products = g_new (float, (gsize) BLOCK_ROWS * k);
+
+      g_free (norms);
+      g_free (nearest);
+      norms = g_new (double, n_rows);
+      nearest = g_new (double, n_rows);
+      row_norms (rows, n_rows, dim, norms);
+      restarts[best].inertia = assign (rows, norms, n_rows, dim, k, restarts[best].centroids, products, labels,
+                                       nearest, NULL, NULL);
+    }
+  else if (!run.cancelled)
+    memcpy (labels, restarts[best].labels, n_rows);
   if (!run.cancelled)
     {
-      memcpy (labels, restarts[best].labels, n_rows);
       if (centroids)
         memcpy (centroids, restarts[best].centroids, (gsize) k * dim * sizeof (float));
       if (inertia)

@@ -239,6 +239,9 @@ typedef struct {
   int n_restarts;
   int max_iterations;
   guint64 seed;
+  int max_rows;              /* 0: cluster all rows; else cluster every
+                              * ceil(n_rows / max_rows)-th row, then give each
+                              * row the nearest of the centroids found */
 } ScvaeKMeansOptions;
 
 gboolean scvae_kmeans (const float *rows,
@@ -265,19 +268,30 @@ typedef enum {
   SCVAE_SEGMENT_LOG_AND_CODES, /* the smoothed log magnitudes (the texture
                                 * around a patch) beside the patch's own z,
                                 * each half scaled to the same spread */
+  SCVAE_SEGMENT_HISTOGRAM,   /* each patch votes for its SCVAE_SEGMENT_VOTES
+                              * strongest atoms, weighted by how rare they
+                              * are in the image; the square root of the
+                              * smoothed votes (a texton histogram) */
+  SCVAE_SEGMENT_HISTOGRAMS_AND_CODES, /* histograms over the smoothing radius
+                                       * r and over 3 r, beside the patch's
+                                       * own z, each part at the same spread */
 } ScvaeSegmentFeatures;
+
+/* How many atoms a patch votes for in SCVAE_SEGMENT_HISTOGRAM. */
+#define SCVAE_SEGMENT_VOTES 3
 
 typedef struct {
   int k;
   ScvaeSegmentFeatures features;
   int smooth_radius;         /* box-average codes over (2r+1)^2 patches first
-                              * (for LOG_AND_CODES, the log half only) */
+                              * (in the combined features, z is never
+                              * smoothed) */
   int n_restarts;
   guint64 seed;
 } ScvaeSegmentOptions;
 
 void scvae_segment_options_init_default (ScvaeSegmentOptions *options);
-/* How many features a patch gets: atoms, or 2 atoms for LOG_AND_CODES. */
+/* How many features a patch gets: atoms times the number of parts. */
 int scvae_segment_features_dim (const ScvaeSegmentOptions *options, int atoms);
 /* rows x cols x atoms codes to rows x cols x dim features; g_free it. */
 float *scvae_segment_features (const float *codes, int rows, int cols, int atoms,

@@ -379,7 +379,7 @@ test_segment (void)
   g_auto(Run) run = { 0 }, again = { 0 };
   g_autofree char *first = NULL, *second = NULL;
   gsize first_length, second_length;
-  const char *features[] = { "z", "abs", "normalized", "log", "log+z", "pixels" };
+  const char *features[] = { "z", "abs", "normalized", "log", "log+z", "hist", "hist+z", "pixels" };
   gboolean seen[4] = { FALSE };
 
   RUN (&run, "segment", "--model", model, input, "--k", "4", "--labels", labels, "--overlay", overlay);
