@@ -145,7 +145,7 @@ smooth (float *x, int rows, int cols, int atoms, int stride, int radius, float *
 static void
 unit_spread (float *x, gsize P, int atoms, int stride)
 {
-  g_autofree double *mean = g_new0 (double, atoms);
+  g_autofree double *sum = g_new0 (double, atoms);
   double squares = 0.0, spread;
 
   for (gsize p = 0; p < P; p++)
@@ -153,12 +153,12 @@ unit_spread (float *x, gsize P, int atoms, int stride)
       {
         double v = x[p * stride + d];
 
-        mean[d] += v / P;
-        squares += v * v / P;
+        sum[d] += v;
+        squares += v * v;
       }
-  spread = squares;
+  spread = squares / P;
   for (int d = 0; d < atoms; d++)
-    spread -= mean[d] * mean[d];
+    spread -= (sum[d] / P) * (sum[d] / P);
   if (spread <= 0.0)
     return;
   for (gsize p = 0; p < P; p++)
