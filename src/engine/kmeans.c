@@ -3,9 +3,11 @@
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Distances come from one GEMM per iteration,
- * |x - c|^2 = |x|^2 - 2 x.c + |c|^2, so the cost is that of the codes'
- * dense product with the centroids.
+ * An iteration is one pass over the rows, in blocks: a GEMM gives a block's
+ * distances to the centroids, |x - c|^2 = |x|^2 - 2 x.c + |c|^2, and each
+ * row of the block, still in cache, is added to its cluster's sum for the
+ * next centroids. Many rows can be clustered through a regular sample of
+ * them (max_rows), every row then going to the nearest centroid.
  */
 
 #include "config.h"
