@@ -360,7 +360,9 @@ segment (LensWorker *self, const LensRequest *request, GCancellable *cancellable
 
   if (self->labels && same_segment_options (&self->labels_options, &request->segment_options))
     return TRUE;
-  features = scvae_segment_features (codes, rows, cols, atoms, &request->segment_options);
+  features = scvae_segment_features (codes, rows, cols, atoms, &request->segment_options, cancellable, error);
+  if (features == NULL)
+    return FALSE;
   labels = g_new (guint8, (gsize) rows * cols);
   if (!scvae_segment (features, rows, cols, scvae_segment_features_dim (&request->segment_options, atoms),
                       &request->segment_options, labels, cancellable, error))
@@ -855,7 +857,13 @@ run_features (LensWorker *self, GTask *task)
       return;
     }
   codes = scvae_session_get_codes (self->full.session, &rows, &cols, &K);
-  features = scvae_segment_features (codes, rows, cols, K, &job->request.segment_options);
+  features = scvae_segment_features (codes, rows, cols, K, &job->request.segment_options,
+                                     g_task_get_cancellable (task), &error);
+  if (features == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   dim = scvae_segment_features_dim (&job->request.segment_options, K);
   g_task_return_pointer (task, g_bytes_new_take (features, (gsize) rows * cols * dim * sizeof (float)),
                          (GDestroyNotify) g_bytes_unref);

@@ -179,7 +179,7 @@ cli_bench (int argc, char **argv)
         labels = g_new (guint8, (gsize) rows * cols);
       start = g_get_monotonic_time ();
       {
-        g_autofree float *features = scvae_segment_features (codes, rows, cols, K, &segment);
+        g_autofree float *features = scvae_segment_features (codes, rows, cols, K, &segment, NULL, NULL);
 
         if (!scvae_segment (features, rows, cols, scvae_segment_features_dim (&segment, K), &segment, labels,
                             NULL, &error))

@@ -110,7 +110,7 @@ cli_segment (int argc, char **argv)
     }
   else
     {
-      features = scvae_segment_features (codes, rows, cols, atoms, &options);
+      features = scvae_segment_features (codes, rows, cols, atoms, &options, NULL, NULL);
       dim = scvae_segment_features_dim (&options, atoms);
     }
   labels = g_new (guint8, (gsize) rows * cols);

@@ -293,9 +293,10 @@ typedef struct {
 void scvae_segment_options_init_default (ScvaeSegmentOptions *options);
 /* How many features a patch gets: atoms times the number of parts. */
 int scvae_segment_features_dim (const ScvaeSegmentOptions *options, int atoms);
-/* rows x cols x atoms codes to rows x cols x dim features; g_free it. */
+/* rows x cols x atoms codes to rows x cols x dim features; g_free it.
+ * NULL only when cancelled. */
 float *scvae_segment_features (const float *codes, int rows, int cols, int atoms,
-                               const ScvaeSegmentOptions *options);
+                               const ScvaeSegmentOptions *options, GCancellable *cancellable, GError **error);
 /* The raw-pixel baseline: each 4x4 patch's 48 RGB values (edges repeated
  * past the image), on the same grid as the codes; g_free it. */
 float *scvae_patch_pixels (const ScvaeImage *image, int *rows, int *cols);

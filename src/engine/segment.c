@@ -126,18 +126,22 @@ box_line (const float *src, gsize src_stride, float *dst, gsize dst_stride, int 
 }
 
 /* Box average over (2 r + 1)^2 patches, clamped at the borders, done as
- * two 1-D passes through tmp (rows x cols x atoms floats). */
-static void
-smooth (float *x, int rows, int cols, int atoms, int stride, int radius, float *tmp)
+ * two 1-D passes through tmp (rows x cols x atoms floats). FALSE when
+ * cancelled between the passes. */
+static gboolean
+smooth (float *x, int rows, int cols, int atoms, int stride, int radius, float *tmp, GCancellable *cancellable)
 {
   g_autofree double *sum = g_new (double, atoms);
 
   for (int y = 0; y < rows; y++)
     box_line (x + (gsize) y * cols * stride, stride, tmp + (gsize) y * cols * atoms, atoms, cols, atoms, radius,
               sum);
+  if (g_cancellable_is_cancelled (cancellable))
+    return FALSE;
   for (int c = 0; c < cols; c++)
     box_line (tmp + (gsize) c * atoms, (gsize) cols * atoms, x + (gsize) c * stride, (gsize) cols * stride, rows,
               atoms, radius, sum);
+  return TRUE;
 }
 
 /* Scales the P vectors so that their mean squared distance from their mean
@@ -167,10 +171,11 @@ unit_spread (float *x, gsize P, int atoms, int stride)
 }
 
 /* One kind of feature in place of the codes, smoothed over radius (tmp as
- * for smooth()). */
-static void
+ * for smooth()). FALSE when cancelled: each step is one pass over the
+ * codes, about 100 ms at 1024 x 768. */
+static gboolean
 transform_codes (float *x, int rows, int cols, int atoms, int stride, ScvaeSegmentFeatures kind, int radius,
-                 float *tmp)
+                 float *tmp, GCancellable *cancellable)
 {
   gsize P = (gsize) rows * cols;
 
@@ -182,8 +187,9 @@ transform_codes (float *x, int rows, int cols, int atoms, int stride, ScvaeSegme
     log_magnitudes (x, P, atoms, stride);
   if (kind == SCVAE_SEGMENT_HISTOGRAM)
     strongest_atom_votes (x, P, atoms, stride);
-  if (radius > 0)
-    smooth (x, rows, cols, atoms, stride, radius, tmp);
+  if (g_cancellable_is_cancelled (cancellable)
+      || (radius > 0 && !smooth (x, rows, cols, atoms, stride, radius, tmp, cancellable)))
+    return FALSE;
   if (kind == SCVAE_SEGMENT_HISTOGRAM)
     /* Euclidean distance between square roots is the Hellinger distance
      * between the histograms: k-means then compares them as histograms. */
@@ -203,6 +209,7 @@ transform_codes (float *x, int rows, int cols, int atoms, int stride, ScvaeSegme
           for (int k = 0; k < atoms; k++)
             f[k] /= (float) sqrt (norm);
       }
+  return TRUE;
 }
 
 /* The combined features: each part is the codes transformed as one kind,
@@ -248,26 +255,38 @@ scvae_segment_features_dim (const ScvaeSegmentOptions *options, int atoms)
 
 float *
 scvae_segment_features (const float *codes, int rows, int cols, int atoms,
-                        const ScvaeSegmentOptions *options)
+                        const ScvaeSegmentOptions *options, GCancellable *cancellable, GError **error)
 {
   gsize P = (gsize) rows * cols;
   FeaturePart parts[MAX_FEATURE_PARTS];
   int n_parts = feature_parts (options->features, parts), dim = n_parts * atoms;
   g_autofree float *tmp = options->smooth_radius > 0 ? g_new (float, P * atoms) : NULL;
-  float *features = g_new (float, P * dim);
+  g_autofree float *features = g_new (float, P * dim);
 
   for (int i = 0; i < n_parts; i++)
     {
       float *part = features + i * atoms;
+      gboolean done = TRUE;
 
-      for (gsize p = 0; p < P; p++)
-        memcpy (part + p * dim, codes + p * atoms, atoms * sizeof (float));
-      transform_codes (part, rows, cols, atoms, dim, parts[i].kind, parts[i].radius_scale * options->smooth_radius,
-                       tmp);
+      /* The first copy faults in every page of the features: at 1024 x 768
+       * that alone takes about half a second here, so it is cancellable row
+       * by row. */
+      for (int y = 0; y < rows && done; y++)
+        {
+          for (gsize p = (gsize) y * cols; p < (gsize) (y + 1) * cols; p++)
+            memcpy (part + p * dim, codes + p * atoms, atoms * sizeof (float));
+          done = !g_cancellable_is_cancelled (cancellable);
+        }
+      if (!done || !transform_codes (part, rows, cols, atoms, dim, parts[i].kind,
+                                     parts[i].radius_scale * options->smooth_radius, tmp, cancellable))
+        {
+          g_cancellable_set_error_if_cancelled (cancellable, error);
+          return NULL;
+        }
       if (n_parts > 1)
         unit_spread (part, P, atoms, dim);
     }
-  return features;
+  return g_steal_pointer (&features);
 }
 
 float *

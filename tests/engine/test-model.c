@@ -691,7 +691,7 @@ test_segment_features (void)
 
       options.features = cases[i].features;
       options.smooth_radius = cases[i].smooth;
-      features = scvae_segment_features (codes, 1, 2, 2, &options);
+      features = scvae_segment_features (codes, 1, 2, 2, &options, NULL, NULL);
       g_assert_cmpint (scvae_segment_features_dim (&options, 2), ==, 2);
       for (int j = 0; j < 4; j++)
         g_assert_cmpfloat_with_epsilon (features[j], cases[i].expect[j], 1e-6);
@@ -719,7 +719,7 @@ test_segment_features_log_and_codes (void)
   options.features = SCVAE_SEGMENT_LOG_AND_CODES;
   options.smooth_radius = 0;
   g_assert_cmpint (scvae_segment_features_dim (&options, 2), ==, 4);
-  features = scvae_segment_features (codes, 1, 2, 2, &options);
+  features = scvae_segment_features (codes, 1, 2, 2, &options, NULL, NULL);
   for (int j = 0; j < 8; j++)
     g_assert_cmpfloat_with_epsilon (features[j], expect[j], 1e-5);
 
@@ -727,7 +727,7 @@ test_segment_features_log_and_codes (void)
    * log halves equal (nothing left to scale), not their codes. */
   g_clear_pointer (&features, g_free);
   options.smooth_radius = 1;
-  features = scvae_segment_features (codes, 1, 2, 2, &options);
+  features = scvae_segment_features (codes, 1, 2, 2, &options, NULL, NULL);
   g_assert_cmpfloat_with_epsilon (features[0], features[4], 1e-6);
   g_assert_cmpfloat_with_epsilon (features[1], features[5], 1e-6);
   for (int j = 2; j < 4; j++)
@@ -761,7 +761,7 @@ test_segment_features_histogram (void)
   options.features = SCVAE_SEGMENT_HISTOGRAM;
   options.smooth_radius = 0;
   g_assert_cmpint (scvae_segment_features_dim (&options, 4), ==, 4);
-  features = scvae_segment_features (codes, 1, 3, 4, &options);
+  features = scvae_segment_features (codes, 1, 3, 4, &options, NULL, NULL);
   for (int j = 0; j < 12; j++)
     g_assert_cmpfloat_with_epsilon (features[j], sqrtf (votes[j]), 1e-6);
 
@@ -769,7 +769,7 @@ test_segment_features_histogram (void)
    * neighbours (two at the ends). */
   g_clear_pointer (&features, g_free);
   options.smooth_radius = 1;
-  features = scvae_segment_features (codes, 1, 3, 4, &options);
+  features = scvae_segment_features (codes, 1, 3, 4, &options, NULL, NULL);
   for (int k = 0; k < 4; k++)
     {
       g_assert_cmpfloat_with_epsilon (features[k], sqrtf ((votes[k] + votes[4 + k]) / 2), 1e-6);
@@ -783,7 +783,7 @@ test_segment_features_histogram (void)
   g_clear_pointer (&features, g_free);
   options.features = SCVAE_SEGMENT_HISTOGRAMS_AND_CODES;
   g_assert_cmpint (scvae_segment_features_dim (&options, 4), ==, 12);
-  features = scvae_segment_features (codes, 1, 3, 4, &options);
+  features = scvae_segment_features (codes, 1, 3, 4, &options, NULL, NULL);
   for (int k = 0; k < 4; k++)
     {
       float scale = features[8 + 1] / codes[1];
@@ -796,6 +796,16 @@ test_segment_features_histogram (void)
       for (int p = 0; p < 3; p++)
         g_assert_cmpfloat_with_epsilon (features[p * 12 + 8 + k], codes[p * 4 + k] * scale, 1e-5);
     }
+
+  /* A cancelled request gets no features, and says why. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GError) error = NULL;
+
+    g_cancellable_cancel (cancellable);
+    g_assert_null (scvae_segment_features (codes, 1, 3, 4, &options, cancellable, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
 }
 
 /* ------------------------------------------------------------------------- */
