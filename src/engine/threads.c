@@ -28,15 +28,22 @@ scvae_set_threads (int n_threads)
   g_mutex_unlock (&count_lock);
 }
 
+/* The engine's thread count, OpenBLAS's own until set; count_lock held. */
+static int
+engine_threads_locked (void)
+{
+  if (engine_threads == 0)
+    engine_threads = openblas_get_num_threads ();
+  return engine_threads;
+}
+
 int
 scvae_get_threads (void)
 {
   int n;
 
   g_mutex_lock (&count_lock);
-  if (engine_threads == 0)
-    engine_threads = openblas_get_num_threads ();
-  n = engine_threads;
+  n = engine_threads_locked ();
   g_mutex_unlock (&count_lock);
   return n;
 }
@@ -84,7 +91,7 @@ void
 parallel_run (int n_parts, ParallelPart part, gpointer data)
 {
   ParallelRun run = { .part = part, .data = data, .n_parts = n_parts, .remaining = n_parts - 1 };
-  g_autofree PartTask *tasks = g_new (PartTask, n_parts);
+  g_autofree PartTask *tasks = NULL;
 
   if (n_parts == 1)
     {
@@ -95,11 +102,12 @@ parallel_run (int n_parts, ParallelPart part, gpointer data)
   g_mutex_lock (&count_lock);
   if (runs_under_way++ == 0)
     {
-      if (engine_threads == 0)
-        engine_threads = openblas_get_num_threads ();
+      engine_threads_locked ();
       openblas_set_num_threads (1);
     }
   g_mutex_unlock (&count_lock);
+
+  tasks = g_new (PartTask, n_parts);
 
   g_mutex_init (&run.lock);
   g_cond_init (&run.done);
