@@ -62,8 +62,10 @@ struct _LensWindow {
   GSettings *settings;       /* NULL when the schema is not installed */
 
   /* Rows filled from results and the model */
-  GtkLabel *psnr_value, *ssim_value, *active_value, *atoms_value, *lasso_value;
+  GtkLabel *psnr_value, *ssim_value, *active_value, *per_patch_value, *hoyer_value;
+  GtkLabel *atoms_value, *dense_value, *lasso_value;
   GtkLabel *channels_value, *atoms_count_value, *depth_value, *beta_value, *data_value;
+  GtkLabel *spread_value, *twins_value;
 
   GBytes *selected_atoms;    /* int indices chosen in the atom gallery */
   ScvaeSegmentOptions segment_options; /* k == 0: segmentation off */

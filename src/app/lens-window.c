@@ -179,7 +179,7 @@ update_status (LensWindow *self)
   if (lens_input_is_downscaled (r->request.input))
     g_string_append_printf (status, _(" · working size %d×%d"), image->width, image->height);
   g_string_append_printf (status, _(" · %.1f %% of codes active · %d atoms used · updated in %.0f ms"),
-                          100 * r->metrics.active_fraction, r->metrics.atoms_used,
+                          100 * r->metrics.codes.active_fraction, r->metrics.codes.atoms_used,
                           self->last_latency_ms > 0 ? self->last_latency_ms : r->compute_ms);
   if (self->preview)
     g_string_append (status, _(" · preview at half size"));
@@ -238,8 +238,11 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
   set_label_printf (self->quality_label, _("PSNR %.2f dB · SSIM %.3f"), m->psnr, m->ssim);
   set_label_printf (self->psnr_value, _("%.2f dB"), m->psnr);
   set_label_printf (self->ssim_value, "%.4f", m->ssim);
-  set_label_printf (self->active_value, _("%.2f %%"), 100 * m->active_fraction);
-  set_label_printf (self->atoms_value, _("%d of %d"), m->atoms_used, scvae_model_get_config (result->request.model)->atoms);
+  set_label_printf (self->active_value, _("%.2f %%"), 100 * m->codes.active_fraction);
+  set_label_printf (self->per_patch_value, "%g", m->codes.atoms_per_patch_median);
+  set_label_printf (self->hoyer_value, "%.3f", m->codes.hoyer);
+  set_label_printf (self->atoms_value, _("%d of %d"), m->codes.atoms_used, scvae_model_get_config (result->request.model)->atoms);
+  set_label_printf (self->dense_value, "%d", m->codes.dense_atoms);
   set_label_printf (self->lasso_value, "%.4f", m->lasso);
   if (lens_input_is_downscaled (result->request.input))
     set_label_printf (self->input_caption, _("%d×%d px, shown at %d×%d"), result->request.input->source_width,
@@ -355,12 +358,17 @@ on_atoms_rendered (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr(LensWindow) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) surfaces = lens_worker_render_atoms_finish (LENS_WORKER (source), result, &error);
+  ScvaeDictionaryHealth health;
+  g_autoptr(GPtrArray) surfaces = lens_worker_render_atoms_finish (LENS_WORKER (source), result, &health,
+                                                                   &error);
   g_autofree double *stored = NULL;
 
   /* Cancelled when another model was opened. */
   if (surfaces == NULL || self->model == NULL)
     return;
+  set_label_printf (self->spread_value, _("%.1f of %d"), health.effective_rank,
+                    scvae_model_get_config (self->model)->channels);
+  set_label_printf (self->twins_value, _("%.2f %%"), 100 * health.pairs_cos_above_0_9);
   stored = parse_numbers (scvae_model_get_metadata (self->model, "atom_usage"), surfaces->len);
   lens_atom_gallery_set_atoms (self->gallery, surfaces, stored);
   show_atom_usage (self);
@@ -390,6 +398,8 @@ render_atoms (LensWindow *self)
   g_clear_object (&self->rendering_atoms);
   self->rendering_atoms = g_cancellable_new ();
   lens_atom_gallery_clear (self->gallery);
+  gtk_label_set_label (self->spread_value, "—");
+  gtk_label_set_label (self->twins_value, "—");
   lens_worker_render_atoms_async (self->worker, self->model, amplitudes, self->rendering_atoms,
                                   on_atoms_rendered, g_object_ref (self));
 }
@@ -898,12 +908,17 @@ lens_window_init (LensWindow *self)
   self->psnr_value = add_row (self->metrics_group, _("PSNR"), NULL);
   self->ssim_value = add_row (self->metrics_group, _("SSIM"), NULL);
   self->active_value = add_row (self->metrics_group, _("Active codes"), _("Non-zero coefficients"));
+  self->per_patch_value = add_row (self->metrics_group, _("Atoms per patch"), _("Median of the active atoms"));
+  self->hoyer_value = add_row (self->metrics_group, _("Hoyer sparsity"), _("1: one atom per patch, 0: all equal"));
   self->atoms_value = add_row (self->metrics_group, _("Atoms used"), _("Active in at least one patch"));
+  self->dense_value = add_row (self->metrics_group, _("Dense atoms"), _("Active in more than half the patches"));
   self->lasso_value = add_row (self->metrics_group, _("Lasso objective"), _("½‖e − Dz‖² + λ‖z‖₁ per patch"));
   self->channels_value = add_row (self->model_group, _("Channels"), _("Feature size C"));
   self->atoms_count_value = add_row (self->model_group, _("Atoms"), _("Dictionary size K"));
   self->depth_value = add_row (self->model_group, _("Trained depth"), _("LISTA steps T"));
   self->beta_value = add_row (self->model_group, _("β"), _("Sparsity weight"));
+  self->spread_value = add_row (self->model_group, _("Dictionary spread"), _("Effective rank of the atoms"));
+  self->twins_value = add_row (self->model_group, _("Near-duplicate atoms"), _("Pairs with |cos| above 0.9"));
   self->data_value = add_row (self->model_group, _("Training data"), NULL);
 
   {

@@ -815,30 +815,46 @@ run_inspect (LensWorker *self, GTask *task)
   g_task_return_pointer (task, g_steal_pointer (&inspection), (GDestroyNotify) lens_inspection_free);
 }
 
+typedef struct {
+  GPtrArray *surfaces;
+  ScvaeDictionaryHealth health;
+} AtomsRendering;
+
+static void
+atoms_rendering_free (AtomsRendering *rendering)
+{
+  g_ptr_array_unref (rendering->surfaces);
+  g_free (rendering);
+}
+
 static void
 run_render_atoms (LensWorker *self, GTask *task)
 {
   Job *job = g_task_get_task_data (task);
-  g_autoptr(ScvaeSession) session = scvae_session_new (job->request.model);
-  int K = scvae_model_get_config (job->request.model)->atoms;
-  GPtrArray *surfaces = g_ptr_array_new_with_free_func ((GDestroyNotify) cairo_surface_destroy);
+  ScvaeModel *model = job->request.model;
+  const ScvaeConfig *config = scvae_model_get_config (model);
+  g_autoptr(ScvaeSession) session = scvae_session_new (model);
+  AtomsRendering *rendering = g_new0 (AtomsRendering, 1);
 
-  for (int k = 0; k < K; k++)
+  rendering->surfaces = g_ptr_array_new_with_free_func ((GDestroyNotify) cairo_surface_destroy);
+  for (int k = 0; k < config->atoms; k++)
     {
       float amplitude = job->amplitudes && job->amplitudes[k] > 0.f ? job->amplitudes[k] : 1.f;
       g_autoptr(GError) error = NULL;
 
       if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
         {
-          g_ptr_array_unref (surfaces);
+          atoms_rendering_free (rendering);
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
       g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, k, amplitude, SCVAE_ATOM_PIXELS, NULL);
 
-      g_ptr_array_add (surfaces, scvae_render_image (atom));
+      g_ptr_array_add (rendering->surfaces, scvae_render_image (atom));
     }
-  g_task_return_pointer (task, surfaces, (GDestroyNotify) g_ptr_array_unref);
+  scvae_dictionary_health (scvae_model_get_dictionary (model), config->channels, config->atoms,
+                           &rendering->health);
+  g_task_return_pointer (task, rendering, (GDestroyNotify) atoms_rendering_free);
 }
 
 static void
@@ -1055,9 +1071,18 @@ lens_worker_render_atoms_async (LensWorker *self, ScvaeModel *model, const float
 }
 
 GPtrArray *
-lens_worker_render_atoms_finish (LensWorker *self, GAsyncResult *result, GError **error)
+lens_worker_render_atoms_finish (LensWorker *self, GAsyncResult *result, ScvaeDictionaryHealth *health,
+                                 GError **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  AtomsRendering *rendering = g_task_propagate_pointer (G_TASK (result), error);
+  GPtrArray *surfaces;
+
+  if (rendering == NULL)
+    return NULL;
+  *health = rendering->health;
+  surfaces = g_ptr_array_ref (rendering->surfaces);
+  atoms_rendering_free (rendering);
+  return surfaces;
 }
 
 void

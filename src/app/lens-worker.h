@@ -133,12 +133,14 @@ void lens_worker_inspect_async (LensWorker *self, const LensRequest *request, in
 LensInspection *lens_worker_inspect_finish (LensWorker *self, GAsyncResult *result, GError **error);
 
 /* What every atom of the model draws: a GPtrArray of cairo surfaces
- * (CAIRO_FORMAT_RGB24, SCVAE_ATOM_PIXELS square), index = atom. amplitudes
- * (K floats, may be NULL) are the coefficients to draw them at. */
+ * (CAIRO_FORMAT_RGB24, SCVAE_ATOM_PIXELS square), index = atom, and how
+ * spread out the atoms are (*health). amplitudes (K floats, may be NULL)
+ * are the coefficients to draw them at. */
 void lens_worker_render_atoms_async (LensWorker *self, ScvaeModel *model, const float *amplitudes,
                                      GCancellable *cancellable, GAsyncReadyCallback callback,
                                      gpointer user_data);
-GPtrArray *lens_worker_render_atoms_finish (LensWorker *self, GAsyncResult *result, GError **error);
+GPtrArray *lens_worker_render_atoms_finish (LensWorker *self, GAsyncResult *result,
+                                            ScvaeDictionaryHealth *health, GError **error);
 
 /* The request's segmentation features for every patch (rows x cols x K
  * floats, in a GBytes), e.g. to split a segment. */

@@ -172,7 +172,7 @@ cli_bench (int argc, char **argv)
       start = g_get_monotonic_time ();
       scvae_session_compute_metrics (session, &m);
       t[METRICS] = ms_since (start);
-      active = m.active_fraction;
+      active = m.codes.active_fraction;
 
       codes = scvae_session_get_codes (session, &rows, &cols, &K);
       if (labels == NULL)

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cairo.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
 
 #include "scvae.h"
 #include "scvae-render.h"
@@ -63,6 +65,16 @@ gboolean cli_check_depth_sparsity (const char *command, int depth, double sparsi
 ScvaeImage *cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int depth,
                                double sparsity, GError **error);
 
+
+/* JSON members; a value that is not finite (the PSNR of a perfect
+ * reconstruction) is written as null, which JSON has for it. */
+void cli_json_add_double (JsonBuilder *builder, const char *name, double value);
+void cli_json_add_int (JsonBuilder *builder, const char *name, gint64 value);
+
+/* Bottleneck health (issue #17's keys), as JSON members and as text lines. */
+void cli_json_add_dictionary_health (JsonBuilder *builder, const ScvaeDictionaryHealth *dictionary);
+void cli_print_dictionary_health (FILE *out, const ScvaeDictionaryHealth *dictionary, int channels);
+void cli_print_code_health (FILE *out, const ScvaeCodeHealth *codes);
 
 /* Seconds as "1:05:09" or "5:09". */
 char *cli_format_duration (double seconds);

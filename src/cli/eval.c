@@ -27,24 +27,6 @@ image_result_free (gpointer data)
   g_free (r);
 }
 
-static void
-add_double (JsonBuilder *builder, const char *name, double value)
-{
-  json_builder_set_member_name (builder, name);
-  /* JSON has no infinity (a perfect reconstruction's PSNR). */
-  if (isfinite (value))
-    json_builder_add_double_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_int (JsonBuilder *builder, const char *name, gint64 value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
 int
 cli_eval (int argc, char **argv)
 {
@@ -64,9 +46,11 @@ cli_eval (int argc, char **argv)
   g_autoptr(ScvaeSession) session = NULL;
   g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (image_result_free);
   g_auto(GStrv) files = NULL;
-  g_autofree guint64 *counts = NULL;
-  double psnr = 0, ssim = 0, active = 0, ms = 0, total_count = 0, entropy = 0;
-  int K, used = 0;
+  g_autoptr(ScvaeCodeStats) stats = NULL;
+  ScvaeCodeHealth codes;
+  ScvaeDictionaryHealth dictionary;
+  double psnr = 0, ssim = 0, active = 0, ms = 0;
+  const ScvaeConfig *config;
 
   if (!cli_parse_options ("eval", N_("IMAGE|DIR..."),
                           N_("Reconstructs every image and reports quality and sparsity, per image and on average."),
@@ -86,14 +70,15 @@ cli_eval (int argc, char **argv)
   if (files == NULL)
     return cli_report (error);
 
-  K = scvae_model_get_config (model)->atoms;
-  counts = g_new0 (guint64, K);
+  config = scvae_model_get_config (model);
+  stats = scvae_code_stats_new (config->atoms);
   session = scvae_session_new (model);
   for (int i = 0; files[i]; i++)
     {
       g_autoptr(ScvaeImage) image = scvae_image_load (files[i], max_size, NULL, &error);
       ImageResult *r;
-      const ScvaeAtomUsage *usage;
+      const float *image_codes;
+      int rows, cols;
       gint64 start;
 
       if (image == NULL)
@@ -113,17 +98,16 @@ cli_eval (int argc, char **argv)
       r->width = image->width;
       r->height = image->height;
       scvae_session_compute_metrics (session, &r->metrics);
-      usage = scvae_session_get_atom_usage (session);
-      for (int k = 0; k < K; k++)
-        counts[k] += usage[k].count;
+      image_codes = scvae_session_get_codes (session, &rows, &cols, NULL);
+      scvae_code_stats_add (stats, image_codes, (gsize) rows * cols);
       g_ptr_array_add (results, r);
 
       if (!json)
         printf (ngettext ("%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atom, %.0f ms\n",
                           "%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atoms, %.0f ms\n",
-                          r->metrics.atoms_used),
+                          r->metrics.codes.atoms_used),
                 r->path, r->width, r->height, r->metrics.psnr, r->metrics.ssim,
-                100 * r->metrics.active_fraction, r->metrics.atoms_used, r->ms);
+                100 * r->metrics.codes.active_fraction, r->metrics.codes.atoms_used, r->ms);
     }
 
   for (guint i = 0; i < results->len; i++)
@@ -132,19 +116,13 @@ cli_eval (int argc, char **argv)
 
       psnr += r->metrics.psnr / results->len;
       ssim += r->metrics.ssim / results->len;
-      active += r->metrics.active_fraction / results->len;
+      active += r->metrics.codes.active_fraction / results->len;
       ms += r->ms / results->len;
     }
-  for (int k = 0; k < K; k++)
-    {
-      used += counts[k] > 0;
-      total_count += counts[k];
-    }
-  /* Usage perplexity: exp of the entropy of how often each atom fires; K
-   * when all fire equally, 1 when one atom does all the work. */
-  for (int k = 0; k < K && total_count > 0; k++)
-    if (counts[k])
-      entropy -= counts[k] / total_count * log (counts[k] / total_count);
+  /* The code measures pool the patches of all images; active_fraction
+   * and the quality are means over images. */
+  scvae_code_stats_get_health (stats, &codes);
+  scvae_dictionary_health (scvae_model_get_dictionary (model), config->channels, config->atoms, &dictionary);
 
   if (json)
     {
@@ -154,16 +132,20 @@ cli_eval (int argc, char **argv)
       g_autofree char *text = NULL;
 
       json_builder_begin_object (b);
-      add_int (b, "images", results->len);
-      add_double (b, "psnr", psnr);
-      add_double (b, "ssim", ssim);
-      add_double (b, "active_fraction", active);
-      add_int (b, "atoms_used", used);
-      add_int (b, "dead_atoms", K - used);
-      add_double (b, "usage_perplexity", exp (entropy));
-      add_double (b, "ms_per_image", ms);
-      add_int (b, "depth", depth < 0 ? scvae_model_get_config (model)->lista_steps : depth);
-      add_double (b, "sparsity", sparsity);
+      cli_json_add_int (b, "images", results->len);
+      cli_json_add_double (b, "psnr", psnr);
+      cli_json_add_double (b, "ssim", ssim);
+      cli_json_add_double (b, "active_fraction", active);
+      cli_json_add_int (b, "atoms_used", codes.atoms_used);
+      cli_json_add_int (b, "dead_atoms", codes.dead_atoms);
+      cli_json_add_int (b, "dense_atoms", codes.dense_atoms);
+      cli_json_add_double (b, "usage_perplexity", codes.usage_perplexity);
+      cli_json_add_double (b, "atoms_per_patch_median", codes.atoms_per_patch_median);
+      cli_json_add_double (b, "hoyer", codes.hoyer);
+      cli_json_add_dictionary_health (b, &dictionary);
+      cli_json_add_double (b, "ms_per_image", ms);
+      cli_json_add_int (b, "depth", depth < 0 ? config->lista_steps : depth);
+      cli_json_add_double (b, "sparsity", sparsity);
       json_builder_set_member_name (b, "per_image");
       json_builder_begin_array (b);
       for (guint i = 0; i < results->len; i++)
@@ -173,14 +155,17 @@ cli_eval (int argc, char **argv)
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "path");
           json_builder_add_string_value (b, r->path);
-          add_int (b, "width", r->width);
-          add_int (b, "height", r->height);
-          add_double (b, "psnr", r->metrics.psnr);
-          add_double (b, "ssim", r->metrics.ssim);
-          add_double (b, "active_fraction", r->metrics.active_fraction);
-          add_int (b, "atoms_used", r->metrics.atoms_used);
-          add_double (b, "lasso", r->metrics.lasso);
-          add_double (b, "ms", r->ms);
+          cli_json_add_int (b, "width", r->width);
+          cli_json_add_int (b, "height", r->height);
+          cli_json_add_double (b, "psnr", r->metrics.psnr);
+          cli_json_add_double (b, "ssim", r->metrics.ssim);
+          cli_json_add_double (b, "active_fraction", r->metrics.codes.active_fraction);
+          cli_json_add_int (b, "atoms_used", r->metrics.codes.atoms_used);
+          cli_json_add_int (b, "dense_atoms", r->metrics.codes.dense_atoms);
+          cli_json_add_double (b, "atoms_per_patch_median", r->metrics.codes.atoms_per_patch_median);
+          cli_json_add_double (b, "hoyer", r->metrics.codes.hoyer);
+          cli_json_add_double (b, "lasso", r->metrics.lasso);
+          cli_json_add_double (b, "ms", r->ms);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -192,14 +177,18 @@ cli_eval (int argc, char **argv)
     }
   else
     {
-      g_autofree char *atoms = g_strdup_printf (ngettext ("%d of %d atom used", "%d of %d atoms used", K), used, K);
+      g_autofree char *atoms = g_strdup_printf (ngettext ("%d of %d atom used", "%d of %d atoms used",
+                                                          config->atoms),
+                                                codes.atoms_used, config->atoms);
 
       /* Translators: the %s is "12 of 256 atoms used". */
       printf (ngettext ("mean over %u image: PSNR %.2f dB, SSIM %.4f, %.1f%% active, %s "
                         "(usage perplexity %.1f), %.0f ms per image\n",
                         "mean over %u images: PSNR %.2f dB, SSIM %.4f, %.1f%% active, %s "
                         "(usage perplexity %.1f), %.0f ms per image\n", results->len),
-              results->len, psnr, ssim, 100 * active, atoms, exp (entropy), ms);
+              results->len, psnr, ssim, 100 * active, atoms, codes.usage_perplexity, ms);
+      cli_print_code_health (stdout, &codes);
+      cli_print_dictionary_health (stdout, &dictionary, config->channels);
     }
   return CLI_OK;
 }

@@ -24,6 +24,7 @@ cli_info (int argc, char **argv)
   g_autoptr(ScvaeModel) model = NULL;
   g_autofree const char **keys = NULL;
   const ScvaeConfig *config;
+  ScvaeDictionaryHealth dictionary;
 
   if (!cli_parse_options ("info", "", N_("Describes a model: architecture, sizes and provenance."),
                           entries, &argc, &argv))
@@ -36,6 +37,7 @@ cli_info (int argc, char **argv)
     return cli_report (error);
   config = scvae_model_get_config (model);
   keys = scvae_model_list_metadata (model);
+  scvae_dictionary_health (scvae_model_get_dictionary (model), config->channels, config->atoms, &dictionary);
 
   if (json)
     {
@@ -57,6 +59,7 @@ cli_info (int argc, char **argv)
       json_builder_add_int_value (builder, config->lista_steps);
       json_builder_set_member_name (builder, "beta");
       json_builder_add_double_value (builder, config->beta);
+      cli_json_add_dictionary_health (builder, &dictionary);
       json_builder_set_member_name (builder, "metadata");
       json_builder_begin_object (builder);
       for (int i = 0; keys[i]; i++)
@@ -89,6 +92,8 @@ cli_info (int argc, char **argv)
     printf (_("  architecture  f4: %s, %s, %s, beta %g\n"), channels, atoms, steps, config->beta);
   }
   printf (_("  parameters    %zu\n"), scvae_model_get_n_parameters (model));
+  printf ("  ");
+  cli_print_dictionary_health (stdout, &dictionary, config->channels);
   /* Metadata keys are names in the model file: not translated. */
   for (int i = 0; keys[i]; i++)
     printf ("  %-13s %s\n", keys[i], scvae_model_get_metadata (model, keys[i]));

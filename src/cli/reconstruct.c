@@ -62,7 +62,7 @@ cli_reconstruct (int argc, char **argv)
   atoms = scvae_model_get_config (model)->atoms;
   printf (ngettext ("%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% of codes active, %d of %d atom used\n",
                     "%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% of codes active, %d of %d atoms used\n", atoms),
-          argv[2], image->width, image->height, m.psnr, m.ssim, 100.0 * m.active_fraction,
-          m.atoms_used, atoms);
+          argv[2], image->width, image->height, m.psnr, m.ssim, 100.0 * m.codes.active_fraction,
+          m.codes.atoms_used, atoms);
   return CLI_OK;
 }

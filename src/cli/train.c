@@ -29,6 +29,7 @@ typedef struct {
   FILE *log;          /* CSV, or NULL */
   gint64 last_line;   /* step of the last plain log line */
   double last_draw;   /* elapsed seconds at the last progress bar */
+  int channels;       /* C, for the dictionary's effective rank "of C" */
 } Reporter;
 
 static void
@@ -75,6 +76,10 @@ report (const ScvaeTrainProgress *p, gpointer user_data)
                                  p->atoms_used),
                (long long) p->step, elapsed, p->loss, p->train_psnr, p->val_psnr, p->val_ssim,
                100 * p->active_fraction, p->atoms_used, p->atoms_resampled);
+      fprintf (stderr, "  ");
+      cli_print_code_health (stderr, &p->val_codes);
+      fprintf (stderr, "  ");
+      cli_print_dictionary_health (stderr, &p->dictionary, r->channels);
       r->last_line = p->step;
     }
   else if (r->tty && p->elapsed_s - r->last_draw > 0.2)
@@ -94,9 +99,12 @@ report (const ScvaeTrainProgress *p, gpointer user_data)
     {
       fprintf (r->log, "%" G_GINT64_FORMAT ",%.2f,%.6f,%.4f,", p->step, p->elapsed_s, p->loss, p->train_psnr);
       if (validated)
-        fprintf (r->log, "%.4f,%.5f,%.5f,%d\n", p->val_psnr, p->val_ssim, p->active_fraction, p->atoms_used);
+        fprintf (r->log, "%.4f,%.5f,%.5f,%d,%.1f,%d,%.2f,%.5f,", p->val_psnr, p->val_ssim, p->active_fraction,
+                 p->atoms_used, p->val_codes.atoms_per_patch_median, p->val_codes.dense_atoms,
+                 p->dictionary.effective_rank, p->dictionary.pairs_cos_above_0_9);
       else
-        fprintf (r->log, ",,%.5f,\n", p->active_fraction);
+        fprintf (r->log, ",,%.5f,,,,,,", p->active_fraction);
+      fprintf (r->log, "%.4g,%.4g\n", p->lista_c, p->feature_rms);
       fflush (r->log);
     }
 
@@ -201,6 +209,7 @@ cli_train (int argc, char **argv)
   if (model == NULL)
     return cli_report (error);
 
+  reporter.channels = scvae_model_get_config (model)->channels;
   trainer = scvae_trainer_new (model, &options, &error);
   if (trainer == NULL || (resume && !scvae_trainer_resume (trainer, checkpoint, &error)))
     return cli_report (error);
@@ -227,7 +236,9 @@ cli_train (int argc, char **argv)
         }
       /* CSV: the header names columns for programs, not people. */
       if (fresh)
-        fprintf (reporter.log, "step,seconds,loss,train_psnr,val_psnr,val_ssim,active_fraction,atoms_used\n");
+        fprintf (reporter.log, "step,seconds,loss,train_psnr,val_psnr,val_ssim,active_fraction,atoms_used,"
+                 "atoms_per_patch_median,dense_atoms,dict_effective_rank,dict_pairs_cos_above_0_9,"
+                 "lista_c,feature_rms\n");
     }
 
   n_images = scvae_dataset_get_n_images (train_set);

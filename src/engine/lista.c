@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "eigen.h"
 #include "simd.h"
 
 /* Below this fraction of non-zero codes the sparse Gram kernel is faster
@@ -305,62 +306,14 @@ double
 lista_spectral_norm_squared (const float *dictionary, int channels, int atoms)
 {
   int n = channels;
-  g_autofree double *a = g_new0 (double, (gsize) n * n);
+  g_autofree double *a = g_new (double, (gsize) n * n);
+  g_autofree double *values = g_new (double, n);
   double largest = 0.0;
 
-  /* A = D D^T (C x C, smaller than D^T D); its largest eigenvalue by cyclic
-   * Jacobi rotations, which converges for any spectrum (power iteration
-   * crawls when the top eigenvalues are close, as they are for DCTs). */
+  /* The largest eigenvalue of D D^T (C x C, smaller than D^T D). */
+  gram_of_rows (dictionary, n, atoms, a);
+  symmetric_eigenvalues (a, n, values);
   for (int i = 0; i < n; i++)
-    for (int j = 0; j < n; j++)
-      {
-        double s = 0.0;
-        for (int k = 0; k < atoms; k++)
-          s += (double) dictionary[(gsize) i * atoms + k] * dictionary[(gsize) j * atoms + k];
-        a[i * n + j] = s;
-      }
-
-  for (int sweep = 0; sweep < 100; sweep++)
-    {
-      double off = 0.0, total = 0.0;
-
-      for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++)
-          {
-            total += a[i * n + j] * a[i * n + j];
-            if (i != j)
-              off += a[i * n + j] * a[i * n + j];
-          }
-      if (off <= 1e-30 * total)
-        break;
-
-      for (int p = 0; p < n - 1; p++)
-        for (int q = p + 1; q < n; q++)
-          {
-            double apq = a[p * n + q], theta, t, c, s;
-
-            if (fabs (apq) < 1e-300)
-              continue;
-            theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
-            t = (theta >= 0 ? 1.0 : -1.0) / (fabs (theta) + sqrt (theta * theta + 1.0));
-            c = 1.0 / sqrt (t * t + 1.0);
-            s = t * c;
-            for (int k = 0; k < n; k++)
-              {
-                double akp = a[k * n + p], akq = a[k * n + q];
-                a[k * n + p] = c * akp - s * akq;
-                a[k * n + q] = s * akp + c * akq;
-              }
-            for (int k = 0; k < n; k++)
-              {
-                double apk = a[p * n + k], aqk = a[q * n + k];
-                a[p * n + k] = c * apk - s * aqk;
-                a[q * n + k] = s * apk + c * aqk;
-              }
-          }
-    }
-
-  for (int i = 0; i < n; i++)
-    largest = MAX (largest, a[i * n + i]);
+    largest = MAX (largest, values[i]);
   return largest;
 }

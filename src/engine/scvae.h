@@ -123,6 +123,64 @@ char *scvae_default_model_path (GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeModel, scvae_model_unref)
 
 /* ---------------------------------------------------------------------------
+ * Bottleneck health (health.c): how sparse the codes are and how spread out
+ * the dictionary is. A dense code on a collapsed dictionary can reconstruct
+ * well and still show nothing sparse, so a model is judged by these as much
+ * as by PSNR.
+ */
+#define SCVAE_DENSE_ATOM_SHARE 0.5 /* an atom active on more of the patches is dense */
+#define SCVAE_TWIN_COS 0.9         /* atoms with a larger |cos| are near-duplicates */
+
+typedef struct {
+  guint count;           /* patches where the atom is active */
+  float mean_abs;        /* mean |coefficient| over the patches where active */
+  float max_abs;
+} ScvaeAtomUsage;
+
+typedef struct {
+  guint64 patches;
+  double active_fraction;        /* non-zero codes / all codes */
+  double atoms_per_patch_median; /* median over patches of the active atoms */
+  double hoyer;                  /* mean over patches of Hoyer's sparsity of z:
+                                  * 1 for one active atom (or none), 0 when
+                                  * all K carry the code equally */
+  double l1_per_patch;           /* mean |z|_1 */
+  int atoms_used;                /* active on at least one patch */
+  int dead_atoms;                /* the others */
+  int dense_atoms;               /* active on more than SCVAE_DENSE_ATOM_SHARE */
+  double usage_perplexity;       /* exp of the entropy of how often each atom
+                                  * fires: K when all fire equally often */
+} ScvaeCodeHealth;
+
+/* Statistics of codes streamed patch by patch, over any number of images. */
+typedef struct _ScvaeCodeStats ScvaeCodeStats;
+
+ScvaeCodeStats *scvae_code_stats_new (int atoms);
+void scvae_code_stats_free (ScvaeCodeStats *stats);
+void scvae_code_stats_reset (ScvaeCodeStats *stats);
+/* codes: n_patches x K, patch-major. */
+void scvae_code_stats_add (ScvaeCodeStats *stats, const float *codes, gsize n_patches);
+void scvae_code_stats_get_health (ScvaeCodeStats *stats, ScvaeCodeHealth *health);
+/* K entries, valid until the next call. */
+const ScvaeAtomUsage *scvae_code_stats_get_usage (ScvaeCodeStats *stats);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeCodeStats, scvae_code_stats_free)
+
+typedef struct {
+  double effective_rank;      /* of the unit-length atoms: exp of the entropy
+                               * of the shares of the squared singular
+                               * values; C when the atoms fill every
+                               * direction evenly, 1 when they lie on a line */
+  double pairs_cos_above_0_9; /* share of atom pairs with |cos| > SCVAE_TWIN_COS */
+  double median_nearest_cos;  /* median over atoms of the largest |cos| to
+                               * any other atom */
+} ScvaeDictionaryHealth;
+
+/* dictionary: C x K row-major (columns are atoms). */
+void scvae_dictionary_health (const float *dictionary, int channels, int atoms,
+                              ScvaeDictionaryHealth *health);
+
+/* ---------------------------------------------------------------------------
  * Inference, stage by stage. A session keeps every stage's result so a
  * caller reruns only what a changed parameter invalidates:
  *
@@ -137,17 +195,10 @@ typedef struct _ScvaeSession ScvaeSession;
 typedef struct {
   double psnr;            /* dB, on [0, 1] pixels */
   double ssim;            /* mean SSIM over channels, Gaussian window */
-  double active_fraction; /* non-zero codes / all codes */
-  int atoms_used;         /* atoms active in at least one patch */
   double lasso;           /* mean over patches of 1/2 |e - Dz|^2 + beta s |z|_1 */
   double latent_mse;      /* mean((e - Dz)^2) */
+  ScvaeCodeHealth codes;
 } ScvaeMetrics;
-
-typedef struct {
-  guint count;           /* patches where the atom is active */
-  float mean_abs;        /* mean |coefficient| over the patches where active */
-  float max_abs;
-} ScvaeAtomUsage;
 
 ScvaeSession *scvae_session_new (ScvaeModel *model);
 void scvae_session_free (ScvaeSession *session);
@@ -373,6 +424,14 @@ typedef struct {
   double images_per_s;
   double lr;
   int atoms_resampled;    /* dead atoms moved at the last resampling */
+  /* The bottleneck, measured at validation passes (else val_codes.patches
+   * is 0) */
+  ScvaeCodeHealth val_codes;
+  ScvaeDictionaryHealth dictionary;
+  /* What the threshold beta / c works against: LISTA's step c and the
+   * root mean square of the encoder's features e in the last batch. */
+  double lista_c;
+  double feature_rms;
 } ScvaeTrainProgress;
 
 /* Return FALSE to stop: the trainer then writes a checkpoint and returns. */

@@ -59,7 +59,6 @@ struct _ScvaeSession {
   gboolean coded;
   float *codes;              /* P x K */
   gsize nonzeros;
-  double l1;                 /* sum of |z|, with usage */
   int depth;
   float sparsity;
   /* LISTA's iterates at every checkpoint_spacing-th depth for one sparsity
@@ -76,7 +75,8 @@ struct _ScvaeSession {
   float *decoded_rows;       /* P x C: D z */
   ScvaeImage *reconstruction;
 
-  ScvaeAtomUsage *usage;     /* K, NULL when stale */
+  ScvaeCodeStats *code_stats; /* of the current codes, when stats_valid */
+  gboolean stats_valid;
   float *atom_background;    /* decode of the all-zero atom grid */
 };
 
@@ -111,7 +111,7 @@ invalidate_codes (ScvaeSession *session)
 {
   session->coded = FALSE;
   session->decoded = FALSE;
-  g_clear_pointer (&session->usage, g_free);
+  session->stats_valid = FALSE;
 }
 
 static float *
@@ -199,7 +199,7 @@ scvae_session_free (ScvaeSession *session)
   g_ptr_array_unref (session->spare_codes);
   g_free (session->decoded_rows);
   scvae_image_free (session->reconstruction);
-  g_free (session->usage);
+  scvae_code_stats_free (session->code_stats);
   g_free (session->atom_background);
   g_free (session);
 }
@@ -902,64 +902,26 @@ scvae_session_render_atom (ScvaeSession *session, int atom, float amplitude, int
 /* ------------------------------------------------------------------------- */
 /* Metrics and results */
 
-/* stats: K counts, K sums of |z|, K maxima of |z| over n patches. */
-SCVAE_VECTORIZED static void
-accumulate_usage (const float *codes, gsize n, int K, float *stats)
+static ScvaeCodeStats *
+current_code_stats (ScvaeSession *session)
 {
-  float *count = stats, *sum = stats + K, *max = stats + 2 * K;
-
-  memset (stats, 0, 3 * (gsize) K * sizeof (float));
-  for (gsize p = 0; p < n; p++)
+  if (!session->stats_valid)
     {
-      const float *z = codes + p * K;
-
-      for (int k = 0; k < K; k++)
-        {
-          float a = fabsf (z[k]);
-
-          count[k] += a > 0.f ? 1.f : 0.f;
-          sum[k] += a;
-          /* Not fmaxf: its NaN rules keep it a call per element. */
-          max[k] = a > max[k] ? a : max[k];
-        }
+      if (session->code_stats == NULL)
+        session->code_stats = scvae_code_stats_new (session->K);
+      scvae_code_stats_reset (session->code_stats);
+      scvae_code_stats_add (session->code_stats, session->codes, n_patches (session));
+      session->stats_valid = TRUE;
     }
+  return session->code_stats;
 }
 
 const ScvaeAtomUsage *
 scvae_session_get_atom_usage (ScvaeSession *session)
 {
-  gsize P = n_patches (session);
-  int K = session->K;
-
   g_return_val_if_fail (session->coded, NULL);
 
-  if (session->usage == NULL)
-    {
-      ScvaeAtomUsage *usage = g_new0 (ScvaeAtomUsage, K);
-      g_autofree float *stats = g_new0 (float, 3 * (gsize) K);
-      g_autofree double *sums = g_new0 (double, K);
-      const gsize tile = 2048;
-
-      /* Per tile in float (counts below 2^24 are exact), branch-free so
-       * that it vectorises; tiles add up in double. */
-      for (gsize first = 0; first < P; first += tile)
-        {
-          accumulate_usage (session->codes + first * K, MIN (tile, P - first), K, stats);
-          for (int k = 0; k < K; k++)
-            {
-              usage[k].count += (guint) stats[k];
-              sums[k] += stats[K + k];
-              usage[k].max_abs = MAX (usage[k].max_abs, stats[2 * K + k]);
-            }
-        }
-      for (int k = 0; k < K; k++)
-        usage[k].mean_abs = usage[k].count ? (float) (sums[k] / usage[k].count) : 0.f;
-      session->l1 = 0.0;
-      for (int k = 0; k < K; k++)
-        session->l1 += sums[k];
-      session->usage = usage;
-    }
-  return session->usage;
+  return scvae_code_stats_get_usage (current_code_stats (session));
 }
 
 SCVAE_VECTORIZED static float
@@ -975,9 +937,8 @@ squared_distance (const float *a, const float *b, int n)
 void
 scvae_session_compute_metrics (ScvaeSession *session, ScvaeMetrics *m)
 {
-  const ScvaeAtomUsage *usage;
   gsize P = n_patches (session);
-  int C = session->C, K = session->K;
+  int C = session->C;
   double beta_s = session->model->layout->config.beta * session->sparsity;
   double se = 0.0;
 
@@ -987,17 +948,12 @@ scvae_session_compute_metrics (ScvaeSession *session, ScvaeMetrics *m)
   if (session->ssim_input == NULL)
     session->ssim_input = ssim_reference_new (session->input);
   m->ssim = ssim_reference_compare (session->ssim_input, session->reconstruction);
-  m->active_fraction = (double) session->nonzeros / ((double) P * K);
-
-  usage = scvae_session_get_atom_usage (session);
-  m->atoms_used = 0;
-  for (int k = 0; k < K; k++)
-    m->atoms_used += usage[k].count > 0;
+  scvae_code_stats_get_health (current_code_stats (session), &m->codes);
 
   for (gsize p = 0; p < P; p++)
     se += squared_distance (session->features + p * C, session->decoded_rows + p * C, C);
   m->latent_mse = se / ((double) P * C);
-  m->lasso = (0.5 * se + beta_s * session->l1) / P;
+  m->lasso = 0.5 * se / P + beta_s * m->codes.l1_per_patch;
 }
 
 const ScvaeImage *

@@ -455,8 +455,8 @@ scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
 /* The loop */
 
 typedef struct {
-  double psnr, ssim, active_fraction;
-  int atoms_used;
+  double psnr, ssim;
+  ScvaeCodeHealth codes;
   double *usage;     /* K: fraction of validation patches where the atom fires */
   double *mean_abs;  /* K: its mean |coefficient| there */
 } Validation;
@@ -473,8 +473,8 @@ validate (ScvaeModel *model, ScvaeDataset *val, Validation *out)
 {
   g_autoptr(ScvaeSession) session = scvae_session_new (model);
   int K = scvae_model_get_config (model)->atoms, n = scvae_dataset_get_n_images (val);
-  g_autofree guint64 *counts = g_new0 (guint64, K);
-  guint64 patches = 0;
+  g_autoptr(ScvaeCodeStats) stats = scvae_code_stats_new (K);
+  const ScvaeAtomUsage *usage;
 
   *out = (Validation) { 0 };
   out->usage = g_new0 (double, K);
@@ -482,7 +482,7 @@ validate (ScvaeModel *model, ScvaeDataset *val, Validation *out)
   for (int i = 0; i < n; i++)
     {
       g_autoptr(ScvaeImage) image = scvae_dataset_load_image (val, i);
-      const ScvaeAtomUsage *usage;
+      const float *codes;
       ScvaeMetrics m;
       int rows, cols;
 
@@ -493,21 +493,15 @@ validate (ScvaeModel *model, ScvaeDataset *val, Validation *out)
       scvae_session_compute_metrics (session, &m);
       out->psnr += m.psnr / n;
       out->ssim += m.ssim / n;
-      out->active_fraction += m.active_fraction / n;
-      usage = scvae_session_get_atom_usage (session);
-      scvae_session_get_codes (session, &rows, &cols, NULL);
-      patches += (guint64) rows * cols;
-      for (int k = 0; k < K; k++)
-        {
-          counts[k] += usage[k].count;
-          out->mean_abs[k] += (double) usage[k].mean_abs * usage[k].count;
-        }
+      codes = scvae_session_get_codes (session, &rows, &cols, NULL);
+      scvae_code_stats_add (stats, codes, (gsize) rows * cols);
     }
+  scvae_code_stats_get_health (stats, &out->codes);
+  usage = scvae_code_stats_get_usage (stats);
   for (int k = 0; k < K; k++)
     {
-      out->atoms_used += counts[k] > 0;
-      out->usage[k] = (double) counts[k] / MAX (patches, 1);
-      out->mean_abs[k] = counts[k] ? out->mean_abs[k] / counts[k] : 0.0;
+      out->usage[k] = (double) usage[k].count / MAX (out->codes.patches, 1);
+      out->mean_abs[k] = usage[k].mean_abs;
     }
 }
 
@@ -522,6 +516,26 @@ format_list (const double *values, int n)
       g_string_append_printf (s, "%s%s", i ? "," : "", g_ascii_formatd (buffer, sizeof buffer, "%.4g", values[i]));
     }
   return g_string_free (s, FALSE);
+}
+
+static void
+dictionary_health (ScvaeModel *model, ScvaeDictionaryHealth *health)
+{
+  const ScvaeConfig *config = scvae_model_get_config (model);
+
+  scvae_dictionary_health (model->tensors.dictionary, config->channels, config->atoms, health);
+}
+
+static double
+feature_rms (ScvaeTrainer *trainer)
+{
+  gsize n = f4_network_get_n_patches (trainer->net) * trainer->model->layout->config.channels;
+  const float *e = f4_network_get_feature_rows (trainer->net);
+  double sum = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    sum += (double) e[i] * e[i];
+  return sqrt (sum / MAX (n, 1));
 }
 
 /* Per-atom statistics on the validation photos, for the app's atom gallery
@@ -675,6 +689,9 @@ scvae_trainer_run (ScvaeTrainer *trainer,
       progress.val_psnr = progress.val_ssim = NAN;
       progress.atoms_used = -1;
       progress.atoms_resampled = trainer->resampled;
+      progress.val_codes = (ScvaeCodeHealth) { 0 };
+      progress.lista_c = trainer->model->tensors.step[0];
+      progress.feature_rms = feature_rms (trainer);
       if (val && (!keep_going || (o->validate_every && trainer->step % o->validate_every == 0)))
         {
           Validation v;
@@ -682,8 +699,10 @@ scvae_trainer_run (ScvaeTrainer *trainer,
           validate (trainer->model, val, &v);
           progress.val_psnr = v.psnr;
           progress.val_ssim = v.ssim;
-          progress.active_fraction = v.active_fraction;
-          progress.atoms_used = v.atoms_used;
+          progress.active_fraction = v.codes.active_fraction;
+          progress.atoms_used = v.codes.atoms_used;
+          progress.val_codes = v.codes;
+          dictionary_health (trainer->model, &progress.dictionary);
           record_atom_statistics (trainer->model, &v);
           validation_clear (&v);
         }

@@ -140,7 +140,7 @@ test_window (void)
   gtk_adjustment_set_value (window->sparsity_adjustment, 3.0);
   sparse = wait_for_result (window, first->serial);
   g_assert_cmpfloat (sparse->request.sparsity, ==, 3.0f);
-  g_assert_cmpfloat (sparse->metrics.active_fraction, <, first->metrics.active_fraction);
+  g_assert_cmpfloat (sparse->metrics.codes.active_fraction, <, first->metrics.codes.active_fraction);
   g_assert_true (pictures_differ (sparse->reconstruction, first->reconstruction));
   g_assert_true (pictures_differ (sparse->activation, first->activation));
   /* The input was not encoded again: its picture is the same object. */

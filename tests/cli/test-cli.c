@@ -305,6 +305,17 @@ test_reconstruct (void)
 }
 
 static void
+assert_dictionary_health (JsonObject *o, int channels)
+{
+  g_assert_cmpfloat (json_object_get_double_member (o, "dict_effective_rank"), >=, 1.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "dict_effective_rank"), <=, channels);
+  g_assert_cmpfloat (json_object_get_double_member (o, "dict_pairs_cos_above_0_9"), >=, 0.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "dict_pairs_cos_above_0_9"), <=, 1.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "dict_median_nearest_cos"), >, 0.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "dict_median_nearest_cos"), <=, 1.0);
+}
+
+static void
 test_eval_json (void)
 {
   g_auto(Run) run = { 0 };
@@ -322,6 +333,18 @@ test_eval_json (void)
   g_assert_cmpint (json_object_get_int_member (o, "atoms_used"), <=, 32);
   g_assert_cmpfloat (json_object_get_double_member (o, "ms_per_image"), >, 0.0);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (o, "per_image")), ==, 4);
+
+  /* Bottleneck health: every key, each in its range (the engine's tests
+   * check the values on hand-worked examples). */
+  g_assert_cmpint (json_object_get_int_member (o, "atoms_used") + json_object_get_int_member (o, "dead_atoms"),
+                   ==, 32);
+  g_assert_cmpint (json_object_get_int_member (o, "dense_atoms"), >=, 0);
+  g_assert_cmpint (json_object_get_int_member (o, "dense_atoms"), <=, json_object_get_int_member (o, "atoms_used"));
+  g_assert_cmpfloat (json_object_get_double_member (o, "atoms_per_patch_median"), >=, 0.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "atoms_per_patch_median"), <=, 32.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "hoyer"), >=, 0.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "hoyer"), <=, 1.0);
+  assert_dictionary_health (o, 16);
 }
 
 static void
@@ -337,6 +360,7 @@ test_info_and_bench_json (void)
   g_assert_cmpint (json_object_get_int_member (o, "channels"), ==, 16);
   g_assert_cmpint (json_object_get_int_member (o, "lista_steps"), ==, 4);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "metadata"), "format"), ==, "scvae");
+  assert_dictionary_health (o, 16);
 
   RUN (&bench, "bench", "--model", model, "--size", "64", "--repeats", "3", "--json");
   assert_ok (&bench);

@@ -469,8 +469,8 @@ test_session_stages (void)
   scvae_session_compute_metrics (session, &dense);
   g_assert_cmpmem (scvae_session_get_features (session, NULL, NULL, NULL), n_features * sizeof (float),
                    features, n_features * sizeof (float));
-  g_assert_cmpfloat (dense.active_fraction, >, sparse.active_fraction);
-  g_assert_cmpfloat (dense.active_fraction, ==, 1.0); /* threshold 0 keeps everything */
+  g_assert_cmpfloat (dense.codes.active_fraction, >, sparse.codes.active_fraction);
+  g_assert_cmpfloat (dense.codes.active_fraction, ==, 1.0); /* threshold 0 keeps everything */
 
   /* Bad controls are refused with a message. */
   g_assert_false (scvae_session_sparse_code (session, 65, 1.f, NULL, &error));
@@ -544,7 +544,7 @@ test_session_depth_continues (void)
       g_assert_true (scvae_session_decode (scratch, NULL, &error));
       scvae_session_compute_metrics (session, &reused);
       scvae_session_compute_metrics (scratch, &fresh);
-      g_assert_cmpfloat (reused.active_fraction, ==, fresh.active_fraction);
+      g_assert_cmpfloat (reused.codes.active_fraction, ==, fresh.codes.active_fraction);
     }
 }
 
