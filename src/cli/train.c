@@ -126,7 +126,7 @@ cli_train (int argc, char **argv)
   ScvaeConfig config;
   ScvaeTrainOptions options;
   gint64 steps = 0, checkpoint_every = -1, validate_every = -1, seed = 1;
-  double minutes = 0, lr, beta, gamma, l1;
+  double minutes = 0, lr, beta, gamma, l1, whiten;
   int channels, atoms, depth, crop, batch, warmup;
   gboolean resume = FALSE;
   g_autoptr(GError) error = NULL;
@@ -141,7 +141,7 @@ cli_train (int argc, char **argv)
   scvae_config_init_default (&config);
   scvae_train_options_init_default (&options);
   channels = config.channels, atoms = config.atoms, depth = config.lista_steps;
-  beta = config.beta, gamma = config.gamma, l1 = config.l1;
+  beta = config.beta, gamma = config.gamma, l1 = config.l1, whiten = config.whiten;
   crop = options.crop, batch = options.batch, lr = options.lr, warmup = options.warmup_steps;
 
   {
@@ -159,6 +159,7 @@ cli_train (int argc, char **argv)
       { "beta", 0, 0, G_OPTION_ARG_DOUBLE, &beta, N_("Sparsity weight: threshold = beta / c (default 0.1)"), N_("B") },
       { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, N_("Weight of the latent loss mean((e - Dz)^2) (default 1)"), N_("G") },
       { "l1", 0, 0, G_OPTION_ARG_DOUBLE, &l1, N_("Weight of the mean(|z|) loss (default 0)"), N_("L") },
+      { "whiten", 0, 0, G_OPTION_ARG_DOUBLE, &whiten, N_("Weight of the loss |E[e e^T] - I|^2 / C^2 that holds the features at unit scale in every direction (default 0)"), N_("W") },
       { "crop", 0, 0, G_OPTION_ARG_INT, &crop, N_("Training crop side, a multiple of 4 (default 64)"), N_("PX") },
       { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Crops per step (default 16)"), N_("N") },
       { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Peak learning rate (default 1e-3; warm-up, then cosine)"), N_("X") },
@@ -186,7 +187,7 @@ cli_train (int argc, char **argv)
   if (resume && init)
     return cli_usage_error ("train", _("--resume and --init exclude each other"));
 
-  config = (ScvaeConfig) { channels, atoms, depth, (float) beta, (float) gamma, (float) l1 };
+  config = (ScvaeConfig) { channels, atoms, depth, (float) beta, (float) gamma, (float) l1, (float) whiten };
   options.steps = steps;
   options.minutes = minutes;
   options.crop = crop;

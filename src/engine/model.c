@@ -35,6 +35,7 @@ scvae_config_init_default (ScvaeConfig *config)
     .beta = 0.1f,
     .gamma = 1.0f,
     .l1 = 0.0f,
+    .whiten = 0.0f,
   };
 }
 
@@ -55,6 +56,8 @@ scvae_config_validate (const ScvaeConfig *config, GError **error)
     problem = _("gamma must be a finite number >= 0");
   else if (!isfinite (config->l1) || config->l1 < 0)
     problem = _("l1 must be a finite number >= 0");
+  else if (!isfinite (config->whiten) || config->whiten < 0)
+    problem = _("whiten must be a finite number >= 0");
 
   if (problem)
     {
@@ -284,6 +287,7 @@ store_config (GHashTable *metadata, const ScvaeConfig *config)
   g_hash_table_insert (metadata, g_strdup ("beta"), scvae_format_float (config->beta));
   g_hash_table_insert (metadata, g_strdup ("gamma"), scvae_format_float (config->gamma));
   g_hash_table_insert (metadata, g_strdup ("l1"), scvae_format_float (config->l1));
+  g_hash_table_insert (metadata, g_strdup ("whiten"), scvae_format_float (config->whiten));
 }
 
 GHashTable *
@@ -340,7 +344,9 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
                     (char *) g_hash_table_lookup (metadata, "arch"), ARCH_NAME);
 
   scvae_config_init_default (config);
+  /* Models from before a loss term existed were trained without it. */
   config->l1 = 0.f;
+  config->whiten = 0.f;
   if (!scvae_parse_int (g_hash_table_lookup (metadata, "channels"), 1, 1024, &channels))
     return scvae_invalid_file (error, path, _("metadata channels '%s' is not a number in 1..1024"),
                     (char *) g_hash_table_lookup (metadata, "channels"));
@@ -359,6 +365,7 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
       { "beta", G_STRUCT_OFFSET (ScvaeConfig, beta) },
       { "gamma", G_STRUCT_OFFSET (ScvaeConfig, gamma) },
       { "l1", G_STRUCT_OFFSET (ScvaeConfig, l1) },
+      { "whiten", G_STRUCT_OFFSET (ScvaeConfig, whiten) },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (floats); i++)

@@ -89,6 +89,8 @@ typedef struct {
   float beta;      /* sparsity weight; threshold = beta * s / c */
   float gamma;     /* weight of the latent loss mean((e - D z)^2) */
   float l1;        /* weight of the optional mean(|z|) loss */
+  float whiten;    /* weight of |E[e e^T] - I|^2 / C^2, which holds the
+                    * features at unit scale in every direction */
 } ScvaeConfig;
 
 void scvae_config_init_default (ScvaeConfig *config);
