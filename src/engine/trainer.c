@@ -15,7 +15,6 @@
 
 #include "model-private.h"
 
-#include <cblas.h>
 #include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
@@ -25,21 +24,14 @@
 #include "f4-network.h"
 #include "lista.h"
 #include "optimizer.h"
+#include "resample.h"
 #include "safetensors.h"
 
-/* Dead atoms: an atom that never passes the threshold gets no gradient
- * (soft() has none below it) and so can never come back on its own; left
- * alone, a sparse dictionary loses a growing share of its atoms. Every
- * RESAMPLE_EVERY steps, atoms that fired on fewer than DEAD_RATE of the
- * patches of those steps (about a hundred in a million: dying, not just
- * specialised), and the less used of each pair of near-duplicates (K-SVD
- * prunes those likewise), are moved to the directions the dictionary
- * explains worst: the residuals e - D z of the current batch's worst-coded
- * patches (as dead codebook entries are restarted in VQ-VAEs, or dead
- * features resampled in sparse autoencoders), each only if it points away
- * from every other atom, at unit length like every atom (normalize_atoms),
- * with their Adam moments cleared. The last RESAMPLE_STOP of a planned run
- * is left alone so that the last atoms moved can settle. */
+/* Every RESAMPLE_EVERY steps, atoms that fired on fewer than DEAD_RATE of
+ * the patches of those steps (about a hundred in a million: dying, not just
+ * specialised) and near-duplicates are moved (resample.c), with their Adam
+ * moments cleared. The last RESAMPLE_STOP of a planned run is left alone so
+ * that the last atoms moved can settle. */
 #define RESAMPLE_EVERY 250
 #define RESAMPLE_STOP 0.2
 #define DEAD_RATE 1e-4
@@ -176,18 +168,6 @@ count_hits (ScvaeTrainer *trainer)
       trainer->atom_hits[k] += codes[p * K + k] != 0.f;
 }
 
-typedef struct {
-  gsize patch;
-  float error;
-} PatchError;
-
-static int
-worse_first (gconstpointer a, gconstpointer b)
-{
-  float x = ((const PatchError *) a)->error, y = ((const PatchError *) b)->error;
-  return x < y ? 1 : x > y ? -1 : 0;
-}
-
 /* Atoms are kept at unit length, the usual constraint of dictionary
  * learning. The threshold beta / c is the same for every atom, so an atom's
  * length decides how easily it fires: left free, the atoms in use grow (an
@@ -209,107 +189,28 @@ normalize_atoms (float *D, int C, int K)
       D[i * K + k] = (float) (D[i * K + k] * length[k]);
 }
 
-/* Of each pair of atoms closer than SCVAE_TWIN_COS, marks the one that fired
- * less (unless either is marked already): two atoms that point the same way
- * split one direction's work and leave others uncovered. */
 static void
-mark_twins (const float *D, int C, int K, const float *hits, gboolean *move)
-{
-  g_autofree float *gram = g_new (float, (gsize) K * K);
-
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, K, C, 1.f, D, K, D, K, 0.f, gram, K);
-  for (int a = 0; a < K; a++)
-    for (int b = a + 1; b < K; b++)
-      if (fabsf (gram[(gsize) a * K + b]) > SCVAE_TWIN_COS && !move[a] && !move[b])
-        move[hits[a] < hits[b] ? a : b] = TRUE;
-}
-
-/* Whether the unit vector v has |cos| <= SCVAE_TWIN_COS with every atom
- * that is not to be moved. */
-static gboolean
-points_away (const float *D, int C, int K, const gboolean *move, const float *v)
-{
-  for (int k = 0; k < K; k++)
-    {
-      double dot = 0.0;
-
-      if (move[k])
-        continue;
-      for (int i = 0; i < C; i++)
-        dot += (double) D[(gsize) i * K + k] * v[i];
-      if (fabs (dot) > SCVAE_TWIN_COS)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-resample_atoms (ScvaeTrainer *trainer)
+resample (ScvaeTrainer *trainer)
 {
   ScvaeModel *model = trainer->model;
-  int C = model->layout->config.channels, K = model->layout->config.atoms, moved = 0;
-  gsize P = f4_network_get_n_patches (trainer->net), next = 0;
-  const float *e = f4_network_get_feature_rows (trainer->net);
-  const float *ehat = f4_network_get_decoded_rows (trainer->net);
+  int C = model->layout->config.channels, K = model->layout->config.atoms;
+  gsize P = f4_network_get_n_patches (trainer->net);
   float *D = model->tensors.dictionary;
   gsize d_offset = D - model->parameters;
-  g_autofree PatchError *errors = g_new (PatchError, P);
-  g_autofree gboolean *move = g_new0 (gboolean, K);
-  g_autofree float *candidate = g_new (float, C);
+  g_autofree gboolean *moved = g_new (gboolean, K);
 
-  for (gsize p = 0; p < P; p++)
-    {
-      double sum = 0.0;
-      for (int i = 0; i < C; i++)
-        sum += (double) (e[p * C + i] - ehat[p * C + i]) * (e[p * C + i] - ehat[p * C + i]);
-      errors[p] = (PatchError) { p, (float) sum };
-    }
-  qsort (errors, P, sizeof *errors, worse_first);
-
+  trainer->resampled = resample_atoms (D, C, K, trainer->atom_hits, DEAD_RATE * P * RESAMPLE_EVERY,
+                                       f4_network_get_feature_rows (trainer->net),
+                                       f4_network_get_decoded_rows (trainer->net), P, moved);
   for (int k = 0; k < K; k++)
-    move[k] = trainer->atom_hits[k] < DEAD_RATE * P * RESAMPLE_EVERY;
-  mark_twins (D, C, K, trainer->atom_hits, move);
+    for (int i = 0; i < C && moved[k]; i++)
+      {
+        gsize at = d_offset + (gsize) i * K + k;
 
-  /* The worst-coded patches often share one direction that the dictionary
-   * misses; atoms moved onto the same direction would be twins of each
-   * other and of the atoms there. So a candidate residual is taken only if
-   * it points away from every atom kept and every atom placed. */
-  for (int k = 0; k < K; k++)
-    {
-      if (!move[k])
-        continue;
-      for (; next < P; next++)
-        {
-          const PatchError *worst = &errors[next];
-          double length = sqrt (worst->error);
-
-          if (length <= 0.0)
-            {
-              next = P;
-              break;
-            }
-          for (int i = 0; i < C; i++)
-            candidate[i] = (float) ((e[worst->patch * C + i] - ehat[worst->patch * C + i]) / length);
-          if (points_away (D, C, K, move, candidate))
-            break;
-        }
-      if (next == P)
-        break;
-      next++;
-      for (int i = 0; i < C; i++)
-        {
-          gsize at = (gsize) i * K + k;
-
-          D[at] = candidate[i];
-          trainer->adam.m[d_offset + at] = 0.f;
-          trainer->adam.v[d_offset + at] = 0.f;
-        }
-      move[k] = FALSE; /* placed: from now on it counts as kept */
-      moved++;
-    }
-  trainer->resampled = moved;
+        trainer->adam.m[at] = trainer->adam.v[at] = 0.f;
+      }
   memset (trainer->atom_hits, 0, K * sizeof (float));
-  if (moved > 0)
+  if (trainer->resampled > 0)
     {
       float lipschitz = (float) lista_spectral_norm_squared (D, C, K);
 
@@ -355,7 +256,7 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
   trainer->step++;
   if (trainer->step % RESAMPLE_EVERY == 0
       && (trainer->planned_steps <= 0 || trainer->step < (1.0 - RESAMPLE_STOP) * trainer->planned_steps))
-    resample_atoms (trainer);
+    resample (trainer);
   return trainer->last_loss.total;
 }
 
