@@ -156,7 +156,7 @@ cli_train (int argc, char **argv)
       { "channels", 0, 0, G_OPTION_ARG_INT, &channels, N_("Latent channels C, a perfect square (default 64)"), N_("C") },
       { "atoms", 0, 0, G_OPTION_ARG_INT, &atoms, N_("Dictionary atoms K (default 256)"), N_("K") },
       { "depth", 0, 0, G_OPTION_ARG_INT, &depth, N_("LISTA steps T (default 16)"), N_("T") },
-      { "beta", 0, 0, G_OPTION_ARG_DOUBLE, &beta, N_("Sparsity weight: threshold = beta / c (default 0.45)"), N_("B") },
+      { "beta", 0, 0, G_OPTION_ARG_DOUBLE, &beta, N_("Sparsity weight: threshold = beta / c (default 0.35)"), N_("B") },
       { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, N_("Weight of the latent loss mean((e - Dz)^2) (default 1)"), N_("G") },
       { "l1", 0, 0, G_OPTION_ARG_DOUBLE, &l1, N_("Weight of the mean(|z|) loss (default 0)"), N_("L") },
       { "whiten", 0, 0, G_OPTION_ARG_DOUBLE, &whiten, N_("Weight of the loss |E[e e^T] - I|^2 / C^2 that holds the features at unit scale in every direction (default 10)"), N_("W") },

@@ -32,7 +32,7 @@ scvae_config_init_default (ScvaeConfig *config)
     .channels = 64,
     .atoms = 256,
     .lista_steps = 16,
-    .beta = 0.45f,
+    .beta = 0.35f,
     .gamma = 1.0f,
     .l1 = 0.0f,
     .whiten = 10.0f,
