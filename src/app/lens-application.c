@@ -101,8 +101,13 @@ about_action (GSimpleAction *action, GVariant *param, gpointer data)
 {
   GtkApplication *app = data;
   static const char *developers[] = { "The Sparse Lens authors", NULL };
-  g_autofree char *debug = g_strdup_printf ("Sparse Lens %s\nOpenBLAS kernels: %s, %d threads\n",
-                                            PACKAGE_VERSION, scvae_blas_info (), scvae_get_threads ());
+  const char *better = scvae_blas_preferred_core ();
+  g_autofree char *hint = better ? g_strdup_printf ("This processor can run faster kernels: start Sparse Lens "
+                                                    "with OPENBLAS_CORETYPE=%s\n", better)
+                                 : NULL;
+  g_autofree char *debug = g_strdup_printf ("Sparse Lens %s\nOpenBLAS kernels: %s, %d threads\n%s",
+                                            PACKAGE_VERSION, scvae_blas_info (), scvae_get_threads (),
+                                            hint ? hint : "");
 
   adw_show_about_window (gtk_application_get_active_window (app),
                          "application-name", _("Sparse Lens"),

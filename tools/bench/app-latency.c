@@ -220,7 +220,7 @@ main (int argc, char **argv)
   };
   LensWindow *window;
 
-  scvae_init_process (argv);
+  scvae_init_process ();
   gtk_init ();
   adw_init ();
 
