@@ -103,7 +103,9 @@ gboolean scvae_model_save (ScvaeModel *model, const char *path, GError **error);
 ScvaeModel *scvae_model_ref (ScvaeModel *model);
 void scvae_model_unref (ScvaeModel *model);
 const ScvaeConfig *scvae_model_get_config (ScvaeModel *model);
-/* Metadata stored in the file (strings); keys are listed in DESIGN.md §3. */
+/* Metadata stored in the file (strings): at least format, format_version,
+ * arch, channels, atoms, lista_steps and beta, and where the model was
+ * trained (data, steps, date). */
 const char *scvae_model_get_metadata (ScvaeModel *model, const char *key);
 void scvae_model_set_metadata (ScvaeModel *model, const char *key, const char *value);
 /* Sorted list of metadata keys; free with g_free (not the strings). */

@@ -6,7 +6,8 @@
  * A thousand slider moves at random intervals, with images and models
  * swapped in mid-computation: no crash, no deadlock, and the last picture
  * shown is the one for the last controls. Then closing the window while a
- * long encode runs must stop and join the engine thread within 200 ms.
+ * long encode runs must stop and join the engine thread within
+ * JOIN_LIMIT_MS (below).
  */
 
 #include <adwaita.h>
