@@ -532,7 +532,9 @@ on_features_for_split (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr(LensWindow) self = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) features = lens_worker_features_finish (LENS_WORKER (source), result, &error);
-  int index = GPOINTER_TO_INT (g_object_steal_data (G_OBJECT (self), "split-index"));
+  g_autoptr(LensSplit) split = lens_segmentation_begin_split (self->segmentation,
+                                                              GPOINTER_TO_INT (g_object_steal_data (G_OBJECT (self),
+                                                                                                    "split-index")));
   int rows, cols;
   gsize size;
   const float *data_features;
@@ -544,9 +546,10 @@ on_features_for_split (GObject *source, GAsyncResult *result, gpointer data)
     }
   lens_segmentation_get_labels (self->segmentation, &rows, &cols);
   data_features = g_bytes_get_data (features, &size);
-  if (rows * cols == 0
-      || !lens_segmentation_split (self->segmentation, index, data_features,
-                                   (int) (size / sizeof (float) / ((gsize) rows * cols)), self->seed))
+  if (split == NULL || rows * cols == 0
+      || !lens_split_divide (split, data_features, (int) (size / sizeof (float) / ((gsize) rows * cols)),
+                             self->seed, NULL, NULL)
+      || !lens_segmentation_finish_split (self->segmentation, split))
     lens_window_toast (self, _("This segment cannot be split further"));
   show_segments (self);
 }
