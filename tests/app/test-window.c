@@ -354,7 +354,7 @@ test_drag_preview (void)
   g_autofree char *path = g_build_filename (samples, "coffee.jpg", NULL);
   g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new_from_file (path, NULL);
   g_autoptr(GdkPixbuf) big = gdk_pixbuf_scale_simple (photo, 640, 480, GDK_INTERP_BILINEAR);
-  g_autoptr(LensInput) input = lens_input_new_from_texture_pixbuf (big, "big", 1024);
+  g_autoptr(LensInput) input = lens_input_new (scvae_image_new_from_pixbuf (big), "big", NULL, 640, 480);
   g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) lens_result_unref);
   LensWindow *window = lens_window_new (NULL);
   g_autoptr(LensResult) first = NULL, last = NULL, single = NULL;
@@ -490,6 +490,52 @@ test_bad_inputs (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+on_texture_input (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LensInput **input = data;
+  g_autoptr(GError) error = NULL;
+
+  *input = lens_input_new_from_texture_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+/* A pasted picture is read on a thread like a file: scaled to the working
+ * size, transparent pixels on mid grey (0), white stays white. */
+static void
+test_paste_texture (void)
+{
+  const int width = 2000, height = 1000;
+  g_autofree guint32 *pixels = g_new (guint32, width * height);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  LensInput *input = NULL;
+  gint64 deadline = g_get_monotonic_time () + patience ();
+  gsize plane;
+
+  /* Premultiplied ARGB, as GDK keeps it: the left half transparent. */
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      pixels[y * width + x] = x < width / 2 ? 0 : 0xffffffffu;
+  bytes = g_bytes_new (pixels, (gsize) width * height * 4);
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, width * 4);
+  lens_input_new_from_texture_async (texture, "Pasted image", 1024, NULL, on_texture_input, &input);
+  while (input == NULL && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_nonnull (input);
+  g_assert_cmpint (input->image->width, ==, 1024);
+  g_assert_cmpint (input->image->height, ==, 512);
+  g_assert_cmpint (input->source_width, ==, width);
+  g_assert_cmpint (input->source_height, ==, height);
+  plane = (gsize) input->image->width * input->image->height;
+  for (int c = 0; c < 3; c++)
+    {
+      g_assert_cmpfloat_with_epsilon (input->image->data[c * plane + 100 * 1024 + 10], 0.f, 1e-6);
+      g_assert_cmpfloat_with_epsilon (input->image->data[c * plane + 100 * 1024 + 1000], 1.f, 1e-6);
+    }
+  lens_input_unref (input);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -502,5 +548,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/explore", test_explore);
   g_test_add_func ("/app/drag-preview", test_drag_preview);
   g_test_add_func ("/app/bad-inputs", test_bad_inputs);
+  g_test_add_func ("/app/paste-texture", test_paste_texture);
   return g_test_run ();
 }

@@ -242,7 +242,8 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (images); i++)
     {
       g_autoptr(GdkPixbuf) pixbuf = photo (images[i].path, sample, images[i].w, images[i].h);
-      g_autoptr(LensInput) input = lens_input_new_from_texture_pixbuf (pixbuf, images[i].name, 1024);
+      g_autoptr(LensInput) input = lens_input_new (scvae_image_new_from_pixbuf (pixbuf), images[i].name, NULL,
+                                                   images[i].w, images[i].h);
       gint64 t0 = g_get_monotonic_time ();
 
       lens_window_open_input (window, input);
