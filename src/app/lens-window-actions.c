@@ -121,7 +121,7 @@ lens_window_export (LensWindow *self, LensExportKind kind, GFile *file)
       memcpy (segments[i].rgb, segment->rgb, 3);
       segments[i].visible = segment->visible;
     }
-  lens_worker_export_async (self->worker, &request, kind, &view, file, on_exported, g_object_ref (self));
+  lens_worker_export_async (self->worker, &request, kind, &view, file, NULL, on_exported, g_object_ref (self));
 }
 
 static void

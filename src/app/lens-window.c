@@ -527,42 +527,44 @@ on_segments_edited (LensWindow *self)
 }
 
 static void
-on_features_for_split (GObject *source, GAsyncResult *result, gpointer data)
+on_split (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr(LensWindow) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) features = lens_worker_features_finish (LENS_WORKER (source), result, &error);
-  g_autoptr(LensSplit) split = lens_segmentation_begin_split (self->segmentation,
-                                                              GPOINTER_TO_INT (g_object_steal_data (G_OBJECT (self),
-                                                                                                    "split-index")));
-  int rows, cols;
-  gsize size;
-  const float *data_features;
+  g_autoptr(LensSplit) split = lens_worker_split_finish (LENS_WORKER (source), result, &error);
 
-  if (features == NULL)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (split == NULL)
     {
       lens_window_toast (self, error->message);
       return;
     }
-  lens_segmentation_get_labels (self->segmentation, &rows, &cols);
-  data_features = g_bytes_get_data (features, &size);
-  if (split == NULL || rows * cols == 0
-      || !lens_split_divide (split, data_features, (int) (size / sizeof (float) / ((gsize) rows * cols)),
-                             self->seed, NULL, NULL)
-      || !lens_segmentation_finish_split (self->segmentation, split))
-    lens_window_toast (self, _("This segment cannot be split further"));
-  show_segments (self);
+  if (!lens_split_divides (split))
+    {
+      lens_window_toast (self, _("This segment cannot be split further"));
+      return;
+    }
+  /* FALSE when k-means ran again meanwhile: the legend shows that instead. */
+  if (lens_segmentation_finish_split (self->segmentation, split))
+    show_segments (self);
 }
 
 static void
 on_split_requested (LensWindow *self, int index)
 {
   LensRequest request = lens_window_current_request (self);
+  LensSplit *split;
 
   if (self->input == NULL || self->model == NULL)
     return;
-  g_object_set_data (G_OBJECT (self), "split-index", GINT_TO_POINTER (index));
-  lens_worker_features_async (self->worker, &request, on_features_for_split, g_object_ref (self));
+  split = lens_segmentation_begin_split (self->segmentation, index);
+  if (split == NULL)
+    {
+      lens_window_toast (self, _("This segment cannot be split further"));
+      return;
+    }
+  lens_worker_split_async (self->worker, &request, split, self->seed, NULL, on_split, g_object_ref (self));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -594,7 +596,7 @@ inspect (LensWindow *self)
   if (self->input == NULL || self->model == NULL)
     return;
   lens_worker_inspect_async (self->worker, &request, self->inspected_row, self->inspected_col,
-                             lens_patch_inspector_get_top_m (self->inspector), on_inspected,
+                             lens_patch_inspector_get_top_m (self->inspector), NULL, on_inspected,
                              g_object_ref (self));
 }
 

@@ -490,6 +490,114 @@ test_bad_inputs (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static ScvaeModel *
+full_size_model (void)
+{
+  ScvaeConfig config = { .channels = 64, .atoms = 256, .lista_steps = 8, .beta = 0.15f, .gamma = 1.f };
+  g_autoptr(GError) error = NULL;
+  ScvaeModel *model = scvae_model_new (&config, 5, &error);
+
+  g_assert_no_error (error);
+  return model;
+}
+
+/* A sample photo scaled to width x height, written as a PNG file. */
+static char *
+large_photo (const char *name, int width, int height)
+{
+  g_autofree char *sample = g_build_filename (samples, "astronaut.jpg", NULL);
+  g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new_from_file (sample, NULL);
+  g_autoptr(GdkPixbuf) large = gdk_pixbuf_scale_simple (photo, width, height, GDK_INTERP_BILINEAR);
+  char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
+
+  g_assert_true (gdk_pixbuf_save (large, path, "png", NULL, NULL));
+  return path;
+}
+
+/* Runs the main loop until the window shows a full result with sparsity. */
+static void
+wait_for_sparsity (LensWindow *window, float sparsity)
+{
+  gint64 deadline = g_get_monotonic_time () + patience ();
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      LensResult *result = lens_window_get_result (window);
+
+      if (result && result->request.sparsity == sparsity)
+        return;
+      spin (1);
+    }
+  g_error ("no result for sparsity %g in time", sparsity);
+}
+
+/* An export at the photo's size (1600 px) runs long on the engine thread;
+ * a slider moved meanwhile is answered first, and the export still ends. */
+static void
+test_job_yields (void)
+{
+  g_autoptr(ScvaeModel) model = full_size_model ();
+  g_autofree char *photo = large_photo ("lens-test-large.png", 1600, 1200);
+  g_autofree char *exported = g_build_filename (g_get_tmp_dir (), "lens-test-large-rec.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo), destination = g_file_new_for_path (exported);
+  g_autoptr(GdkPixbuf) written = NULL;
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) first = NULL;
+  gint64 deadline;
+
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  first = wait_for_result (window, 0);
+  g_assert_cmpint (first->request.input->image->width, ==, 1024);
+
+  g_remove (exported);
+  lens_window_export (window, LENS_EXPORT_RECONSTRUCTION, destination);
+  spin (50);   /* the engine thread takes the export */
+  gtk_adjustment_set_value (window->sparsity_adjustment, 2.0);
+  wait_for_sparsity (window, 2.0f);
+  g_assert_cmpstr (lens_window_get_last_toast (window), !=, "Exported");
+
+  /* Several seconds of work on a busy machine. */
+  deadline = g_get_monotonic_time () + 6 * patience ();
+  while (g_strcmp0 (lens_window_get_last_toast (window), "Exported") != 0 && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_cmpstr (lens_window_get_last_toast (window), ==, "Exported");
+  written = gdk_pixbuf_new_from_file (exported, NULL);
+  g_assert_nonnull (written);
+  g_assert_cmpint (gdk_pixbuf_get_width (written), ==, 1600);
+  /* The slider's codes were not disturbed: its result stays on screen. */
+  g_assert_cmpfloat (lens_window_get_result (window)->request.sparsity, ==, 2.0f);
+
+  g_remove (exported);
+  g_remove (photo);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A worker dropped while it computes joins its thread and goes away. */
+static void
+test_drop_busy_worker (void)
+{
+  g_autoptr(ScvaeModel) model = full_size_model ();
+  g_autofree char *path = g_build_filename (samples, "astronaut.jpg", NULL);
+  g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new_from_file (path, NULL);
+  g_autoptr(GdkPixbuf) big = gdk_pixbuf_scale_simple (photo, 1024, 1024, GDK_INTERP_BILINEAR);
+  g_autoptr(LensInput) input = lens_input_new (scvae_image_new_from_pixbuf (big), "big", NULL, 1024, 1024);
+  LensRequest request = { .model = model, .input = input, .depth = 8, .sparsity = 1.f };
+  LensWorker *worker = lens_worker_new ();
+  gint64 deadline;
+
+  g_object_add_weak_pointer (G_OBJECT (worker), (gpointer *) &worker);
+  lens_worker_submit (worker, &request);
+  spin (50);
+  g_assert_true (lens_worker_get_busy (worker));
+  g_object_unref (worker);
+  deadline = g_get_monotonic_time () + patience ();
+  while (worker != NULL && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_null (worker);
+}
+
 static void
 on_texture_input (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -549,5 +657,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/drag-preview", test_drag_preview);
   g_test_add_func ("/app/bad-inputs", test_bad_inputs);
   g_test_add_func ("/app/paste-texture", test_paste_texture);
+  g_test_add_func ("/app/job-yields", test_job_yields);
+  g_test_add_func ("/app/drop-busy-worker", test_drop_busy_worker);
   return g_test_run ();
 }
