@@ -11,6 +11,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -310,19 +311,28 @@ test_explore (void)
 
   /* Segments: k-means on the codes, then merge two and undo. */
   gtk_adjustment_set_value (window->k_adjustment, 4);
-  gtk_switch_set_active (window->segments_switch, TRUE);
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "show-segments", g_variant_new_boolean (TRUE));
   segmented = wait_for_result (window, two->serial);
   g_assert_nonnull (segmented->labels);
   n = lens_segmentation_get_n_segments (window->segmentation);
   g_assert_cmpint (n, >=, 2);
   g_assert_true (lens_segmentation_merge (window->segmentation, 0, 1));
   g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n - 1);
+  g_signal_emit_by_name (window->segment_legend, "edited");   /* as the legend does after an edit */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
   g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n);
 
   /* Exports: the segments as shown (merged here), their label map, the codes. */
   g_assert_true (lens_segmentation_merge (window->segmentation, 0, 1));
   check_exports (window, segmented, n - 1);
+
+  /* Splitting a segment: its k-means runs on the engine thread. */
+  n = lens_segmentation_get_n_segments (window->segmentation);
+  g_signal_emit_by_name (window->segment_legend, "split-requested", 0);
+  deadline = g_get_monotonic_time () + patience ();
+  while (lens_segmentation_get_n_segments (window->segmentation) == n && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n + 1);
 
   /* Clicking a patch opens the inspector with its code. */
   g_signal_emit_by_name (window->input_view, "patch-activated", 10, 12, 100.0, 100.0);
@@ -598,6 +608,33 @@ test_drop_busy_worker (void)
   g_assert_null (worker);
 }
 
+/* Models still loading when the window closes: no toast, nothing touched. */
+static void
+test_open_model_cancelled (void)
+{
+  g_autofree char *bad = g_build_filename (samples, "..", "..", "tests", "data", "bad", NULL);
+  g_autoptr(GDir) dir = g_dir_open (bad, 0, NULL);
+  LensWindow *window = lens_window_new (NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  gtk_window_present (GTK_WINDOW (window));
+  g_object_ref (window);
+  while ((name = g_dir_read_name (dir)))
+    if (g_str_has_suffix (name, ".safetensors"))
+      {
+        g_autofree char *model = g_build_filename (bad, name, NULL);
+        g_autoptr(GFile) file = g_file_new_for_path (model);
+
+        lens_window_open_model (window, file);
+      }
+  /* Closed as the user closes it; the loads end after. */
+  gtk_window_close (GTK_WINDOW (window));
+  spin (500);
+  g_assert_null (lens_window_get_last_toast (window));
+  g_object_unref (window);
+}
+
 static void
 on_texture_input (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -644,6 +681,54 @@ test_paste_texture (void)
   lens_input_unref (input);
 }
 
+/* Finds "updated in N ms" in the status line. */
+static int
+status_latency (LensWindow *window)
+{
+  const char *status = gtk_label_get_label (window->status_label);
+  const char *at = strstr (status, "updated in ");
+
+  g_assert_nonnull (at);
+  return atoi (at + strlen ("updated in "));
+}
+
+/* Waits until result is painted; then the status line must name the time
+ * of that very update, measured to its frame. */
+static void
+check_status_latency (LensWindow *window, LensResult *result)
+{
+  gint64 deadline = g_get_monotonic_time () + patience ();
+
+  while (window->painted_serial != result->serial && g_get_monotonic_time () < deadline)
+    spin (5);
+  g_assert_cmpuint (window->painted_serial, ==, result->serial);
+  g_test_message ("update %" G_GUINT64_FORMAT ": %.1f ms, the status line says %d ms", result->serial,
+                  window->shown_latency_ms, status_latency (window));
+  g_assert_cmpint (status_latency (window), ==, (int) (window->shown_latency_ms + 0.5));
+}
+
+/* The status line names the time of the update on screen, not the one
+ * before: a slow update (a new image) then a quick one (another heat map). */
+static void
+test_status_latency (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "coffee.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) opened = NULL, switched = NULL;
+
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  opened = wait_for_result (window, 0);
+  check_status_latency (window, opened);
+  gtk_drop_down_set_selected (window->mode_dropdown, LENS_ACTIVATION_L1);
+  switched = wait_for_result (window, opened->serial);
+  check_status_latency (window, switched);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -656,8 +741,10 @@ main (int argc, char **argv)
   g_test_add_func ("/app/explore", test_explore);
   g_test_add_func ("/app/drag-preview", test_drag_preview);
   g_test_add_func ("/app/bad-inputs", test_bad_inputs);
-  g_test_add_func ("/app/paste-texture", test_paste_texture);
   g_test_add_func ("/app/job-yields", test_job_yields);
   g_test_add_func ("/app/drop-busy-worker", test_drop_busy_worker);
+  g_test_add_func ("/app/open-model-cancelled", test_open_model_cancelled);
+  g_test_add_func ("/app/status-latency", test_status_latency);
+  g_test_add_func ("/app/paste-texture", test_paste_texture);
   return g_test_run ();
 }

@@ -175,7 +175,7 @@ drag (LensWindow *window, const char *image_name)
           full_seen = window->painted_serial;
           preview_seen = window->painted_preview_serial;
           if (n < DRAG_STEPS) /* one result per move at most */
-            ages[n++] = window->last_latency_ms;
+            ages[n++] = window->shown_latency_ms;
         }
     }
   settle = wait_painted (window, trained, (float) gtk_adjustment_get_value (window->sparsity_adjustment),
