@@ -195,9 +195,3 @@ lens_input_new_from_texture_async (GdkTexture *texture, const char *name, int wo
   load->working_size = working_size;
   run_load (load, texture_in_thread, lens_input_new_from_texture_async, cancellable, callback, user_data);
 }
-
-LensInput *
-lens_input_new_from_texture_finish (GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}

@@ -34,12 +34,12 @@ gboolean lens_input_is_downscaled (const LensInput *input);
  * at most working_size on the long side; runs in a thread. */
 void lens_input_load_async (GFile *file, int working_size, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data);
-LensInput *lens_input_load_finish (GAsyncResult *result, GError **error);
 /* The same for a pasted texture, within the same limits as a file. */
 void lens_input_new_from_texture_async (GdkTexture *texture, const char *name, int working_size,
                                         GCancellable *cancellable, GAsyncReadyCallback callback,
                                         gpointer user_data);
-LensInput *lens_input_new_from_texture_finish (GAsyncResult *result, GError **error);
+/* Finishes either. */
+LensInput *lens_input_load_finish (GAsyncResult *result, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensInput, lens_input_unref)
 

@@ -48,35 +48,25 @@ on_input_loaded (GObject *source, GAsyncResult *result, gpointer data)
   lens_window_open_input (self, input);
 }
 
-void
-lens_window_open_file (LensWindow *self, GFile *file)
+/* A new image replaces the one still loading. */
+static GCancellable *
+restart_loading (LensWindow *self)
 {
   g_cancellable_cancel (self->loading);
   g_clear_object (&self->loading);
   self->loading = g_cancellable_new ();
-  lens_input_load_async (file, lens_window_get_working_size (self), self->loading, on_input_loaded,
+  return self->loading;
+}
+
+void
+lens_window_open_file (LensWindow *self, GFile *file)
+{
+  lens_input_load_async (file, lens_window_get_working_size (self), restart_loading (self), on_input_loaded,
                          g_object_ref (self));
 }
 
 /* ------------------------------------------------------------------------- */
 /* Paste */
-
-static void
-on_texture_read (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr(LensWindow) self = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LensInput) input = lens_input_new_from_texture_finish (result, &error);
-
-  if (lens_window_is_closed (self) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (input == NULL)
-    {
-      lens_window_toast (self, error->message);
-      return;
-    }
-  lens_window_open_input (self, input);
-}
 
 static void
 on_texture_pasted (GObject *source, GAsyncResult *result, gpointer data)
@@ -93,11 +83,8 @@ on_texture_pasted (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   /* Read like a file: on a thread, within the same limits. */
-  g_cancellable_cancel (self->loading);
-  g_clear_object (&self->loading);
-  self->loading = g_cancellable_new ();
   lens_input_new_from_texture_async (texture, _("Pasted image"), lens_window_get_working_size (self),
-                                     self->loading, on_texture_read, g_object_ref (self));
+                                     restart_loading (self), on_input_loaded, g_object_ref (self));
 }
 
 static void

@@ -641,7 +641,7 @@ on_texture_input (GObject *source, GAsyncResult *result, gpointer data)
   LensInput **input = data;
   g_autoptr(GError) error = NULL;
 
-  *input = lens_input_new_from_texture_finish (result, &error);
+  *input = lens_input_load_finish (result, &error);
   g_assert_no_error (error);
 }
 
