@@ -57,7 +57,6 @@ struct _LensWindow {
   LensSegmentLegend *segment_legend;
 
   LensPatchInspector *inspector;
-  GtkWidget *inspected_view;   /* where the inspector points */
   int inspected_row, inspected_col;
   LensSegmentation *segmentation;
   guint64 seed;
