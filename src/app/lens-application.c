@@ -24,11 +24,14 @@ G_DEFINE_FINAL_TYPE (LensApplication, lens_application, ADW_TYPE_APPLICATION)
 static void
 on_default_model (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr(LensWindow) window = data;
+  LensWindow *window = LENS_WINDOW (source);
   g_autoptr(GError) error = NULL;
   g_autoptr(ScvaeModel) model = g_task_propagate_pointer (G_TASK (result), &error);
   g_autofree char *message = NULL;
 
+  /* The window was closed meanwhile. */
+  if (lens_window_is_closed (window) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
   if (model == NULL)
     {
       /* The app stays usable: another model can be opened. */
@@ -72,7 +75,8 @@ get_window (LensApplication *self)
     return LENS_WINDOW (window);
 
   lens = lens_window_new (ADW_APPLICATION (self));
-  task = g_task_new (NULL, NULL, on_default_model, g_object_ref (lens));
+  task = g_task_new (lens, lens_window_get_cancellable (lens), on_default_model, NULL);
+  g_task_set_source_tag (task, get_window);
   if (self->settings)
     g_task_set_task_data (task, g_settings_get_string (self->settings, "last-model"), g_free);
   g_task_run_in_thread (task, load_first_model);
@@ -101,8 +105,13 @@ about_action (GSimpleAction *action, GVariant *param, gpointer data)
 {
   GtkApplication *app = data;
   static const char *developers[] = { "The Sparse Lens authors", NULL };
-  g_autofree char *debug = g_strdup_printf ("Sparse Lens %s\nOpenBLAS kernels: %s, %d threads\n",
-                                            PACKAGE_VERSION, scvae_blas_info (), scvae_get_threads ());
+  const char *better = scvae_blas_preferred_core ();
+  g_autofree char *hint = better ? g_strdup_printf ("This processor can run faster kernels: start Sparse Lens "
+                                                    "with OPENBLAS_CORETYPE=%s\n", better)
+                                 : NULL;
+  g_autofree char *debug = g_strdup_printf ("Sparse Lens %s\nOpenBLAS kernels: %s, %d threads\n%s",
+                                            PACKAGE_VERSION, scvae_blas_info (), scvae_get_threads (),
+                                            hint ? hint : "");
 
   adw_show_about_window (gtk_application_get_active_window (app),
                          "application-name", _("Sparse Lens"),

@@ -13,7 +13,7 @@
 #include "scvae.h"
 #include "scvae-render.h"
 
-/* Exit statuses (DESIGN.md §4). */
+/* Exit statuses, as `scvae --help` states them. */
 #define CLI_OK 0
 #define CLI_FAILED 1
 #define CLI_BAD_INPUT 2

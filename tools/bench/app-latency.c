@@ -175,7 +175,7 @@ drag (LensWindow *window, const char *image_name)
           full_seen = window->painted_serial;
           preview_seen = window->painted_preview_serial;
           if (n < DRAG_STEPS) /* one result per move at most */
-            ages[n++] = window->last_latency_ms;
+            ages[n++] = window->shown_latency_ms;
         }
     }
   settle = wait_painted (window, trained, (float) gtk_adjustment_get_value (window->sparsity_adjustment),
@@ -220,7 +220,7 @@ main (int argc, char **argv)
   };
   LensWindow *window;
 
-  scvae_init_process (argv);
+  scvae_init_process ();
   gtk_init ();
   adw_init ();
 
@@ -242,7 +242,8 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (images); i++)
     {
       g_autoptr(GdkPixbuf) pixbuf = photo (images[i].path, sample, images[i].w, images[i].h);
-      g_autoptr(LensInput) input = lens_input_new_from_texture_pixbuf (pixbuf, images[i].name, 1024);
+      g_autoptr(LensInput) input = lens_input_new (scvae_image_new_from_pixbuf (pixbuf), images[i].name, NULL,
+                                                   images[i].w, images[i].h);
       gint64 t0 = g_get_monotonic_time ();
 
       lens_window_open_input (window, input);
