@@ -109,9 +109,8 @@ scvae_parse_int (const char *text, gint64 min, gint64 max, gint64 *value)
 ScvaeModel *
 scvae_model_alloc (const ScvaeConfig *config)
 {
-  ScvaeModel *model = g_new0 (ScvaeModel, 1);
+  ScvaeModel *model = g_atomic_rc_box_new0 (ScvaeModel);
 
-  g_atomic_ref_count_init (&model->ref_count);
   model->layout = f4_layout_new (config);
   model->parameters = g_new0 (float, model->layout->n_parameters);
   model->running = g_new0 (float, model->layout->n_running);
@@ -181,21 +180,24 @@ scvae_model_new (const ScvaeConfig *config, guint64 seed, GError **error)
 ScvaeModel *
 scvae_model_ref (ScvaeModel *model)
 {
-  g_atomic_ref_count_inc (&model->ref_count);
-  return model;
+  return g_atomic_rc_box_acquire (model);
 }
 
-void
-scvae_model_unref (ScvaeModel *model)
+static void
+model_clear (ScvaeModel *model)
 {
-  if (model == NULL || !g_atomic_ref_count_dec (&model->ref_count))
-    return;
   f4_layout_free (model->layout);
   g_free (model->parameters);
   g_free (model->running);
   g_hash_table_unref (model->metadata);
   g_free (model->path);
-  g_free (model);
+}
+
+void
+scvae_model_unref (ScvaeModel *model)
+{
+  if (model)
+    g_atomic_rc_box_release_full (model, (GDestroyNotify) model_clear);
 }
 
 const ScvaeConfig *
