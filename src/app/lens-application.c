@@ -12,6 +12,7 @@
 
 #include "lens-preferences-window.h"
 #include "lens-settings.h"
+#include "shipped.h"
 #include "lens-window.h"
 
 struct _LensApplication {
@@ -55,7 +56,7 @@ load_first_model (GTask *task, gpointer source, gpointer task_data, GCancellable
     model = scvae_model_load (last, NULL);
   if (model == NULL)
     {
-      path = scvae_default_model_path (&error);
+      path = shipped_default_model_path (&error);
       model = path ? scvae_model_load (path, &error) : NULL;
     }
   if (model)

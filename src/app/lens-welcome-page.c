@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "shipped.h"
+
 #define MAX_RECENT 4
 
 struct _LensWelcomePage {
@@ -29,16 +31,6 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
-
-static char *
-sample_folder (void)
-{
-  g_autofree char *installed = g_build_filename (PKGDATADIR, "samples", NULL);
-
-  if (g_file_test (installed, G_FILE_TEST_IS_DIR))
-    return g_steal_pointer (&installed);
-  return g_build_filename (SOURCE_DATADIR, "samples", NULL);
-}
 
 static void
 on_thumbnail_clicked (GtkButton *button, LensWelcomePage *self)
@@ -79,7 +71,7 @@ static void
 add_samples (LensWelcomePage *self)
 {
   static const char *names[] = { "astronaut.jpg", "coffee.jpg", "chelsea.jpg", "rocket.jpg" };
-  g_autofree char *folder = sample_folder ();
+  g_autofree char *folder = shipped_path ("samples");
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {

@@ -503,23 +503,3 @@ model_from_file (const char *path, SafetensorsFile *file, GError **error)
   model->path = g_strdup (path);
   return g_steal_pointer (&model);
 }
-
-char *
-scvae_default_model_path (GError **error)
-{
-  const char *override = g_getenv ("SCVAE_DEFAULT_MODEL");
-  g_autofree char *installed = g_build_filename (PKGDATADIR, "models", "default.safetensors", NULL);
-  g_autofree char *source = g_build_filename (SOURCE_DATADIR, "models", "default.safetensors", NULL);
-
-  if (override && *override)
-    return g_strdup (override);
-  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&installed);
-  /* Running from the build tree: use the model in the source tree. */
-  if (g_file_test (source, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&source);
-
-  g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-               _("the default model is not installed (looked for %s and %s)"), installed, source);
-  return NULL;
-}

@@ -117,9 +117,6 @@ gsize scvae_model_get_n_parameters (ScvaeModel *model);
 /* The dictionary D, C x K row-major (columns are atoms). */
 const float *scvae_model_get_dictionary (ScvaeModel *model);
 
-/* The shipped default model's path, or NULL with an error saying where it
- * was looked for. $SCVAE_DEFAULT_MODEL overrides. */
-char *scvae_default_model_path (GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeModel, scvae_model_unref)
 

@@ -16,6 +16,7 @@
 #include "model-private.h"
 #include "reference.h"
 #include "session-private.h"
+#include "shipped.h"
 
 static char *tmp;
 
@@ -609,7 +610,7 @@ test_session_atom_window (void)
 {
   const int whole = 28, window = SCVAE_ATOM_PIXELS, start = (whole - window) / 2;
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = scvae_default_model_path (&error);
+  g_autofree char *path = shipped_default_model_path (&error);
   g_autoptr(ScvaeModel) model = path ? scvae_model_load (path, &error) : NULL;
   g_autoptr(ScvaeSession) session = NULL;
   double worst = 1.0;

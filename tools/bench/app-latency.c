@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "lens-window-private.h"
+#include "shipped.h"
 
 #define POSITIONS 50
 
@@ -211,7 +212,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *model_path = NULL;
   g_autoptr(ScvaeModel) model = NULL;
-  g_autofree char *sample = g_build_filename (SOURCE_DATADIR, "samples", "astronaut.jpg", NULL);
+  g_autofree char *sample = shipped_path ("samples/astronaut.jpg");
   g_autofree char *face = g_build_filename (g_get_user_cache_dir (), "sparse-lens", "photos", "val",
                                             "scipy-face.png", NULL);
   const struct { const char *name; const char *path; int w, h; } images[] = {
@@ -224,7 +225,7 @@ main (int argc, char **argv)
   gtk_init ();
   adw_init ();
 
-  model_path = argc > 1 ? g_strdup (argv[1]) : scvae_default_model_path (&error);
+  model_path = argc > 1 ? g_strdup (argv[1]) : shipped_default_model_path (&error);
   model = model_path ? scvae_model_load (model_path, &error) : NULL;
   if (model == NULL)
     {
