@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "files.h"
 
 int
 cli_reconstruct (int argc, char **argv)
@@ -40,6 +41,9 @@ cli_reconstruct (int argc, char **argv)
   if (max_size < 4)
     return cli_usage_error ("reconstruct", _("--max-size must be at least 4 (got %d)"), max_size);
 
+  /* A wrong output path is found before the work, not after it. */
+  if (!scvae_check_writable (argv[2], &error))
+    return cli_report (error);
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
     return cli_report (error);

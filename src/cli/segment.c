@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "files.h"
 
 #define OVERLAY_OPACITY 0.45
 
@@ -93,6 +94,9 @@ cli_segment (int argc, char **argv)
   if (smooth >= 0)
     options.smooth_radius = smooth;
 
+  if ((labels_path && !scvae_check_writable (labels_path, &error))
+      || (overlay_path && !scvae_check_writable (overlay_path, &error)))
+    return cli_report (error);
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
     return cli_report (error);
