@@ -622,7 +622,7 @@ test_bad_models (void)
     { garbage, "bad header JSON" },
     { empty, "too short" },
     { huge_header, "exceeds the file size" },
-    { image, "not a safetensors file" },
+    { image, "not a safetensors model: it looks like a JPEG image" },
     { missing, "no such file" },
   };
 

@@ -14,6 +14,7 @@
 #include "f4-network.h"
 #include "model-private.h"
 #include "reference.h"
+#include "safetensors.h"
 #include "session-private.h"
 
 static char *tmp;
@@ -360,6 +361,75 @@ test_refuse_bad_files (void)
       g_assert_true (g_str_has_prefix (error->message, path));
       if (strstr (error->message, cases[i].reason) == NULL)
         g_error ("%s: expected '%s' in: %s", cases[i].name, cases[i].reason, error->message);
+    }
+}
+
+static SafetensorsFile *
+open_bytes (const char *text, gsize length, GError **error)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  guint64 le = GUINT64_TO_LE ((guint64) length);
+
+  g_byte_array_append (data, (const guint8 *) &le, 8);
+  g_byte_array_append (data, (const guint8 *) text, length);
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&data));
+  return safetensors_open_bytes ("deep.safetensors", bytes, error);
+}
+
+/* json-glib parses by recursion: 80,000 '[' crashed every command with a
+ * stack overflow. No valid header nests deeper than 3. */
+static void
+test_refuse_deep_header (void)
+{
+  gsize depth = 80000;
+  g_autofree char *deep = g_malloc (2 * depth);
+  const char *flat = "{\"__metadata__\": {\"note\": \"[[[[[{{{{{\\\"[[[[\"}, "
+                     "\"t\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [0, 0]}}";
+  const char *four = "{\"t\": {\"dtype\": \"F32\", \"shape\": [[0]], \"data_offsets\": [0, 0]}}";
+  g_autoptr(SafetensorsFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  memset (deep, '[', depth);
+  memset (deep + depth, ']', depth);
+  g_assert_null (open_bytes (deep, 2 * depth, &error));
+  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==, "deep.safetensors: not a safetensors file: the header nests deeper than 3 levels");
+  g_clear_error (&error);
+
+  g_assert_null (open_bytes (four, strlen (four), &error));
+  g_assert_nonnull (strstr (error->message, "nests deeper than 3"));
+  g_clear_error (&error);
+
+  /* Brackets inside strings, escaped quotes among them, do not count. */
+  file = open_bytes (flat, strlen (flat), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (file);
+}
+
+/* A PNG or a PyTorch .pt given as a model said "header length
+ * 727905341920923785 exceeds the file size". */
+static void
+test_refuse_other_kinds (void)
+{
+  const struct { const char *bytes; gsize length; const char *looks_like; } cases[] = {
+    { "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, "it looks like a PNG image" },
+    { "\xff\xd8\xff\xe0\0\x10JFIF", 10, "it looks like a JPEG image" },
+    { "PK\x03\x04\x14\0\0\0\0\0", 10, "it looks like a zip archive (a PyTorch .pt checkpoint is one)" },
+    { "\x80\x02}q\0(X\x07\0\0\0", 12, "it looks like a Python pickle (an older PyTorch .pt checkpoint)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_static (cases[i].bytes, cases[i].length);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SafetensorsFile) file = safetensors_open_bytes ("model.pt", bytes, &error);
+
+      g_assert_null (file);
+      g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
+      g_test_message ("%s", error->message);
+      g_assert_true (g_str_has_prefix (error->message, "model.pt: not a safetensors model: "));
+      g_assert_nonnull (strstr (error->message, cases[i].looks_like));
     }
 }
 
@@ -900,6 +970,8 @@ main (int argc, char **argv)
   g_test_add_func ("/model/round-trip", test_round_trip);
   g_test_add_func ("/model/refuse-bad-files", test_refuse_bad_files);
   g_test_add_func ("/model/refuse-truncated", test_refuse_truncated);
+  g_test_add_func ("/model/refuse-deep-header", test_refuse_deep_header);
+  g_test_add_func ("/model/refuse-other-kinds", test_refuse_other_kinds);
   g_test_add_func ("/session/sizes", test_session_sizes);
   g_test_add_func ("/session/stages", test_session_stages);
   g_test_add_func ("/session/memory-limit", test_session_memory_limit);

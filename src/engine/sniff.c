@@ -1,0 +1,56 @@
+/* sniff.c: what a file is, from its first bytes
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "sniff.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+static const guint8 png_signature[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+
+static gboolean
+starts_with (const guint8 *data, gsize size, const void *magic, gsize length)
+{
+  return size >= length && memcmp (data, magic, length) == 0;
+}
+
+const char *
+sniff_describe (const guint8 *data, gsize size)
+{
+  if (starts_with (data, size, png_signature, sizeof png_signature))
+    return _("a PNG image");
+  if (starts_with (data, size, "\xff\xd8\xff", 3))
+    return _("a JPEG image");
+  if (starts_with (data, size, "GIF8", 4))
+    return _("a GIF image");
+  if (starts_with (data, size, "RIFF", 4) && size >= 12 && memcmp (data + 8, "WEBP", 4) == 0)
+    return _("a WebP image");
+  /* PyTorch has saved .pt and .pth files as zip archives since 1.6. */
+  if (starts_with (data, size, "PK\x03\x04", 4))
+    return _("a zip archive (a PyTorch .pt checkpoint is one)");
+  /* Older PyTorch files, and pickles in general: PROTO 2 to 5. */
+  if (size >= 2 && data[0] == 0x80 && data[1] >= 2 && data[1] <= 5)
+    return _("a Python pickle (an older PyTorch .pt checkpoint)");
+  if (starts_with (data, size, "\x93NUMPY", 6))
+    return _("a NumPy array");
+  if (starts_with (data, size, "\x1f\x8b", 2))
+    return _("a gzip-compressed file");
+  return NULL;
+}
+
+gboolean
+sniff_png_size (const guint8 *data, gsize size, guint32 *width, guint32 *height)
+{
+  /* Signature, then the IHDR chunk: length, "IHDR", width, height. */
+  if (!starts_with (data, size, png_signature, sizeof png_signature) || size < 24
+      || memcmp (data + 12, "IHDR", 4) != 0)
+    return FALSE;
+  *width = (guint32) data[16] << 24 | (guint32) data[17] << 16 | (guint32) data[18] << 8 | data[19];
+  *height = (guint32) data[20] << 24 | (guint32) data[21] << 16 | (guint32) data[22] << 8 | data[23];
+  return TRUE;
+}
