@@ -306,7 +306,8 @@ scvae_model_save (ScvaeModel *model, const char *path, GError **error)
   g_autoptr(GArray) tensors = scvae_model_describe_tensors (model);
   g_autoptr(GHashTable) metadata = scvae_model_file_metadata (model);
 
-  if (!safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error))
+  if (!scvae_model_check_finite (model, path, error)
+      || !safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error))
     return FALSE;
   g_free (model->path);
   model->path = g_strdup (path);
@@ -451,7 +452,7 @@ scvae_model_read_tensors (ScvaeModel *model,
 
   if (!(model->tensors.step[0] > 0.f))
     return scvae_invalid_file (error, path, _("the LISTA step lista.c must be positive (is %g)"), model->tensors.step[0]);
-  return TRUE;
+  return scvae_model_check_values (model, path, error);
 }
 
 static ScvaeModel *

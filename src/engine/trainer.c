@@ -338,6 +338,8 @@ save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   guint n_model = tensors->len;
 
+  if (!scvae_model_check_finite (model, path, error))
+    return FALSE;
   for (guint moment = 0; moment < 2; moment++)
     for (guint i = 0; i < n_model; i++)
       {

@@ -330,6 +330,40 @@ break_negative_offset (JsonObject *h, GByteArray *d)
 }
 
 static void
+set_first_value (JsonObject *h, GByteArray *d, const char *name, float value)
+{
+  JsonArray *o = json_object_get_array_member (tensor (h, name), "data_offsets");
+
+  memcpy (d->data + json_array_get_int_element (o, 0), &value, 4);
+}
+
+/* Finite values no trained model holds: they loaded, and gave a flat
+ * grey picture. */
+static void
+break_step_huge (JsonObject *h, GByteArray *d)
+{
+  set_first_value (h, d, "lista.c", 3e38f);
+}
+
+static void
+break_step_tiny (JsonObject *h, GByteArray *d)
+{
+  set_first_value (h, d, "lista.c", 1e-44f);
+}
+
+static void
+break_weight_huge (JsonObject *h, GByteArray *d)
+{
+  set_first_value (h, d, "encoder.0.weight", 3e38f);
+}
+
+static void
+break_running_var_huge (JsonObject *h, GByteArray *d)
+{
+  set_first_value (h, d, "encoder.1.running_var", 1e30f);
+}
+
+static void
 test_refuse_bad_files (void)
 {
   const struct { const char *name; Breaker breaker; const char *reason; } cases[] = {
@@ -346,6 +380,10 @@ test_refuse_bad_files (void)
     { "number", break_metadata_number, "beta '0.1abc' is not a number" },
     { "step", break_step, "must be positive" },
     { "negative-offset", break_negative_offset, "invalid data_offsets" },
+    { "step-huge", break_step_huge, "the LISTA step lista.c is 3e+38" },
+    { "step-tiny", break_step_tiny, "c must lie between" },
+    { "weight-huge", break_weight_huge, "tensor 'encoder.0.weight' holds 3e+38 (at 0), beyond the 1000" },
+    { "running-var-huge", break_running_var_huge, "tensor 'encoder.1.running_var' holds 1e+30" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -431,6 +469,29 @@ test_refuse_other_kinds (void)
       g_assert_true (g_str_has_prefix (error->message, "model.pt: not a safetensors model: "));
       g_assert_nonnull (strstr (error->message, cases[i].looks_like));
     }
+}
+
+/* Nothing that is not finite is written: the file on disk stays as it
+ * was. */
+static void
+test_save_refuses_non_finite (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (1);
+  g_autofree char *path = tmp_path ("kept.safetensors");
+  g_autofree char *before = NULL, *after = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize before_size, after_size;
+
+  g_assert_true (scvae_model_save (model, path, &error));
+  g_assert_true (g_file_get_contents (path, &before, &before_size, NULL));
+  model->tensors.dictionary[5] = NAN;
+  g_assert_false (scvae_model_save (model, path, &error));
+  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, path));
+  g_assert_nonnull (strstr (error->message, "'lista.dictionary' holds a non-finite value"));
+  g_assert_true (g_file_get_contents (path, &after, &after_size, NULL));
+  g_assert_cmpmem (before, before_size, after, after_size);
 }
 
 static void
@@ -972,6 +1033,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/refuse-truncated", test_refuse_truncated);
   g_test_add_func ("/model/refuse-deep-header", test_refuse_deep_header);
   g_test_add_func ("/model/refuse-other-kinds", test_refuse_other_kinds);
+  g_test_add_func ("/model/save-refuses-non-finite", test_save_refuses_non_finite);
   g_test_add_func ("/session/sizes", test_session_sizes);
   g_test_add_func ("/session/stages", test_session_stages);
   g_test_add_func ("/session/memory-limit", test_session_memory_limit);
