@@ -60,6 +60,10 @@ ScvaeModel *cli_load_model (const char *spec, GError **error);
 /* Range checks for the inference controls shared by several commands. */
 gboolean cli_check_depth_sparsity (const char *command, int depth, double sparsity);
 
+/* FALSE (SCVAE_ERROR_FAILED naming path) when the metrics of an image hold
+ * a number that is not finite: the model's numbers overflowed. */
+gboolean cli_check_metrics (const char *path, const ScvaeMetrics *metrics, GError **error);
+
 /* Loads an image (downscaled to max_size with a note on stderr), runs the
  * pipeline to codes on session. */
 ScvaeImage *cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int depth,

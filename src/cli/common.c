@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -115,6 +116,20 @@ cli_format_duration (double seconds)
   if (s >= 3600)
     return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60), (int) (s % 60));
   return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
+}
+
+gboolean
+cli_check_metrics (const char *path, const ScvaeMetrics *m, GError **error)
+{
+  /* PSNR is infinite for a perfect reconstruction; nothing else may be. */
+  if (isnan (m->psnr) || !isfinite (m->ssim) || !isfinite (m->lasso) || !isfinite (m->latent_mse))
+    {
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED,
+                   _("%s: the model's numbers are not finite on this image (PSNR %g, SSIM %g, lasso %g): "
+                     "the model is unusable"), path, m->psnr, m->ssim, m->lasso);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 ScvaeImage *

@@ -98,6 +98,11 @@ cli_eval (int argc, char **argv)
       r->width = image->width;
       r->height = image->height;
       scvae_session_compute_metrics (session, &r->metrics);
+      if (!cli_check_metrics (r->path, &r->metrics, &error))
+        {
+          image_result_free (r);
+          return cli_report (error);
+        }
       image_codes = scvae_session_get_codes (session, &rows, &cols, NULL);
       scvae_code_stats_add (stats, image_codes, (gsize) rows * cols);
       g_ptr_array_add (results, r);

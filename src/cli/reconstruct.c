@@ -60,7 +60,7 @@ cli_reconstruct (int argc, char **argv)
       g_prefix_error (&error, "%s: ", argv[1]);
       return cli_report (error);
     }
-  if (!scvae_image_save_png (reconstruction, argv[2], &error))
+  if (!cli_check_metrics (argv[1], &m, &error) || !scvae_image_save_png (reconstruction, argv[2], &error))
     return cli_report (error);
 
   atoms = scvae_model_get_config (model)->atoms;

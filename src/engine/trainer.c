@@ -594,6 +594,40 @@ record_provenance (ScvaeTrainer *trainer, ScvaeDataset *train, double elapsed)
   scvae_model_set_metadata (model, "train_recipe", recipe);
 }
 
+/* Whether a step left the run usable: a loss that is not finite, or
+ * weights that are not (ReLU's max () turns a NaN activation into 0, so a
+ * lost weight need not show in the loss), mean the weights are lost. */
+static gboolean
+step_is_finite (ScvaeTrainer *trainer, double loss)
+{
+  const float *w = trainer->model->parameters;
+
+  if (!isfinite (loss))
+    return FALSE;
+  for (gsize i = 0; i < trainer->model->layout->n_parameters; i++)
+    if (!isfinite (w[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* The run stops without writing, so the files keep the last checkpoint
+ * written (saved_step, or none: -1). */
+static gboolean
+diverged (ScvaeTrainer *trainer, const char *model_path, const char *checkpoint_path, gint64 saved_step,
+          GError **error)
+{
+  if (saved_step >= 0)
+    g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED,
+                 _("%s: training stopped at step %lld: the loss or the weights are not finite (loss %g); "
+                   "the checkpoint of step %lld is kept"), checkpoint_path, (long long) trainer->step,
+                 trainer->last_loss.total, (long long) saved_step);
+  else
+    g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED,
+                 _("%s: training stopped at step %lld: the loss or the weights are not finite (loss %g); "
+                   "nothing was written"), model_path, (long long) trainer->step, trainer->last_loss.total);
+  return FALSE;
+}
+
 static gboolean
 save_all (ScvaeTrainer *trainer, ScvaeDataset *train, const char *model_path,
           const char *checkpoint_path, double elapsed, GError **error)
@@ -616,6 +650,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
   const ScvaeTrainOptions *o = &trainer->options;
   gint64 run_start = g_get_monotonic_time ();
   gint64 first_step = trainer->step;
+  gint64 saved_step = trainer->step > 0 ? trainer->step : -1; /* a resumed run's checkpoint */
   double budget_s = o->minutes * 60.0;
   double reserve_s = 0.0; /* of the budget, for reestimate_batchnorm */
   BatchLoader *loader = batch_loader_new (train, o->seed, trainer->step, o->batch);
@@ -648,7 +683,11 @@ scvae_trainer_run (ScvaeTrainer *trainer,
       const float *batch = batch_loader_next (loader);
       double elapsed, run_elapsed;
 
-      scvae_trainer_step (trainer, batch, o->batch, o->crop);
+      if (!step_is_finite (trainer, scvae_trainer_step (trainer, batch, o->batch, o->crop)))
+        {
+          ok = diverged (trainer, model_path, checkpoint_path, saved_step, error);
+          break;
+        }
       run_elapsed = (g_get_monotonic_time () - run_start) / 1e6;
       elapsed = trainer->elapsed_before + run_elapsed;
 
@@ -713,7 +752,10 @@ scvae_trainer_run (ScvaeTrainer *trainer,
         keep_going = FALSE;
 
       if (keep_going && o->checkpoint_every && trainer->step % o->checkpoint_every == 0)
-        ok = save_all (trainer, train, model_path, checkpoint_path, elapsed, error);
+        {
+          ok = save_all (trainer, train, model_path, checkpoint_path, elapsed, error);
+          saved_step = ok ? trainer->step : saved_step;
+        }
       if (!ok)
         break;
     }

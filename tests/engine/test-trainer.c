@@ -1,0 +1,189 @@
+/* test-trainer.c: the training loop when things go wrong
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A run whose loss stops being finite must stop there, keeping the last
+ * checkpoint it wrote.
+ */
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "model-private.h"
+
+static char *tmp, *samples;
+
+static char *
+tmp_path (const char *name)
+{
+  return g_build_filename (tmp, name, NULL);
+}
+
+static ScvaeModel *
+tiny_model (void)
+{
+  ScvaeConfig config = { .channels = 4, .atoms = 8, .lista_steps = 2, .beta = 0.1f, .gamma = 1.f };
+  g_autoptr(GError) error = NULL;
+  ScvaeModel *model = scvae_model_new (&config, 5, &error);
+
+  g_assert_no_error (error);
+  return model;
+}
+
+static ScvaeDataset *
+sample_dataset (void)
+{
+  const char *paths[] = { samples, NULL };
+  g_autoptr(GError) error = NULL;
+  ScvaeDataset *dataset = scvae_dataset_new (paths, 256, 32, &error);
+
+  g_assert_no_error (error);
+  return dataset;
+}
+
+static gint64
+checkpoint_step (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ScvaeModel) model = scvae_model_load (path, &error);
+
+  g_assert_no_error (error);
+  return g_ascii_strtoll (scvae_model_get_metadata (model, "checkpoint_step"), NULL, 10);
+}
+
+typedef struct {
+  ScvaeModel *model;
+  gint64 poison_at;
+} Poison;
+
+/* After step poison_at the weights are lost, as a diverging run loses
+ * them: the next step's loss is not finite. */
+static gboolean
+poison (const ScvaeTrainProgress *progress, gpointer data)
+{
+  Poison *p = data;
+
+  if (progress->step == p->poison_at)
+    p->model->tensors.enc_conv1.weight[0] = INFINITY;
+  return TRUE;
+}
+
+static void
+test_stops_at_non_finite_loss (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model ();
+  g_autoptr(ScvaeDataset) data = sample_dataset ();
+  g_autoptr(ScvaeTrainer) trainer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = tmp_path ("diverged.safetensors");
+  g_autofree char *checkpoint = tmp_path ("diverged.safetensors.ckpt");
+  g_autofree char *expected = NULL;
+  g_autoptr(ScvaeModel) kept = NULL;
+  ScvaeTrainOptions options;
+  Poison p = { model, 13 };
+
+  scvae_train_options_init_default (&options);
+  options.steps = 40;
+  options.batch = 2;
+  options.crop = 32;
+  options.warmup_steps = 2;
+  options.checkpoint_every = 5;
+  trainer = scvae_trainer_new (model, &options, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (scvae_trainer_run (trainer, data, NULL, out, checkpoint, poison, &p, &error));
+  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  expected = g_strdup_printf ("%s: training stopped at step 14: the loss or the weights are not finite", checkpoint);
+  g_assert_true (g_str_has_prefix (error->message, expected));
+  g_assert_nonnull (strstr (error->message, "the checkpoint of step 10 is kept"));
+  g_assert_cmpint (scvae_trainer_get_step (trainer), ==, 14);
+
+  /* The files hold step 10, and load. */
+  g_clear_error (&error);
+  g_assert_cmpint (checkpoint_step (checkpoint), ==, 10);
+  kept = scvae_model_load (out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (scvae_model_get_metadata (kept, "steps"), ==, "10");
+}
+
+/* Weights lost just before a checkpoint: the check before every write
+ * refuses them, and the files keep the checkpoint before. */
+static void
+test_refuses_non_finite_checkpoint (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model ();
+  g_autoptr(ScvaeDataset) data = sample_dataset ();
+  g_autoptr(ScvaeTrainer) trainer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = tmp_path ("unsaved.safetensors");
+  g_autofree char *checkpoint = tmp_path ("unsaved.safetensors.ckpt");
+  ScvaeTrainOptions options;
+  Poison p = { model, 10 };
+
+  scvae_train_options_init_default (&options);
+  options.steps = 20;
+  options.batch = 2;
+  options.crop = 32;
+  options.checkpoint_every = 5;
+  trainer = scvae_trainer_new (model, &options, &error);
+  g_assert_no_error (error);
+  g_assert_false (scvae_trainer_run (trainer, data, NULL, out, checkpoint, poison, &p, &error));
+  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "not written: tensor 'encoder.0.weight' holds a non-finite value"));
+  g_assert_cmpint (checkpoint_step (checkpoint), ==, 5);
+}
+
+/* A run that diverges before its first checkpoint writes nothing. */
+static void
+test_writes_nothing_before_first_checkpoint (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model ();
+  g_autoptr(ScvaeDataset) data = sample_dataset ();
+  g_autoptr(ScvaeTrainer) trainer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = tmp_path ("early.safetensors");
+  g_autofree char *checkpoint = tmp_path ("early.safetensors.ckpt");
+  ScvaeTrainOptions options;
+  Poison p = { model, 1 };
+
+  scvae_train_options_init_default (&options);
+  options.steps = 20;
+  options.batch = 2;
+  options.crop = 32;
+  options.checkpoint_every = 10;
+  trainer = scvae_trainer_new (model, &options, &error);
+  g_assert_no_error (error);
+  g_assert_false (scvae_trainer_run (trainer, data, NULL, out, checkpoint, poison, &p, &error));
+  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "nothing was written"));
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (checkpoint, G_FILE_TEST_EXISTS));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  samples = g_test_build_filename (G_TEST_DIST, "..", "..", "data", "samples", NULL);
+  tmp = g_dir_make_tmp ("scvae-trainer-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/trainer/stops-at-non-finite-loss", test_stops_at_non_finite_loss);
+  g_test_add_func ("/trainer/refuses-non-finite-checkpoint", test_refuses_non_finite_checkpoint);
+  g_test_add_func ("/trainer/writes-nothing-before-first-checkpoint", test_writes_nothing_before_first_checkpoint);
+
+  status = g_test_run ();
+  if (status == 0)
+    {
+      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmp);
+      (void) !system (command);
+    }
+  return status;
+}
