@@ -80,5 +80,24 @@ void cli_json_add_dictionary_health (JsonBuilder *builder, const ScvaeDictionary
 void cli_print_dictionary_health (FILE *out, const ScvaeDictionaryHealth *dictionary, int channels);
 void cli_print_code_health (FILE *out, const ScvaeCodeHealth *codes);
 
+/* scvae train's checks before its first step (train-checks.c). Every
+ * output must be writable, and a run that does not resume replaces an
+ * existing model or checkpoint only when forced; leftover temporary files
+ * of killed runs are removed. */
+gboolean cli_train_check_outputs (const char *out, const char *checkpoint, const char *log,
+                                  gboolean resume, gboolean force, GError **error);
+
+/* The flags given on the command line: -1 (or NAN) when not given. */
+typedef struct {
+  int channels, atoms, depth, crop, batch;
+  double beta, gamma, l1;
+} CliTrainFlags;
+
+/* A model from --init or --resume keeps its architecture, and a resumed
+ * run its checkpoint's crop and batch size (set in *crop and *batch when
+ * not given): a flag that contradicts them is refused. */
+gboolean cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTrainFlags *given, int *crop,
+                                int *batch, GError **error);
+
 /* Seconds as "1:05:09" or "5:09". */
 char *cli_format_duration (double seconds);

@@ -322,6 +322,10 @@ reestimate_batchnorm (ScvaeTrainer *trainer, ScvaeDataset *train)
 #define KEY_SEED "checkpoint_seed"
 #define KEY_PLANNED "checkpoint_planned_steps"
 #define KEY_ELAPSED "checkpoint_elapsed_s"
+/* What the run's batches were made of, so that a resumed run can refuse
+ * other values (the CLI reads them from the loaded checkpoint). */
+#define KEY_CROP "checkpoint_crop"
+#define KEY_BATCH "checkpoint_batch"
 
 static double
 elapsed_total (ScvaeTrainer *trainer, gint64 run_start)
@@ -366,6 +370,8 @@ save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError
   g_hash_table_insert (metadata, g_strdup (KEY_SEED), g_strdup_printf ("%" G_GUINT64_FORMAT, trainer->options.seed));
   g_hash_table_insert (metadata, g_strdup (KEY_PLANNED), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->planned_steps));
   g_hash_table_insert (metadata, g_strdup (KEY_ELAPSED), g_strdup_printf ("%.1f", elapsed));
+  g_hash_table_insert (metadata, g_strdup (KEY_CROP), g_strdup_printf ("%d", trainer->options.crop));
+  g_hash_table_insert (metadata, g_strdup (KEY_BATCH), g_strdup_printf ("%d", trainer->options.batch));
   return safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error);
 }
 
@@ -445,7 +451,8 @@ scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
   /* The model was loaded from the checkpoint: its training state is now the
    * trainer's, and must not linger in the model files written from here. */
   {
-    static const char *const keys[] = { KEY_STEP, KEY_ADAM_T, KEY_SEED, KEY_PLANNED, KEY_ELAPSED };
+    static const char *const keys[] = { KEY_STEP, KEY_ADAM_T, KEY_SEED, KEY_PLANNED, KEY_ELAPSED, KEY_CROP,
+                                        KEY_BATCH };
 
     for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
       scvae_model_set_metadata (model, keys[i], NULL);

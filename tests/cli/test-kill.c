@@ -38,7 +38,9 @@ start (const char *out, gboolean resume)
   const char *argv[] = { scvae, "train", "--data", samples, "--out", out, "--steps", "100000",
                          "--checkpoint-every", INTERVAL, "--channels", "16", "--atoms", "32",
                          "--depth", "4", "--crop", "32", "--batch", "4", "--warmup", "5",
-                         resume ? "--resume" : NULL, NULL };
+                         /* A run killed between writing the model and
+                          * its checkpoint starts over on the model. */
+                         resume ? "--resume" : "--force", NULL };
   g_autoptr(GError) error = NULL;
   GSubprocess *process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
 

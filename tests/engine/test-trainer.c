@@ -4,7 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A run whose loss stops being finite must stop there, keeping the last
- * checkpoint it wrote.
+ * checkpoint it wrote; a checkpoint records the crop and batch its
+ * batches were made of.
  */
 
 #include <glib/gstdio.h>
@@ -164,6 +165,36 @@ test_writes_nothing_before_first_checkpoint (void)
   g_assert_false (g_file_test (checkpoint, G_FILE_TEST_EXISTS));
 }
 
+/* What a resumed run must not contradict. */
+static void
+test_checkpoint_records_crop_and_batch (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model ();
+  g_autoptr(ScvaeDataset) data = sample_dataset ();
+  g_autoptr(ScvaeTrainer) trainer = NULL;
+  g_autoptr(ScvaeModel) loaded = NULL, finished = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = tmp_path ("recorded.safetensors");
+  g_autofree char *checkpoint = tmp_path ("recorded.safetensors.ckpt");
+  ScvaeTrainOptions options;
+
+  scvae_train_options_init_default (&options);
+  options.steps = 3;
+  options.batch = 3;
+  options.crop = 32; /* the dataset's; the default is 64 */
+  trainer = scvae_trainer_new (model, &options, &error);
+  g_assert_true (scvae_trainer_run (trainer, data, NULL, out, checkpoint, NULL, NULL, &error));
+  g_assert_no_error (error);
+  loaded = scvae_model_load (checkpoint, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (scvae_model_get_metadata (loaded, "checkpoint_crop"), ==, "32");
+  g_assert_cmpstr (scvae_model_get_metadata (loaded, "checkpoint_batch"), ==, "3");
+  /* They describe the run, not the model. */
+  finished = scvae_model_load (out, &error);
+  g_assert_no_error (error);
+  g_assert_null (scvae_model_get_metadata (finished, "checkpoint_crop"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -178,6 +209,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/stops-at-non-finite-loss", test_stops_at_non_finite_loss);
   g_test_add_func ("/trainer/refuses-non-finite-checkpoint", test_refuses_non_finite_checkpoint);
   g_test_add_func ("/trainer/writes-nothing-before-first-checkpoint", test_writes_nothing_before_first_checkpoint);
+  g_test_add_func ("/trainer/checkpoint-records-crop-and-batch", test_checkpoint_records_crop_and_batch);
 
   status = g_test_run ();
   if (status == 0)
