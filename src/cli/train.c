@@ -143,6 +143,21 @@ report (const ScvaeTrainProgress *p, gpointer user_data)
   return TRUE;
 }
 
+/* The rule for unusable files among the photos: each is skipped with a
+ * line saying why, and counted. */
+static void
+report_skipped (ScvaeDataset *dataset)
+{
+  const char * const *skipped = scvae_dataset_get_skipped (dataset);
+  guint n = g_strv_length ((char **) skipped);
+
+  for (guint i = 0; i < n; i++)
+    fprintf (stderr, _("scvae: skipping %s\n"), skipped[i]);
+  if (n > 0)
+    fprintf (stderr, ngettext ("scvae: %u file skipped: it is not a usable image\n",
+                               "scvae: %u files skipped: they are not usable images\n", n), n);
+}
+
 int
 cli_train (int argc, char **argv)
 {
@@ -258,11 +273,13 @@ cli_train (int argc, char **argv)
   train_set = scvae_dataset_new ((const char * const *) data, 2048, options.crop, &error);
   if (train_set == NULL)
     return cli_report (error);
+  report_skipped (train_set);
   if (val)
     {
       val_set = scvae_dataset_new ((const char * const *) val, options.val_max_side, 0, &error);
       if (val_set == NULL)
         return cli_report (error);
+      report_skipped (val_set);
     }
 
   if (log_path)

@@ -379,12 +379,18 @@ char **scvae_list_images (const char * const *paths, GError **error);
 
 /* Collects images from files and directories (recursively, sorted), decodes
  * them at most max_side px on the long side and keeps each also at smaller
- * scales for multi-scale crops. Every image must be at least crop px on
- * its short side (crop 0: no crops, e.g. for validation). */
+ * scales for multi-scale crops. A file that is not a usable image (in a
+ * folder but not named like an image, not decodable, or smaller than crop
+ * px on its short side; crop 0: no crops, e.g. for validation) is skipped
+ * and listed by scvae_dataset_get_skipped; a dataset without any image is
+ * an error. */
 ScvaeDataset *scvae_dataset_new (const char * const *paths,
                                  int max_side,
                                  int crop,
                                  GError **error);
+/* The files skipped, as "PATH: reason", NULL-terminated; owned by the
+ * dataset. */
+const char * const *scvae_dataset_get_skipped (ScvaeDataset *dataset);
 void scvae_dataset_free (ScvaeDataset *dataset);
 int scvae_dataset_get_n_images (ScvaeDataset *dataset);
 /* Image index at its largest kept scale; free with scvae_image_free. */

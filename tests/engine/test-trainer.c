@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A run whose loss stops being finite must stop there, keeping the last
- * checkpoint it wrote; a checkpoint records the crop and batch its
- * batches were made of.
+ * checkpoint it wrote; a dataset skips the files it cannot use and says
+ * which; a checkpoint records the crop and batch its batches were made of.
  */
 
 #include <glib/gstdio.h>
@@ -195,6 +195,61 @@ test_checkpoint_records_crop_and_batch (void)
   g_assert_null (scvae_model_get_metadata (finished, "checkpoint_crop"));
 }
 
+/* One rule for every file found: what is not a usable image is skipped,
+ * with the reason, and only a dataset without images is an error. */
+static void
+test_dataset_skips_unusable_files (void)
+{
+  g_autofree char *folder = tmp_path ("photos");
+  g_autofree char *good = g_build_filename (folder, "good.jpg", NULL);
+  g_autofree char *source = g_build_filename (samples, "coffee.jpg", NULL);
+  g_autofree char *contents = NULL, *expected = NULL;
+  const char *paths[] = { folder, NULL };
+  g_autoptr(ScvaeDataset) data = NULL, none = NULL;
+  g_autoptr(GError) error = NULL;
+  const char * const *skipped;
+  gsize size;
+
+  g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
+  g_assert_true (g_file_get_contents (source, &contents, &size, NULL));
+  g_assert_true (g_file_set_contents (good, contents, size, NULL));
+  for (const char * const *name = (const char *[]) { "broken.jpg", "notes.txt", "small.png", NULL }; *name; name++)
+    {
+      g_autofree char *path = g_build_filename (folder, *name, NULL);
+
+      if (g_str_equal (*name, "broken.jpg"))
+        g_assert_true (g_file_set_contents (path, contents, size / 3, NULL));
+      else if (g_str_equal (*name, "notes.txt"))
+        g_assert_true (g_file_set_contents (path, "not a photo\n", -1, NULL));
+      else
+        {
+          g_autoptr(GdkPixbuf) tiny = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 16);
+
+          gdk_pixbuf_fill (tiny, 0x808080ff);
+          g_assert_true (gdk_pixbuf_save (tiny, path, "png", NULL, NULL));
+        }
+    }
+
+  data = scvae_dataset_new (paths, 512, 32, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (scvae_dataset_get_n_images (data), ==, 1);
+  skipped = scvae_dataset_get_skipped (data);
+  g_assert_cmpuint (g_strv_length ((char **) skipped), ==, 3);
+  for (int i = 0; skipped[i]; i++)
+    g_test_message ("skipped %s", skipped[i]);
+  g_assert_nonnull (strstr (skipped[0], "notes.txt: not named like an image file"));
+  g_assert_nonnull (strstr (skipped[1], "broken.jpg: the file is truncated"));
+  g_assert_nonnull (strstr (skipped[2], "small.png: 16x16 is smaller than the 32 px training crop"));
+
+  g_assert_cmpint (g_unlink (good), ==, 0);
+  none = scvae_dataset_new (paths, 512, 32, &error);
+  g_assert_null (none);
+  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
+  g_test_message ("%s", error->message);
+  expected = g_strdup_printf ("%s: no usable images: 3 files skipped (the first: ", folder);
+  g_assert_true (g_str_has_prefix (error->message, expected));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -210,6 +265,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/refuses-non-finite-checkpoint", test_refuses_non_finite_checkpoint);
   g_test_add_func ("/trainer/writes-nothing-before-first-checkpoint", test_writes_nothing_before_first_checkpoint);
   g_test_add_func ("/trainer/checkpoint-records-crop-and-batch", test_checkpoint_records_crop_and_batch);
+  g_test_add_func ("/dataset/skips-unusable-files", test_dataset_skips_unusable_files);
 
   status = g_test_run ();
   if (status == 0)
