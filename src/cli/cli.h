@@ -99,5 +99,8 @@ typedef struct {
 gboolean cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTrainFlags *given, int *crop,
                                 int *batch, GError **error);
 
+/* Every validation photo fits the memory limit (scvae_memory_budget). */
+gboolean cli_train_check_validation (ScvaeModel *model, ScvaeDataset *val, GError **error);
+
 /* Seconds as "1:05:09" or "5:09". */
 char *cli_format_duration (double seconds);

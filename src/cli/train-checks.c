@@ -129,3 +129,31 @@ cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTrainFlags *
     *batch = kept_batch;
   return TRUE;
 }
+
+gboolean
+cli_train_check_validation (ScvaeModel *model, ScvaeDataset *val, GError **error)
+{
+  guint64 budget;
+
+  if (!scvae_memory_budget (&budget, error))
+    return FALSE;
+  /* Validation runs a session on each photo, in the middle of the run:
+   * one that would not fit is refused now, not then. */
+  for (int i = 0; i < scvae_dataset_get_n_images (val); i++)
+    {
+      g_autoptr(ScvaeImage) image = scvae_dataset_load_image (val, i);
+      guint64 needed = scvae_session_estimate_bytes (model, image->width, image->height);
+
+      if (needed > budget)
+        {
+          g_autofree char *needed_text = g_format_size_full (needed, G_FORMAT_SIZE_IEC_UNITS);
+          g_autofree char *budget_text = g_format_size_full (budget, G_FORMAT_SIZE_IEC_UNITS);
+
+          g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                       _("%s: validating on it at %dx%d needs %s, more than the %s available"),
+                       scvae_dataset_get_path (val, i), image->width, image->height, needed_text, budget_text);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}

@@ -280,6 +280,8 @@ cli_train (int argc, char **argv)
       if (val_set == NULL)
         return cli_report (error);
       report_skipped (val_set);
+      if (!cli_train_check_validation (model, val_set, &error))
+        return cli_report (error);
     }
 
   if (log_path)

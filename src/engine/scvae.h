@@ -65,7 +65,9 @@ ScvaeImage *scvae_image_copy (const ScvaeImage *image);
 
 /* Loads any GdkPixbuf format, honours EXIF orientation, composites alpha on
  * mid grey, and downscales so the long side is at most max_side (0: no
- * limit). *was_scaled tells whether that happened (may be NULL). */
+ * limit). *was_scaled tells whether that happened (may be NULL). Sources
+ * above SCVAE_MAX_SOURCE_PIXELS, and ones whose decoding would need more
+ * than scvae_memory_budget (), are refused from their header. */
 ScvaeImage *scvae_image_load (const char *path,
                               int max_side,
                               gboolean *was_scaled,
@@ -208,6 +210,10 @@ ScvaeModel *scvae_session_get_model (ScvaeSession *session);
  * scvae_session_encode refuses images above SCVAE_MEMORY_LIMIT_MB (default:
  * three quarters of the physical memory). */
 guint64 scvae_session_estimate_bytes (ScvaeModel *model, int width, int height);
+/* The memory the engine may plan to use: SCVAE_MEMORY_LIMIT_MB, else
+ * three quarters of the physical memory; a value of the variable that is
+ * not a number of megabytes is an error (SCVAE_ERROR_INVALID_INPUT). */
+gboolean scvae_memory_budget (guint64 *bytes, GError **error);
 gboolean scvae_session_encode (ScvaeSession *session,
                                const ScvaeImage *image,
                                GCancellable *cancellable,

@@ -19,7 +19,6 @@
 #include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "metrics.h"
 #include "ops.h"
@@ -298,21 +297,6 @@ scvae_session_estimate_bytes (ScvaeModel *model, int width, int height)
   return sizeof (float) * (5 * 3 * pixels + P * (9 * (guint64) config->channels + 4 * (guint64) config->atoms));
 }
 
-/* SCVAE_MEMORY_LIMIT_MB, else three quarters of the physical memory. */
-static guint64
-memory_budget (void)
-{
-  const char *limit = g_getenv ("SCVAE_MEMORY_LIMIT_MB");
-  long pages = sysconf (_SC_PHYS_PAGES), page_size = sysconf (_SC_PAGESIZE);
-  gint64 megabytes;
-
-  if (scvae_parse_int (limit, 1, G_MAXINT64 >> 20, &megabytes))
-    return (guint64) megabytes << 20;
-  if (pages <= 0 || page_size <= 0)
-    return G_MAXUINT64;
-  return (guint64) pages * page_size / 4 * 3;
-}
-
 /* The stages' buffers in each part's Scratch, after the kernels' slots:
  * kept from one call to the next, so that a slider move allocates nothing
  * large (fresh memory faults in page by page: see process.c). */
@@ -447,12 +431,16 @@ scvae_session_encode (ScvaeSession *session,
   g_autofree float *padded = NULL, *features = NULL, *dty = NULL;
   EncodeRun run;
   guint64 needed = scvae_session_estimate_bytes (session->model, image->width, image->height);
-  guint64 budget = memory_budget ();
+  guint64 budget;
 
+  if (!scvae_memory_budget (&budget, error))
+    return FALSE;
   /* Refused up front: the alternative is an abort or the OOM killer. */
   if (needed > budget)
     {
-      g_autofree char *needed_text = g_format_size (needed), *budget_text = g_format_size (budget);
+      /* In MiB, the unit of SCVAE_MEMORY_LIMIT_MB. */
+      g_autofree char *needed_text = g_format_size_full (needed, G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *budget_text = g_format_size_full (budget, G_FORMAT_SIZE_IEC_UNITS);
 
       /* Translators: follows the image's file name and a colon; the %s are
        * sizes such as "1.2 GB": the memory needed, then the memory there is. */
