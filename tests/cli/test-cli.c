@@ -465,7 +465,7 @@ test_segment_edge_cases (void)
   assert_fails (&too_small, 2, "tiny.png");
 
   RUN (&bad_k, "segment", "--model", model, flat, "--k", "33", "--labels", labels);
-  assert_fails (&bad_k, 2, "--k");
+  assert_fails (&bad_k, 2, "-k must be between 2 and 32");
   RUN (&bad_features, "segment", "--model", model, flat, "--k", "3", "--features", "rgb", "--labels", labels);
   assert_fails (&bad_features, 2, "--features");
 }
