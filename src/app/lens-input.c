@@ -68,7 +68,8 @@ load_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   g_autofree char *name = g_file_get_basename (load->file);
   g_autoptr(GError) error = NULL;
   ScvaeImage *image;
-  int width = 0, height = 0;
+  ScvaeImageInfo info;
+  LensInput *input;
 
   if (path == NULL)
     {
@@ -76,23 +77,16 @@ load_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
                                _("%s: not a local file"), name);
       return;
     }
-  image = scvae_image_load (path, load->working_size, NULL, &error);
+  image = scvae_image_load_with_info (path, load->working_size, &info, &error);
   if (image == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  gdk_pixbuf_get_file_info (path, &width, &height);
-  /* EXIF rotation may swap the sides the header reports. */
-  if ((width > height) != (image->width > image->height))
-    {
-      int swap = width;
-      width = height;
-      height = swap;
-    }
-  g_task_return_pointer (task, lens_input_new (image, name, load->file, MAX (width, image->width),
-                                               MAX (height, image->height)),
-                         (GDestroyNotify) lens_input_unref);
+  input = lens_input_new (image, name, load->file, MAX (info.source_width, image->width),
+                          MAX (info.source_height, image->height));
+  input->flattened = info.flattened;
+  g_task_return_pointer (task, input, (GDestroyNotify) lens_input_unref);
 }
 
 void
@@ -115,11 +109,25 @@ lens_input_load_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static gboolean
+has_transparency (GdkPixbuf *pixbuf)
+{
+  int stride = gdk_pixbuf_get_rowstride (pixbuf), channels = gdk_pixbuf_get_n_channels (pixbuf);
+  const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
+
+  for (int y = 0; gdk_pixbuf_get_has_alpha (pixbuf) && y < gdk_pixbuf_get_height (pixbuf); y++)
+    for (int x = 0; x < gdk_pixbuf_get_width (pixbuf); x++)
+      if (pixels[(gsize) y * stride + (gsize) x * channels + 3] != 255)
+        return TRUE;
+  return FALSE;
+}
+
 LensInput *
 lens_input_new_from_texture_pixbuf (GdkPixbuf *pixbuf, const char *name, int working_size)
 {
   int width = gdk_pixbuf_get_width (pixbuf), height = gdk_pixbuf_get_height (pixbuf);
   g_autoptr(GdkPixbuf) scaled = NULL;
+  LensInput *input;
 
   if (MAX (width, height) > working_size)
     {
@@ -127,5 +135,7 @@ lens_input_new_from_texture_pixbuf (GdkPixbuf *pixbuf, const char *name, int wor
       scaled = gdk_pixbuf_scale_simple (pixbuf, MAX (1, (int) (width * f + 0.5)),
                                         MAX (1, (int) (height * f + 0.5)), GDK_INTERP_HYPER);
     }
-  return lens_input_new (scvae_image_new_from_pixbuf (scaled ? scaled : pixbuf), name, NULL, width, height);
+  input = lens_input_new (scvae_image_new_from_pixbuf (scaled ? scaled : pixbuf), name, NULL, width, height);
+  input->flattened = has_transparency (pixbuf);
+  return input;
 }

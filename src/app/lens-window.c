@@ -294,6 +294,19 @@ on_busy_changed (LensWorker *worker, GParamSpec *pspec, LensWindow *self)
 /* ------------------------------------------------------------------------- */
 /* Inputs and models */
 
+/* The model sees no transparency: say what it sees instead. */
+static void
+note_flattened (LensWindow *self, LensInput *input)
+{
+  g_autofree char *message = NULL;
+
+  if (!input->flattened)
+    return;
+  /* Translators: the %s is the image's file name. */
+  message = g_strdup_printf (_("%s has transparent areas: they are shown and measured on mid grey"), input->name);
+  lens_window_toast (self, message);
+}
+
 void
 lens_window_open_input (LensWindow *self, LensInput *input)
 {
@@ -302,6 +315,7 @@ lens_window_open_input (LensWindow *self, LensInput *input)
   adw_window_title_set_title (self->window_title, input->name);
   gtk_widget_queue_allocate (GTK_WIDGET (self)); /* its shape may want other view columns */
   lens_window_update (self);
+  note_flattened (self, input);
 }
 
 static void

@@ -60,6 +60,10 @@ ScvaeModel *cli_load_model (const char *spec, GError **error);
 /* Range checks for the inference controls shared by several commands. */
 gboolean cli_check_depth_sparsity (const char *command, int depth, double sparsity);
 
+/* Loads an image, with a note on stderr when it was downscaled to
+ * max_size or had transparent pixels flattened. */
+ScvaeImage *cli_load_image (const char *path, int max_size, GError **error);
+
 /* FALSE (SCVAE_ERROR_FAILED naming path) when the metrics of an image hold
  * a number that is not finite: the model's numbers overflowed. */
 gboolean cli_check_metrics (const char *path, const ScvaeMetrics *metrics, GError **error);

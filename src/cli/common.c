@@ -118,6 +118,22 @@ cli_format_duration (double seconds)
   return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
 }
 
+ScvaeImage *
+cli_load_image (const char *path, int max_size, GError **error)
+{
+  ScvaeImageInfo info;
+  ScvaeImage *image = scvae_image_load_with_info (path, max_size, &info, error);
+
+  if (image == NULL)
+    return NULL;
+  if (info.scaled)
+    fprintf (stderr, _("scvae: %s: downscaled to %dx%d (--max-size %d)\n"), path, image->width,
+             image->height, max_size);
+  if (info.flattened)
+    fprintf (stderr, _("scvae: %s: transparent pixels are flattened onto mid grey\n"), path);
+  return image;
+}
+
 gboolean
 cli_check_metrics (const char *path, const ScvaeMetrics *m, GError **error)
 {
@@ -137,14 +153,10 @@ cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int de
                    double sparsity, GError **error)
 {
   g_autoptr(ScvaeImage) image = NULL;
-  gboolean scaled;
 
-  image = scvae_image_load (path, max_size, &scaled, error);
+  image = cli_load_image (path, max_size, error);
   if (image == NULL)
     return NULL;
-  if (scaled)
-    fprintf (stderr, _("scvae: %s: downscaled to %dx%d (--max-size %d)\n"), path, image->width,
-             image->height, max_size);
   if (!scvae_session_encode (session, image, NULL, error))
     {
       g_prefix_error (error, "%s: ", path);

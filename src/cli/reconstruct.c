@@ -26,7 +26,6 @@ cli_reconstruct (int argc, char **argv)
   g_autoptr(ScvaeModel) model = NULL;
   g_autoptr(ScvaeImage) image = NULL;
   g_autoptr(ScvaeImage) reconstruction = NULL;
-  gboolean scaled;
   ScvaeMetrics m;
   int atoms;
 
@@ -47,12 +46,9 @@ cli_reconstruct (int argc, char **argv)
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
     return cli_report (error);
-  image = scvae_image_load (argv[1], max_size, &scaled, &error);
+  image = cli_load_image (argv[1], max_size, &error);
   if (image == NULL)
     return cli_report (error);
-  if (scaled)
-    fprintf (stderr, _("scvae: %s: downscaled to %dx%d (--max-size %d)\n"), argv[1], image->width,
-             image->height, max_size);
 
   reconstruction = scvae_reconstruct (model, image, depth, (float) sparsity, &m, NULL, &error);
   if (reconstruction == NULL)

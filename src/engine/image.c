@@ -158,6 +158,22 @@ decode_bytes (GdkPixbufFormat *format, int width, int height, int target_width, 
          + (4 + 4 + 3 * sizeof (float)) * (guint64) target_width * target_height;
 }
 
+static gboolean
+has_transparency (GdkPixbuf *pixbuf)
+{
+  int width = gdk_pixbuf_get_width (pixbuf), height = gdk_pixbuf_get_height (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf), channels = gdk_pixbuf_get_n_channels (pixbuf);
+  const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
+
+  if (!gdk_pixbuf_get_has_alpha (pixbuf))
+    return FALSE;
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      if (pixels[(gsize) y * stride + (gsize) x * channels + 3] != 255)
+        return TRUE;
+  return FALSE;
+}
+
 static ScvaeImage *
 too_large (GError **error, const char *path, int width, int height)
 {
@@ -173,6 +189,17 @@ too_large (GError **error, const char *path, int width, int height)
 ScvaeImage *
 scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError **error)
 {
+  ScvaeImageInfo info;
+  ScvaeImage *image = scvae_image_load_with_info (path, max_side, &info, error);
+
+  if (was_scaled)
+    *was_scaled = image && info.scaled;
+  return image;
+}
+
+ScvaeImage *
+scvae_image_load_with_info (const char *path, int max_side, ScvaeImageInfo *info, GError **error)
+{
   g_autoptr(GdkPixbuf) loaded = NULL;
   g_autoptr(GdkPixbuf) oriented = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -184,8 +211,7 @@ scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError *
   guint64 needed, budget;
   gboolean scale;
 
-  if (was_scaled)
-    *was_scaled = FALSE;
+  *info = (ScvaeImageInfo) { 0 };
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return scvae_invalid_file (error, path, _("no such file")), NULL;
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
@@ -248,8 +274,18 @@ scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError *
     return scvae_invalid_file (error, path, _("cannot be decoded: %s"), local_error->message), NULL;
 
   oriented = gdk_pixbuf_apply_embedded_orientation (loaded);
-  if (was_scaled)
-    *was_scaled = scale;
+  /* EXIF rotation may swap the sides the header reports. */
+  if (gdk_pixbuf_get_width (oriented) != gdk_pixbuf_get_width (loaded))
+    {
+      int swap = width;
+
+      width = height;
+      height = swap;
+    }
+  info->source_width = width;
+  info->source_height = height;
+  info->scaled = scale;
+  info->flattened = has_transparency (loaded);
   return scvae_image_new_from_pixbuf (oriented);
 }
 

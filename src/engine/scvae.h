@@ -72,6 +72,19 @@ ScvaeImage *scvae_image_load (const char *path,
                               int max_side,
                               gboolean *was_scaled,
                               GError **error);
+
+typedef struct {
+  int source_width;   /* the image as stored (after EXIF rotation) */
+  int source_height;
+  gboolean scaled;    /* downscaled to max_side while decoding */
+  gboolean flattened; /* had transparent pixels: composited on mid grey */
+} ScvaeImageInfo;
+
+/* scvae_image_load, telling more about what was done. */
+ScvaeImage *scvae_image_load_with_info (const char *path,
+                                        int max_side,
+                                        ScvaeImageInfo *info,
+                                        GError **error);
 ScvaeImage *scvae_image_new_from_pixbuf (GdkPixbuf *pixbuf);
 GdkPixbuf *scvae_image_to_pixbuf (const ScvaeImage *image);
 /* Writes a PNG atomically (temporary file, fsync, rename). */

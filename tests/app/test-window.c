@@ -490,6 +490,43 @@ test_bad_inputs (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* RGBA pictures are flattened onto mid grey, and the window says so; an
+ * opaque one says nothing. */
+static void
+test_transparent_image (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *folder = g_dir_make_tmp ("lens-alpha-XXXXXX", NULL);
+  g_autofree char *transparent = g_build_filename (folder, "see-through.png", NULL);
+  g_autofree char *opaque = g_build_filename (folder, "solid.png", NULL);
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, 48, 32);
+  g_autoptr(GFile) transparent_file = g_file_new_for_path (transparent);
+  g_autoptr(GFile) opaque_file = g_file_new_for_path (opaque);
+  g_autoptr(LensResult) first = NULL, second = NULL;
+  LensWindow *window = lens_window_new (NULL);
+  const char *toast;
+
+  gdk_pixbuf_fill (pixbuf, 0x3366ffff);
+  g_assert_true (gdk_pixbuf_save (pixbuf, opaque, "png", NULL, NULL));
+  gdk_pixbuf_fill (pixbuf, 0x3366ff40);
+  g_assert_true (gdk_pixbuf_save (pixbuf, transparent, "png", NULL, NULL));
+
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, opaque_file);
+  first = wait_for_result (window, 0);
+  g_assert_null (lens_window_get_last_toast (window));
+
+  lens_window_open_file (window, transparent_file);
+  toast = wait_for_toast (window, NULL);
+  g_assert_cmpstr (toast, ==, "see-through.png has transparent areas: they are shown and measured on mid grey");
+  second = wait_for_result (window, first->serial);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unlink (transparent);
+  g_unlink (opaque);
+  g_rmdir (folder);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -502,5 +539,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/explore", test_explore);
   g_test_add_func ("/app/drag-preview", test_drag_preview);
   g_test_add_func ("/app/bad-inputs", test_bad_inputs);
+  g_test_add_func ("/app/transparent-image", test_transparent_image);
   return g_test_run ();
 }
