@@ -91,7 +91,9 @@ void cli_print_code_health (FILE *out, const ScvaeCodeHealth *codes);
 gboolean cli_train_check_outputs (const char *out, const char *checkpoint, const char *log,
                                   gboolean resume, gboolean force, GError **error);
 
-/* The flags given on the command line: -1 (or NAN) when not given. */
+/* The flags given on the command line: CLI_NOT_GIVEN (NAN for the
+ * numbers) when not given. */
+#define CLI_NOT_GIVEN G_MININT
 typedef struct {
   int channels, atoms, depth, crop, batch;
   double beta, gamma, l1;

@@ -65,7 +65,7 @@ check_int (GError **error, const char *path, const char *flag, int given, int ke
 {
   g_autofree char *a = g_strdup_printf ("%d", given), *b = g_strdup_printf ("%d", kept);
 
-  return given < 0 || given == kept || conflict (error, path, flag, a, b);
+  return given == CLI_NOT_GIVEN || given == kept || conflict (error, path, flag, a, b);
 }
 
 static gboolean
@@ -123,9 +123,9 @@ cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTrainFlags *
   if ((kept_crop > 0 && !check_int (error, path, "--crop", given->crop, kept_crop))
       || (kept_batch > 0 && !check_int (error, path, "--batch", given->batch, kept_batch)))
     return FALSE;
-  if (given->crop < 0 && kept_crop > 0)
+  if (given->crop == CLI_NOT_GIVEN && kept_crop > 0)
     *crop = kept_crop;
-  if (given->batch < 0 && kept_batch > 0)
+  if (given->batch == CLI_NOT_GIVEN && kept_batch > 0)
     *batch = kept_batch;
   return TRUE;
 }

@@ -182,8 +182,8 @@ cli_train (int argc, char **argv)
   scvae_config_init_default (&config);
   scvae_train_options_init_default (&options);
   /* Not given until parsed: --resume and --init must tell a flag given
-   * from a default. */
-  channels = atoms = depth = crop = batch = -1;
+   * from a default (a negative value is given, and refused later). */
+  channels = atoms = depth = crop = batch = CLI_NOT_GIVEN;
   beta = gamma = l1 = NAN;
   lr = options.lr, warmup = options.warmup_steps;
 
@@ -232,17 +232,17 @@ cli_train (int argc, char **argv)
 
   given = (CliTrainFlags) { channels, atoms, depth, crop, batch, beta, gamma, l1 };
   config = (ScvaeConfig) {
-    channels < 0 ? config.channels : channels,
-    atoms < 0 ? config.atoms : atoms,
-    depth < 0 ? config.lista_steps : depth,
+    channels == CLI_NOT_GIVEN ? config.channels : channels,
+    atoms == CLI_NOT_GIVEN ? config.atoms : atoms,
+    depth == CLI_NOT_GIVEN ? config.lista_steps : depth,
     isnan (beta) ? config.beta : (float) beta,
     isnan (gamma) ? config.gamma : (float) gamma,
     isnan (l1) ? config.l1 : (float) l1,
   };
   options.steps = steps;
   options.minutes = minutes;
-  options.crop = crop < 0 ? options.crop : crop;
-  options.batch = batch < 0 ? options.batch : batch;
+  options.crop = crop == CLI_NOT_GIVEN ? options.crop : crop;
+  options.batch = batch == CLI_NOT_GIVEN ? options.batch : batch;
   options.lr = (float) lr;
   options.warmup_steps = warmup;
   options.seed = (guint64) seed;

@@ -644,7 +644,7 @@ test_bad_flags (void)
   g_autofree char *input = sample ("chelsea.jpg");
   g_autofree char *out = in_tmp ("flags.png");
   g_auto(Run) depth = { 0 }, sparsity = { 0 }, max_size = { 0 }, unknown = { 0 }, args = { 0 };
-  g_auto(Run) train = { 0 }, bench = { 0 };
+  g_auto(Run) train = { 0 }, bench = { 0 }, negative_channels = { 0 }, negative_crop = { 0 };
 
   RUN (&depth, "reconstruct", "--model", model, "--depth", "65", input, out);
   assert_fails (&depth, 2, "--depth");
@@ -658,6 +658,11 @@ test_bad_flags (void)
   assert_fails (&args, 2, "expected an input and an output");
   RUN (&train, "train", "--data", samples, "--out", out, "--steps", "5", "--channels", "15");
   assert_fails (&train, 2, "perfect square");
+  /* Negative values are given, not defaults: refused. */
+  RUN (&negative_channels, "train", "--data", samples, "--out", out, "--steps", "5", "--channels", "-4");
+  assert_fails (&negative_channels, 2, "channels must be between 1 and 1024");
+  RUN (&negative_crop, "train", "--data", samples, "--out", out, "--steps", "5", "--crop", "-8");
+  assert_fails (&negative_crop, 2, "crop must be a multiple of 4 between 8 and 1024");
   RUN (&bench, "bench", "--model", model, "--size", "0");
   assert_fails (&bench, 2, "--size");
 }
