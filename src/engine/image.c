@@ -158,6 +158,22 @@ decode_bytes (GdkPixbufFormat *format, int width, int height, int target_width, 
          + (4 + 4 + 3 * sizeof (float)) * (guint64) target_width * target_height;
 }
 
+/* A GIF's frames may be larger than the logical screen its header gives,
+ * and GdkPixbuf allocates each in full while decoding: the largest, or
+ * 0x0 for other formats. */
+static void
+largest_gif_frame (const char *path, GdkPixbufFormat *format, guint *width, guint *height)
+{
+  g_autofree char *name = gdk_pixbuf_format_get_name (format);
+  g_autoptr(GMappedFile) file = NULL;
+
+  *width = *height = 0;
+  if (!g_str_equal (name, "gif") || (file = g_mapped_file_new (path, FALSE, NULL)) == NULL)
+    return;
+  sniff_gif_largest_frame ((const guint8 *) g_mapped_file_get_contents (file), g_mapped_file_get_length (file),
+                           width, height);
+}
+
 static gboolean
 has_transparency (GdkPixbuf *pixbuf)
 {
@@ -208,6 +224,7 @@ scvae_image_load_with_info (const char *path, int max_side, ScvaeImageInfo *info
   guint8 head[32];
   gsize head_size;
   guint32 claimed_width, claimed_height;
+  guint frame_width, frame_height;
   guint64 needed, budget;
   gboolean scale;
 
@@ -236,6 +253,9 @@ scvae_image_load_with_info (const char *path, int max_side, ScvaeImageInfo *info
     return scvae_invalid_file (error, path, _("the image has no pixels (%dx%d)"), width, height), NULL;
   if ((double) width * height > SCVAE_MAX_SOURCE_PIXELS)
     return too_large (error, path, width, height);
+  largest_gif_frame (path, format, &frame_width, &frame_height);
+  if ((double) frame_width * frame_height > SCVAE_MAX_SOURCE_PIXELS)
+    return too_large (error, path, frame_width, frame_height);
 
   /* Downscaling while decoding keeps huge photos from filling memory. */
   scale = max_side > 0 && MAX (width, height) > max_side;
@@ -252,15 +272,18 @@ scvae_image_load_with_info (const char *path, int max_side, ScvaeImageInfo *info
    * refused the image. */
   if (!scvae_memory_budget (&budget, error))
     return NULL;
-  needed = decode_bytes (format, width, height, target_width, target_height);
+  /* A GIF frame costs a byte a pixel. */
+  needed = decode_bytes (format, width, height, target_width, target_height) + (guint64) frame_width * frame_height;
   if (needed > budget)
     {
       /* In MiB, the unit of SCVAE_MEMORY_LIMIT_MB. */
       g_autofree char *needed_text = g_format_size_full (needed, G_FORMAT_SIZE_IEC_UNITS);
       g_autofree char *budget_text = g_format_size_full (budget, G_FORMAT_SIZE_IEC_UNITS);
+      gboolean frame = (guint64) frame_width * frame_height > (guint64) width * height;
 
       return scvae_invalid_file (error, path, _("decoding its %dx%d pixels needs %s, more than the %s available"),
-                                 width, height, needed_text, budget_text), NULL;
+                                 frame ? (int) frame_width : width, frame ? (int) frame_height : height,
+                                 needed_text, budget_text), NULL;
     }
 
   if (is_truncated (path, format))

@@ -703,6 +703,45 @@ test_memory_limit_before_decoding (void)
   g_assert_cmpint (run.peak_kb, <, 100 * 1024);
 }
 
+/* A GIF whose logical screen is 7 x 5 and whose one frame claims width x
+ * height: GdkPixbuf allocates the frame in full, whatever the screen. */
+static char *
+gif_with_frame (const char *name, guint16 width, guint16 height)
+{
+  const guint8 gif[] = {
+    'G', 'I', 'F', '8', '9', 'a', 7, 0, 5, 0, 0x80, 0, 0, /* screen, two colours */
+    0, 0, 0, 255, 255, 255,
+    ',', 0, 0, 0, 0, width, width >> 8, height, height >> 8, 0, /* the frame */
+    2, 2, 0x4c, 0x01, 0, /* LZW code size, one block of data */
+    ';',
+  };
+  char *path = in_tmp (name);
+
+  g_assert_true (g_file_set_contents (path, (const char *) gif, sizeof gif, NULL));
+  return path;
+}
+
+/* A 32-byte GIF of 7 x 5 pixels had GdkPixbuf allocate a 10000 x 8000
+ * frame, beyond any memory limit; and the fuzzer's allocator, refusing
+ * that, made g_malloc abort. */
+static void
+test_gif_frame_beyond_screen (void)
+{
+  g_autofree char *limited_gif = gif_with_frame ("gif-frame-10000x8000.gif", 10000, 8000);
+  g_autofree char *huge_gif = gif_with_frame ("gif-frame-20000x20000.gif", 20000, 20000);
+  g_autofree char *small_gif = gif_with_frame ("gif-frame-7x5.gif", 7, 5);
+  g_autofree char *out = in_tmp ("gif-out.png");
+  ScvaeRunOptions limited = { .env = (const char *[]) { "SCVAE_MEMORY_LIMIT_MB=50", NULL } };
+  g_auto(ScvaeRun) run = { 0 }, huge = { 0 }, fits = { 0 };
+
+  SCVAE_RUN_WITH (&run, &limited, "reconstruct", "--model", tiny, limited_gif, out);
+  scvae_assert_fails (&run, 2, "gif-frame-10000x8000.gif: decoding its 10000x8000 pixels needs");
+  SCVAE_RUN (&huge, "reconstruct", "--model", tiny, huge_gif, out);
+  scvae_assert_fails (&huge, 2, "gif-frame-20000x20000.gif: 20000x20000 pixels is too large");
+  SCVAE_RUN_WITH (&fits, &limited, "reconstruct", "--model", tiny, small_gif, out);
+  scvae_assert_ok (&fits);
+}
+
 /* A PNG claiming 2^31 - 1 pixels a side was "not an image". */
 static void
 test_huge_png_header (void)
@@ -865,6 +904,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/memory-limit-variable", test_memory_limit_variable);
   g_test_add_func ("/hardening/memory-limit-before-decoding", test_memory_limit_before_decoding);
   g_test_add_func ("/hardening/memory-limit-validation", test_memory_limit_validation);
+  g_test_add_func ("/hardening/gif-frame-beyond-screen", test_gif_frame_beyond_screen);
   g_test_add_func ("/hardening/huge-png-header", test_huge_png_header);
   g_test_add_func ("/hardening/reconstruct-peak-memory", test_reconstruct_peak_memory);
   g_test_add_func ("/hardening/flag-messages", test_flag_messages);
