@@ -12,6 +12,7 @@
 
 #include "lens-preferences-window.h"
 #include "lens-settings.h"
+#include "shipped.h"
 #include "lens-window.h"
 
 struct _LensApplication {
@@ -29,23 +30,26 @@ typedef struct {
 } FirstModel;
 
 static void
-first_model_free (gpointer data)
+first_model_free (FirstModel *first)
 {
-  FirstModel *first = data;
-
   g_clear_pointer (&first->model, scvae_model_unref);
   g_clear_error (&first->error);
   g_clear_error (&first->last_error);
   g_free (first);
 }
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FirstModel, first_model_free)
+
 static void
 on_default_model (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr(LensWindow) window = data;
-  FirstModel *first = g_task_propagate_pointer (G_TASK (result), NULL);
+  LensWindow *window = LENS_WINDOW (source);
+  g_autoptr(FirstModel) first = g_task_propagate_pointer (G_TASK (result), NULL);
   g_autofree char *message = NULL;
 
+  /* The window was closed meanwhile (the task was cancelled). */
+  if (first == NULL || lens_window_is_closed (window))
+    return;
   /* Whatever went wrong with the remembered model, the app starts, on
    * the default model, and says why. */
   if (first->last_error)
@@ -66,7 +70,6 @@ on_default_model (GObject *source, GAsyncResult *result, gpointer data)
     {
       lens_window_set_model (window, first->model);
     }
-  first_model_free (first);
 }
 
 /* The model used last, if it still loads; else the shipped default. */
@@ -81,10 +84,10 @@ load_first_model (GTask *task, gpointer source, gpointer task_data, GCancellable
     first->model = scvae_model_load (last, &first->last_error);
   if (first->model == NULL)
     {
-      path = scvae_default_model_path (&first->error);
+      path = shipped_default_model_path (&first->error);
       first->model = path ? scvae_model_load (path, &first->error) : NULL;
     }
-  g_task_return_pointer (task, first, first_model_free);
+  g_task_return_pointer (task, first, (GDestroyNotify) first_model_free);
 }
 
 static LensWindow *
@@ -98,7 +101,8 @@ get_window (LensApplication *self)
     return LENS_WINDOW (window);
 
   lens = lens_window_new (ADW_APPLICATION (self));
-  task = g_task_new (NULL, NULL, on_default_model, g_object_ref (lens));
+  task = g_task_new (lens, lens_window_get_cancellable (lens), on_default_model, NULL);
+  g_task_set_source_tag (task, get_window);
   if (self->settings)
     g_task_set_task_data (task, g_settings_get_string (self->settings, "last-model"), g_free);
   g_task_run_in_thread (task, load_first_model);
@@ -127,8 +131,13 @@ about_action (GSimpleAction *action, GVariant *param, gpointer data)
 {
   GtkApplication *app = data;
   static const char *developers[] = { "The Sparse Lens authors", NULL };
-  g_autofree char *debug = g_strdup_printf ("Sparse Lens %s\nOpenBLAS kernels: %s, %d threads\n",
-                                            PACKAGE_VERSION, scvae_blas_info (), scvae_get_threads ());
+  const char *better = scvae_blas_preferred_core ();
+  g_autofree char *hint = better ? g_strdup_printf ("This processor can run faster kernels: start Sparse Lens "
+                                                    "with OPENBLAS_CORETYPE=%s\n", better)
+                                 : NULL;
+  g_autofree char *debug = g_strdup_printf ("Sparse Lens %s\nOpenBLAS kernels: %s, %d threads\n%s",
+                                            PACKAGE_VERSION, scvae_blas_info (), scvae_get_threads (),
+                                            hint ? hint : "");
 
   adw_show_about_window (gtk_application_get_active_window (app),
                          "application-name", _("Sparse Lens"),

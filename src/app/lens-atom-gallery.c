@@ -119,10 +119,12 @@ enum {
 struct _LensAtomGallery {
   GtkWidget parent_instance;
 
+  /* Template widgets */
   GtkWidget *box;
   GtkSearchEntry *search;
   GtkDropDown *sort_by;
   GtkGridView *grid;
+
   GListStore *store;
   GtkCustomSorter *sorter;
   GtkCustomFilter *filter;
@@ -480,6 +482,7 @@ lens_atom_gallery_dispose (GObject *object)
   g_clear_pointer (&self->arriving_stored, g_free);
   g_clear_pointer (&self->usage, g_free);
   g_clear_pointer (&self->box, gtk_widget_unparent);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LENS_TYPE_ATOM_GALLERY);
   G_OBJECT_CLASS (lens_atom_gallery_parent_class)->dispose (object);
 }
 
@@ -495,39 +498,26 @@ lens_atom_gallery_class_init (LensAtomGalleryClass *klass)
   signals[SIGNAL_SELECTION_CHANGED] = g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass),
                                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                     G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/sparselens/SparseLens/lens-atom-gallery.ui");
+  gtk_widget_class_bind_template_child (widget_class, LensAtomGallery, box);
+  gtk_widget_class_bind_template_child (widget_class, LensAtomGallery, search);
+  gtk_widget_class_bind_template_child (widget_class, LensAtomGallery, sort_by);
+  gtk_widget_class_bind_template_child (widget_class, LensAtomGallery, grid);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_sort_changed);
 }
 
+/* The layout is the template's; the model and the cells are made here. */
 static void
 lens_atom_gallery_init (LensAtomGallery *self)
 {
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  const char *orders[] = { N_("By usage"), N_("By index"), N_("By coefficient"), NULL };
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
   GtkSortListModel *sorted;
   GtkFilterListModel *filtered;
-  g_autoptr(GtkStringList) order_names = gtk_string_list_new (NULL);
 
-  for (int i = 0; orders[i]; i++)
-    gtk_string_list_append (order_names, _(orders[i]));
-
-  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
-
-  self->search = GTK_SEARCH_ENTRY (gtk_search_entry_new ());
-  g_object_set (self->search, "placeholder-text", _("Atom index"), NULL);
-  gtk_widget_set_hexpand (GTK_WIDGET (self->search), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->search), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Find atoms by index"), -1);
-  g_signal_connect_swapped (self->search, "search-changed", G_CALLBACK (on_search_changed), self);
-
-  self->sort_by = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (order_names)), NULL));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sort_by), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Sort atoms"), -1);
-  g_signal_connect_swapped (self->sort_by, "notify::selected", G_CALLBACK (on_sort_changed), self);
-  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->search));
-  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->sort_by));
-  gtk_box_append (GTK_BOX (self->box), bar);
+  gtk_widget_init_template (GTK_WIDGET (self));
 
   self->store = g_list_store_new (LENS_TYPE_ATOM_ITEM);
   self->sorter = gtk_custom_sorter_new (compare_items, self, NULL);
@@ -540,15 +530,10 @@ lens_atom_gallery_init (LensAtomGallery *self)
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell), NULL);
-  self->grid = GTK_GRID_VIEW (gtk_grid_view_new (GTK_SELECTION_MODEL (self->selection), factory));
-  gtk_grid_view_set_max_columns (self->grid, 8);
-  gtk_grid_view_set_enable_rubberband (self->grid, TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->grid), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Dictionary atoms; select to see where they fire"), -1);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->grid));
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_vexpand (scrolled, TRUE);
-  gtk_box_append (GTK_BOX (self->box), scrolled);
+  gtk_grid_view_set_factory (self->grid, factory);
+  gtk_grid_view_set_model (self->grid, GTK_SELECTION_MODEL (self->selection));
+  /* The grid owns the chain of models; the fields borrow from it. */
+  g_object_unref (self->selection);
 }
 
 GtkWidget *

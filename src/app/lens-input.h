@@ -6,16 +6,17 @@
 
 #pragma once
 
+#include <gtk/gtk.h>
+
 #include "scvae.h"
 
 G_BEGIN_DECLS
 
 #define LENS_WORKING_SIZE_DEFAULT 1024
 
-/* Immutable once made, reference counted: the window, the worker and every
- * result can hold the same image without copying it. */
+/* Immutable once made, reference counted (g_atomic_rc_box): the window,
+ * the worker and every result can hold the same image without copying it. */
 typedef struct {
-  gatomicrefcount ref_count;
   ScvaeImage *image;  /* at working size */
   char *name;         /* for titles and messages */
   GFile *file;        /* NULL when pasted */
@@ -34,9 +35,12 @@ gboolean lens_input_is_downscaled (const LensInput *input);
  * at most working_size on the long side; runs in a thread. */
 void lens_input_load_async (GFile *file, int working_size, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data);
+/* The same for a pasted texture, within the same limits as a file. */
+void lens_input_new_from_texture_async (GdkTexture *texture, const char *name, int working_size,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+/* Finishes either. */
 LensInput *lens_input_load_finish (GAsyncResult *result, GError **error);
-/* From pixels already in memory (a pasted image). */
-LensInput *lens_input_new_from_texture_pixbuf (GdkPixbuf *pixbuf, const char *name, int working_size);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensInput, lens_input_unref)
 

@@ -20,11 +20,15 @@
 
 struct _LensPatchInspector {
   GtkPopover parent_instance;
+
+  /* Template widgets */
   GtkLabel *title;
-  GtkPicture *pictures[3];
+  GtkPicture *input_picture;
+  GtkPicture *reconstruction_picture;
+  GtkPicture *top_m_picture;
   GtkAdjustment *top_m;
-  GtkSpinButton *top_m_spin;
   LensCodeChart *chart;
+
   gboolean updating;
 };
 
@@ -72,6 +76,7 @@ lens_patch_inspector_set_inspection (LensPatchInspector *self, const LensInspect
 {
   cairo_surface_t *surfaces[3] = { inspection->input, inspection->reconstruction,
                                    inspection->top_m_reconstruction };
+  GtkPicture *pictures[3] = { self->input_picture, self->reconstruction_picture, self->top_m_picture };
   g_autofree GdkTexture **thumbnails = g_new0 (GdkTexture *, MAX (inspection->n_active, 1));
   g_autofree char *title = NULL;
 
@@ -82,7 +87,7 @@ lens_patch_inspector_set_inspection (LensPatchInspector *self, const LensInspect
   for (int i = 0; i < 3; i++)
     {
       g_autoptr(GdkTexture) texture = texture_for (surfaces[i]);
-      gtk_picture_set_paintable (self->pictures[i], GDK_PAINTABLE (texture));
+      gtk_picture_set_paintable (pictures[i], GDK_PAINTABLE (texture));
     }
   for (int i = 0; i < inspection->n_active; i++)
     thumbnails[i] = lens_atom_gallery_get_texture (gallery, inspection->atoms[i]);
@@ -109,63 +114,40 @@ on_top_m_changed (LensPatchInspector *self)
 }
 
 static void
+lens_patch_inspector_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), LENS_TYPE_PATCH_INSPECTOR);
+
+  G_OBJECT_CLASS (lens_patch_inspector_parent_class)->dispose (object);
+}
+
+static void
 lens_patch_inspector_class_init (LensPatchInspectorClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = lens_patch_inspector_dispose;
+
   signals[SIGNAL_TOP_M_CHANGED] = g_signal_new ("top-m-changed", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 0);
+
+  g_type_ensure (LENS_TYPE_CODE_CHART);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/sparselens/SparseLens/lens-patch-inspector.ui");
+  gtk_widget_class_bind_template_child (widget_class, LensPatchInspector, title);
+  gtk_widget_class_bind_template_child (widget_class, LensPatchInspector, input_picture);
+  gtk_widget_class_bind_template_child (widget_class, LensPatchInspector, reconstruction_picture);
+  gtk_widget_class_bind_template_child (widget_class, LensPatchInspector, top_m_picture);
+  gtk_widget_class_bind_template_child (widget_class, LensPatchInspector, top_m);
+  gtk_widget_class_bind_template_child (widget_class, LensPatchInspector, chart);
+  gtk_widget_class_bind_template_callback (widget_class, on_top_m_changed);
 }
 
 static void
 lens_patch_inspector_init (LensPatchInspector *self)
 {
-  static const char *captions[] = { N_("Input"), N_("Reconstruction"), N_("Strongest atoms only") };
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *m_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *m_label = gtk_label_new (_("Strongest atoms"));
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-
-  self->title = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_add_css_class (GTK_WIDGET (self->title), "heading");
-  gtk_label_set_xalign (self->title, 0);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->title));
-
-  for (int i = 0; i < 3; i++)
-    {
-      GtkWidget *column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-      GtkWidget *caption = gtk_label_new (_(captions[i]));
-
-      self->pictures[i] = GTK_PICTURE (gtk_picture_new ());
-      gtk_picture_set_can_shrink (self->pictures[i], FALSE);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->pictures[i]), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      _(captions[i]), -1);
-      gtk_widget_add_css_class (caption, "caption");
-      gtk_box_append (GTK_BOX (column), GTK_WIDGET (self->pictures[i]));
-      gtk_box_append (GTK_BOX (column), caption);
-      gtk_box_append (GTK_BOX (row), column);
-    }
-  gtk_box_append (GTK_BOX (box), row);
-
-  self->top_m = gtk_adjustment_new (4, 1, 256, 1, 4, 0);
-  self->top_m_spin = GTK_SPIN_BUTTON (gtk_spin_button_new (self->top_m, 1, 0));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->top_m_spin), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Number of strongest atoms to reconstruct from"), -1);
-  g_signal_connect_swapped (self->top_m, "value-changed", G_CALLBACK (on_top_m_changed), self);
-  gtk_widget_set_hexpand (m_label, TRUE);
-  gtk_label_set_xalign (GTK_LABEL (m_label), 0);
-  gtk_box_append (GTK_BOX (m_row), m_label);
-  gtk_box_append (GTK_BOX (m_row), GTK_WIDGET (self->top_m_spin));
-  gtk_box_append (GTK_BOX (box), m_row);
-
-  self->chart = LENS_CODE_CHART (lens_code_chart_new ());
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->chart));
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 300);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
-  gtk_box_append (GTK_BOX (box), scrolled);
-
-  gtk_popover_set_child (GTK_POPOVER (self), box);
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 GtkWidget *

@@ -9,7 +9,7 @@
 #include <gtk/gtk.h>
 
 #include "lens-atom-gallery.h"
-#include "lens-worker.h"
+#include "lens-result.h"
 
 G_BEGIN_DECLS
 

@@ -48,9 +48,8 @@ halve (cairo_surface_t *src)
 LensPicture *
 lens_picture_new (cairo_surface_t *surface, int units)
 {
-  LensPicture *picture = g_new0 (LensPicture, 1);
+  LensPicture *picture = g_atomic_rc_box_new0 (LensPicture);
 
-  g_atomic_ref_count_init (&picture->ref_count);
   picture->units = units;
   picture->levels[0] = surface;
   picture->n_levels = 1;
@@ -68,18 +67,20 @@ lens_picture_new (cairo_surface_t *surface, int units)
 LensPicture *
 lens_picture_ref (LensPicture *picture)
 {
-  g_atomic_ref_count_inc (&picture->ref_count);
-  return picture;
+  return g_atomic_rc_box_acquire (picture);
+}
+
+static void
+picture_clear (LensPicture *picture)
+{
+  for (int i = 0; i < picture->n_levels; i++)
+    cairo_surface_destroy (picture->levels[i]);
 }
 
 void
 lens_picture_unref (LensPicture *picture)
 {
-  if (picture == NULL || !g_atomic_ref_count_dec (&picture->ref_count))
-    return;
-  for (int i = 0; i < picture->n_levels; i++)
-    cairo_surface_destroy (picture->levels[i]);
-  g_free (picture);
+  g_atomic_rc_box_release_full (picture, (GDestroyNotify) picture_clear);
 }
 
 int

@@ -18,8 +18,8 @@ G_BEGIN_DECLS
 
 #define LENS_PICTURE_MAX_LEVELS 8
 
+/* Immutable once made; reference counted (g_atomic_rc_box). */
 typedef struct {
-  gatomicrefcount ref_count;
   int n_levels;
   cairo_surface_t *levels[LENS_PICTURE_MAX_LEVELS];
   /* Image pixels per level-0 pixel: 1 for images, 4 for patch heat maps. */

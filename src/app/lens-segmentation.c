@@ -564,58 +564,56 @@ lens_segmentation_merge (LensSegmentation *self, int a, int b)
   return TRUE;
 }
 
-gboolean
-lens_segmentation_split (LensSegmentation *self,
-                         int index,
-                         const float *features,
-                         int dim,
-                         guint64 seed)
+LensSplit *
+lens_segmentation_begin_split (LensSegmentation *self, int index)
 {
-  ScvaeKMeansOptions options = { .k = 2, .n_restarts = 4, .max_iterations = 100, .seed = seed };
-  g_autofree int *patches = NULL;
-  g_autofree float *rows = NULL;
-  g_autofree guint8 *parts = NULL;
-  int counts[2] = { 0, 0 };
-  int n, n_patches = 0, keep;
-  Snapshot *snapshot;
-  LensSegment *segment;
+  g_autoptr(LensSplit) split = NULL;
+  int n;
 
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (features != NULL, FALSE);
-  g_return_val_if_fail (dim >= 1, FALSE);
+  g_return_val_if_fail (self != NULL, NULL);
 
   if (!is_valid (self, index) || self->current->n_segments >= SCVAE_MAX_CLUSTERS)
-    return FALSE;
-
+    return NULL;
   n = self->rows * self->cols;
-  patches = g_new (int, n);
+  split = g_new0 (LensSplit, 1);
+  split->index = index;
+  split->keep = -1;
+  split->patches = g_new (int, n);
   for (int p = 0; p < n; p++)
     if (self->current->labels[p] == index)
-      patches[n_patches++] = p;
-  if (n_patches < 2)
-    return FALSE;
+      split->patches[split->n_patches++] = p;
+  return split->n_patches < 2 ? NULL : g_steal_pointer (&split);
+}
 
-  rows = g_new (float, (gsize) n_patches * dim);
-  for (int i = 0; i < n_patches; i++)
-    memcpy (rows + (gsize) i * dim, features + (gsize) patches[i] * dim, dim * sizeof (float));
-  parts = g_new (guint8, n_patches);
-  if (!scvae_kmeans (rows, n_patches, dim, &options, parts, NULL, NULL, NULL, NULL))
+gboolean
+lens_segmentation_finish_split (LensSegmentation *self, const LensSplit *split)
+{
+  Snapshot *snapshot;
+  LensSegment *segment;
+  int n, seen = 0;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (split != NULL, FALSE);
+
+  if (!lens_split_divides (split) || !is_valid (self, split->index)
+      || self->current->n_segments >= SCVAE_MAX_CLUSTERS)
     return FALSE;
-  for (int i = 0; i < n_patches; i++)
-    counts[parts[i]]++;
-  /* Identical features leave one part empty: nothing to split along. */
-  if (counts[0] == 0 || counts[1] == 0)
+  /* The segment must hold the same patches as when the split began. */
+  n = self->rows * self->cols;
+  for (int p = 0; p < n; p++)
+    if (self->current->labels[p] == split->index && (seen == split->n_patches || split->patches[seen++] != p))
+      return FALSE;
+  if (seen != split->n_patches)
     return FALSE;
-  keep = counts[0] >= counts[1] ? 0 : 1;
 
   begin_edit (self);
   snapshot = self->current;
   segment = &snapshot->segments[snapshot->n_segments];
   init_segment (self, snapshot, segment);
-  segment->visible = snapshot->segments[index].visible;
-  for (int i = 0; i < n_patches; i++)
-    if (parts[i] != keep)
-      snapshot->labels[patches[i]] = snapshot->n_segments;
+  segment->visible = snapshot->segments[split->index].visible;
+  for (int i = 0; i < split->n_patches; i++)
+    if (split->parts[i] != split->keep)
+      snapshot->labels[split->patches[i]] = snapshot->n_segments;
   snapshot->n_segments++;
   snapshot_update_shares (snapshot, n);
   return TRUE;

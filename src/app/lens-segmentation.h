@@ -68,17 +68,38 @@ gboolean lens_segmentation_set_visible (LensSegmentation *self, int index, gbool
 /* Merges segment b into a, which keeps its name, colour and visibility;
  * b's index disappears and later indices shift down. FALSE if a == b. */
 gboolean lens_segmentation_merge (LensSegmentation *self, int a, int b);
-/* Re-clusters the patches of segment index into two with k-means on
- * per-patch features (rows * cols x dim, the same grid), deterministic for
- * a seed. The larger part keeps the segment; the other becomes a new
- * segment at the end, with the same visibility. FALSE (and no change) if
- * the segment has fewer than 2 patches, if their features do not separate,
- * or if there are SCVAE_MAX_CLUSTERS segments already. */
-gboolean lens_segmentation_split (LensSegmentation *self,
-                                  int index,
-                                  const float *features,
-                                  int dim,
-                                  guint64 seed);
+/* Splitting a segment re-clusters its patches into two with k-means on
+ * per-patch features, in three steps so that the k-means can run on the
+ * engine's thread: take the segment's patches, divide them (any thread,
+ * lens-segment-split.c), apply the division. The larger part keeps the
+ * segment; the other becomes a new segment at the end, with the same
+ * visibility. */
+typedef struct {
+  int index;          /* the segment */
+  int n_patches;
+  int *patches;       /* its patches when the split began, in order */
+  guint8 *parts;      /* 0 or 1 per patch, once divided */
+  int keep;           /* the larger part; -1 while there are not two */
+} LensSplit;
+
+/* NULL if segment index has fewer than 2 patches or there are
+ * SCVAE_MAX_CLUSTERS segments already. */
+LensSplit *lens_segmentation_begin_split (LensSegmentation *self, int index);
+/* 2-means on features (rows * cols x dim, the segmentation's grid),
+ * deterministic for a seed; FALSE if cancelled or failed. */
+gboolean lens_split_divide (LensSplit *split,
+                            const float *features,
+                            int dim,
+                            guint64 seed,
+                            GCancellable *cancellable,
+                            GError **error);
+/* Whether the division found two parts (features that differ). */
+gboolean lens_split_divides (const LensSplit *split);
+/* Applies a division; FALSE (and no change) if it found one part only or
+ * the segment no longer holds the same patches (k-means ran again). */
+gboolean lens_segmentation_finish_split (LensSegmentation *self, const LensSplit *split);
+void lens_split_free (LensSplit *split);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensSplit, lens_split_free)
 
 gboolean lens_segmentation_can_undo (LensSegmentation *self);
 gboolean lens_segmentation_undo (LensSegmentation *self);

@@ -90,14 +90,11 @@ on_exported (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr(LensWindow) self = data;
   g_autoptr(GError) error = NULL;
+  gboolean exported = lens_worker_export_finish (LENS_WORKER (source), result, &error);
 
-  if (!lens_worker_export_finish (LENS_WORKER (source), result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        lens_window_toast (self, error->message);
-      return;
-    }
-  lens_window_toast (self, _("Exported"));
+  if (lens_window_is_closed (self) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  lens_window_toast (self, exported ? _("Exported") : error->message);
 }
 
 /* Exports what the window shows: the segments with their edits, colours
@@ -121,7 +118,8 @@ lens_window_export (LensWindow *self, LensExportKind kind, GFile *file)
       memcpy (segments[i].rgb, segment->rgb, 3);
       segments[i].visible = segment->visible;
     }
-  lens_worker_export_async (self->worker, &request, kind, &view, file, on_exported, g_object_ref (self));
+  lens_worker_export_async (self->worker, &request, kind, &view, file, self->cancellable, on_exported,
+                            g_object_ref (self));
 }
 
 static void
@@ -138,27 +136,18 @@ on_export_chosen (GtkNativeDialog *dialog, int response, LensWindow *self)
   g_object_unref (dialog);
 }
 
+/* Asks where to write one of the exports, named like the image. */
 static void
-export_action (GtkWidget *widget, const char *action, GVariant *param)
+choose_export (LensWindow *self, const char *target, gboolean of_segments)
 {
-  LensWindow *self = LENS_WINDOW (widget);
-  const char *target = g_variant_get_string (param, NULL);
-  GtkFileChooserNative *dialog;
-  g_autofree char *base = NULL, *name = NULL;
-
-  if (self->input == NULL || self->model == NULL)
-    return;
   for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
     {
-      gboolean of_segments = exports[i].kind == LENS_EXPORT_OVERLAY || exports[i].kind == LENS_EXPORT_LABELS;
+      GtkFileChooserNative *dialog;
+      g_autofree char *base = NULL, *name = NULL;
 
-      if (!g_str_equal (target, exports[i].target))
+      if (!g_str_equal (target, exports[i].target)
+          || of_segments != (exports[i].kind == LENS_EXPORT_OVERLAY || exports[i].kind == LENS_EXPORT_LABELS))
         continue;
-      if (of_segments && lens_segmentation_get_labels (self->segmentation, NULL, NULL) == NULL)
-        {
-          lens_window_toast (self, _("Show the segments first"));
-          return;
-        }
       dialog = gtk_file_chooser_native_new (exports[i].kind == LENS_EXPORT_CODES ? _("Export Codes as NumPy Array")
                                                                                  : _("Export as PNG"),
                                             GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
@@ -174,6 +163,16 @@ export_action (GtkWidget *widget, const char *action, GVariant *param)
       gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
       return;
     }
+}
+
+/* win.export: pictures of the model's output and the codes, which need an
+ * image and a model; win.export-segments: the segments as shown, which
+ * need segments too. Each is enabled only when it can run. */
+static void
+export_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  choose_export (LENS_WINDOW (widget), g_variant_get_string (param, NULL),
+                 g_str_equal (action, "win.export-segments"));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -227,82 +226,10 @@ reset_controls_action (GtkWidget *widget, const char *action, GVariant *param)
     gtk_adjustment_set_value (self->depth_adjustment, scvae_model_get_config (self->model)->lista_steps);
 }
 
-/* ------------------------------------------------------------------------- */
-/* Paste */
-
-static void
-on_texture_pasted (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr(LensWindow) self = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GdkTexture) texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
-  g_autoptr(LensInput) input = NULL;
-  int w, h;
-  guchar *pixels;
-
-  if (texture == NULL)
-    {
-      lens_window_toast (self, _("The clipboard holds no image"));
-      return;
-    }
-  w = gdk_texture_get_width (texture);
-  h = gdk_texture_get_height (texture);
-  pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, w, h);
-  pixels = gdk_pixbuf_get_pixels (pixbuf);
-  /* gdk_texture_download gives premultiplied BGRA/ARGB32; unpremultiply
-   * is unnecessary after compositing on grey, so convert channel order. */
-  {
-    g_autofree guchar *argb = g_malloc ((gsize) w * h * 4);
-    int stride = gdk_pixbuf_get_rowstride (pixbuf);
-
-    gdk_texture_download (texture, argb, (gsize) w * 4);
-    for (int y = 0; y < h; y++)
-      for (int x = 0; x < w; x++)
-        {
-          guint32 p = ((guint32 *) argb)[(gsize) y * w + x];
-          guint8 a = p >> 24;
-          guchar *d = pixels + (gsize) y * stride + x * 4;
-
-          /* Undo premultiplication so GdkPixbuf's straight alpha holds. */
-          d[0] = a ? MIN (255, ((p >> 16) & 0xff) * 255 / a) : 0;
-          d[1] = a ? MIN (255, ((p >> 8) & 0xff) * 255 / a) : 0;
-          d[2] = a ? MIN (255, (p & 0xff) * 255 / a) : 0;
-          d[3] = a;
-        }
-  }
-  input = lens_input_new_from_texture_pixbuf (pixbuf, _("Pasted image"), lens_window_get_working_size (self));
-  lens_window_open_input (self, input);
-}
-
-static void
-on_files_pasted (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr(LensWindow) self = data;
-  g_autoptr(GError) error = NULL;
-  const GValue *value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, &error);
-  GSList *files;
-
-  if (value == NULL || (files = g_value_get_boxed (value)) == NULL)
-    {
-      lens_window_toast (self, _("The clipboard holds no image"));
-      return;
-    }
-  lens_window_open_file (self, files->data);
-}
-
 static void
 paste_action (GtkWidget *widget, const char *action, GVariant *param)
 {
-  LensWindow *self = LENS_WINDOW (widget);
-  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
-  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
-
-  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
-    gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT, NULL,
-                                    on_files_pasted, g_object_ref (self));
-  else
-    gdk_clipboard_read_texture_async (clipboard, NULL, on_texture_pasted, g_object_ref (self));
+  lens_window_paste (LENS_WINDOW (widget));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -314,8 +241,10 @@ reseed_action (GtkWidget *widget, const char *action, GVariant *param)
   LensWindow *self = LENS_WINDOW (widget);
 
   self->seed++;
-  gtk_switch_set_active (self->segments_switch, TRUE);
-  lens_window_update (self);
+  if (lens_window_get_toggle (self, "show-segments"))
+    lens_window_update (self);
+  else
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "show-segments", g_variant_new_boolean (TRUE));
 }
 
 static void
@@ -346,6 +275,63 @@ find_atom_action (GtkWidget *widget, const char *action, GVariant *param)
   lens_atom_gallery_focus_search (self->gallery);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Toggles: stateful actions, so buttons, switches and menus agree */
+
+static void
+change_toggle (GSimpleAction *action, GVariant *state, gpointer data)
+{
+  LensWindow *self = data;
+
+  g_simple_action_set_state (action, state);
+  if (g_str_equal (g_action_get_name (G_ACTION (action)), "show-segments"))
+    {
+      lens_window_show_segments (self);  /* the overlay goes at once */
+      lens_window_update (self);         /* k-means runs, or stops */
+    }
+  else
+    {
+      lens_window_show_pictures (self);
+    }
+}
+
+void
+lens_window_add_actions (LensWindow *self)
+{
+  static const GActionEntry toggles[] = {
+    { .name = "show-residual", .state = "false", .change_state = change_toggle },
+    { .name = "compare", .state = "false", .change_state = change_toggle },
+    { .name = "show-segments", .state = "false", .change_state = change_toggle },
+  };
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), toggles, G_N_ELEMENTS (toggles), self);
+  if (self->settings)
+    {
+      g_autoptr(GAction) colormap = g_settings_create_action (self->settings, "heatmap-colormap");
+
+      g_action_map_add_action (G_ACTION_MAP (self), colormap);
+    }
+}
+
+void
+lens_window_update_actions (LensWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean image = self->input != NULL, model = self->model != NULL;
+  gboolean segments = lens_segmentation_get_labels (self->segmentation, NULL, NULL) != NULL;
+
+  gtk_widget_action_set_enabled (widget, "win.export", image && model);
+  gtk_widget_action_set_enabled (widget, "win.export-segments", image && model && segments);
+  gtk_widget_action_set_enabled (widget, "win.reseed", image && model);
+  gtk_widget_action_set_enabled (widget, "win.zoom-in", image);
+  gtk_widget_action_set_enabled (widget, "win.zoom-out", image);
+  gtk_widget_action_set_enabled (widget, "win.zoom-fit", image);
+  gtk_widget_action_set_enabled (widget, "win.reset-controls", model);
+  gtk_widget_action_set_enabled (widget, "win.find-atom", model);
+  gtk_widget_action_set_enabled (widget, "win.undo", lens_segmentation_can_undo (self->segmentation));
+  gtk_widget_action_set_enabled (widget, "win.redo", lens_segmentation_can_redo (self->segmentation));
+}
+
 void
 lens_window_install_actions (GtkWidgetClass *widget_class)
 {
@@ -359,6 +345,7 @@ lens_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_action);
   gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
+  gtk_widget_class_install_action (widget_class, "win.export-segments", "s", export_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_in_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_out_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_fit_action);

@@ -2,6 +2,13 @@
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lens-window.c: the class, its controls and the request they make;
+ * lens-window-results.c: showing what the engine thread sends back;
+ * lens-window-open.c: opening images and models;
+ * lens-window-segments.c: the segments over the input, and splitting one;
+ * lens-window-views.c: the grid of the three views, and the patch inspector;
+ * lens-window-actions.c, lens-window-dnd.c: actions, drag and drop.
  */
 
 #pragma once
@@ -10,9 +17,11 @@
 #include "lens-image-view.h"
 #include "lens-legend.h"
 #include "lens-patch-inspector.h"
+#include "lens-quality-panel.h"
 #include "lens-segment-legend.h"
 #include "lens-segmentation.h"
 #include "lens-viewport.h"
+#include "lens-welcome-page.h"
 #include "lens-window.h"
 
 G_BEGIN_DECLS
@@ -25,9 +34,7 @@ struct _LensWindow {
   AdwWindowTitle *window_title;
   GtkSpinner *spinner;
   GtkStack *stack;
-  GtkBox *samples_box;
-  GtkLabel *recent_label;
-  GtkBox *recent_box;
+  LensWelcomePage *welcome_page;
   AdwFlap *flap;
   GtkFlowBox *views;
   LensImageView *input_view;
@@ -35,40 +42,27 @@ struct _LensWindow {
   LensImageView *activation_view;
   GtkLabel *input_caption;
   GtkLabel *quality_label;
-  GtkToggleButton *compare_button;
-  GtkToggleButton *residual_button;
   GtkDropDown *mode_dropdown;
   LensLegend *legend;
   GtkLabel *status_label;
   GtkAdjustment *sparsity_adjustment;
   GtkAdjustment *depth_adjustment;
-  AdwPreferencesGroup *metrics_group;
-  AdwPreferencesGroup *model_group;
-  AdwFlap *flap_widget;
+  LensQualityPanel *quality_panel;
   AdwViewStack *sidebar_stack;
   LensAtomGallery *gallery;
-  GtkSwitch *segments_switch;
   GtkAdjustment *k_adjustment;
   AdwComboRow *features_row;
   GtkAdjustment *smooth_adjustment;
   GtkAdjustment *opacity_adjustment;
-  GtkBox *legend_box;
   LensSegmentLegend *segment_legend;
+
   LensPatchInspector *inspector;
-  GtkWidget *inspected_view;   /* where the inspector points */
   int inspected_row, inspected_col;
   LensSegmentation *segmentation;
   guint64 seed;
   GSettings *settings;       /* NULL when the schema is not installed */
 
-  /* Rows filled from results and the model */
-  GtkLabel *psnr_value, *ssim_value, *active_value, *per_patch_value, *hoyer_value;
-  GtkLabel *atoms_value, *dense_value, *lasso_value;
-  GtkLabel *channels_value, *atoms_count_value, *depth_value, *beta_value, *data_value;
-  GtkLabel *spread_value, *twins_value;
-
   GBytes *selected_atoms;    /* int indices chosen in the atom gallery */
-  ScvaeSegmentOptions segment_options; /* k == 0: segmentation off */
 
   LensWorker *worker;
   LensViewport *viewport;
@@ -76,26 +70,55 @@ struct _LensWindow {
   LensInput *input;
   LensResult *result;        /* shown now */
   LensResult *preview;       /* its pictures shown instead, until the next full result */
-  GCancellable *loading;     /* of the image or model being opened */
+  GCancellable *cancellable; /* of everything the window waits for; cancelled in dispose */
+  GCancellable *loading;     /* of the image being opened */
   GCancellable *rendering_atoms;
   guint busy_timeout;
   guint view_columns_idle;   /* applies a new number of view columns */
   int view_columns;
-  double last_latency_ms;
+  double shown_latency_ms;   /* of the result on screen, once painted; 0 before */
   guint64 painted_serial;    /* the newest full result that reached the screen */
   guint64 painted_preview_serial; /* the newest preview that did */
   char *last_toast;          /* for tests */
   FILE *latency_log;         /* $LENS_LATENCY_LOG, for tools/bench/app-latency */
 };
 
-void lens_window_install_actions (GtkWidgetClass *widget_class);
-void lens_window_setup_dnd (LensWindow *self);
+/* lens-window.c */
 /* The long side images are shown at (the working-size setting). */
 int lens_window_get_working_size (LensWindow *self);
 /* Submits what the window shows now to the worker. */
 void lens_window_update (LensWindow *self);
 LensRequest lens_window_current_request (LensWindow *self);
+/* The state of a stateful boolean window action. */
+gboolean lens_window_get_toggle (LensWindow *self, const char *action);
+
+/* lens-window-results.c */
+void lens_window_show_pictures (LensWindow *self);
+void lens_window_update_status (LensWindow *self);
+void lens_window_show_atom_usage (LensWindow *self);
+void lens_window_connect_worker (LensWindow *self);
+
+/* lens-window-open.c */
+void lens_window_paste (LensWindow *self);
+
+/* lens-window-segments.c */
+void lens_window_show_segments (LensWindow *self);
+void lens_window_setup_segments (LensWindow *self);
+
+/* lens-window-views.c */
+void lens_window_setup_views (LensWindow *self);
+/* After an allocation: as many views per row as shows the image largest. */
+void lens_window_fit_view_columns (LensWindow *self);
+
+/* lens-window-actions.c */
+void lens_window_install_actions (GtkWidgetClass *widget_class);
+void lens_window_add_actions (LensWindow *self);
+/* Enables the actions that can run now (Export needs an image). */
+void lens_window_update_actions (LensWindow *self);
 /* Writes an export of what the window shows to file; a toast says how it went. */
 void lens_window_export (LensWindow *self, LensExportKind kind, GFile *file);
+
+/* lens-window-dnd.c */
+void lens_window_setup_dnd (LensWindow *self);
 
 G_END_DECLS

@@ -17,7 +17,7 @@ main (int argc, char *argv[])
 {
   g_autoptr(LensApplication) app = NULL;
 
-  scvae_init_process (argv);
+  scvae_init_process ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "files.h"
+#include "shipped.h"
 
 #define ZOOM 4
 #define ATOM_SIDE (SCVAE_ATOM_PIXELS * ZOOM) /* on the sheet */
@@ -158,9 +159,8 @@ cli_atoms (int argc, char **argv)
     }
   else
     {
-      g_autofree char *samples = g_build_filename (SOURCE_DATADIR, "samples", NULL);
-      g_autofree char *installed = g_build_filename (PKGDATADIR, "samples", NULL);
-      const char *defaults[] = { g_file_test (installed, G_FILE_TEST_IS_DIR) ? installed : samples, NULL };
+      g_autofree char *samples = shipped_path ("samples");
+      const char *defaults[] = { samples, NULL };
       const char * const *paths = usage_from ? (const char * const *) usage_from : defaults;
 
       if (!measure_usage (model, paths, stats, K, &error))

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "shipped.h"
 
 enum { ENCODE, LISTA, DECODE, METRICS, KMEANS, SLIDER, TOTAL, N_STAGES };
 /* The keys of --json, and the row labels of the table: not translated. */
@@ -47,12 +48,11 @@ ms_since (gint64 start)
 static ScvaeImage *
 bench_image (const char *path, int size, char **described, GError **error)
 {
-  g_autofree char *sample = g_build_filename (SOURCE_DATADIR, "samples", "astronaut.jpg", NULL);
-  g_autofree char *installed = g_build_filename (PKGDATADIR, "samples", "astronaut.jpg", NULL);
+  g_autofree char *sample = shipped_path ("samples/astronaut.jpg");
   g_autoptr(GdkPixbuf) pixbuf = NULL, scaled = NULL;
 
   if (path == NULL)
-    path = g_file_test (installed, G_FILE_TEST_IS_REGULAR) ? installed : sample;
+    path = sample;
   pixbuf = gdk_pixbuf_new_from_file (path, error);
   if (pixbuf == NULL)
     return NULL;

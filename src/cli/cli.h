@@ -13,7 +13,7 @@
 #include "scvae.h"
 #include "scvae-render.h"
 
-/* Exit statuses (DESIGN.md §4). */
+/* Exit statuses, as `scvae --help` states them. */
 #define CLI_OK 0
 #define CLI_FAILED 1
 #define CLI_BAD_INPUT 2
@@ -96,7 +96,7 @@ gboolean cli_train_check_outputs (const char *out, const char *checkpoint, const
 #define CLI_NOT_GIVEN G_MININT
 typedef struct {
   int channels, atoms, depth, crop, batch;
-  double beta, gamma, l1;
+  double beta, gamma, l1, whiten;
 } CliTrainFlags;
 
 /* A model from --init or --resume keeps its architecture, and a resumed

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "shipped.h"
 
 int
 cli_report (const GError *error)
@@ -83,7 +84,7 @@ cli_load_model (const char *spec, GError **error)
 
   if (spec == NULL || g_str_equal (spec, "default"))
     {
-      path = scvae_default_model_path (error);
+      path = shipped_default_model_path (error);
       if (path == NULL)
         return NULL;
       spec = path;

@@ -59,7 +59,7 @@ cli_eval (int argc, char **argv)
   g_autoptr(ScvaeCodeStats) stats = NULL;
   ScvaeCodeHealth codes;
   ScvaeDictionaryHealth dictionary;
-  double psnr = 0, ssim = 0, active = 0, ms = 0;
+  double psnr = 0, ssim = 0, active = 0, lasso = 0, ms = 0;
   const ScvaeConfig *config;
   g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func (g_free); /* their messages */
 
@@ -141,6 +141,7 @@ cli_eval (int argc, char **argv)
       psnr += r->metrics.psnr / results->len;
       ssim += r->metrics.ssim / results->len;
       active += r->metrics.codes.active_fraction / results->len;
+      lasso += r->metrics.lasso / results->len;
       ms += r->ms / results->len;
     }
   if (results->len == 0)
@@ -168,6 +169,7 @@ cli_eval (int argc, char **argv)
       cli_json_add_double (b, "usage_perplexity", codes.usage_perplexity);
       cli_json_add_double (b, "atoms_per_patch_median", codes.atoms_per_patch_median);
       cli_json_add_double (b, "hoyer", codes.hoyer);
+      cli_json_add_double (b, "lasso", lasso);
       cli_json_add_dictionary_health (b, &dictionary);
       cli_json_add_double (b, "ms_per_image", ms);
       cli_json_add_int (b, "depth", depth < 0 ? config->lista_steps : depth);

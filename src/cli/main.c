@@ -47,7 +47,7 @@ print_help (FILE *out)
 int
 main (int argc, char **argv)
 {
-  scvae_init_process (argv);
+  scvae_init_process ();
   setlocale (LC_ALL, "");
   /* Numbers stay machine-readable: --json, the --log CSV, model metadata. */
   setlocale (LC_NUMERIC, "C");

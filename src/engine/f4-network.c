@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "losses.h"
 #include "ops.h"
 
 typedef struct {
@@ -37,6 +38,7 @@ struct _F4Network {
   ResBlockActivations enc_res[F4_RESBLOCKS];
   /* LISTA */
   float *features;       /* e, patch-major */
+  float *moment;         /* E[e e^T] - I over the batch, C x C */
   ListaTrace trace;
   float *decoded_rows;   /* D z, patch-major */
   float *decoded;        /* D z, channel-major */
@@ -103,6 +105,7 @@ network_layout (F4Network *net, float *base)
     resblock_layout (&net->enc_res[i], &arena, C, n2);
 
   net->features = take (&arena, P * C);
+  net->moment = take (&arena, C * C);
   net->trace.depth = T;
   net->trace.codes = take (&arena, (T + 1) * P * K);
   net->trace.residuals = take (&arena, MAX (T, 1) * P * C);
@@ -273,7 +276,6 @@ f4_network_forward (F4Network *net,
   const F4Specs *s = &net->specs;
   Lista lista = network_lista (net, p);
   const float *x, *codes;
-  double image_se = 0.0, latent_se = 0.0, l1 = 0.0;
   gsize nonzeros = 0;
 
   /* Encoder */
@@ -313,25 +315,14 @@ f4_network_forward (F4Network *net,
   if (loss == NULL)
     return;
 
-  for (gsize i = 0; i < 3 * n0; i++)
-    {
-      double d = net->out[i] - input[i];
-      image_se += d * d;
-    }
-  for (gsize i = 0; i < P * C; i++)
-    {
-      double d = net->features[i] - net->decoded_rows[i];
-      latent_se += d * d;
-    }
   for (gsize i = 0; i < P * K; i++)
-    {
-      l1 += fabsf (codes[i]);
-      nonzeros += codes[i] != 0.f;
-    }
-  loss->image = image_se / (3 * n0);
-  loss->latent = latent_se / (P * C);
-  loss->l1 = l1 / (P * K);
-  loss->total = loss->image + net->config.gamma * loss->latent + net->config.l1 * loss->l1;
+    nonzeros += codes[i] != 0.f;
+  loss->image = loss_mse (net->out, input, 3 * n0);
+  loss->latent = loss_mse (net->features, net->decoded_rows, P * C);
+  loss->l1 = loss_l1 (codes, P * K);
+  loss->whiten = loss_whiten (net->features, P, C, net->moment);
+  loss->total = loss->image + net->config.gamma * loss->latent + net->config.l1 * loss->l1
+                + net->config.whiten * loss->whiten;
   loss->active_fraction = (double) nonzeros / (P * K);
 }
 
@@ -409,11 +400,9 @@ f4_network_backward (F4Network *net,
   double dc = 0.0;
 
   /* loss = mean((out - x)^2) + ...; out = tanh(a4) */
-  for (gsize i = 0; i < 3 * n0; i++)
-    {
-      float y = net->out[i];
-      net->g_out[i] = 2.f * (y - input[i]) / (3 * n0) * (1.f - y * y);
-    }
+  memset (net->g_out, 0, 3 * n0 * sizeof (float));
+  loss_mse_backward (net->out, input, 3 * n0, 1.f, net->g_out, NULL);
+  ops_tanh_backward (net->out, net->g_out, net->g_out, 3 * n0);
 
   /* Decoder */
   memset (net->g_wide[1], 0, C * n1 * sizeof (float));
@@ -437,27 +426,16 @@ f4_network_backward (F4Network *net,
   /* D z feeds the decoder and the latent loss gamma mean((e - D z)^2). */
   to_patches (d_cur, C, P, net->g_decoded_rows);
   memset (net->g_features, 0, P * C * sizeof (float));
-  {
-    float k = 2.f * net->config.gamma / (P * C);
-
-    for (gsize i = 0; i < P * C; i++)
-      {
-        float d = k * (net->features[i] - net->decoded_rows[i]);
-        net->g_features[i] += d;
-        net->g_decoded_rows[i] -= d;
-      }
-  }
+  loss_mse_backward (net->features, net->decoded_rows, P * C, net->config.gamma, net->g_features,
+                     net->g_decoded_rows);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, P, K, C,
                1.f, net->g_decoded_rows, C, p->dictionary, K, 0.f, net->g_codes, K);
   cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C, K, P,
                1.f, net->g_decoded_rows, C, codes, K, 1.f, g->dictionary, K);
   if (net->config.l1 != 0.f)
-    {
-      float k = net->config.l1 / (P * K);
-
-      for (gsize i = 0; i < P * K; i++)
-        net->g_codes[i] += codes[i] > 0.f ? k : codes[i] < 0.f ? -k : 0.f;
-    }
+    loss_l1_backward (codes, P * K, net->config.l1, net->g_codes);
+  if (net->config.whiten != 0.f)
+    loss_whiten_backward (net->features, P, C, net->moment, net->config.whiten, net->g_features);
   lista_backward (&lista, P, net->features, &net->trace, net->g_codes, net->g_features,
                   g->dictionary, &dc, scratch);
   g->step[0] += (float) dc;

@@ -19,6 +19,7 @@ typedef struct {
   double image;  /* mean((x_hat - x)^2) */
   double latent; /* mean((e - D z)^2) */
   double l1;     /* mean(|z|) */
+  double whiten; /* |E[e e^T] - I|_F^2 / C^2 over the batch's patches */
   double active_fraction;
 } F4Loss;
 

@@ -10,7 +10,6 @@
 #include "scvae.h"
 
 struct _ScvaeModel {
-  gatomicrefcount ref_count;
   F4Layout *layout;
   float *parameters;  /* layout->n_parameters */
   float *running;     /* layout->n_running */

@@ -32,9 +32,10 @@ scvae_config_init_default (ScvaeConfig *config)
     .channels = 64,
     .atoms = 256,
     .lista_steps = 16,
-    .beta = 0.1f,
+    .beta = 0.35f,
     .gamma = 1.0f,
     .l1 = 0.0f,
+    .whiten = 10.0f,
   };
 }
 
@@ -55,6 +56,8 @@ scvae_config_validate (const ScvaeConfig *config, GError **error)
     problem = _("gamma must be a finite number >= 0");
   else if (!isfinite (config->l1) || config->l1 < 0)
     problem = _("l1 must be a finite number >= 0");
+  else if (!isfinite (config->whiten) || config->whiten < 0)
+    problem = _("whiten must be a finite number >= 0");
 
   if (problem)
     {
@@ -106,9 +109,8 @@ scvae_parse_int (const char *text, gint64 min, gint64 max, gint64 *value)
 ScvaeModel *
 scvae_model_alloc (const ScvaeConfig *config)
 {
-  ScvaeModel *model = g_new0 (ScvaeModel, 1);
+  ScvaeModel *model = g_atomic_rc_box_new0 (ScvaeModel);
 
-  g_atomic_ref_count_init (&model->ref_count);
   model->layout = f4_layout_new (config);
   model->parameters = g_new0 (float, model->layout->n_parameters);
   model->running = g_new0 (float, model->layout->n_running);
@@ -178,21 +180,24 @@ scvae_model_new (const ScvaeConfig *config, guint64 seed, GError **error)
 ScvaeModel *
 scvae_model_ref (ScvaeModel *model)
 {
-  g_atomic_ref_count_inc (&model->ref_count);
-  return model;
+  return g_atomic_rc_box_acquire (model);
 }
 
-void
-scvae_model_unref (ScvaeModel *model)
+static void
+model_clear (ScvaeModel *model)
 {
-  if (model == NULL || !g_atomic_ref_count_dec (&model->ref_count))
-    return;
   f4_layout_free (model->layout);
   g_free (model->parameters);
   g_free (model->running);
   g_hash_table_unref (model->metadata);
   g_free (model->path);
-  g_free (model);
+}
+
+void
+scvae_model_unref (ScvaeModel *model)
+{
+  if (model)
+    g_atomic_rc_box_release_full (model, (GDestroyNotify) model_clear);
 }
 
 const ScvaeConfig *
@@ -284,6 +289,7 @@ store_config (GHashTable *metadata, const ScvaeConfig *config)
   g_hash_table_insert (metadata, g_strdup ("beta"), scvae_format_float (config->beta));
   g_hash_table_insert (metadata, g_strdup ("gamma"), scvae_format_float (config->gamma));
   g_hash_table_insert (metadata, g_strdup ("l1"), scvae_format_float (config->l1));
+  g_hash_table_insert (metadata, g_strdup ("whiten"), scvae_format_float (config->whiten));
 }
 
 GHashTable *
@@ -341,7 +347,9 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
                     (char *) g_hash_table_lookup (metadata, "arch"), ARCH_NAME);
 
   scvae_config_init_default (config);
+  /* Models from before a loss term existed were trained without it. */
   config->l1 = 0.f;
+  config->whiten = 0.f;
   if (!scvae_parse_int (g_hash_table_lookup (metadata, "channels"), 1, 1024, &channels))
     return scvae_invalid_file (error, path, _("metadata channels '%s' is not a number in 1..1024"),
                     (char *) g_hash_table_lookup (metadata, "channels"));
@@ -360,6 +368,7 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
       { "beta", G_STRUCT_OFFSET (ScvaeConfig, beta) },
       { "gamma", G_STRUCT_OFFSET (ScvaeConfig, gamma) },
       { "l1", G_STRUCT_OFFSET (ScvaeConfig, l1) },
+      { "whiten", G_STRUCT_OFFSET (ScvaeConfig, whiten) },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (floats); i++)
@@ -494,24 +503,4 @@ model_from_file (const char *path, SafetensorsFile *file, GError **error)
     g_hash_table_insert (model->metadata, g_strdup (key), g_strdup (value));
   model->path = g_strdup (path);
   return g_steal_pointer (&model);
-}
-
-char *
-scvae_default_model_path (GError **error)
-{
-  const char *override = g_getenv ("SCVAE_DEFAULT_MODEL");
-  g_autofree char *installed = g_build_filename (PKGDATADIR, "models", "default.safetensors", NULL);
-  g_autofree char *source = g_build_filename (SOURCE_DATADIR, "models", "default.safetensors", NULL);
-
-  if (override && *override)
-    return g_strdup (override);
-  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&installed);
-  /* Running from the build tree: use the model in the source tree. */
-  if (g_file_test (source, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&source);
-
-  g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-               _("the default model is not installed (looked for %s and %s)"), installed, source);
-  return NULL;
 }

@@ -15,4 +15,5 @@ void ops_relu (const float *x, float *y, gsize n);
 /* dx += dy where y > 0 (y is the ReLU output). */
 void ops_relu_backward (const float *y, const float *dy, float *dx, gsize n);
 void ops_tanh (const float *x, float *y, gsize n);
-void ops_add (const float *a, const float *b, float *y, gsize n);
+/* dx = dy (1 - y^2), y the tanh output; dx may be dy. */
+void ops_tanh_backward (const float *y, const float *dy, float *dx, gsize n);

@@ -30,8 +30,7 @@ keep_freed_memory (void)
 }
 
 void
-scvae_init_process (char **argv)
+scvae_init_process (void)
 {
-  scvae_blas_select_core (argv);
   keep_freed_memory ();
 }

@@ -40,15 +40,12 @@ void scvae_set_threads (int n_threads);
 int scvae_get_threads (void);
 const char *scvae_blas_info (void);
 /* The OPENBLAS_CORETYPE this CPU should use when OpenBLAS did not recognise
- * it and fell back to its slow generic kernels, else NULL. */
+ * it and fell back to its slow generic kernels, else NULL. OpenBLAS reads
+ * the variable once, when it is loaded: a program can only tell its user. */
 const char *scvae_blas_preferred_core (void);
-/* Call first thing in main(): re-executes the program with
- * OPENBLAS_CORETYPE set when scvae_blas_preferred_core () says so. */
-void scvae_blas_select_core (char **argv);
-/* Call first thing in main() of a program that runs the engine: selects
- * OpenBLAS's kernels as above and has freed memory kept for reuse
- * (see process.c). */
-void scvae_init_process (char **argv);
+/* Call first thing in main() of a program that runs the engine: has freed
+ * memory kept for reuse (see process.c). */
+void scvae_init_process (void);
 
 /* ---------------------------------------------------------------------------
  * Images: planar RGB floats in [-1, 1] (channel, row, column).
@@ -104,6 +101,8 @@ typedef struct {
   float beta;      /* sparsity weight; threshold = beta * s / c */
   float gamma;     /* weight of the latent loss mean((e - D z)^2) */
   float l1;        /* weight of the optional mean(|z|) loss */
+  float whiten;    /* weight of |E[e e^T] - I|^2 / C^2, which holds the
+                    * features at unit scale in every direction */
 } ScvaeConfig;
 
 void scvae_config_init_default (ScvaeConfig *config);
@@ -121,7 +120,9 @@ gboolean scvae_model_save (ScvaeModel *model, const char *path, GError **error);
 ScvaeModel *scvae_model_ref (ScvaeModel *model);
 void scvae_model_unref (ScvaeModel *model);
 const ScvaeConfig *scvae_model_get_config (ScvaeModel *model);
-/* Metadata stored in the file (strings); keys are listed in DESIGN.md §3. */
+/* Metadata stored in the file (strings): at least format, format_version,
+ * arch, channels, atoms, lista_steps and beta, and where the model was
+ * trained (data, steps, date). */
 const char *scvae_model_get_metadata (ScvaeModel *model, const char *key);
 void scvae_model_set_metadata (ScvaeModel *model, const char *key, const char *value);
 /* Sorted list of metadata keys; free with g_free (not the strings). */
@@ -131,9 +132,6 @@ gsize scvae_model_get_n_parameters (ScvaeModel *model);
 /* The dictionary D, C x K row-major (columns are atoms). */
 const float *scvae_model_get_dictionary (ScvaeModel *model);
 
-/* The shipped default model's path, or NULL with an error saying where it
- * was looked for. $SCVAE_DEFAULT_MODEL overrides. */
-char *scvae_default_model_path (GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeModel, scvae_model_unref)
 

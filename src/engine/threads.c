@@ -3,30 +3,34 @@
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * OpenBLAS has one thread count for the whole process. Parts run by
+ * parallel_run () need it at 1, every other BLAS call at the engine's
+ * count, and changing it while a call runs on another thread is a race
+ * inside OpenBLAS. So every BLAS call the engine makes passes through this
+ * file: the linker sends the engine's calls to the __wrap_ functions below
+ * (src/engine/meson.build; a program linked without that fails to link),
+ * which keep the two kinds of caller apart, and the count changes only
+ * while no call is under way.
  */
 
 #include "scvae.h"
 #include "threads.h"
 
 #include <cblas.h>
-#include <unistd.h>
 
-/* Guards the thread count and the number of parallel_run()s under way:
- * OpenBLAS's thread count is one global, and only the last run to end may
- * give it back. */
+/* Guards everything below: the engine's thread count, and how many
+ * parallel_run ()s and outside BLAS calls are under way. The two never
+ * overlap; each waits on `idle` for the other to end. */
 static GMutex count_lock;
+static GCond idle;
 static int engine_threads;  /* 0: OpenBLAS's own default, not yet read */
+static int blas_threads;    /* what OpenBLAS was last set to; 0: never set */
 static int runs_under_way;
+static int calls_under_way;
 
-void
-scvae_set_threads (int n_threads)
-{
-  g_mutex_lock (&count_lock);
-  engine_threads = n_threads > 0 ? n_threads : (int) g_get_num_processors ();
-  if (runs_under_way == 0)
-    openblas_set_num_threads (engine_threads);
-  g_mutex_unlock (&count_lock);
-}
+/* Set while a thread computes a part: its BLAS calls belong to the run. */
+static _Thread_local gboolean in_part;
 
 /* The engine's thread count, OpenBLAS's own until set; count_lock held. */
 static int
@@ -35,6 +39,27 @@ engine_threads_locked (void)
   if (engine_threads == 0)
     engine_threads = openblas_get_num_threads ();
   return engine_threads;
+}
+
+/* count_lock held, and no call or run under way that would see it change. */
+static void
+set_blas_threads_locked (int n_threads)
+{
+  if (blas_threads != n_threads)
+    openblas_set_num_threads (n_threads);
+  blas_threads = n_threads;
+}
+
+void
+scvae_set_threads (int n_threads)
+{
+  g_mutex_lock (&count_lock);
+  engine_threads = n_threads > 0 ? n_threads : (int) g_get_num_processors ();
+  /* Applied now when nothing runs (it sizes OpenBLAS's pool at start),
+   * else by the next outside call. */
+  if (runs_under_way == 0 && calls_under_way == 0)
+    set_blas_threads_locked (engine_threads);
+  g_mutex_unlock (&count_lock);
 }
 
 int
@@ -46,6 +71,72 @@ scvae_get_threads (void)
   n = engine_threads_locked ();
   g_mutex_unlock (&count_lock);
   return n;
+}
+
+/* A BLAS call outside any part: on the engine's thread count, and never
+ * while a run has OpenBLAS single-threaded. */
+static void
+begin_outside_call (void)
+{
+  g_mutex_lock (&count_lock);
+  while (runs_under_way > 0)
+    g_cond_wait (&idle, &count_lock);
+  if (calls_under_way++ == 0)
+    set_blas_threads_locked (engine_threads_locked ());
+  g_mutex_unlock (&count_lock);
+}
+
+static void
+end_outside_call (void)
+{
+  g_mutex_lock (&count_lock);
+  if (--calls_under_way == 0)
+    g_cond_broadcast (&idle);
+  g_mutex_unlock (&count_lock);
+}
+
+/* Declared here only: the linker's --wrap names them. */
+void __wrap_cblas_sgemm (OPENBLAS_CONST enum CBLAS_ORDER order, OPENBLAS_CONST enum CBLAS_TRANSPOSE trans_a,
+                         OPENBLAS_CONST enum CBLAS_TRANSPOSE trans_b, OPENBLAS_CONST blasint m,
+                         OPENBLAS_CONST blasint n, OPENBLAS_CONST blasint k, OPENBLAS_CONST float alpha,
+                         OPENBLAS_CONST float *a, OPENBLAS_CONST blasint lda, OPENBLAS_CONST float *b,
+                         OPENBLAS_CONST blasint ldb, OPENBLAS_CONST float beta, float *c,
+                         OPENBLAS_CONST blasint ldc);
+void __real_cblas_sgemm (OPENBLAS_CONST enum CBLAS_ORDER order, OPENBLAS_CONST enum CBLAS_TRANSPOSE trans_a,
+                         OPENBLAS_CONST enum CBLAS_TRANSPOSE trans_b, OPENBLAS_CONST blasint m,
+                         OPENBLAS_CONST blasint n, OPENBLAS_CONST blasint k, OPENBLAS_CONST float alpha,
+                         OPENBLAS_CONST float *a, OPENBLAS_CONST blasint lda, OPENBLAS_CONST float *b,
+                         OPENBLAS_CONST blasint ldb, OPENBLAS_CONST float beta, float *c,
+                         OPENBLAS_CONST blasint ldc);
+void __wrap_cblas_saxpy (OPENBLAS_CONST blasint n, OPENBLAS_CONST float alpha, OPENBLAS_CONST float *x,
+                         OPENBLAS_CONST blasint incx, float *y, OPENBLAS_CONST blasint incy);
+void __real_cblas_saxpy (OPENBLAS_CONST blasint n, OPENBLAS_CONST float alpha, OPENBLAS_CONST float *x,
+                         OPENBLAS_CONST blasint incx, float *y, OPENBLAS_CONST blasint incy);
+
+void
+__wrap_cblas_sgemm (OPENBLAS_CONST enum CBLAS_ORDER order, OPENBLAS_CONST enum CBLAS_TRANSPOSE trans_a,
+                    OPENBLAS_CONST enum CBLAS_TRANSPOSE trans_b, OPENBLAS_CONST blasint m,
+                    OPENBLAS_CONST blasint n, OPENBLAS_CONST blasint k, OPENBLAS_CONST float alpha,
+                    OPENBLAS_CONST float *a, OPENBLAS_CONST blasint lda, OPENBLAS_CONST float *b,
+                    OPENBLAS_CONST blasint ldb, OPENBLAS_CONST float beta, float *c,
+                    OPENBLAS_CONST blasint ldc)
+{
+  if (!in_part)
+    begin_outside_call ();
+  __real_cblas_sgemm (order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (!in_part)
+    end_outside_call ();
+}
+
+void
+__wrap_cblas_saxpy (OPENBLAS_CONST blasint n, OPENBLAS_CONST float alpha, OPENBLAS_CONST float *x,
+                    OPENBLAS_CONST blasint incx, float *y, OPENBLAS_CONST blasint incy)
+{
+  if (!in_part)
+    begin_outside_call ();
+  __real_cblas_saxpy (n, alpha, x, incx, y, incy);
+  if (!in_part)
+    end_outside_call ();
 }
 
 typedef struct {
@@ -62,13 +153,25 @@ typedef struct {
   int index;
 } PartTask;
 
+/* Runs one part with in_part set; restores it, as a part may itself run
+ * parts. */
+static void
+run_part (ParallelRun *run, int index)
+{
+  gboolean was_in_part = in_part;
+
+  in_part = TRUE;
+  run->part (index, run->n_parts, run->data);
+  in_part = was_in_part;
+}
+
 static void
 run_part_task (gpointer task_data, gpointer unused)
 {
   PartTask *task = task_data;
   ParallelRun *run = task->run;
 
-  run->part (task->index, run->n_parts, run->data);
+  run_part (run, task->index);
   g_mutex_lock (&run->lock);
   if (--run->remaining == 0)
     g_cond_signal (&run->done);
@@ -99,16 +202,18 @@ parallel_run (int n_parts, ParallelPart part, gpointer data)
       return;
     }
 
-  g_mutex_lock (&count_lock);
-  if (runs_under_way++ == 0)
+  /* A run inside a part is already single-threaded and counted. */
+  if (!in_part)
     {
-      engine_threads_locked ();
-      openblas_set_num_threads (1);
+      g_mutex_lock (&count_lock);
+      while (calls_under_way > 0)
+        g_cond_wait (&idle, &count_lock);
+      runs_under_way++;
+      set_blas_threads_locked (1);
+      g_mutex_unlock (&count_lock);
     }
-  g_mutex_unlock (&count_lock);
 
   tasks = g_new (PartTask, n_parts);
-
   g_mutex_init (&run.lock);
   g_cond_init (&run.done);
   for (int i = 1; i < n_parts; i++)
@@ -116,7 +221,7 @@ parallel_run (int n_parts, ParallelPart part, gpointer data)
       tasks[i] = (PartTask) { &run, i };
       g_thread_pool_push (shared_pool (), &tasks[i], NULL);
     }
-  part (0, n_parts, data);
+  run_part (&run, 0);
   g_mutex_lock (&run.lock);
   while (run.remaining > 0)
     g_cond_wait (&run.done, &run.lock);
@@ -124,10 +229,13 @@ parallel_run (int n_parts, ParallelPart part, gpointer data)
   g_cond_clear (&run.done);
   g_mutex_clear (&run.lock);
 
-  g_mutex_lock (&count_lock);
-  if (--runs_under_way == 0)
-    openblas_set_num_threads (engine_threads);
-  g_mutex_unlock (&count_lock);
+  if (!in_part)
+    {
+      g_mutex_lock (&count_lock);
+      if (--runs_under_way == 0)
+        g_cond_broadcast (&idle);
+      g_mutex_unlock (&count_lock);
+    }
 }
 
 const char *
@@ -142,8 +250,9 @@ scvae_blas_preferred_core (void)
 {
   /* OpenBLAS 0.3.21 (Debian 12) picks its kernels by CPU model number; on a
    * model it does not know (newer Xeons, many VMs) it falls back to the
-   * generic "Prescott" kernels, which run sgemm 5x slower here (55 against
-   * 290 GFLOP/s). Name the kernels the CPU's features allow instead. */
+   * generic "Prescott" kernels, which run sgemm 5x slower (55 against 290
+   * GFLOP/s on one such machine). Name the kernels the CPU's features
+   * allow instead. */
   if (!g_str_equal (openblas_get_corename (), "Prescott"))
     return NULL;
   __builtin_cpu_init ();
@@ -153,23 +262,4 @@ scvae_blas_preferred_core (void)
   if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
     return "Haswell";
   return NULL;
-}
-
-void
-scvae_blas_select_core (char **argv)
-{
-  g_autofree char *self = NULL;
-  const char *core;
-
-  /* OpenBLAS reads OPENBLAS_CORETYPE once, when it is loaded: the only way
-   * to change kernels is to run the program again with it set. Setting it
-   * first also makes sure this happens at most once. */
-  if (g_getenv ("OPENBLAS_CORETYPE") != NULL || (core = scvae_blas_preferred_core ()) == NULL)
-    return;
-  g_setenv ("OPENBLAS_CORETYPE", core, TRUE);
-  /* The resolved path, not /proc/self/exe: the process keeps its name. */
-  self = g_file_read_link ("/proc/self/exe", NULL);
-  if (self)
-    execv (self, argv);
-  /* Could not re-execute (no /proc): carry on with the slow kernels. */
 }

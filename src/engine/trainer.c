@@ -24,19 +24,14 @@
 #include "f4-network.h"
 #include "lista.h"
 #include "optimizer.h"
+#include "resample.h"
 #include "safetensors.h"
 
-/* Dead atoms: an atom that never passes the threshold gets no gradient
- * (soft() has none below it) and so can never come back on its own; left
- * alone, a sparse dictionary loses a growing share of its atoms. Every
- * RESAMPLE_EVERY steps, atoms that fired on fewer than DEAD_RATE of the
- * patches of those steps (about a hundred in a million: dying, not just
- * specialised) are moved to the directions the dictionary explains worst:
- * the residuals e - D z of the current batch's worst-coded patches (as dead
- * codebook entries are restarted in VQ-VAEs, or dead features resampled in
- * sparse autoencoders), at unit length like every atom (normalize_atoms),
- * with their Adam moments cleared. The last RESAMPLE_STOP of a planned run
- * is left alone so that the last atoms moved can settle. */
+/* Every RESAMPLE_EVERY steps, atoms that fired on fewer than DEAD_RATE of
+ * the patches of those steps (about a hundred in a million: dying, not just
+ * specialised) and near-duplicates are moved (resample.c), with their Adam
+ * moments cleared. The last RESAMPLE_STOP of a planned run is left alone so
+ * that the last atoms moved can settle. */
 #define RESAMPLE_EVERY 250
 #define RESAMPLE_STOP 0.2
 #define DEAD_RATE 1e-4
@@ -173,18 +168,6 @@ count_hits (ScvaeTrainer *trainer)
       trainer->atom_hits[k] += codes[p * K + k] != 0.f;
 }
 
-typedef struct {
-  gsize patch;
-  float error;
-} PatchError;
-
-static int
-worse_first (gconstpointer a, gconstpointer b)
-{
-  float x = ((const PatchError *) a)->error, y = ((const PatchError *) b)->error;
-  return x < y ? 1 : x > y ? -1 : 0;
-}
-
 /* Atoms are kept at unit length, the usual constraint of dictionary
  * learning. The threshold beta / c is the same for every atom, so an atom's
  * length decides how easily it fires: left free, the atoms in use grow (an
@@ -207,46 +190,27 @@ normalize_atoms (float *D, int C, int K)
 }
 
 static void
-resample_dead_atoms (ScvaeTrainer *trainer)
+resample (ScvaeTrainer *trainer)
 {
   ScvaeModel *model = trainer->model;
-  int C = model->layout->config.channels, K = model->layout->config.atoms, dead = 0;
+  int C = model->layout->config.channels, K = model->layout->config.atoms;
   gsize P = f4_network_get_n_patches (trainer->net);
-  const float *e = f4_network_get_feature_rows (trainer->net);
-  const float *ehat = f4_network_get_decoded_rows (trainer->net);
   float *D = model->tensors.dictionary;
   gsize d_offset = D - model->parameters;
-  g_autofree PatchError *errors = g_new (PatchError, P);
+  g_autofree gboolean *moved = g_new (gboolean, K);
 
-  for (gsize p = 0; p < P; p++)
-    {
-      double sum = 0.0;
-      for (int i = 0; i < C; i++)
-        sum += (double) (e[p * C + i] - ehat[p * C + i]) * (e[p * C + i] - ehat[p * C + i]);
-      errors[p] = (PatchError) { p, (float) sum };
-    }
-  qsort (errors, P, sizeof *errors, worse_first);
+  trainer->resampled = resample_atoms (D, C, K, trainer->atom_hits, DEAD_RATE * P * RESAMPLE_EVERY,
+                                       f4_network_get_feature_rows (trainer->net),
+                                       f4_network_get_decoded_rows (trainer->net), P, moved);
+  for (int k = 0; k < K; k++)
+    for (int i = 0; i < C && moved[k]; i++)
+      {
+        gsize at = d_offset + (gsize) i * K + k;
 
-  for (int k = 0; k < K && (gsize) dead < P; k++)
-    {
-      const PatchError *worst = &errors[dead];
-      double length = sqrt (worst->error);
-
-      if (trainer->atom_hits[k] >= DEAD_RATE * P * RESAMPLE_EVERY || length <= 0.0)
-        continue;
-      for (int i = 0; i < C; i++)
-        {
-          gsize at = (gsize) i * K + k;
-
-          D[at] = (float) ((e[worst->patch * C + i] - ehat[worst->patch * C + i]) / length);
-          trainer->adam.m[d_offset + at] = 0.f;
-          trainer->adam.v[d_offset + at] = 0.f;
-        }
-      dead++;
-    }
-  trainer->resampled = dead;
+        trainer->adam.m[at] = trainer->adam.v[at] = 0.f;
+      }
   memset (trainer->atom_hits, 0, K * sizeof (float));
-  if (dead > 0)
+  if (trainer->resampled > 0)
     {
       float lipschitz = (float) lista_spectral_norm_squared (D, C, K);
 
@@ -292,7 +256,7 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
   trainer->step++;
   if (trainer->step % RESAMPLE_EVERY == 0
       && (trainer->planned_steps <= 0 || trainer->step < (1.0 - RESAMPLE_STOP) * trainer->planned_steps))
-    resample_dead_atoms (trainer);
+    resample (trainer);
   return trainer->last_loss.total;
 }
 

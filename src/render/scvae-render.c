@@ -47,6 +47,36 @@ scvae_render_image (const ScvaeImage *image)
   return surface;
 }
 
+ScvaeImage *
+scvae_render_surface_to_image (cairo_surface_t *surface)
+{
+  int w = cairo_image_surface_get_width (surface), h = cairo_image_surface_get_height (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  const guint8 *pixels;
+  ScvaeImage *image = scvae_image_new (w, h);
+  gsize plane = (gsize) w * h;
+
+  g_return_val_if_fail (cairo_image_surface_get_format (surface) == CAIRO_FORMAT_ARGB32, image);
+
+  cairo_surface_flush (surface);
+  pixels = cairo_image_surface_get_data (surface);
+  for (int y = 0; y < h; y++)
+    {
+      const guint32 *row = (const guint32 *) (pixels + (gsize) y * stride);
+
+      for (int x = 0; x < w; x++)
+        {
+          float alpha = (row[x] >> 24) / 255.f;
+
+          /* Premultiplied p = a v, so a (v / 127.5 - 1) = p / 127.5 - a:
+           * mid grey is 0. */
+          for (int c = 0; c < 3; c++)
+            image->data[c * plane + (gsize) y * w + x] = ((row[x] >> (16 - 8 * c)) & 0xff) / 127.5f - alpha;
+        }
+    }
+  return image;
+}
+
 cairo_surface_t *
 scvae_render_overlay (const ScvaeImage *image,
                       const guint8 *labels,
@@ -81,6 +111,35 @@ scvae_render_overlay (const ScvaeImage *image,
       }
   cairo_surface_mark_dirty (surface);
   return surface;
+}
+
+cairo_surface_t *
+scvae_render_crop (const ScvaeImage *image, int x, int y, int size)
+{
+  g_autoptr(ScvaeImage) crop = scvae_image_new (size, size);
+  int w = image->width, h = image->height;
+  gsize plane = (gsize) w * h;
+
+  for (int c = 0; c < 3; c++)
+    for (int cy = 0; cy < size; cy++)
+      for (int cx = 0; cx < size; cx++)
+        crop->data[((gsize) c * size + cy) * size + cx] =
+          image->data[c * plane + (gsize) CLAMP (y + cy, 0, h - 1) * w + CLAMP (x + cx, 0, w - 1)];
+  return scvae_render_image (crop);
+}
+
+cairo_surface_t *
+scvae_render_patches (cairo_surface_t *patches, int width, int height)
+{
+  cairo_surface_t *out = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+  cairo_t *cr = cairo_create (out);
+
+  cairo_scale (cr, SCVAE_PATCH_PIXELS, SCVAE_PATCH_PIXELS);
+  cairo_set_source_surface (cr, patches, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  return out;
 }
 
 cairo_surface_t *

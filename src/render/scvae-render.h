@@ -18,6 +18,9 @@ G_BEGIN_DECLS
 
 /* CAIRO_FORMAT_RGB24, pixels from [-1, 1]. */
 cairo_surface_t *scvae_render_image (const ScvaeImage *image);
+/* The other way, from CAIRO_FORMAT_ARGB32 (premultiplied): transparent
+ * pixels blend into mid grey, as scvae_image_load () does. */
+ScvaeImage *scvae_render_surface_to_image (cairo_surface_t *surface);
 
 typedef struct {
   guint8 rgb[3];
@@ -31,6 +34,14 @@ cairo_surface_t *scvae_render_overlay (const ScvaeImage *image,
                                        const ScvaeRenderSegment *segments,
                                        int n_segments,
                                        double opacity);
+
+/* The size x size square of image whose top left pixel is (x, y), the
+ * image's edge pixels repeated where the square reaches past them. */
+cairo_surface_t *scvae_render_crop (const ScvaeImage *image, int x, int y, int size);
+
+/* A map with one pixel per patch, magnified to width x height image pixels
+ * with a crisp SCVAE_PATCH_PIXELS square per patch; CAIRO_FORMAT_RGB24. */
+cairo_surface_t *scvae_render_patches (cairo_surface_t *patches, int width, int height);
 
 /* CAIRO_FORMAT_A8, which cairo writes as an 8-bit grey PNG: pixel value =
  * segment index. */

@@ -31,6 +31,20 @@ parse (const char *text, guint8 *labels)
     labels[p] = g_ascii_digit_value (text[p]);
 }
 
+/* All three steps of a split at once, as the window runs them. */
+static gboolean
+split_segment (LensSegmentation *seg, int index, const float *features, int dim, guint64 seed)
+{
+  g_autoptr(LensSplit) split = lens_segmentation_begin_split (seg, index);
+  g_autoptr(GError) error = NULL;
+
+  if (split == NULL)
+    return FALSE;
+  g_assert_true (lens_split_divide (split, features, dim, seed, NULL, &error));
+  g_assert_no_error (error);
+  return lens_segmentation_finish_split (seg, split);
+}
+
 static void
 set (LensSegmentation *seg, const char *text, int k)
 {
@@ -260,7 +274,7 @@ test_split_and_recluster (void)
 
   split_features (features);
   set (seg, base, 4);
-  g_assert_true (lens_segmentation_split (seg, 1, features, 1, 7));
+  g_assert_true (split_segment (seg, 1, features, 1, 7));
   split = describe (seg);
   g_assert_cmpstr (split, ==,
                    "Segment 1 #4e79a7 shown 0.2500\n"
@@ -314,7 +328,7 @@ test_split_blobs (void)
 
   lens_segmentation_set_labels (seg, zeros, ROWS, COLS, 1);
   g_assert_true (lens_segmentation_set_visible (seg, 0, FALSE));
-  g_assert_true (lens_segmentation_split (seg, 0, features, 3, 11));
+  g_assert_true (split_segment (seg, 0, features, 3, 11));
   g_assert_cmpint (lens_segmentation_get_n_segments (seg), ==, 2);
   labels = lens_segmentation_get_labels (seg, NULL, NULL);
   for (int p = 0; p < N; p++)
@@ -331,7 +345,7 @@ test_split_blobs (void)
   /* Deterministic for a seed. */
   lens_segmentation_set_labels (again, zeros, ROWS, COLS, 1);
   g_assert_true (lens_segmentation_set_visible (again, 0, FALSE));
-  g_assert_true (lens_segmentation_split (again, 0, features, 3, 11));
+  g_assert_true (split_segment (again, 0, features, 3, 11));
   first = describe (seg);
   second = describe (again);
   g_assert_cmpstr (first, ==, second);
@@ -354,9 +368,9 @@ test_split_refused (void)
             "000001", 2);
   before = describe (seg);
   /* One patch. */
-  g_assert_false (lens_segmentation_split (seg, 1, features, 1, 1));
+  g_assert_false (split_segment (seg, 1, features, 1, 1));
   /* Nothing to tell the patches apart. */
-  g_assert_false (lens_segmentation_split (seg, 0, flat, 1, 1));
+  g_assert_false (split_segment (seg, 0, flat, 1, 1));
   after = describe (seg);
   g_assert_cmpstr (after, ==, before);
   g_assert_false (lens_segmentation_can_undo (seg));
@@ -369,11 +383,38 @@ test_split_refused (void)
     }
   lens_segmentation_set_labels (seg, many, 8, 8, SCVAE_MAX_CLUSTERS);
   g_assert_cmpint (lens_segmentation_get_n_segments (seg), ==, SCVAE_MAX_CLUSTERS);
-  g_assert_false (lens_segmentation_split (seg, 0, many_features, 1, 1));
+  g_assert_false (split_segment (seg, 0, many_features, 1, 1));
   g_assert_true (lens_segmentation_merge (seg, 0, 1));
-  g_assert_true (lens_segmentation_split (seg, 0, many_features, 1, 1));
+  g_assert_true (split_segment (seg, 0, many_features, 1, 1));
   g_assert_cmpint (lens_segmentation_get_n_segments (seg), ==, SCVAE_MAX_CLUSTERS);
   assert_consistent (seg);
+}
+
+/* The k-means of a split runs on the engine thread; if the segments were
+ * clustered again meanwhile, the division no longer fits and is dropped. */
+static void
+test_split_outdated (void)
+{
+  g_autoptr(LensSegmentation) seg = lens_segmentation_new ();
+  g_autoptr(LensSplit) split = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  float features[N];
+
+  split_features (features);
+  set (seg, base, 4);
+  split = lens_segmentation_begin_split (seg, 1);
+  g_assert_nonnull (split);
+  g_assert_true (lens_split_divide (split, features, 1, 7, NULL, NULL));
+  g_assert_true (lens_split_divides (split));
+  set (seg, "000011"
+            "000111"
+            "222111"
+            "222333", 4);
+  before = describe (seg);
+  g_assert_false (lens_segmentation_finish_split (seg, split));
+  after = describe (seg);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_false (lens_segmentation_can_undo (seg));
 }
 
 static void
@@ -394,7 +435,7 @@ test_undo_redo (void)
   states[n_states++] = describe (seg);
   g_assert_true (lens_segmentation_set_visible (seg, 2, FALSE));
   states[n_states++] = describe (seg);
-  g_assert_true (lens_segmentation_split (seg, 1, features, 1, 7));
+  g_assert_true (split_segment (seg, 1, features, 1, 7));
   states[n_states++] = describe (seg);
   g_assert_true (lens_segmentation_merge (seg, 4, 0));
   states[n_states++] = describe (seg);
@@ -495,7 +536,7 @@ test_bad_index (void)
   g_assert_false (lens_segmentation_recolor (seg, 0, rgb));
   g_assert_false (lens_segmentation_set_visible (seg, 0, FALSE));
   g_assert_false (lens_segmentation_merge (seg, 0, 1));
-  g_assert_false (lens_segmentation_split (seg, 0, features, 1, 1));
+  g_assert_false (split_segment (seg, 0, features, 1, 1));
 
   set (seg, base, 4);
   before = describe (seg);
@@ -508,7 +549,7 @@ test_bad_index (void)
       g_assert_false (lens_segmentation_set_visible (seg, bad, FALSE));
       g_assert_false (lens_segmentation_merge (seg, bad, 0));
       g_assert_false (lens_segmentation_merge (seg, 0, bad));
-      g_assert_false (lens_segmentation_split (seg, bad, features, 1, 1));
+      g_assert_false (split_segment (seg, bad, features, 1, 1));
     }
   g_assert_false (lens_segmentation_merge (seg, 2, 2));
   g_assert_false (lens_segmentation_rename (seg, 0, ""));
@@ -621,8 +662,7 @@ test_shares (void)
                                    g_rand_int_range (rand, 0, n_segments));
           break;
         case 1:
-          lens_segmentation_split (seg, g_rand_int_range (rand, 0, n_segments), features, dim,
-                                   round);
+          split_segment (seg, g_rand_int_range (rand, 0, n_segments), features, dim, round);
           break;
         case 2:
           lens_segmentation_undo (seg);
@@ -647,6 +687,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/segmentation/split-and-recluster", test_split_and_recluster);
   g_test_add_func ("/segmentation/split-blobs", test_split_blobs);
   g_test_add_func ("/segmentation/split-refused", test_split_refused);
+  g_test_add_func ("/segmentation/split-outdated", test_split_outdated);
   g_test_add_func ("/segmentation/undo-redo", test_undo_redo);
   g_test_add_func ("/segmentation/undo-limit", test_undo_limit);
   g_test_add_func ("/segmentation/no-op-edits", test_no_op_edits);

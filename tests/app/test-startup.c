@@ -15,6 +15,7 @@
 
 #include "lens-application.h"
 #include "lens-window-private.h"
+#include "shipped.h"
 
 static char *tmp;
 
@@ -86,7 +87,7 @@ deep_json (void)
 static void
 assert_default_model (LensWindow *window)
 {
-  g_autofree char *expected = scvae_default_model_path (NULL);
+  g_autofree char *expected = shipped_default_model_path (NULL);
 
   g_assert_nonnull (expected);
   g_assert_cmpstr (scvae_model_get_path (window->model), ==, expected);

@@ -6,7 +6,8 @@
  * A thousand slider moves at random intervals, with images and models
  * swapped in mid-computation: no crash, no deadlock, and the last picture
  * shown is the one for the last controls. Then closing the window while a
- * long encode runs must stop and join the engine thread within 200 ms.
+ * long encode runs must stop and join the engine thread within
+ * JOIN_LIMIT_MS (below).
  */
 
 #include <adwaita.h>
@@ -134,7 +135,7 @@ test_close_while_busy (void)
   /* A 1024 px image on a full-size model: a long encode and LISTA. */
   small = scvae_image_to_pixbuf (image);
   big = gdk_pixbuf_scale_simple (small, 1024, 1024, GDK_INTERP_BILINEAR);
-  input = lens_input_new_from_texture_pixbuf (big, "big", 1024);
+  input = lens_input_new (scvae_image_new_from_pixbuf (big), "big", NULL, 1024, 1024);
 
   gtk_window_present (GTK_WINDOW (window));
   lens_window_set_model (window, model);

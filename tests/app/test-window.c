@@ -11,6 +11,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,11 +30,18 @@ test_model (void)
   return model;
 }
 
-/* Seconds to wait for the engine; much longer under valgrind. */
+/* Seconds to wait for the engine; much longer under valgrind, longer with
+ * sanitizers (a 1024 px image on a full-size model, in test_job_yields). */
 static gint64
 patience (void)
 {
-  return (g_getenv ("LENS_TEST_SLOW") ? 600 : 20) * G_USEC_PER_SEC;
+#ifdef SANITIZED_BUILD
+  const int seconds = 120;
+#else
+  const int seconds = 20;
+#endif
+
+  return (g_getenv ("LENS_TEST_SLOW") ? 600 : seconds) * G_USEC_PER_SEC;
 }
 
 /* Runs the main loop until a result newer than `after` is shown; returns
@@ -310,19 +318,28 @@ test_explore (void)
 
   /* Segments: k-means on the codes, then merge two and undo. */
   gtk_adjustment_set_value (window->k_adjustment, 4);
-  gtk_switch_set_active (window->segments_switch, TRUE);
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "show-segments", g_variant_new_boolean (TRUE));
   segmented = wait_for_result (window, two->serial);
   g_assert_nonnull (segmented->labels);
   n = lens_segmentation_get_n_segments (window->segmentation);
   g_assert_cmpint (n, >=, 2);
   g_assert_true (lens_segmentation_merge (window->segmentation, 0, 1));
   g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n - 1);
+  g_signal_emit_by_name (window->segment_legend, "edited");   /* as the legend does after an edit */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
   g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n);
 
   /* Exports: the segments as shown (merged here), their label map, the codes. */
   g_assert_true (lens_segmentation_merge (window->segmentation, 0, 1));
   check_exports (window, segmented, n - 1);
+
+  /* Splitting a segment: its k-means runs on the engine thread. */
+  n = lens_segmentation_get_n_segments (window->segmentation);
+  g_signal_emit_by_name (window->segment_legend, "split-requested", 0);
+  deadline = g_get_monotonic_time () + patience ();
+  while (lens_segmentation_get_n_segments (window->segmentation) == n && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n + 1);
 
   /* Clicking a patch opens the inspector with its code. */
   g_signal_emit_by_name (window->input_view, "patch-activated", 10, 12, 100.0, 100.0);
@@ -354,7 +371,7 @@ test_drag_preview (void)
   g_autofree char *path = g_build_filename (samples, "coffee.jpg", NULL);
   g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new_from_file (path, NULL);
   g_autoptr(GdkPixbuf) big = gdk_pixbuf_scale_simple (photo, 640, 480, GDK_INTERP_BILINEAR);
-  g_autoptr(LensInput) input = lens_input_new_from_texture_pixbuf (big, "big", 1024);
+  g_autoptr(LensInput) input = lens_input_new (scvae_image_new_from_pixbuf (big), "big", NULL, 640, 480);
   g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) lens_result_unref);
   LensWindow *window = lens_window_new (NULL);
   g_autoptr(LensResult) first = NULL, last = NULL, single = NULL;
@@ -527,6 +544,236 @@ test_transparent_image (void)
   g_rmdir (folder);
 }
 
+static ScvaeModel *
+full_size_model (void)
+{
+  ScvaeConfig config = { .channels = 64, .atoms = 256, .lista_steps = 8, .beta = 0.15f, .gamma = 1.f };
+  g_autoptr(GError) error = NULL;
+  ScvaeModel *model = scvae_model_new (&config, 5, &error);
+
+  g_assert_no_error (error);
+  return model;
+}
+
+/* A sample photo scaled to width x height, written as a PNG file. */
+static char *
+large_photo (const char *name, int width, int height)
+{
+  g_autofree char *sample = g_build_filename (samples, "astronaut.jpg", NULL);
+  g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new_from_file (sample, NULL);
+  g_autoptr(GdkPixbuf) large = gdk_pixbuf_scale_simple (photo, width, height, GDK_INTERP_BILINEAR);
+  char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
+
+  g_assert_true (gdk_pixbuf_save (large, path, "png", NULL, NULL));
+  return path;
+}
+
+/* Runs the main loop until the window shows a full result with sparsity. */
+static void
+wait_for_sparsity (LensWindow *window, float sparsity)
+{
+  gint64 deadline = g_get_monotonic_time () + patience ();
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      LensResult *result = lens_window_get_result (window);
+
+      if (result && result->request.sparsity == sparsity)
+        return;
+      spin (1);
+    }
+  g_error ("no result for sparsity %g in time", sparsity);
+}
+
+/* An export at the photo's size (1600 px) runs long on the engine thread;
+ * a slider moved meanwhile is answered first, and the export still ends. */
+static void
+test_job_yields (void)
+{
+  g_autoptr(ScvaeModel) model = full_size_model ();
+  g_autofree char *photo = large_photo ("lens-test-large.png", 1600, 1200);
+  g_autofree char *exported = g_build_filename (g_get_tmp_dir (), "lens-test-large-rec.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo), destination = g_file_new_for_path (exported);
+  g_autoptr(GdkPixbuf) written = NULL;
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) first = NULL;
+  gint64 deadline;
+
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  first = wait_for_result (window, 0);
+  g_assert_cmpint (first->request.input->image->width, ==, 1024);
+
+  g_remove (exported);
+  lens_window_export (window, LENS_EXPORT_RECONSTRUCTION, destination);
+  spin (50);   /* the engine thread takes the export */
+  gtk_adjustment_set_value (window->sparsity_adjustment, 2.0);
+  wait_for_sparsity (window, 2.0f);
+  g_assert_cmpstr (lens_window_get_last_toast (window), !=, "Exported");
+
+  /* Several seconds of work on a busy machine. */
+  deadline = g_get_monotonic_time () + 6 * patience ();
+  while (g_strcmp0 (lens_window_get_last_toast (window), "Exported") != 0 && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_cmpstr (lens_window_get_last_toast (window), ==, "Exported");
+  written = gdk_pixbuf_new_from_file (exported, NULL);
+  g_assert_nonnull (written);
+  g_assert_cmpint (gdk_pixbuf_get_width (written), ==, 1600);
+  /* The slider's codes were not disturbed: its result stays on screen. */
+  g_assert_cmpfloat (lens_window_get_result (window)->request.sparsity, ==, 2.0f);
+
+  g_remove (exported);
+  g_remove (photo);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A worker dropped while it computes joins its thread and goes away. */
+static void
+test_drop_busy_worker (void)
+{
+  g_autoptr(ScvaeModel) model = full_size_model ();
+  g_autofree char *path = g_build_filename (samples, "astronaut.jpg", NULL);
+  g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new_from_file (path, NULL);
+  g_autoptr(GdkPixbuf) big = gdk_pixbuf_scale_simple (photo, 1024, 1024, GDK_INTERP_BILINEAR);
+  g_autoptr(LensInput) input = lens_input_new (scvae_image_new_from_pixbuf (big), "big", NULL, 1024, 1024);
+  LensRequest request = { .model = model, .input = input, .depth = 8, .sparsity = 1.f };
+  LensWorker *worker = lens_worker_new ();
+  gint64 deadline;
+
+  g_object_add_weak_pointer (G_OBJECT (worker), (gpointer *) &worker);
+  lens_worker_submit (worker, &request);
+  spin (50);
+  g_assert_true (lens_worker_get_busy (worker));
+  g_object_unref (worker);
+  deadline = g_get_monotonic_time () + patience ();
+  while (worker != NULL && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_null (worker);
+}
+
+/* Models still loading when the window closes: no toast, nothing touched. */
+static void
+test_open_model_cancelled (void)
+{
+  g_autofree char *bad = g_build_filename (samples, "..", "..", "tests", "data", "bad", NULL);
+  g_autoptr(GDir) dir = g_dir_open (bad, 0, NULL);
+  LensWindow *window = lens_window_new (NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  gtk_window_present (GTK_WINDOW (window));
+  g_object_ref (window);
+  while ((name = g_dir_read_name (dir)))
+    if (g_str_has_suffix (name, ".safetensors"))
+      {
+        g_autofree char *model = g_build_filename (bad, name, NULL);
+        g_autoptr(GFile) file = g_file_new_for_path (model);
+
+        lens_window_open_model (window, file);
+      }
+  /* Closed as the user closes it; the loads end after. */
+  gtk_window_close (GTK_WINDOW (window));
+  spin (500);
+  g_assert_null (lens_window_get_last_toast (window));
+  g_object_unref (window);
+}
+
+static void
+on_texture_input (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LensInput **input = data;
+  g_autoptr(GError) error = NULL;
+
+  *input = lens_input_load_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+/* A pasted picture is read on a thread like a file: scaled to the working
+ * size, transparent pixels on mid grey (0), white stays white. */
+static void
+test_paste_texture (void)
+{
+  const int width = 2000, height = 1000;
+  g_autofree guint32 *pixels = g_new (guint32, width * height);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  LensInput *input = NULL;
+  gint64 deadline = g_get_monotonic_time () + patience ();
+  gsize plane;
+
+  /* Premultiplied ARGB, as GDK keeps it: the left half transparent. */
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      pixels[y * width + x] = x < width / 2 ? 0 : 0xffffffffu;
+  bytes = g_bytes_new (pixels, (gsize) width * height * 4);
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, width * 4);
+  lens_input_new_from_texture_async (texture, "Pasted image", 1024, NULL, on_texture_input, &input);
+  while (input == NULL && g_get_monotonic_time () < deadline)
+    spin (10);
+  g_assert_nonnull (input);
+  g_assert_cmpint (input->image->width, ==, 1024);
+  g_assert_cmpint (input->image->height, ==, 512);
+  g_assert_cmpint (input->source_width, ==, width);
+  g_assert_cmpint (input->source_height, ==, height);
+  g_assert_true (input->flattened); /* the window says so (test_transparent_image) */
+  plane = (gsize) input->image->width * input->image->height;
+  for (int c = 0; c < 3; c++)
+    {
+      g_assert_cmpfloat_with_epsilon (input->image->data[c * plane + 100 * 1024 + 10], 0.f, 1e-6);
+      g_assert_cmpfloat_with_epsilon (input->image->data[c * plane + 100 * 1024 + 1000], 1.f, 1e-6);
+    }
+  lens_input_unref (input);
+}
+
+/* Finds "updated in N ms" in the status line. */
+static int
+status_latency (LensWindow *window)
+{
+  const char *status = gtk_label_get_label (window->status_label);
+  const char *at = strstr (status, "updated in ");
+
+  g_assert_nonnull (at);
+  return atoi (at + strlen ("updated in "));
+}
+
+/* Waits until result is painted; then the status line must name the time
+ * of that very update, measured to its frame. */
+static void
+check_status_latency (LensWindow *window, LensResult *result)
+{
+  gint64 deadline = g_get_monotonic_time () + patience ();
+
+  while (window->painted_serial != result->serial && g_get_monotonic_time () < deadline)
+    spin (5);
+  g_assert_cmpuint (window->painted_serial, ==, result->serial);
+  g_test_message ("update %" G_GUINT64_FORMAT ": %.1f ms, the status line says %d ms", result->serial,
+                  window->shown_latency_ms, status_latency (window));
+  g_assert_cmpint (status_latency (window), ==, (int) (window->shown_latency_ms + 0.5));
+}
+
+/* The status line names the time of the update on screen, not the one
+ * before: a slow update (a new image) then a quick one (another heat map). */
+static void
+test_status_latency (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "coffee.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) opened = NULL, switched = NULL;
+
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  opened = wait_for_result (window, 0);
+  check_status_latency (window, opened);
+  gtk_drop_down_set_selected (window->mode_dropdown, LENS_ACTIVATION_L1);
+  switched = wait_for_result (window, opened->serial);
+  check_status_latency (window, switched);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -539,6 +786,11 @@ main (int argc, char **argv)
   g_test_add_func ("/app/explore", test_explore);
   g_test_add_func ("/app/drag-preview", test_drag_preview);
   g_test_add_func ("/app/bad-inputs", test_bad_inputs);
+  g_test_add_func ("/app/job-yields", test_job_yields);
+  g_test_add_func ("/app/drop-busy-worker", test_drop_busy_worker);
+  g_test_add_func ("/app/open-model-cancelled", test_open_model_cancelled);
+  g_test_add_func ("/app/status-latency", test_status_latency);
+  g_test_add_func ("/app/paste-texture", test_paste_texture);
   g_test_add_func ("/app/transparent-image", test_transparent_image);
   return g_test_run ();
 }

@@ -41,15 +41,28 @@ check_to_float (const double *x, gsize n)
 }
 
 double
+check_largest_difference (const float *a, const double *b, gsize n)
+{
+  double worst = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      /* MAX() would drop a NaN (every comparison with it is false). */
+      if (!isfinite (a[i]) || !isfinite (b[i]))
+        return NAN;
+      worst = MAX (worst, fabs (a[i] - b[i]));
+    }
+  return worst;
+}
+
+double
 check_relative_error (const float *a, const double *b, gsize n)
 {
-  double scale = 1e-30, worst = 0.0;
+  double scale = 1e-30;
 
   for (gsize i = 0; i < n; i++)
     scale = MAX (scale, fabs (b[i]));
-  for (gsize i = 0; i < n; i++)
-    worst = MAX (worst, fabs (a[i] - b[i]));
-  return worst / scale;
+  return check_largest_difference (a, b, n) / scale;
 }
 
 void

@@ -15,7 +15,9 @@ void check_fill_uniform_d (Rng *rng, double *x, gsize n, double lo, double hi);
 double *check_to_double (const float *x, gsize n);
 float *check_to_float (const double *x, gsize n);
 
-/* Largest |a - b| over max |b| (or 1e-30). */
+/* Largest |a - b|, and that over max |b| (or 1e-30); NaN when a value on
+ * either side is not finite, so that no tolerance accepts it. */
+double check_largest_difference (const float *a, const double *b, gsize n);
 double check_relative_error (const float *a, const double *b, gsize n);
 
 /* Asserts a relative error no larger than tolerance, naming what failed. */

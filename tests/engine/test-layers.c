@@ -469,10 +469,29 @@ test_dct (void)
     g_assert_cmpfloat_with_epsilon (D[i * 32], 0.25, 1e-7);
 }
 
+/* The comparisons every numeric test relies on: a NaN or an infinity on
+ * either side, anywhere, fails them (MAX() alone used to drop a NaN that
+ * was not last). */
+static void
+test_check_rejects_non_finite (void)
+{
+  const double ones[3] = { 1, 1, 1 };
+  const float nan_first[3] = { NAN, 1, 1 }, inf_last[3] = { 1, 1, INFINITY }, near[3] = { 1, 1.5f, 1 };
+  const double nan_reference[3] = { 1, NAN, 1 };
+
+  g_assert_true (isnan (check_relative_error (nan_first, ones, 3)));
+  g_assert_true (isnan (check_relative_error (inf_last, ones, 3)));
+  g_assert_true (isnan (check_relative_error (near, nan_reference, 3)));
+  g_assert_cmpfloat (check_relative_error (near, ones, 3), ==, 0.5);
+  g_assert_cmpfloat (check_largest_difference (near, ones, 3), ==, 0.5);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/check/non-finite", test_check_rejects_non_finite);
 
   g_test_add_func ("/layers/conv", test_conv);
   g_test_add_func ("/layers/conv-chunked", test_conv_chunked);

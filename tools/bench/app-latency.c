@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "lens-window-private.h"
+#include "shipped.h"
 
 #define POSITIONS 50
 
@@ -175,7 +176,7 @@ drag (LensWindow *window, const char *image_name)
           full_seen = window->painted_serial;
           preview_seen = window->painted_preview_serial;
           if (n < DRAG_STEPS) /* one result per move at most */
-            ages[n++] = window->last_latency_ms;
+            ages[n++] = window->shown_latency_ms;
         }
     }
   settle = wait_painted (window, trained, (float) gtk_adjustment_get_value (window->sparsity_adjustment),
@@ -211,7 +212,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *model_path = NULL;
   g_autoptr(ScvaeModel) model = NULL;
-  g_autofree char *sample = g_build_filename (SOURCE_DATADIR, "samples", "astronaut.jpg", NULL);
+  g_autofree char *sample = shipped_path ("samples/astronaut.jpg");
   g_autofree char *face = g_build_filename (g_get_user_cache_dir (), "sparse-lens", "photos", "val",
                                             "scipy-face.png", NULL);
   const struct { const char *name; const char *path; int w, h; } images[] = {
@@ -220,11 +221,11 @@ main (int argc, char **argv)
   };
   LensWindow *window;
 
-  scvae_init_process (argv);
+  scvae_init_process ();
   gtk_init ();
   adw_init ();
 
-  model_path = argc > 1 ? g_strdup (argv[1]) : scvae_default_model_path (&error);
+  model_path = argc > 1 ? g_strdup (argv[1]) : shipped_default_model_path (&error);
   model = model_path ? scvae_model_load (model_path, &error) : NULL;
   if (model == NULL)
     {
@@ -242,7 +243,8 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (images); i++)
     {
       g_autoptr(GdkPixbuf) pixbuf = photo (images[i].path, sample, images[i].w, images[i].h);
-      g_autoptr(LensInput) input = lens_input_new_from_texture_pixbuf (pixbuf, images[i].name, 1024);
+      g_autoptr(LensInput) input = lens_input_new (scvae_image_new_from_pixbuf (pixbuf), images[i].name, NULL,
+                                                   images[i].w, images[i].h);
       gint64 t0 = g_get_monotonic_time ();
 
       lens_window_open_input (window, input);

@@ -92,7 +92,7 @@ main (int argc, char **argv)
   Extent infer[] = { { 1, 256, 256 }, { 1, 128, 128 }, { 1, 64, 64 } };
   Extent train[] = { { 16, 64, 64 }, { 16, 32, 32 }, { 16, 16, 16 } };
 
-  scvae_init_process (argv);
+  scvae_init_process ();
   if (argc > 1)
     column_limit = g_ascii_strtoull (argv[1], NULL, 10);
   printf ("OpenBLAS %s kernels, %d threads\n", scvae_blas_info (), scvae_get_threads ());

@@ -22,6 +22,11 @@ Model (images RGB in [-1, 1], NCHW; C latent channels, K atoms, T LISTA steps):
   ResBlock(x) = x + BN(Conv1x1(ReLU(BN(Conv3x3(ReLU(x))))))
 
   loss = mean((xhat - x)^2) + gamma * mean((E - Ehat)^2) + l1 * mean(|Z|)
+         + whiten * |E^T E / P - I|_F^2 / C^2
+
+The whiten term holds the features at unit scale in every direction over
+the batch, so that neither their scale nor a few dominant directions can
+make the threshold beta / c meaningless (see data/models/MODEL-CARD.md).
 
 A new model has PyTorch's default conv init, an overcomplete separable DCT
 dictionary (see dct_dictionary) and c = ||D||_2^2.  Training uses Adam and
@@ -29,7 +34,7 @@ clip_grad_norm_ over all parameters; BatchNorm has eps 1e-5, momentum 0.1.
 
 Model files are safetensors (F32) whose tensor names are the state_dict names
 without the `num_batches_tracked` buffers; __metadata__ holds format=scvae,
-format_version=1, arch=f4, channels, atoms, lista_steps, beta, gamma, l1 and
+format_version=1, arch=f4, channels, atoms, lista_steps, beta, gamma, l1, whiten and
 provenance (data, steps, date) when known.
 
 Usage as a tool:
@@ -127,17 +132,18 @@ class ResBlock(nn.Module):
 
 
 Output = namedtuple("Output", "recon e ehat z")
-Loss = namedtuple("Loss", "total image latent l1")
+Loss = namedtuple("Loss", "total image latent l1 whiten")
 
 
 class SCVAE(nn.Module):
-    """The f4 model; gamma and l1 are the loss weights it was (or will be) trained with."""
+    """The f4 model; gamma, l1 and whiten are the loss weights it was (or will be) trained with."""
 
-    def __init__(self, channels, atoms, steps, beta, gamma=1.0, l1=0.0):
+    def __init__(self, channels, atoms, steps, beta, gamma=1.0, l1=0.0, whiten=0.0):
         super().__init__()
         C = channels
         self.gamma = float(gamma)
         self.l1 = float(l1)
+        self.whiten = float(whiten)
         self.encoder = nn.Sequential(
             nn.Conv2d(3, C, 4, 2, 1),
             nn.BatchNorm2d(C),
@@ -176,7 +182,12 @@ class SCVAE(nn.Module):
         image = torch.mean((out.recon - x) ** 2)
         latent = torch.mean((out.e - out.ehat) ** 2)
         l1 = torch.mean(torch.abs(out.z))
-        return Loss(image + self.gamma * latent + self.l1 * l1, image, latent, l1)
+        E = out.e.permute(0, 2, 3, 1).reshape(-1, out.e.shape[1])
+        C = E.shape[1]
+        moment = E.t() @ E / E.shape[0] - torch.eye(C, dtype=E.dtype)
+        whiten = torch.sum(moment ** 2) / C ** 2
+        return Loss(image + self.gamma * latent + self.l1 * l1 + self.whiten * whiten,
+                    image, latent, l1, whiten)
 
     def metadata(self):
         """The architecture part of the file metadata, as strings."""
@@ -190,6 +201,7 @@ class SCVAE(nn.Module):
             "beta": repr(self.lista.beta),
             "gamma": repr(self.gamma),
             "l1": repr(self.l1),
+            "whiten": repr(self.whiten),
         }
 
 
@@ -381,7 +393,8 @@ def load_model(path):
     if need("arch", str) != ARCH:
         raise ValueError(f"{path}: architecture {meta['arch']!r} is not {ARCH!r}")
     model = SCVAE(need("channels", int), need("atoms", int), need("lista_steps", int),
-                  need("beta", float), need("gamma", float), need("l1", float))
+                  need("beta", float), need("gamma", float), need("l1", float),
+                  float(meta.get("whiten", 0.0)))
 
     state = {}
     for name, expected in model.state_dict().items():
@@ -426,6 +439,7 @@ def main(argv=None):
     p.add_argument("--beta", type=float, default=0.05)
     p.add_argument("--gamma", type=float, default=1.0)
     p.add_argument("--l1", type=float, default=0.0)
+    p.add_argument("--whiten", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0)
     p = sub.add_parser("info", help="print a model's metadata and tensor shapes")
     p.add_argument("model")
@@ -447,7 +461,8 @@ def main(argv=None):
 def run(args):
     if args.command == "new":
         torch.manual_seed(args.seed)
-        model = SCVAE(args.channels, args.atoms, args.depth, args.beta, args.gamma, args.l1)
+        model = SCVAE(args.channels, args.atoms, args.depth, args.beta, args.gamma, args.l1,
+                      args.whiten)
         save_model(model, args.out, {"data": "none (random init)", "steps": "0",
                                      "seed": str(args.seed)})
     elif args.command == "info":

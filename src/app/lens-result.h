@@ -1,0 +1,99 @@
+/* lens-result.h: what the window asks the engine thread, and what comes back
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib-object.h>
+
+#include "lens-heatmap.h"
+#include "lens-input.h"
+#include "lens-picture.h"
+
+G_BEGIN_DECLS
+
+#define LENS_TOP_PATCHES 12
+
+/* The controls at one moment: which image through which model, and how. */
+typedef struct {
+  ScvaeModel *model;
+  LensInput *input;
+  int depth;
+  float sparsity;
+  LensActivationMode mode;
+  LensColormap colormap;
+  GBytes *atoms;              /* selected atom indices (int), or NULL */
+  gboolean segment;           /* run k-means on the codes */
+  ScvaeSegmentOptions segment_options;
+} LensRequest;
+
+/* dst takes references to what src holds; lens_request_clear drops them. */
+void lens_request_copy (LensRequest *dst, const LensRequest *src);
+void lens_request_clear (LensRequest *request);
+/* The selected atoms, as a C array. */
+const int *lens_request_get_atoms (const LensRequest *request, int *n_atoms);
+/* Same model and image: the encoder's output can be shared. */
+gboolean lens_request_same_input (const LensRequest *a, const LensRequest *b);
+/* Same codes too (depth and sparsity). */
+gboolean lens_request_same_codes (const LensRequest *a, const LensRequest *b);
+
+/* The answer to a request; immutable once the engine thread posts it. */
+typedef struct {
+  guint64 serial;          /* of the request answered */
+  gint64 submitted_us;     /* monotonic time that request was submitted */
+  /* A first look while a slider is dragged over a large image: pictures of
+   * the image at half size (rows x cols of its patches), no metrics, usage,
+   * top patches or segments. The full result follows once the drag stops. */
+  gboolean preview;
+  LensRequest request;     /* what was asked (holds references) */
+
+  LensPicture *input_picture;
+  LensPicture *reconstruction;
+  LensPicture *residual;
+  LensPicture *activation;       /* one level-0 pixel per patch */
+  LensColorScale residual_scale;
+  LensColorScale activation_scale;
+  float *activation_values;      /* rows x cols */
+  int top_patches[LENS_TOP_PATCHES]; /* where the selected atoms fire most */
+  int n_top_patches;
+  int rows, cols;
+
+  ScvaeMetrics metrics;
+  ScvaeAtomUsage *usage;         /* K, on this image */
+  guint8 *labels;                /* rows x cols k-means labels, or NULL */
+  double compute_ms;             /* the stages this request ran */
+} LensResult;
+
+#define LENS_TYPE_RESULT (lens_result_get_type ())
+GType lens_result_get_type (void) G_GNUC_CONST;
+
+/* Holds a copy of request; the rest is zero. */
+LensResult *lens_result_new (const LensRequest *request);
+LensResult *lens_result_ref (LensResult *result);
+void lens_result_unref (LensResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensResult, lens_result_unref)
+
+/* The heat map of codes (rows x cols x atoms) in the result's mode, one
+ * pixel per patch; fills the result's values, scale and top patches. */
+cairo_surface_t *lens_result_build_activation (LensResult *result, const float *codes, int rows, int cols,
+                                               int atoms);
+
+/* A patch's sparse code, strongest atoms first, and what it draws. */
+typedef struct {
+  int row, col;
+  int n_active;
+  int *atoms;              /* n_active, by descending |coefficient| */
+  float *coefficients;
+  int top_m;
+  cairo_surface_t *input;          /* the patch and its surroundings */
+  cairo_surface_t *reconstruction;
+  cairo_surface_t *top_m_reconstruction; /* from only the top_m atoms of this patch */
+  int window;              /* pixels on a side of those pictures */
+} LensInspection;
+
+void lens_inspection_free (LensInspection *inspection);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensInspection, lens_inspection_free)
+
+G_END_DECLS

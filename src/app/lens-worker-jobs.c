@@ -1,0 +1,508 @@
+/* lens-worker-jobs.c: the kinds of job
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A job may be interrupted by a request at any cancellation point and run
+ * again after it, so everything a job computes is kept in the Job: its own
+ * stage cache, the export's source image, the atoms drawn so far.
+ */
+
+#include "lens-worker-private.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+/* Pixels around an inspected patch: the patch and two on each side. */
+#define INSPECT_PATCHES 5
+
+struct _Job {
+  JobFunc run;
+  LensRequest request;
+  LensStageCache *own;        /* the job's codes when the window's are others */
+  gpointer value;             /* what the task returns */
+  GDestroyNotify value_free;
+
+  /* Exports */
+  LensExportKind kind;
+  GFile *destination;
+  char *path;
+  LensInput *source;          /* what the pictures are made from (full size) */
+  guint8 *labels;             /* LensSegmentsView, copied */
+  int rows, cols;
+  ScvaeRenderSegment *segments;
+  int n_segments;
+  double opacity;
+
+  /* Inspecting a patch */
+  int row, col, top_m;
+
+  /* Rendering the atoms */
+  float *amplitudes;
+  ScvaeSession *atom_session;
+  GPtrArray *atoms;           /* cairo surfaces drawn so far */
+
+  /* Splitting a segment */
+  LensSplit *split;
+  guint64 seed;
+};
+
+Job *
+lens_job_new (JobFunc run, const LensRequest *request)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->run = run;
+  lens_request_copy (&job->request, request);
+  return job;
+}
+
+void
+lens_job_free (Job *job)
+{
+  lens_request_clear (&job->request);
+  lens_stage_cache_free (job->own);
+  if (job->value_free)
+    g_clear_pointer (&job->value, job->value_free);
+  g_clear_object (&job->destination);
+  g_free (job->path);
+  g_clear_pointer (&job->source, lens_input_unref);
+  g_free (job->labels);
+  g_free (job->segments);
+  g_free (job->amplitudes);
+  g_clear_pointer (&job->atom_session, scvae_session_free);
+  g_clear_pointer (&job->atoms, g_ptr_array_unref);
+  g_clear_pointer (&job->split, lens_split_free);
+  g_free (job);
+}
+
+gboolean
+lens_job_run (Job *job, LensWorker *self, GCancellable *cancellable, GError **error)
+{
+  return job->run (self, job, cancellable, error);
+}
+
+void
+lens_job_return (Job *job, GTask *task, GError *error)
+{
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&job->value), g_steal_pointer (&job->value_free));
+}
+
+/* The session holding the codes of request (whose input has image): the
+ * window's when it holds them already, read only; else the job's own. */
+static ScvaeSession *
+job_session (LensWorker *self, Job *job, const LensRequest *request, const ScvaeImage *image,
+             GCancellable *cancellable, GError **error)
+{
+  gboolean new_codes;
+
+  if (lens_stage_cache_has_codes (self->full, request))
+    return lens_stage_cache_get_session (self->full);
+  if (job->own == NULL)
+    job->own = lens_stage_cache_new ();
+  if (!lens_stage_cache_bring (job->own, request, image, cancellable, &new_codes, error))
+    return NULL;
+  return lens_stage_cache_get_session (job->own);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Exports */
+
+static void
+set_exported (Job *job)
+{
+  job->value = g_object_ref (job->destination);
+  job->value_free = g_object_unref;
+}
+
+static gboolean
+write_png (Job *job, cairo_surface_t *surface, GError **error)
+{
+  gboolean ok = scvae_render_write_png (surface, job->path, error);
+
+  cairo_surface_destroy (surface);
+  if (ok)
+    set_exported (job);
+  return ok;
+}
+
+/* The pictures of the model's output come from the file again, at up to
+ * SCVAE_DEFAULT_MAX_SIDE; a pasted image has only its working size. */
+static gboolean
+load_source (Job *job, GError **error)
+{
+  LensInput *input = job->request.input;
+  g_autofree char *path = input->file ? g_file_get_path (input->file) : NULL;
+  ScvaeImage *image;
+
+  if (path == NULL)
+    {
+      job->source = lens_input_ref (input);
+      return TRUE;
+    }
+  image = scvae_image_load (path, SCVAE_DEFAULT_MAX_SIDE, NULL, error);
+  if (image == NULL)
+    return FALSE;
+  job->source = lens_input_new (image, input->name, input->file, input->source_width, input->source_height);
+  return TRUE;
+}
+
+static gboolean
+run_export (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
+{
+  LensRequest request = job->request;  /* the same, at the source's size */
+  const ScvaeImage *image, *reconstruction;
+  ScvaeSession *session;
+  cairo_surface_t *surface;
+
+  if (job->source == NULL && !load_source (job, error))
+    return FALSE;
+  request.input = job->source;
+  image = job->source->image;
+  session = job_session (self, job, &request, image, cancellable, error);
+  if (session == NULL)
+    return FALSE;
+
+  reconstruction = scvae_session_get_reconstruction (session);
+  if (job->kind == LENS_EXPORT_RECONSTRUCTION)
+    {
+      surface = scvae_render_image (reconstruction);
+    }
+  else if (job->kind == LENS_EXPORT_RESIDUAL)
+    {
+      LensColorScale scale;
+
+      surface = lens_residual_surface (image, reconstruction, job->request.colormap, &scale);
+    }
+  else
+    {
+      g_autoptr(LensResult) shown = lens_result_new (&job->request);
+      int rows, cols, atoms;
+      const float *codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+      cairo_surface_t *patches = lens_result_build_activation (shown, codes, rows, cols, atoms);
+
+      surface = scvae_render_patches (patches, image->width, image->height);
+      cairo_surface_destroy (patches);
+    }
+  return write_png (job, surface, error);
+}
+
+/* The codes of the working image, as the views and the segments show
+ * them: [rows, cols, K] float32. */
+static gboolean
+run_export_codes (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
+{
+  ScvaeSession *session = job_session (self, job, &job->request, job->request.input->image, cancellable, error);
+  gint64 shape[3];
+  int rows, cols, atoms;
+  const float *codes;
+
+  if (session == NULL)
+    return FALSE;
+  codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+  shape[0] = rows, shape[1] = cols, shape[2] = atoms;
+  if (!scvae_write_npy (job->path, codes, 3, shape, error))
+    return FALSE;
+  set_exported (job);
+  return TRUE;
+}
+
+/* The segments as the window shows them, on the working image. */
+static gboolean
+run_export_segments (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
+{
+  const ScvaeImage *image = job->request.input->image;
+  g_autofree guint8 *pixels = scvae_labels_to_pixels (job->labels, job->rows, job->cols,
+                                                      image->width, image->height);
+
+  if (job->kind == LENS_EXPORT_OVERLAY)
+    return write_png (job, scvae_render_overlay (image, pixels, job->segments, job->n_segments, job->opacity),
+                      error);
+  return write_png (job, scvae_render_label_map (pixels, image->width, image->height), error);
+}
+
+void
+lens_worker_export_async (LensWorker *self, const LensRequest *request, LensExportKind kind,
+                          const LensSegmentsView *segments, GFile *destination,
+                          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  JobFunc run = kind == LENS_EXPORT_CODES ? run_export_codes
+                : kind == LENS_EXPORT_OVERLAY || kind == LENS_EXPORT_LABELS ? run_export_segments
+                : run_export;
+  g_autofree char *path = g_file_get_path (destination);
+  Job *job;
+
+  g_return_if_fail (run != run_export_segments || (segments != NULL && segments->labels != NULL));
+
+  if (path == NULL)
+    {
+      g_autofree char *name = g_file_get_parse_name (destination);
+
+      g_task_report_new_error (self, callback, user_data, lens_worker_export_async, SCVAE_ERROR,
+                               SCVAE_ERROR_FAILED, _("%s: not a local file"), name);
+      return;
+    }
+  job = lens_job_new (run, request);
+  job->kind = kind;
+  job->destination = g_object_ref (destination);
+  job->path = g_steal_pointer (&path);
+  if (run == run_export_segments)
+    {
+      job->labels = g_memdup2 (segments->labels, (gsize) segments->rows * segments->cols);
+      job->rows = segments->rows;
+      job->cols = segments->cols;
+      job->segments = g_memdup2 (segments->segments, segments->n_segments * sizeof (ScvaeRenderSegment));
+      job->n_segments = segments->n_segments;
+      job->opacity = segments->opacity;
+    }
+  lens_worker_queue_job (self, job, cancellable, lens_worker_export_async, callback, user_data);
+}
+
+gboolean
+lens_worker_export_finish (LensWorker *self, GAsyncResult *result, GError **error)
+{
+  g_autoptr(GFile) written = g_task_propagate_pointer (G_TASK (result), error);
+
+  return written != NULL;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Inspecting a patch */
+
+static int
+by_magnitude (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const float *z = data;
+  float x = fabsf (z[*(const int *) a]), y = fabsf (z[*(const int *) b]);
+
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The window of INSPECT_PATCHES patches on a side centred on patch
+ * (row, col) of image. */
+static cairo_surface_t *
+crop_around (const ScvaeImage *image, int row, int col)
+{
+  return scvae_render_crop (image, SCVAE_PATCH_PIXELS * (col - INSPECT_PATCHES / 2),
+                            SCVAE_PATCH_PIXELS * (row - INSPECT_PATCHES / 2),
+                            SCVAE_PATCH_PIXELS * INSPECT_PATCHES);
+}
+
+/* The neighbourhood decoded with the patch's code cut to its m strongest
+ * atoms. The decoder sees about two patches around each patch, so the
+ * decoded grid has two patches of margin around the part that is shown. */
+static cairo_surface_t *
+decode_top_m (ScvaeSession *session, const LensInspection *inspection, const float *codes, int rows, int cols,
+              int K, const float *D, int C)
+{
+  int grid = INSPECT_PATCHES + 4, side = SCVAE_PATCH_PIXELS * grid;
+  int r0 = inspection->row - grid / 2, c0 = inspection->col - grid / 2;
+  g_autofree float *latents = g_new0 (float, (gsize) grid * grid * C);
+  g_autofree float *out = g_new (float, (gsize) 3 * side * side);
+  ScvaeImage decoded = { side, side, out };
+
+  for (int y = 0; y < grid; y++)
+    for (int x = 0; x < grid; x++)
+      {
+        int r = CLAMP (r0 + y, 0, rows - 1), c = CLAMP (c0 + x, 0, cols - 1);
+        const float *z = codes + ((gsize) r * cols + c) * K;
+        float *e = latents + ((gsize) y * grid + x) * C;
+        gboolean centre = r0 + y == inspection->row && c0 + x == inspection->col;
+
+        /* e = D z, with only the strongest atoms at the centre */
+        for (int i = 0; i < C; i++)
+          {
+            double sum = 0.0;
+
+            if (centre)
+              for (int j = 0; j < inspection->top_m; j++)
+                sum += (double) D[(gsize) i * K + inspection->atoms[j]] * inspection->coefficients[j];
+            else
+              for (int k = 0; k < K; k++)
+                sum += (double) D[(gsize) i * K + k] * z[k];
+            e[i] = (float) sum;
+          }
+      }
+  scvae_session_decode_latents (session, latents, grid, grid, out, NULL, NULL);
+  return crop_around (&decoded, grid / 2, grid / 2);
+}
+
+static gboolean
+run_inspect (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
+{
+  ScvaeSession *session = job_session (self, job, &job->request, job->request.input->image, cancellable, error);
+  g_autoptr(LensInspection) inspection = NULL;
+  int rows, cols, K;
+  const float *codes, *z;
+
+  if (session == NULL)
+    return FALSE;
+  codes = scvae_session_get_codes (session, &rows, &cols, &K);
+  if (job->row < 0 || job->col < 0 || job->row >= rows || job->col >= cols)
+    {
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, _("No such patch"));
+      return FALSE;
+    }
+
+  inspection = g_new0 (LensInspection, 1);
+  inspection->row = job->row;
+  inspection->col = job->col;
+  inspection->atoms = g_new (int, K);
+  inspection->coefficients = g_new (float, K);
+  z = codes + ((gsize) job->row * cols + job->col) * K;
+  for (int k = 0; k < K; k++)
+    if (z[k] != 0.f)
+      inspection->atoms[inspection->n_active++] = k;
+  g_qsort_with_data (inspection->atoms, inspection->n_active, sizeof (int), by_magnitude, (gpointer) z);
+  for (int i = 0; i < inspection->n_active; i++)
+    inspection->coefficients[i] = z[inspection->atoms[i]];
+  inspection->top_m = MIN (job->top_m, inspection->n_active);
+
+  inspection->window = SCVAE_PATCH_PIXELS * INSPECT_PATCHES;
+  inspection->input = crop_around (scvae_session_get_input (session), job->row, job->col);
+  inspection->reconstruction = crop_around (scvae_session_get_reconstruction (session), job->row, job->col);
+  inspection->top_m_reconstruction = decode_top_m (session, inspection, codes, rows, cols, K,
+                                                   scvae_model_get_dictionary (job->request.model),
+                                                   scvae_model_get_config (job->request.model)->channels);
+  job->value = g_steal_pointer (&inspection);
+  job->value_free = (GDestroyNotify) lens_inspection_free;
+  return TRUE;
+}
+
+void
+lens_worker_inspect_async (LensWorker *self, const LensRequest *request, int row, int col, int top_m,
+                           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  Job *job = lens_job_new (run_inspect, request);
+
+  job->row = row;
+  job->col = col;
+  job->top_m = top_m;
+  lens_worker_queue_job (self, job, cancellable, lens_worker_inspect_async, callback, user_data);
+}
+
+LensInspection *
+lens_worker_inspect_finish (LensWorker *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Rendering the atoms */
+
+typedef struct {
+  GPtrArray *surfaces;
+  ScvaeDictionaryHealth health;
+} AtomsRendering;
+
+static void
+atoms_rendering_free (AtomsRendering *rendering)
+{
+  g_ptr_array_unref (rendering->surfaces);
+  g_free (rendering);
+}
+
+static gboolean
+run_render_atoms (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
+{
+  ScvaeModel *model = job->request.model;
+  const ScvaeConfig *config = scvae_model_get_config (model);
+  AtomsRendering *rendering;
+
+  /* A session of its own: drawing atoms keeps a background in it. */
+  if (job->atom_session == NULL)
+    job->atom_session = scvae_session_new (model);
+  if (job->atoms == NULL)
+    job->atoms = g_ptr_array_new_with_free_func ((GDestroyNotify) cairo_surface_destroy);
+  for (int k = job->atoms->len; k < config->atoms; k++)
+    {
+      float amplitude = job->amplitudes && job->amplitudes[k] > 0.f ? job->amplitudes[k] : 1.f;
+      g_autoptr(ScvaeImage) atom = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      atom = scvae_session_render_atom (job->atom_session, k, amplitude, SCVAE_ATOM_PIXELS, NULL);
+      g_ptr_array_add (job->atoms, scvae_render_image (atom));
+    }
+  rendering = g_new0 (AtomsRendering, 1);
+  rendering->surfaces = g_steal_pointer (&job->atoms);
+  scvae_dictionary_health (scvae_model_get_dictionary (model), config->channels, config->atoms,
+                           &rendering->health);
+  job->value = rendering;
+  job->value_free = (GDestroyNotify) atoms_rendering_free;
+  return TRUE;
+}
+
+void
+lens_worker_render_atoms_async (LensWorker *self, ScvaeModel *model, const float *amplitudes,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  LensRequest request = { .model = model };
+  Job *job = lens_job_new (run_render_atoms, &request);
+  int K = scvae_model_get_config (model)->atoms;
+
+  if (amplitudes)
+    job->amplitudes = g_memdup2 (amplitudes, K * sizeof (float));
+  lens_worker_queue_job (self, job, cancellable, lens_worker_render_atoms_async, callback, user_data);
+}
+
+GPtrArray *
+lens_worker_render_atoms_finish (LensWorker *self, GAsyncResult *result, ScvaeDictionaryHealth *health,
+                                 GError **error)
+{
+  AtomsRendering *rendering = g_task_propagate_pointer (G_TASK (result), error);
+  GPtrArray *surfaces;
+
+  if (rendering == NULL)
+    return NULL;
+  *health = rendering->health;
+  surfaces = g_ptr_array_ref (rendering->surfaces);
+  atoms_rendering_free (rendering);
+  return surfaces;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Splitting a segment */
+
+static gboolean
+run_split (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
+{
+  const ScvaeSegmentOptions *options = &job->request.segment_options;
+  ScvaeSession *session = job_session (self, job, &job->request, job->request.input->image, cancellable, error);
+  g_autofree float *features = NULL;
+  int rows, cols, K;
+  const float *codes;
+
+  if (session == NULL)
+    return FALSE;
+  codes = scvae_session_get_codes (session, &rows, &cols, &K);
+  features = scvae_segment_features (codes, rows, cols, K, options, cancellable, error);
+  if (features == NULL
+      || !lens_split_divide (job->split, features, scvae_segment_features_dim (options, K), job->seed,
+                             cancellable, error))
+    return FALSE;
+  job->value = g_steal_pointer (&job->split);
+  job->value_free = (GDestroyNotify) lens_split_free;
+  return TRUE;
+}
+
+void
+lens_worker_split_async (LensWorker *self, const LensRequest *request, LensSplit *split, guint64 seed,
+                         GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  Job *job = lens_job_new (run_split, request);
+
+  job->split = split;
+  job->seed = seed;
+  lens_worker_queue_job (self, job, cancellable, lens_worker_split_async, callback, user_data);
+}
+
+LensSplit *
+lens_worker_split_finish (LensWorker *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

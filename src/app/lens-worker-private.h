@@ -1,0 +1,86 @@
+/* lens-worker-private.h: the worker's state, shared by its files
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lens-worker.c: the queue, the thread and delivery to the main loop;
+ * lens-worker-requests.c: answering the window's requests;
+ * lens-worker-jobs.c: the kinds of job.
+ */
+
+#pragma once
+
+#include "lens-stage-cache.h"
+#include "lens-worker.h"
+
+G_BEGIN_DECLS
+
+typedef struct _Job Job;
+
+/* Runs a job on the engine thread: TRUE with the job's value set, or FALSE
+ * with error (cancelled, perhaps only to let a request go first). */
+typedef gboolean (*JobFunc) (LensWorker *self, Job *job, GCancellable *cancellable, GError **error);
+
+struct _LensWorker {
+  GObject parent_instance;
+
+  GMainContext *main_context;
+  GThread *thread;
+  GMutex mutex;
+  GCond cond;
+
+  /* Guarded by mutex */
+  gboolean stopping;
+  gboolean has_pending;
+  LensRequest pending;
+  guint64 pending_serial;
+  gint64 pending_submitted;
+  gboolean pending_in_drag;   /* submitted right after another request */
+  gint64 last_submitted_us;
+  guint64 next_serial;
+  LensRequest running;        /* the request the thread answers, while is_running */
+  gboolean is_running;
+  gboolean job_running;
+  gboolean run_previewed;     /* the running request has shown its preview */
+  GCancellable *cancellable;  /* of what the thread runs */
+  GQueue jobs;                /* GTask with a Job */
+  gboolean busy;
+
+  /* Owned by the worker thread */
+  LensStageCache *full;       /* the working image */
+  LensStageCache *preview;    /* its half-size copy, while a slider is dragged */
+  ScvaeImage *preview_image;
+  guint8 *labels;             /* k-means of the full cache's codes, or NULL */
+  ScvaeSegmentOptions labels_options;
+  LensResult *last;           /* pictures reused when a stage is skipped */
+};
+
+/* lens-worker.c */
+
+/* Hands a result or an error (one of them) to the main loop, where the
+ * "result" or "failed" signal carries it; takes both. */
+void lens_worker_post (LensWorker *self, LensResult *result, GError *error);
+gboolean lens_worker_newer_request_waiting (LensWorker *self);
+void lens_worker_mark_previewed (LensWorker *self);
+/* Queues a job (the task takes it) to run when no request waits. */
+void lens_worker_queue_job (LensWorker *self, Job *job, GCancellable *cancellable, gpointer source_tag,
+                            GAsyncReadyCallback callback, gpointer user_data);
+
+/* lens-worker-requests.c */
+
+/* Answers a request: a preview first when wanted, then the full result.
+ * Failures other than cancelling are posted. */
+void lens_worker_answer (LensWorker *self, const LensRequest *request, guint64 serial, gint64 submitted,
+                         gboolean in_drag, GCancellable *cancellable);
+
+/* lens-worker-jobs.c */
+
+Job *lens_job_new (JobFunc run, const LensRequest *request);
+void lens_job_free (Job *job);
+/* Runs the job on the engine thread: FALSE with error when it stopped. */
+gboolean lens_job_run (Job *job, LensWorker *self, GCancellable *cancellable, GError **error);
+/* Returns the job's value, or error, to its task (which owns the job);
+ * on the main thread. */
+void lens_job_return (Job *job, GTask *task, GError *error);
+
+G_END_DECLS

@@ -1,0 +1,208 @@
+/* lens-worker-requests.c: answering the window's requests
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "lens-worker-private.h"
+
+/* On an image of at least this many pixels, a drag is shown at half size
+ * first (see wants_preview). A full answer to a slider move takes 0.28 to
+ * 0.51 s at 1024x768 on the build machine (tools/bench/app-latency), so
+ * about 0.15 s at 640x480; below that, a preview would only add work. */
+#define PREVIEW_MIN_PIXELS (640 * 480)
+
+static gboolean
+same_segment_options (const ScvaeSegmentOptions *a, const ScvaeSegmentOptions *b)
+{
+  return a->k == b->k && a->features == b->features && a->smooth_radius == b->smooth_radius
+         && a->n_restarts == b->n_restarts && a->seed == b->seed;
+}
+
+/* Brings the working image's cache to the request's codes. */
+static gboolean
+prepare (LensWorker *self, const LensRequest *request, GCancellable *cancellable,
+         gboolean *new_codes, GError **error)
+{
+  if (!lens_stage_cache_bring (self->full, request, request->input->image, cancellable, new_codes, error))
+    return FALSE;
+  if (*new_codes)
+    g_clear_pointer (&self->labels, g_free);
+  return TRUE;
+}
+
+static gboolean
+segment (LensWorker *self, const LensRequest *request, GCancellable *cancellable, GError **error)
+{
+  int rows, cols, atoms;
+  const float *codes = scvae_session_get_codes (lens_stage_cache_get_session (self->full), &rows, &cols, &atoms);
+  g_autofree float *features = NULL;
+  g_autofree guint8 *labels = NULL;
+
+  if (self->labels && same_segment_options (&self->labels_options, &request->segment_options))
+    return TRUE;
+  features = scvae_segment_features (codes, rows, cols, atoms, &request->segment_options, cancellable, error);
+  if (features == NULL)
+    return FALSE;
+  labels = g_new (guint8, (gsize) rows * cols);
+  if (!scvae_segment (features, rows, cols, scvae_segment_features_dim (&request->segment_options, atoms),
+                      &request->segment_options, labels, cancellable, error))
+    return FALSE;
+  g_free (self->labels);
+  self->labels = g_steal_pointer (&labels);
+  self->labels_options = request->segment_options;
+  return TRUE;
+}
+
+static LensResult *
+result_new (LensWorker *self, const LensRequest *request, guint64 serial, gint64 submitted)
+{
+  LensResult *result = lens_result_new (request);
+
+  result->serial = serial;
+  result->submitted_us = submitted;
+  if (self->last && self->last->request.input == request->input)
+    result->input_picture = lens_picture_ref (self->last->input_picture);
+  else
+    result->input_picture = lens_picture_new (scvae_render_image (request->input->image), 1);
+  return result;
+}
+
+/* The heat map of a session's codes, one pixel per patch, magnified by
+ * units when shown. */
+static LensPicture *
+activation_picture (LensResult *result, ScvaeSession *session, int units)
+{
+  int rows, cols, atoms;
+  const float *codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+
+  return lens_picture_new (lens_result_build_activation (result, codes, rows, cols, atoms), units);
+}
+
+/* A preview is worth it for a slider move on a large image while the user
+ * drags: the full pass would show a picture only every half second or so. */
+static gboolean
+wants_preview (LensWorker *self, const LensRequest *request, gboolean in_drag)
+{
+  const ScvaeImage *image = request->input->image;
+
+  return in_drag && (gsize) image->width * image->height >= PREVIEW_MIN_PIXELS
+         && lens_stage_cache_has_input (self->full, request)
+         && !lens_stage_cache_has_codes (self->full, request);
+}
+
+static ScvaeImage *
+half_size (const ScvaeImage *image)
+{
+  g_autoptr(GdkPixbuf) full = scvae_image_to_pixbuf (image);
+  g_autoptr(GdkPixbuf) half = gdk_pixbuf_scale_simple (full, MAX (1, image->width / 2),
+                                                       MAX (1, image->height / 2), GDK_INTERP_BILINEAR);
+
+  return scvae_image_new_from_pixbuf (half);
+}
+
+/* The request on the image at half size: a quarter of the patches, so about
+ * four times faster. Its pictures only: no metrics, usage or segments. */
+static gboolean
+answer_preview (LensWorker *self, const LensRequest *request, guint64 serial, gint64 submitted,
+                GCancellable *cancellable, GError **error)
+{
+  g_autoptr(LensResult) result = NULL;
+  gint64 start = g_get_monotonic_time ();
+  const ScvaeImage *reconstruction;
+  ScvaeSession *session;
+  gboolean new_codes;
+
+  if (!lens_stage_cache_has_input (self->preview, request))
+    {
+      g_clear_pointer (&self->preview_image, scvae_image_free);
+      self->preview_image = half_size (request->input->image);
+    }
+  if (!lens_stage_cache_bring (self->preview, request, self->preview_image, cancellable, &new_codes, error))
+    return FALSE;
+
+  session = lens_stage_cache_get_session (self->preview);
+  result = result_new (self, request, serial, submitted);
+  result->preview = TRUE;
+  reconstruction = scvae_session_get_reconstruction (session);
+  result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), 2);
+  result->residual = lens_picture_new (lens_residual_surface (self->preview_image, reconstruction,
+                                                              request->colormap, &result->residual_scale), 2);
+  result->activation = activation_picture (result, session, 2 * SCVAE_PATCH_PIXELS);
+  result->compute_ms = (g_get_monotonic_time () - start) / 1000.0;
+  lens_worker_post (self, g_steal_pointer (&result), NULL);
+  lens_worker_mark_previewed (self);
+  return TRUE;
+}
+
+static gboolean
+answer_full (LensWorker *self, const LensRequest *request, guint64 serial, gint64 submitted,
+             GCancellable *cancellable, GError **error)
+{
+  g_autoptr(LensResult) result = NULL;
+  gint64 start = g_get_monotonic_time ();
+  ScvaeSession *session;
+  gboolean new_codes;
+  int K;
+
+  if (!prepare (self, request, cancellable, &new_codes, error)
+      || (request->segment && !segment (self, request, cancellable, error)))
+    return FALSE;
+
+  session = lens_stage_cache_get_session (self->full);
+  K = scvae_model_get_config (request->model)->atoms;
+  result = result_new (self, request, serial, submitted);
+
+  /* Reuse the pictures of stages that did not run. */
+  if (!new_codes && self->last && lens_request_same_codes (&self->last->request, request)
+      && self->last->request.colormap == request->colormap)
+    {
+      result->reconstruction = lens_picture_ref (self->last->reconstruction);
+      result->residual = lens_picture_ref (self->last->residual);
+      result->residual_scale = self->last->residual_scale;
+      result->metrics = self->last->metrics;
+    }
+  else
+    {
+      const ScvaeImage *reconstruction = scvae_session_get_reconstruction (session);
+
+      scvae_session_compute_metrics (session, &result->metrics);
+      result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), 1);
+      result->residual = lens_picture_new (lens_residual_surface (request->input->image, reconstruction,
+                                                                  request->colormap, &result->residual_scale), 1);
+    }
+  result->activation = activation_picture (result, session, SCVAE_PATCH_PIXELS);
+  result->usage = g_memdup2 (scvae_session_get_atom_usage (session), K * sizeof (ScvaeAtomUsage));
+  if (request->segment)
+    result->labels = g_memdup2 (self->labels, (gsize) result->rows * result->cols);
+  result->compute_ms = (g_get_monotonic_time () - start) / 1000.0;
+
+  g_clear_pointer (&self->last, lens_result_unref);
+  self->last = lens_result_ref (result);
+  lens_worker_post (self, g_steal_pointer (&result), NULL);
+  return TRUE;
+}
+
+void
+lens_worker_answer (LensWorker *self, const LensRequest *request, guint64 serial, gint64 submitted,
+                    gboolean in_drag, GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (request->model == NULL || request->input == NULL)
+    return;
+  if (wants_preview (self, request, in_drag))
+    {
+      if (!answer_preview (self, request, serial, submitted, cancellable, &error))
+        goto failed;
+      /* The drag goes on: the full pass would be stale before it ends. */
+      if (lens_worker_newer_request_waiting (self))
+        return;
+    }
+  if (answer_full (self, request, serial, submitted, cancellable, &error))
+    return;
+
+failed:
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    lens_worker_post (self, NULL, g_steal_pointer (&error));
+}

@@ -1,0 +1,78 @@
+/* losses.c: the training loss's terms, each a value and its gradient
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "losses.h"
+
+#include <cblas.h>
+#include <math.h>
+
+double
+loss_mse (const float *a, const float *b, gsize n)
+{
+  double sum = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = a[i] - b[i];
+      sum += d * d;
+    }
+  return sum / n;
+}
+
+void
+loss_mse_backward (const float *a, const float *b, gsize n, float weight, float *da, float *db)
+{
+  float k = 2.f * weight / n;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      float d = k * (a[i] - b[i]);
+
+      da[i] += d;
+      if (db)
+        db[i] -= d;
+    }
+}
+
+double
+loss_l1 (const float *z, gsize n)
+{
+  double sum = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    sum += fabsf (z[i]);
+  return sum / n;
+}
+
+void
+loss_l1_backward (const float *z, gsize n, float weight, float *dz)
+{
+  float k = weight / n;
+
+  for (gsize i = 0; i < n; i++)
+    dz[i] += z[i] > 0.f ? k : z[i] < 0.f ? -k : 0.f;
+}
+
+double
+loss_whiten (const float *E, gsize P, int C, float *moment)
+{
+  double sum = 0.0;
+
+  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C, C, P, 1.f / P, E, C, E, C, 0.f, moment, C);
+  for (int i = 0; i < C; i++)
+    moment[i * C + i] -= 1.f;
+  for (int i = 0; i < C * C; i++)
+    sum += (double) moment[i] * moment[i];
+  return sum / ((double) C * C);
+}
+
+void
+loss_whiten_backward (const float *E, gsize P, int C, const float *moment, float weight, float *dE)
+{
+  /* d/dE of |M|^2 / C^2 is 4 E M / (P C^2): M is symmetric. */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, P, C, C, 4.f * weight / ((float) P * C * C),
+               E, C, moment, C, 1.f, dE, C);
+}

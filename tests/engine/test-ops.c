@@ -1,0 +1,277 @@
+/* test-ops.c: the element-wise layers and each term of the training loss,
+ * forward against a double-precision reference and backward against
+ * finite differences of it
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "losses.h"
+#include "ops.h"
+#include "reference.h"
+
+#define N 300
+/* Rows and channels of the whitening term's features. */
+#define P 40
+#define C 6
+
+typedef struct {
+  double x[N], y[N], w[N]; /* input, second input or target, loss weights */
+  double (*f) (double);    /* for the element-wise layers */
+} Problem;
+
+/* An element-wise layer through a random linear loss sum(w f(x)). */
+static double
+elementwise_loss (gpointer data)
+{
+  Problem *p = data;
+  double sum = 0.0;
+
+  for (int i = 0; i < N; i++)
+    sum += p->w[i] * p->f (p->x[i]);
+  return sum;
+}
+
+static double
+relu (double x)
+{
+  return x > 0 ? x : 0;
+}
+
+static void
+fill (Rng *rng, Problem *p, double lo, double hi)
+{
+  check_fill_uniform_d (rng, p->x, N, lo, hi);
+  check_fill_uniform_d (rng, p->y, N, lo, hi);
+  check_fill_uniform_d (rng, p->w, N, -1, 1);
+  /* Finite differences across a kink measure nothing: keep clear of 0. */
+  for (int i = 0; i < N; i++)
+    if (fabs (p->x[i]) < 0.05)
+      p->x[i] += p->x[i] < 0 ? -0.05 : 0.05;
+}
+
+static void
+check_gradient (const char *what, RefLoss loss, Problem *p, double *x, gsize n, const float *analytic)
+{
+  double fd[N];
+  gsize index[N];
+  float picked[N];
+  gsize count = ref_finite_differences (loss, p, x, n, 1e-6, N, 7, fd, index);
+
+  for (gsize j = 0; j < count; j++)
+    picked[j] = analytic[index[j]];
+  check_close (what, picked, fd, count, 1e-5);
+}
+
+static void
+run_elementwise (const char *name, double (*f) (double),
+                 void (*forward) (const float *, float *, gsize),
+                 void (*backward) (const float *, const float *, float *, gsize), gboolean accumulates)
+{
+  Problem p = { .f = f };
+  Rng rng;
+  float x[N], y[N], dy[N], dx[N];
+  double y_ref[N];
+  g_autofree char *forward_name = g_strconcat (name, " forward", NULL);
+  g_autofree char *backward_name = g_strconcat (name, " backward", NULL);
+
+  rng_seed (&rng, 3);
+  fill (&rng, &p, -2, 2);
+  for (int i = 0; i < N; i++)
+    {
+      x[i] = (float) p.x[i];
+      dy[i] = (float) p.w[i];
+      y_ref[i] = f (x[i]);
+      /* A backward that adds must add: start from 1 and take it away. */
+      dx[i] = accumulates ? 1.f : 0.f;
+    }
+  forward (x, y, N);
+  check_close (forward_name, y, y_ref, N, 1e-6);
+  backward (y, dy, dx, N);
+  for (int i = 0; i < N && accumulates; i++)
+    dx[i] -= 1.f;
+  check_gradient (backward_name, elementwise_loss, &p, p.x, N, dx);
+}
+
+static void
+test_relu (void)
+{
+  run_elementwise ("relu", relu, ops_relu, ops_relu_backward, TRUE);
+}
+
+static void
+test_tanh (void)
+{
+  run_elementwise ("tanh", tanh, ops_tanh, ops_tanh_backward, FALSE);
+}
+
+static double
+mse_loss (gpointer data)
+{
+  Problem *p = data;
+  double sum = 0.0;
+
+  for (int i = 0; i < N; i++)
+    sum += (p->x[i] - p->y[i]) * (p->x[i] - p->y[i]);
+  return sum / N;
+}
+
+/* The loss terms' backwards add weight times the gradient to what is there.
+ * Weights are powers of two, so that dividing by them is exact, and each
+ * backward runs twice from zero: the second run must double the first. */
+static void
+check_adds (const char *what, const float *once, const float *twice, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (twice[i] != 2.f * once[i])
+      g_error ("%s: a second backward gave %g, not 2 x %g", what, twice[i], once[i]);
+}
+
+/* The image term (gradient to x_hat only) and the latent term (to e and,
+ * opposite, to D z). */
+static void
+test_mse (void)
+{
+  const float weight = 0.5f;
+  Problem p;
+  Rng rng;
+  float a[N], b[N], da[N] = { 0 }, db[N] = { 0 }, da2[N] = { 0 }, db2[N] = { 0 };
+  double value;
+
+  rng_seed (&rng, 4);
+  fill (&rng, &p, -1, 1);
+  for (int i = 0; i < N; i++)
+    {
+      a[i] = (float) p.x[i];
+      b[i] = (float) p.y[i];
+      p.x[i] = a[i], p.y[i] = b[i];
+    }
+  value = loss_mse (a, b, N);
+  g_assert_cmpfloat_with_epsilon (value, mse_loss (&p), 1e-7);
+  loss_mse_backward (a, b, N, weight, da, db);
+  memcpy (da2, da, sizeof da);
+  memcpy (db2, db, sizeof db);
+  loss_mse_backward (a, b, N, weight, da2, db2);
+  check_adds ("mse d/da", da, da2, N);
+  check_adds ("mse d/db", db, db2, N);
+  for (int i = 0; i < N; i++)
+    {
+      da[i] /= weight;
+      db[i] /= weight;
+    }
+  check_gradient ("mse d/da", mse_loss, &p, p.x, N, da);
+  check_gradient ("mse d/db", mse_loss, &p, p.y, N, db);
+
+  /* Without db, only da. */
+  memset (da, 0, sizeof da);
+  loss_mse_backward (a, b, N, 1.f, da, NULL);
+  check_gradient ("mse d/da alone", mse_loss, &p, p.x, N, da);
+}
+
+static double
+l1_loss (gpointer data)
+{
+  Problem *p = data;
+  double sum = 0.0;
+
+  for (int i = 0; i < N; i++)
+    sum += fabs (p->x[i]);
+  return sum / N;
+}
+
+static void
+test_l1 (void)
+{
+  const float weight = 2.f;
+  Problem p;
+  Rng rng;
+  float z[N], dz[N] = { 0 }, dz2[N];
+
+  rng_seed (&rng, 5);
+  fill (&rng, &p, -1, 1);
+  for (int i = 0; i < N; i++)
+    {
+      z[i] = (float) p.x[i];
+      p.x[i] = z[i];
+    }
+  g_assert_cmpfloat_with_epsilon (loss_l1 (z, N), l1_loss (&p), 1e-7);
+  loss_l1_backward (z, N, weight, dz);
+  memcpy (dz2, dz, sizeof dz);
+  loss_l1_backward (z, N, weight, dz2);
+  check_adds ("l1", dz, dz2, N);
+  for (int i = 0; i < N; i++)
+    dz[i] /= weight;
+  check_gradient ("l1", l1_loss, &p, p.x, N, dz);
+
+  /* At 0 the subgradient taken is 0: an inactive code is not pushed. */
+  z[0] = 0.f, dz[0] = 0.f;
+  loss_l1_backward (z, 1, weight, dz);
+  g_assert_cmpfloat (dz[0], ==, 0.f);
+}
+
+/* |E^T E / P - I|^2 / C^2 from the definition. */
+static double
+whiten_loss (gpointer data)
+{
+  Problem *p = data;
+  double sum = 0.0;
+
+  for (int i = 0; i < C; i++)
+    for (int j = 0; j < C; j++)
+      {
+        double m = i == j ? -1.0 : 0.0;
+
+        for (int r = 0; r < P; r++)
+          m += p->x[r * C + i] * p->x[r * C + j] / P;
+        sum += m * m;
+      }
+  return sum / (C * C);
+}
+
+static void
+test_whiten (void)
+{
+  const float weight = 0.25f;
+  Problem p;
+  Rng rng;
+  float E[P * C], dE[P * C] = { 0 }, dE2[P * C], moment[C * C];
+
+  rng_seed (&rng, 6);
+  fill (&rng, &p, -2, 2);
+  for (int i = 0; i < P * C; i++)
+    {
+      /* Unequal scales per channel, as features before whitening. */
+      E[i] = (float) (p.x[i] * (1 + i % C));
+      p.x[i] = E[i];
+    }
+  g_assert_cmpfloat_with_epsilon (loss_whiten (E, P, C, moment), whiten_loss (&p), 1e-5 * whiten_loss (&p));
+  loss_whiten_backward (E, P, C, moment, weight, dE);
+  memcpy (dE2, dE, sizeof dE);
+  loss_whiten_backward (E, P, C, moment, weight, dE2);
+  check_adds ("whiten", dE, dE2, P * C);
+  for (int i = 0; i < P * C; i++)
+    dE[i] /= weight;
+  check_gradient ("whiten", whiten_loss, &p, p.x, P * C, dE);
+
+  /* White features cost nothing and get no gradient. */
+  memset (E, 0, sizeof E);
+  for (int r = 0; r < P; r++)
+    E[r * C + r % C] = sqrtf ((float) C);
+  g_assert_cmpfloat (loss_whiten (E, P - P % C, C, moment), <, 1e-10);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ops/relu", test_relu);
+  g_test_add_func ("/ops/tanh", test_tanh);
+  g_test_add_func ("/loss/mse", test_mse);
+  g_test_add_func ("/loss/l1", test_l1);
+  g_test_add_func ("/loss/whiten", test_whiten);
+  return g_test_run ();
+}
