@@ -80,6 +80,11 @@ scvae_format_float (float value)
       if ((float) g_ascii_strtod (buffer, NULL) == value)
         break;
     }
+  /* "10", not "1e+01": below a billion the exponent says nothing the
+   * digits would not (those of %.9g are the same value, trailing zeros
+   * dropped). */
+  if (strchr (buffer, 'e') && fabsf (value) >= 1.f && fabsf (value) < 1e9f)
+    g_ascii_formatd (buffer, sizeof buffer, "%.9g", value);
   return g_strdup (buffer);
 }
 

@@ -486,7 +486,7 @@ copy_file (const char *from, const char *to)
   g_assert_true (g_file_set_contents (to, contents, size, NULL));
 }
 
-/* --resume with another --atoms or --crop was silently ignored (and a
+/* --resume with another --atoms, --crop or --whiten was silently ignored (and a
  * resumed run without --crop took the default crop, not the run's). */
 static void
 test_train_resume_conflicts (void)
@@ -494,7 +494,7 @@ test_train_resume_conflicts (void)
   g_autofree char *a = in_tmp ("resume-a.safetensors"), *b = in_tmp ("resume-b.safetensors");
   g_autofree char *a_checkpoint = g_strconcat (a, ".ckpt", NULL), *b_checkpoint = g_strconcat (b, ".ckpt", NULL);
   g_auto(ScvaeRun) first = { 0 }, atoms = { 0 }, crop = { 0 }, batch = { 0 }, same = { 0 }, plain = { 0 };
-  g_auto(ScvaeRun) explicit_run = { 0 };
+  g_auto(ScvaeRun) explicit_run = { 0 }, whiten = { 0 };
   const char *resume_bare[] = { "train", "--data", photos, "--out", b, "--steps", "8", "--resume", NULL };
 
   train (&first, a, "4", (const char *[]) { "--batch", "3", NULL });
@@ -506,6 +506,9 @@ test_train_resume_conflicts (void)
   scvae_assert_fails (&crop, 2, "--crop 48 conflicts with the file's 32");
   train (&batch, a, "8", (const char *[]) { "--resume", "--batch", "2", NULL });
   scvae_assert_fails (&batch, 2, "--batch 2 conflicts with the file's 3");
+  /* A loss weight is the model's, kept in its file. */
+  train (&whiten, a, "8", (const char *[]) { "--resume", "--whiten", "3", NULL });
+  scvae_assert_fails (&whiten, 2, "--whiten 3 conflicts with the file's 10");
   /* The same values are no conflict. */
   train (&same, a, "8", (const char *[]) { "--resume", "--batch", "3", NULL });
   scvae_assert_ok (&same);

@@ -140,6 +140,27 @@ tmp_path (const char *name)
   return g_build_filename (tmp, name, NULL);
 }
 
+/* Metadata and messages: the shortest decimal that reads back, without an
+ * exponent where digits say it as briefly ("10" was "1e+01"). */
+static void
+test_format_float (void)
+{
+  const struct { float value; const char *text; } cases[] = {
+    { 10.f, "10" }, { 0.05f, "0.05" }, { 0.35f, "0.35" }, { 200.f, "200" }, { 1e8f, "100000000" },
+    { -20.f, "-20" }, { 3e38f, "3e+38" }, { 1e-5f, "1e-05" }, { 0.f, "0" }, { 1.5f, "1.5" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = scvae_format_float (cases[i].value);
+      float back;
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+      g_assert_true (scvae_parse_float (text, &back));
+      g_assert_cmpfloat (back, ==, cases[i].value);
+    }
+}
+
 static void
 test_round_trip (void)
 {
@@ -1159,6 +1180,7 @@ main (int argc, char **argv)
   g_assert_no_error (error);
 
   g_test_add_func ("/model/gradients", test_model_gradients);
+  g_test_add_func ("/model/format-float", test_format_float);
   g_test_add_func ("/model/round-trip", test_round_trip);
   g_test_add_func ("/model/refuse-bad-files", test_refuse_bad_files);
   g_test_add_func ("/model/refuse-truncated", test_refuse_truncated);
