@@ -175,19 +175,26 @@ replace_atomically (const char *path, const char *target, const struct stat *exi
   return TRUE;
 }
 
-gboolean
-scvae_write_file (const char *path, const void *data, gsize size, GError **error)
+/* The file that writing to path writes: path with its links resolved;
+ * NULL for an empty name. */
+static char *
+output_target (const char *path, GError **error)
 {
-  g_autofree char *target = NULL;
-  struct stat st;
-
   if (path == NULL || *path == '\0')
     {
       g_set_error_literal (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
                            _("the name of the file to write is empty"));
-      return FALSE;
+      return NULL;
     }
-  target = resolve_links (path, error);
+  return resolve_links (path, error);
+}
+
+gboolean
+scvae_write_file (const char *path, const void *data, gsize size, GError **error)
+{
+  g_autofree char *target = output_target (path, error);
+  struct stat st;
+
   if (target == NULL)
     return FALSE;
 
@@ -210,17 +217,10 @@ scvae_write_file (const char *path, const void *data, gsize size, GError **error
 gboolean
 scvae_check_writable (const char *path, GError **error)
 {
-  g_autofree char *target = NULL;
+  g_autofree char *target = output_target (path, error);
   g_autofree char *folder = NULL;
   struct stat st;
 
-  if (path == NULL || *path == '\0')
-    {
-      g_set_error_literal (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                           _("the name of the file to write is empty"));
-      return FALSE;
-    }
-  target = resolve_links (path, error);
   if (target == NULL)
     return FALSE;
   if (g_stat (target, &st) == 0)

@@ -16,20 +16,9 @@
 #include "lens-application.h"
 #include "lens-window-private.h"
 #include "shipped.h"
+#include "spin.h"
 
 static char *tmp;
-
-static void
-spin (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
 
 /* Starts the application as `sparse-lens` does, remembering last_model;
  * returns its window once a model is set. */
@@ -69,19 +58,12 @@ stop (LensApplication *app, LensWindow *window)
   g_object_unref (app);
 }
 
+/* A model file whose header nests 80,000 deep (tools/make-bad-inputs). */
 static char *
 deep_json (void)
 {
-  gsize depth = 80000;
-  guint64 length = GUINT64_TO_LE ((guint64) 2 * depth);
-  g_autofree char *contents = g_malloc (8 + 2 * depth);
-  char *path = g_build_filename (tmp, "deep.safetensors", NULL);
-
-  memcpy (contents, &length, 8);
-  memset (contents + 8, '[', depth);
-  memset (contents + 8 + depth, ']', depth);
-  g_assert_true (g_file_set_contents (path, contents, 8 + 2 * depth, NULL));
-  return path;
+  return g_build_filename (g_getenv ("SCVAE_SAMPLES"), "..", "..", "tests", "data", "bad", "deep-nesting.safetensors",
+                           NULL);
 }
 
 static void

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lens-window-private.h"
+#include "spin.h"
 
 static char *samples;
 
@@ -68,18 +69,6 @@ wait_for_result (LensWindow *window, guint64 after)
       g_usleep (1000);
     }
   g_error ("no result from the engine thread in time");
-}
-
-static void
-spin (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
 }
 
 static gboolean

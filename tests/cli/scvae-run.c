@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -103,15 +104,49 @@ scvae_assert_ok (const ScvaeRun *run)
 }
 
 void
-scvae_assert_fails (const ScvaeRun *run, int status, const char *mention)
+scvae_assert_failure (int status, const char *err, int expected_status, const char *mention)
 {
-  const char *newline = strchr (run->err, '\n');
+  const char *newline = strchr (err, '\n');
 
-  g_test_message ("exit %d, stderr: %s", run->status, run->err);
-  g_assert_cmpint (run->status, ==, status);
+  g_test_message ("exit %d, stderr: %s", status, err);
+  g_assert_cmpint (status, ==, expected_status);
   g_assert_nonnull (newline);
   g_assert_cmpstr (newline + 1, ==, "");
-  g_assert_true (g_str_has_prefix (run->err, "scvae"));
-  if (strstr (run->err, mention) == NULL)
-    g_error ("stderr lacks '%s': %s", mention, run->err);
+  g_assert_true (g_str_has_prefix (err, "scvae"));
+  if (strstr (err, mention) == NULL)
+    g_error ("stderr lacks '%s': %s", mention, err);
+}
+
+void
+scvae_assert_fails (const ScvaeRun *run, int status, const char *mention)
+{
+  scvae_assert_failure (run->status, run->err, status, mention);
+}
+
+void
+scvae_test_init (int *argc, char ***argv, const char *name, char **tmp, char **samples, char **tiny)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *template = g_strdup_printf ("scvae-%s-XXXXXX", name);
+
+  g_test_init (argc, argv, NULL);
+  *samples = g_strdup (g_getenv ("SCVAE_SAMPLES"));
+  g_assert_nonnull (g_getenv ("SCVAE"));
+  g_assert_nonnull (*samples);
+  *tmp = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+  *tiny = g_test_build_filename (G_TEST_DIST, "..", "fuzz", "model-loader", "tiny-model.safetensors", NULL);
+}
+
+int
+scvae_test_run (const char *tmp)
+{
+  int status = g_test_run ();
+
+  if (status == 0)
+    {
+      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmp);
+      (void) !system (command);
+    }
+  return status;
 }

@@ -35,4 +35,14 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ScvaeRun, scvae_run_clear)
 /* A failure: the exit status, one line on stderr starting with "scvae"
  * and containing mention. */
 void scvae_assert_fails (const ScvaeRun *run, int status, const char *mention);
+/* The same for a run's exit status and stderr however they were got. */
+void scvae_assert_failure (int status, const char *err, int expected_status, const char *mention);
 void scvae_assert_ok (const ScvaeRun *run);
+
+/* The start of a CLI test's main: g_test_init, the sample photos
+ * ($SCVAE_SAMPLES, and $SCVAE must be set), a new scratch folder
+ * scvae-NAME-XXXXXX, and the small valid model of the fuzz corpus. */
+void scvae_test_init (int *argc, char ***argv, const char *name, char **tmp, char **samples, char **tiny);
+
+/* g_test_run, then the scratch folder removed if every test passed. */
+int scvae_test_run (const char *tmp);

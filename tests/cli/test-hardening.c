@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "claiming-png.h"
 #include "model-private.h"
 #include "safetensors.h"
 #include "scvae-run.h"
@@ -638,53 +639,14 @@ test_memory_limit_validation (void)
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
 }
 
-static guint32
-crc32 (const guint8 *data, gsize n)
-{
-  guint32 crc = 0xffffffff;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      crc ^= data[i];
-      for (int k = 0; k < 8; k++)
-        crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
-    }
-  return ~crc;
-}
-
-static void
-png_chunk (GByteArray *png, const char *type, const guint8 *data, guint32 size)
-{
-  guint8 be[4] = { size >> 24, size >> 16, size >> 8, size };
-  g_autoptr(GByteArray) body = g_byte_array_new ();
-  guint32 crc;
-
-  g_byte_array_append (body, (const guint8 *) type, 4);
-  g_byte_array_append (body, data, size);
-  crc = crc32 (body->data, body->len);
-  g_byte_array_append (png, be, 4);
-  g_byte_array_append (png, body->data, body->len);
-  be[0] = crc >> 24, be[1] = crc >> 16, be[2] = crc >> 8, be[3] = crc;
-  g_byte_array_append (png, be, 4);
-}
-
-/* A PNG header claiming width x height (RGB), with one stored byte of
- * pixel data and a proper end. */
+/* A PNG header claiming width x height, in the temporary folder. */
 static char *
 claiming_png (const char *name, guint32 width, guint32 height)
 {
-  static const guint8 signature[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-  static const guint8 pixels[] = { 0x78, 0x01, 0x01, 0x01, 0x00, 0xfe, 0xff, 0x00, 0x00, 0x01, 0x00, 0x01 };
-  guint8 header[13] = { width >> 24, width >> 16, width >> 8, width, height >> 24, height >> 16, height >> 8,
-                        height, 8, 2, 0, 0, 0 };
-  g_autoptr(GByteArray) png = g_byte_array_new ();
+  g_autoptr(GBytes) png = claiming_png_new (width, height);
   char *path = in_tmp (name);
 
-  g_byte_array_append (png, signature, sizeof signature);
-  png_chunk (png, "IHDR", header, sizeof header);
-  png_chunk (png, "IDAT", pixels, sizeof pixels);
-  png_chunk (png, "IEND", NULL, 0);
-  g_assert_true (g_file_set_contents (path, (const char *) png->data, png->len, NULL));
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), NULL));
   return path;
 }
 
@@ -864,16 +826,7 @@ test_transparency_note (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_test_init (&argc, &argv, NULL);
-  samples = g_strdup (g_getenv ("SCVAE_SAMPLES"));
-  g_assert_nonnull (g_getenv ("SCVAE"));
-  g_assert_nonnull (samples);
-  tmp = g_dir_make_tmp ("scvae-hardening-XXXXXX", &error);
-  g_assert_no_error (error);
-  tiny = g_test_build_filename (G_TEST_DIST, "..", "fuzz", "model-loader", "tiny-model.safetensors", NULL);
+  scvae_test_init (&argc, &argv, "hardening", &tmp, &samples, &tiny);
   small = g_test_build_filename (G_TEST_DIST, "..", "data", "ssim-a.png", NULL);
 
   /* Two small photos train in no time. */
@@ -914,11 +867,5 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/eval-reports-bad-files", test_eval_reports_bad_files);
   g_test_add_func ("/hardening/transparency-note", test_transparency_note);
 
-  status = g_test_run ();
-  if (status == 0)
-    {
-      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmp);
-      (void) !system (command);
-    }
-  return status;
+  return scvae_test_run (tmp);
 }

@@ -264,16 +264,7 @@ test_reconstruct_memory (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_test_init (&argc, &argv, NULL);
-  samples = g_strdup (g_getenv ("SCVAE_SAMPLES"));
-  g_assert_nonnull (g_getenv ("SCVAE"));
-  g_assert_nonnull (samples);
-  tmp = g_dir_make_tmp ("scvae-readme-XXXXXX", &error);
-  g_assert_no_error (error);
-  tiny = g_test_build_filename (G_TEST_DIST, "..", "fuzz", "model-loader", "tiny-model.safetensors", NULL);
+  scvae_test_init (&argc, &argv, "readme", &tmp, &samples, &tiny);
 
   g_test_add_func ("/readme/exit-status", test_exit_status);
   g_test_add_func ("/readme/interrupt-and-resume", test_interrupt_and_resume);
@@ -282,11 +273,5 @@ main (int argc, char **argv)
   g_test_add_func ("/readme/memory-limit", test_memory_limit);
   g_test_add_func ("/readme/reconstruct-memory", test_reconstruct_memory);
 
-  status = g_test_run ();
-  if (status == 0)
-    {
-      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmp);
-      (void) !system (command);
-    }
-  return status;
+  return scvae_test_run (tmp);
 }

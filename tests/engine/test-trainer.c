@@ -71,36 +71,47 @@ poison (const ScvaeTrainProgress *progress, gpointer data)
   return TRUE;
 }
 
-static void
-test_stops_at_non_finite_loss (void)
+/* Trains the tiny model on the samples for steps, checkpointing every
+ * checkpoint_every steps, with the weights lost after step poison_at:
+ * the run must fail. Returns the step it stopped at. */
+static gint64
+run_poisoned (const char *out, const char *checkpoint, gint64 steps, gint64 checkpoint_every,
+              gint64 poison_at, GError **error)
 {
   g_autoptr(ScvaeModel) model = tiny_model ();
   g_autoptr(ScvaeDataset) data = sample_dataset ();
-  g_autoptr(ScvaeTrainer) trainer = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = tmp_path ("diverged.safetensors");
-  g_autofree char *checkpoint = tmp_path ("diverged.safetensors.ckpt");
-  g_autofree char *expected = NULL;
-  g_autoptr(ScvaeModel) kept = NULL;
   ScvaeTrainOptions options;
-  Poison p = { model, 13 };
+  Poison p = { model, poison_at };
+  g_autoptr(ScvaeTrainer) trainer = NULL;
 
   scvae_train_options_init_default (&options);
-  options.steps = 40;
+  options.steps = steps;
   options.batch = 2;
   options.crop = 32;
   options.warmup_steps = 2;
-  options.checkpoint_every = 5;
-  trainer = scvae_trainer_new (model, &options, &error);
-  g_assert_no_error (error);
+  options.checkpoint_every = checkpoint_every;
+  trainer = scvae_trainer_new (model, &options, error);
+  g_assert_nonnull (trainer);
+  g_assert_false (scvae_trainer_run (trainer, data, NULL, out, checkpoint, poison, &p, error));
+  g_assert_error (*error, SCVAE_ERROR, SCVAE_ERROR_FAILED);
+  g_test_message ("%s", (*error)->message);
+  return scvae_trainer_get_step (trainer);
+}
 
-  g_assert_false (scvae_trainer_run (trainer, data, NULL, out, checkpoint, poison, &p, &error));
-  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED);
-  g_test_message ("%s", error->message);
+static void
+test_stops_at_non_finite_loss (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = tmp_path ("diverged.safetensors");
+  g_autofree char *checkpoint = tmp_path ("diverged.safetensors.ckpt");
+  gint64 stopped_at = run_poisoned (out, checkpoint, 40, 5, 13, &error);
+  g_autofree char *expected = NULL;
+  g_autoptr(ScvaeModel) kept = NULL;
+
   expected = g_strdup_printf ("%s: training stopped at step 14: the loss or the weights are not finite", checkpoint);
   g_assert_true (g_str_has_prefix (error->message, expected));
   g_assert_nonnull (strstr (error->message, "the checkpoint of step 10 is kept"));
-  g_assert_cmpint (scvae_trainer_get_step (trainer), ==, 14);
+  g_assert_cmpint (stopped_at, ==, 14);
 
   /* The files hold step 10, and load. */
   g_clear_error (&error);
@@ -115,25 +126,11 @@ test_stops_at_non_finite_loss (void)
 static void
 test_refuses_non_finite_checkpoint (void)
 {
-  g_autoptr(ScvaeModel) model = tiny_model ();
-  g_autoptr(ScvaeDataset) data = sample_dataset ();
-  g_autoptr(ScvaeTrainer) trainer = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out = tmp_path ("unsaved.safetensors");
   g_autofree char *checkpoint = tmp_path ("unsaved.safetensors.ckpt");
-  ScvaeTrainOptions options;
-  Poison p = { model, 10 };
 
-  scvae_train_options_init_default (&options);
-  options.steps = 20;
-  options.batch = 2;
-  options.crop = 32;
-  options.checkpoint_every = 5;
-  trainer = scvae_trainer_new (model, &options, &error);
-  g_assert_no_error (error);
-  g_assert_false (scvae_trainer_run (trainer, data, NULL, out, checkpoint, poison, &p, &error));
-  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED);
-  g_test_message ("%s", error->message);
+  run_poisoned (out, checkpoint, 20, 5, 10, &error);
   g_assert_nonnull (strstr (error->message, "not written: tensor 'encoder.0.weight' holds a non-finite value"));
   g_assert_cmpint (checkpoint_step (checkpoint), ==, 5);
 }
@@ -142,24 +139,11 @@ test_refuses_non_finite_checkpoint (void)
 static void
 test_writes_nothing_before_first_checkpoint (void)
 {
-  g_autoptr(ScvaeModel) model = tiny_model ();
-  g_autoptr(ScvaeDataset) data = sample_dataset ();
-  g_autoptr(ScvaeTrainer) trainer = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out = tmp_path ("early.safetensors");
   g_autofree char *checkpoint = tmp_path ("early.safetensors.ckpt");
-  ScvaeTrainOptions options;
-  Poison p = { model, 1 };
 
-  scvae_train_options_init_default (&options);
-  options.steps = 20;
-  options.batch = 2;
-  options.crop = 32;
-  options.checkpoint_every = 10;
-  trainer = scvae_trainer_new (model, &options, &error);
-  g_assert_no_error (error);
-  g_assert_false (scvae_trainer_run (trainer, data, NULL, out, checkpoint, poison, &p, &error));
-  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED);
+  run_poisoned (out, checkpoint, 20, 10, 1, &error);
   g_assert_nonnull (strstr (error->message, "nothing was written"));
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (checkpoint, G_FILE_TEST_EXISTS));
