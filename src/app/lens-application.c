@@ -22,25 +22,54 @@ struct _LensApplication {
 
 G_DEFINE_FINAL_TYPE (LensApplication, lens_application, ADW_TYPE_APPLICATION)
 
+/* What start-up loads: a model, and why the remembered one was not it. */
+typedef struct {
+  ScvaeModel *model;
+  GError *error;      /* no model at all */
+  GError *last_error; /* the remembered model did not load */
+} FirstModel;
+
+static void
+first_model_free (FirstModel *first)
+{
+  g_clear_pointer (&first->model, scvae_model_unref);
+  g_clear_error (&first->error);
+  g_clear_error (&first->last_error);
+  g_free (first);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FirstModel, first_model_free)
+
 static void
 on_default_model (GObject *source, GAsyncResult *result, gpointer data)
 {
   LensWindow *window = LENS_WINDOW (source);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ScvaeModel) model = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(FirstModel) first = g_task_propagate_pointer (G_TASK (result), NULL);
   g_autofree char *message = NULL;
 
-  /* The window was closed meanwhile. */
-  if (lens_window_is_closed (window) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* The window was closed meanwhile (the task was cancelled). */
+  if (first == NULL || lens_window_is_closed (window))
     return;
-  if (model == NULL)
+  /* Whatever went wrong with the remembered model, the app starts, on
+   * the default model, and says why. */
+  if (first->last_error)
+    {
+      /* Translators: the %s says which file and what is wrong with it. */
+      message = g_strdup_printf (_("The last model could not be opened (%s): using the default model"),
+                                 first->last_error->message);
+      lens_window_toast (window, message);
+      g_clear_pointer (&message, g_free);
+    }
+  if (first->model == NULL)
     {
       /* The app stays usable: another model can be opened. */
-      message = g_strdup_printf (_("No default model: %s"), error->message);
+      message = g_strdup_printf (_("No default model: %s"), first->error->message);
       lens_window_toast (window, message);
-      return;
     }
-  lens_window_set_model (window, model);
+  else
+    {
+      lens_window_set_model (window, first->model);
+    }
 }
 
 /* The model used last, if it still loads; else the shipped default. */
@@ -48,21 +77,17 @@ static void
 load_first_model (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   const char *last = task_data;
-  GError *error = NULL;
+  FirstModel *first = g_new0 (FirstModel, 1);
   g_autofree char *path = NULL;
-  ScvaeModel *model = NULL;
 
-  if (last && *last && g_file_test (last, G_FILE_TEST_IS_REGULAR))
-    model = scvae_model_load (last, NULL);
-  if (model == NULL)
+  if (last && *last)
+    first->model = scvae_model_load (last, &first->last_error);
+  if (first->model == NULL)
     {
-      path = shipped_default_model_path (&error);
-      model = path ? scvae_model_load (path, &error) : NULL;
+      path = shipped_default_model_path (&first->error);
+      first->model = path ? scvae_model_load (path, &first->error) : NULL;
     }
-  if (model)
-    g_task_return_pointer (task, model, (GDestroyNotify) scvae_model_unref);
-  else
-    g_task_return_error (task, error);
+  g_task_return_pointer (task, first, (GDestroyNotify) first_model_free);
 }
 
 static LensWindow *

@@ -76,7 +76,8 @@ load_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   g_autofree char *name = g_file_get_basename (load->file);
   g_autoptr(GError) error = NULL;
   ScvaeImage *image;
-  int width = 0, height = 0;
+  ScvaeImageInfo info;
+  LensInput *input;
 
   if (path == NULL)
     {
@@ -84,23 +85,16 @@ load_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
                                _("%s: not a local file"), name);
       return;
     }
-  image = scvae_image_load (path, load->working_size, NULL, &error);
+  image = scvae_image_load_with_info (path, load->working_size, &info, &error);
   if (image == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  gdk_pixbuf_get_file_info (path, &width, &height);
-  /* EXIF rotation may swap the sides the header reports. */
-  if ((width > height) != (image->width > image->height))
-    {
-      int swap = width;
-      width = height;
-      height = swap;
-    }
-  g_task_return_pointer (task, lens_input_new (image, name, load->file, MAX (width, image->width),
-                                               MAX (height, image->height)),
-                         (GDestroyNotify) lens_input_unref);
+  input = lens_input_new (image, name, load->file, MAX (info.source_width, image->width),
+                          MAX (info.source_height, image->height));
+  input->flattened = info.flattened;
+  g_task_return_pointer (task, input, (GDestroyNotify) lens_input_unref);
 }
 
 static void
@@ -131,6 +125,21 @@ lens_input_load_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Whether any pixel of an ARGB32 surface is not opaque. */
+static gboolean
+has_transparency (cairo_surface_t *surface)
+{
+  int width = cairo_image_surface_get_width (surface), height = cairo_image_surface_get_height (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  const guint8 *pixels = cairo_image_surface_get_data (surface);
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      if (((const guint32 *) (pixels + (gsize) y * stride))[x] >> 24 != 0xff)
+        return TRUE;
+  return FALSE;
+}
+
 static void
 texture_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -140,6 +149,8 @@ texture_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   cairo_surface_t *full, *scaled;
   cairo_t *cr;
   ScvaeImage *image;
+  LensInput *input;
+  gboolean flattened;
 
   /* The limit a file has (scvae_image_load). */
   if ((double) width * height > SCVAE_MAX_SOURCE_PIXELS)
@@ -163,6 +174,7 @@ texture_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
     }
   gdk_texture_download (load->texture, cairo_image_surface_get_data (full), cairo_image_surface_get_stride (full));
   cairo_surface_mark_dirty (full);
+  flattened = has_transparency (full);
 
   scaled = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, MAX (1, (int) (width * scale + 0.5)),
                                        MAX (1, (int) (height * scale + 0.5)));
@@ -178,8 +190,9 @@ texture_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
 
   image = scvae_render_surface_to_image (scaled);
   cairo_surface_destroy (scaled);
-  g_task_return_pointer (task, lens_input_new (image, load->name, NULL, width, height),
-                         (GDestroyNotify) lens_input_unref);
+  input = lens_input_new (image, load->name, NULL, width, height);
+  input->flattened = flattened;
+  g_task_return_pointer (task, input, (GDestroyNotify) lens_input_unref);
 }
 
 void

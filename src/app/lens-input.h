@@ -22,6 +22,7 @@ typedef struct {
   GFile *file;        /* NULL when pasted */
   int source_width;   /* before downscaling */
   int source_height;
+  gboolean flattened; /* had transparent pixels, now on mid grey */
 } LensInput;
 
 LensInput *lens_input_new (ScvaeImage *image, const char *name, GFile *file,

@@ -15,6 +15,19 @@
 
 #include <glib/gi18n.h>
 
+/* The model sees no transparency: say what it sees instead. */
+static void
+note_flattened (LensWindow *self, LensInput *input)
+{
+  g_autofree char *message = NULL;
+
+  if (!input->flattened)
+    return;
+  /* Translators: the %s is the image's file name. */
+  message = g_strdup_printf (_("%s has transparent areas: they are shown and measured on mid grey"), input->name);
+  lens_window_toast (self, message);
+}
+
 void
 lens_window_open_input (LensWindow *self, LensInput *input)
 {
@@ -24,6 +37,7 @@ lens_window_open_input (LensWindow *self, LensInput *input)
   gtk_widget_queue_allocate (GTK_WIDGET (self)); /* its shape may want other view columns */
   lens_window_update_actions (self);
   lens_window_update (self);
+  note_flattened (self, input);
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "files.h"
 #include "shipped.h"
 
 #define ZOOM 4
@@ -136,6 +137,8 @@ cli_atoms (int argc, char **argv)
     /* Translators: "usage" and "index" are typed as they are. */
     return cli_usage_error ("atoms", _("--sort must be usage or index (got '%s')"), sort);
 
+  if (!scvae_check_writable (argv[1], &error))
+    return cli_report (error);
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
     return cli_report (error);

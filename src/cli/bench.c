@@ -125,6 +125,7 @@ cli_bench (int argc, char **argv)
   g_autofree double *times = NULL; /* N_STAGES x repeats */
   g_autofree guint8 *labels = NULL;
   double medians[N_STAGES], images_per_s = -1, active = 0;
+  int side_patches, patches;
   ScvaeSegmentOptions segment;
 
   if (!cli_parse_options ("bench", "", N_("Times encode, LISTA, decode, metrics and k-means on one image."),
@@ -136,6 +137,17 @@ cli_bench (int argc, char **argv)
     return cli_usage_error ("bench", _("--size must be between 4 and 4096 (got %d)"), size);
   if (repeats < 1 || repeats > 10000)
     return cli_usage_error ("bench", _("--repeats must be between 1 and 10000 (got %d)"), repeats);
+  if (k < 2 || k > SCVAE_MAX_CLUSTERS)
+    return cli_usage_error ("bench", _("--k must be between 2 and %d (got %d)"), SCVAE_MAX_CLUSTERS, k);
+  /* The k-means stage needs a patch per cluster at least: checked here,
+   * not after the timed runs. */
+  side_patches = (size + SCVAE_PATCH_PIXELS - 1) / SCVAE_PATCH_PIXELS;
+  patches = side_patches * side_patches;
+  if (patches < k)
+    return cli_usage_error ("bench", ngettext ("--size %d makes %d patch of 4x4 pixels, fewer than the %d "
+                                               "clusters of --k",
+                                               "--size %d makes %d patches of 4x4 pixels, fewer than the %d "
+                                               "clusters of --k", patches), size, patches, k);
   /* The k-means stage is the segmentation the app and scvae segment run:
    * the default features, then k-means. */
   scvae_segment_options_init_default (&segment);

@@ -60,6 +60,14 @@ ScvaeModel *cli_load_model (const char *spec, GError **error);
 /* Range checks for the inference controls shared by several commands. */
 gboolean cli_check_depth_sparsity (const char *command, int depth, double sparsity);
 
+/* Loads an image, with a note on stderr when it was downscaled to
+ * max_size or had transparent pixels flattened. */
+ScvaeImage *cli_load_image (const char *path, int max_size, GError **error);
+
+/* FALSE (SCVAE_ERROR_FAILED naming path) when the metrics of an image hold
+ * a number that is not finite: the model's numbers overflowed. */
+gboolean cli_check_metrics (const char *path, const ScvaeMetrics *metrics, GError **error);
+
 /* Loads an image (downscaled to max_size with a note on stderr), runs the
  * pipeline to codes on session. */
 ScvaeImage *cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int depth,
@@ -75,6 +83,30 @@ void cli_json_add_int (JsonBuilder *builder, const char *name, gint64 value);
 void cli_json_add_dictionary_health (JsonBuilder *builder, const ScvaeDictionaryHealth *dictionary);
 void cli_print_dictionary_health (FILE *out, const ScvaeDictionaryHealth *dictionary, int channels);
 void cli_print_code_health (FILE *out, const ScvaeCodeHealth *codes);
+
+/* scvae train's checks before its first step (train-checks.c). Every
+ * output must be writable, and a run that does not resume replaces an
+ * existing model or checkpoint only when forced; leftover temporary files
+ * of killed runs are removed. */
+gboolean cli_train_check_outputs (const char *out, const char *checkpoint, const char *log,
+                                  gboolean resume, gboolean force, GError **error);
+
+/* The flags given on the command line: CLI_NOT_GIVEN (NAN for the
+ * numbers) when not given. */
+#define CLI_NOT_GIVEN G_MININT
+typedef struct {
+  int channels, atoms, depth, crop, batch;
+  double beta, gamma, l1, whiten;
+} CliTrainFlags;
+
+/* A model from --init or --resume keeps its architecture, and a resumed
+ * run its checkpoint's crop and batch size (set in *crop and *batch when
+ * not given): a flag that contradicts them is refused. */
+gboolean cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTrainFlags *given, int *crop,
+                                int *batch, GError **error);
+
+/* Every validation photo fits the memory limit (scvae_memory_budget). */
+gboolean cli_train_check_validation (ScvaeModel *model, ScvaeDataset *val, GError **error);
 
 /* Seconds as "1:05:09" or "5:09". */
 char *cli_format_duration (double seconds);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -119,18 +120,44 @@ cli_format_duration (double seconds)
 }
 
 ScvaeImage *
+cli_load_image (const char *path, int max_size, GError **error)
+{
+  ScvaeImageInfo info;
+  ScvaeImage *image = scvae_image_load_with_info (path, max_size, &info, error);
+
+  if (image == NULL)
+    return NULL;
+  if (info.scaled)
+    fprintf (stderr, _("scvae: %s: downscaled to %dx%d (--max-size %d)\n"), path, image->width,
+             image->height, max_size);
+  if (info.flattened)
+    fprintf (stderr, _("scvae: %s: transparent pixels are flattened onto mid grey\n"), path);
+  return image;
+}
+
+gboolean
+cli_check_metrics (const char *path, const ScvaeMetrics *m, GError **error)
+{
+  /* PSNR is infinite for a perfect reconstruction; nothing else may be. */
+  if (isnan (m->psnr) || !isfinite (m->ssim) || !isfinite (m->lasso) || !isfinite (m->latent_mse))
+    {
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED,
+                   _("%s: the model's numbers are not finite on this image (PSNR %g, SSIM %g, lasso %g): "
+                     "the model is unusable"), path, m->psnr, m->ssim, m->lasso);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+ScvaeImage *
 cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int depth,
                    double sparsity, GError **error)
 {
   g_autoptr(ScvaeImage) image = NULL;
-  gboolean scaled;
 
-  image = scvae_image_load (path, max_size, &scaled, error);
+  image = cli_load_image (path, max_size, error);
   if (image == NULL)
     return NULL;
-  if (scaled)
-    fprintf (stderr, _("scvae: %s: downscaled to %dx%d (--max-size %d)\n"), path, image->width,
-             image->height, max_size);
   if (!scvae_session_encode (session, image, NULL, error))
     {
       g_prefix_error (error, "%s: ", path);

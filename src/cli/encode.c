@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "files.h"
 
 int
 cli_encode (int argc, char **argv)
@@ -43,6 +44,8 @@ cli_encode (int argc, char **argv)
   if (max_size < 4)
     return cli_usage_error ("encode", _("--max-size must be at least 4 (got %d)"), max_size);
 
+  if (!scvae_check_writable (codes_path, &error))
+    return cli_report (error);
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
     return cli_report (error);

@@ -27,6 +27,16 @@ image_result_free (gpointer data)
   g_free (r);
 }
 
+/* Reports a file that cannot be measured, on its own line, and keeps the
+ * message for the summary. */
+static void
+skip_failed (GPtrArray *failed, GError **error)
+{
+  fprintf (stderr, "scvae: %s\n", (*error)->message);
+  g_ptr_array_add (failed, g_strdup ((*error)->message));
+  g_clear_error (error);
+}
+
 int
 cli_eval (int argc, char **argv)
 {
@@ -51,6 +61,7 @@ cli_eval (int argc, char **argv)
   ScvaeDictionaryHealth dictionary;
   double psnr = 0, ssim = 0, active = 0, lasso = 0, ms = 0;
   const ScvaeConfig *config;
+  g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func (g_free); /* their messages */
 
   if (!cli_parse_options ("eval", N_("IMAGE|DIR..."),
                           N_("Reconstructs every image and reports quality and sparsity, per image and on average."),
@@ -81,15 +92,23 @@ cli_eval (int argc, char **argv)
       int rows, cols;
       gint64 start;
 
+      /* A file that cannot be measured is reported and left out; the
+       * others are still measured and summed up (exit status 2). */
       if (image == NULL)
-        return cli_report (error);
+        {
+          skip_failed (failed, &error);
+          continue;
+        }
       start = g_get_monotonic_time ();
       if (!scvae_session_encode (session, image, NULL, &error)
           || !scvae_session_sparse_code (session, depth, (float) sparsity, NULL, &error)
           || !scvae_session_decode (session, NULL, &error))
         {
           g_prefix_error (&error, "%s: ", files[i]);
-          return cli_report (error);
+          if (!g_error_matches (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT))
+            return cli_report (error);
+          skip_failed (failed, &error);
+          continue;
         }
 
       r = g_new0 (ImageResult, 1);
@@ -98,6 +117,11 @@ cli_eval (int argc, char **argv)
       r->width = image->width;
       r->height = image->height;
       scvae_session_compute_metrics (session, &r->metrics);
+      if (!cli_check_metrics (r->path, &r->metrics, &error))
+        {
+          image_result_free (r);
+          return cli_report (error);
+        }
       image_codes = scvae_session_get_codes (session, &rows, &cols, NULL);
       scvae_code_stats_add (stats, image_codes, (gsize) rows * cols);
       g_ptr_array_add (results, r);
@@ -120,6 +144,8 @@ cli_eval (int argc, char **argv)
       lasso += r->metrics.lasso / results->len;
       ms += r->ms / results->len;
     }
+  if (results->len == 0)
+    psnr = ssim = active = ms = NAN;
   /* The code measures pool the patches of all images; active_fraction
    * and the quality are means over images. */
   scvae_code_stats_get_health (stats, &codes);
@@ -171,13 +197,18 @@ cli_eval (int argc, char **argv)
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
+      json_builder_set_member_name (b, "failed");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < failed->len; i++)
+        json_builder_add_string_value (b, failed->pdata[i]);
+      json_builder_end_array (b);
       json_builder_end_object (b);
       root = json_builder_get_root (b);
       json_generator_set_root (generator, root);
       text = json_generator_to_data (generator, NULL);
       printf ("%s\n", text);
     }
-  else
+  else if (results->len > 0)
     {
       g_autofree char *atoms = g_strdup_printf (ngettext ("%d of %d atom used", "%d of %d atoms used",
                                                           config->atoms),
@@ -192,5 +223,5 @@ cli_eval (int argc, char **argv)
       cli_print_code_health (stdout, &codes);
       cli_print_dictionary_health (stdout, &dictionary, config->channels);
     }
-  return CLI_OK;
+  return failed->len > 0 ? CLI_BAD_INPUT : CLI_OK;
 }

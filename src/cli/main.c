@@ -72,6 +72,16 @@ main (int argc, char **argv)
       return CLI_OK;
     }
 
+  /* A memory limit that cannot be understood must not be ignored: every
+   * command refuses it before any work. */
+  {
+    g_autoptr(GError) error = NULL;
+    guint64 budget;
+
+    if (!scvae_memory_budget (&budget, &error))
+      return cli_report (error);
+  }
+
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_str_equal (argv[1], commands[i].name))
       return commands[i].run (argc - 1, argv + 1);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "files.h"
 
 int
 cli_reconstruct (int argc, char **argv)
@@ -25,7 +26,6 @@ cli_reconstruct (int argc, char **argv)
   g_autoptr(ScvaeModel) model = NULL;
   g_autoptr(ScvaeImage) image = NULL;
   g_autoptr(ScvaeImage) reconstruction = NULL;
-  gboolean scaled;
   ScvaeMetrics m;
   int atoms;
 
@@ -40,15 +40,15 @@ cli_reconstruct (int argc, char **argv)
   if (max_size < 4)
     return cli_usage_error ("reconstruct", _("--max-size must be at least 4 (got %d)"), max_size);
 
+  /* A wrong output path is found before the work, not after it. */
+  if (!scvae_check_writable (argv[2], &error))
+    return cli_report (error);
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
     return cli_report (error);
-  image = scvae_image_load (argv[1], max_size, &scaled, &error);
+  image = cli_load_image (argv[1], max_size, &error);
   if (image == NULL)
     return cli_report (error);
-  if (scaled)
-    fprintf (stderr, _("scvae: %s: downscaled to %dx%d (--max-size %d)\n"), argv[1], image->width,
-             image->height, max_size);
 
   reconstruction = scvae_reconstruct (model, image, depth, (float) sparsity, &m, NULL, &error);
   if (reconstruction == NULL)
@@ -56,7 +56,7 @@ cli_reconstruct (int argc, char **argv)
       g_prefix_error (&error, "%s: ", argv[1]);
       return cli_report (error);
     }
-  if (!scvae_image_save_png (reconstruction, argv[2], &error))
+  if (!cli_check_metrics (argv[1], &m, &error) || !scvae_image_save_png (reconstruction, argv[2], &error))
     return cli_report (error);
 
   atoms = scvae_model_get_config (model)->atoms;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "files.h"
 
 #define OVERLAY_OPACITY 0.45
 
@@ -72,8 +73,9 @@ cli_segment (int argc, char **argv)
     return cli_usage_error ("segment", _("expected one input image"));
   if (labels_path == NULL && overlay_path == NULL)
     return cli_usage_error ("segment", _("--labels or --overlay is required"));
+  /* The option is -k, as --help and the README spell it. */
   if (k < 2 || k > SCVAE_MAX_CLUSTERS)
-    return cli_usage_error ("segment", _("--k must be between 2 and %d (got %d)"), SCVAE_MAX_CLUSTERS, k);
+    return cli_usage_error ("segment", _("-k must be between 2 and %d (got %d)"), SCVAE_MAX_CLUSTERS, k);
   raw_pixels = features_name && g_str_equal (features_name, "pixels");
   if (features_name && !raw_pixels && !parse_features (features_name, &options.features))
     /* Translators: "z", "abs", "normalized", "log", "log+z", "hist", "hist+z" and "pixels" are typed as they
@@ -93,6 +95,9 @@ cli_segment (int argc, char **argv)
   if (smooth >= 0)
     options.smooth_radius = smooth;
 
+  if ((labels_path && !scvae_check_writable (labels_path, &error))
+      || (overlay_path && !scvae_check_writable (overlay_path, &error)))
+    return cli_report (error);
   model = cli_load_model (model_spec, &error);
   if (model == NULL)
     return cli_report (error);

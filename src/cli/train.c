@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,8 @@ on_interrupt (int signum)
 typedef struct {
   gboolean tty;
   FILE *log;          /* CSV, or NULL */
+  const char *log_path;
+  int log_errno;      /* why writing the log failed, or 0 */
   gint64 last_line;   /* step of the last plain log line */
   double last_draw;   /* elapsed seconds at the last progress bar */
   int channels;       /* C, for the dictionary's effective rank "of C" */
@@ -51,6 +54,27 @@ draw_bar (const ScvaeTrainProgress *p)
   fprintf (stderr, _("%3.0f%% step %lld loss %.4f PSNR %.2f dB %.0f img/s ETA %s"),
            100 * p->fraction_done, (long long) p->step, p->loss, p->train_psnr, p->images_per_s, eta);
   fputs ("\033[K", stderr);
+}
+
+/* A log that cannot be written stops the run (with a checkpoint): a log
+ * the user asked for must not silently end. */
+static gboolean
+log_written (Reporter *r)
+{
+  if (fflush (r->log) == 0 && !ferror (r->log))
+    return TRUE;
+  r->log_errno = errno ? errno : EIO;
+  return FALSE;
+}
+
+static int
+log_failed (Reporter *r)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_set_error (&error, SCVAE_ERROR, SCVAE_ERROR_FAILED, _("%s: cannot write: %s"), r->log_path,
+               g_strerror (r->log_errno));
+  return cli_report (error);
 }
 
 static gboolean
@@ -105,7 +129,8 @@ report (const ScvaeTrainProgress *p, gpointer user_data)
       else
         fprintf (r->log, ",,%.5f,,,,,,", p->active_fraction);
       fprintf (r->log, "%.4g,%.4g\n", p->lista_c, p->feature_rms);
-      fflush (r->log);
+      if (!log_written (r))
+        return FALSE;
     }
 
   if (interrupted)
@@ -118,6 +143,21 @@ report (const ScvaeTrainProgress *p, gpointer user_data)
   return TRUE;
 }
 
+/* The rule for unusable files among the photos: each is skipped with a
+ * line saying why, and counted. */
+static void
+report_skipped (ScvaeDataset *dataset)
+{
+  const char * const *skipped = scvae_dataset_get_skipped (dataset);
+  guint n = g_strv_length ((char **) skipped);
+
+  for (guint i = 0; i < n; i++)
+    fprintf (stderr, _("scvae: skipping %s\n"), skipped[i]);
+  if (n > 0)
+    fprintf (stderr, ngettext ("scvae: %u file skipped: it is not a usable image\n",
+                               "scvae: %u files skipped: they are not usable images\n", n), n);
+}
+
 int
 cli_train (int argc, char **argv)
 {
@@ -128,7 +168,8 @@ cli_train (int argc, char **argv)
   gint64 steps = 0, checkpoint_every = -1, validate_every = -1, seed = 1;
   double minutes = 0, lr, beta, gamma, l1, whiten;
   int channels, atoms, depth, crop, batch, warmup;
-  gboolean resume = FALSE;
+  gboolean resume = FALSE, force = FALSE;
+  CliTrainFlags given;
   g_autoptr(GError) error = NULL;
   g_autoptr(ScvaeModel) model = NULL;
   g_autoptr(ScvaeDataset) train_set = NULL, val_set = NULL;
@@ -140,9 +181,11 @@ cli_train (int argc, char **argv)
 
   scvae_config_init_default (&config);
   scvae_train_options_init_default (&options);
-  channels = config.channels, atoms = config.atoms, depth = config.lista_steps;
-  beta = config.beta, gamma = config.gamma, l1 = config.l1, whiten = config.whiten;
-  crop = options.crop, batch = options.batch, lr = options.lr, warmup = options.warmup_steps;
+  /* Not given until parsed: --resume and --init must tell a flag given
+   * from a default (a negative value is given, and refused later). */
+  channels = atoms = depth = crop = batch = CLI_NOT_GIVEN;
+  beta = gamma = l1 = whiten = NAN;
+  lr = options.lr, warmup = options.warmup_steps;
 
   {
     const GOptionEntry entries[] = {
@@ -151,6 +194,7 @@ cli_train (int argc, char **argv)
       { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Where to write the model; the checkpoint goes to OUT.ckpt"), N_("MODEL") },
       { "init", 0, 0, G_OPTION_ARG_FILENAME, &init, N_("Start from this model instead of a fresh one"), N_("MODEL") },
       { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, N_("Continue from OUT.ckpt"), NULL },
+      { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Replace an existing model and checkpoint at OUT"), NULL },
       { "steps", 0, 0, G_OPTION_ARG_INT64, &steps, N_("Optimisation steps"), N_("N") },
       { "minutes", 0, 0, G_OPTION_ARG_DOUBLE, &minutes, N_("Wall-clock budget (with --steps: whichever ends first)"), N_("M") },
       { "channels", 0, 0, G_OPTION_ARG_INT, &channels, N_("Latent channels C, a perfect square (default 64)"), N_("C") },
@@ -187,11 +231,20 @@ cli_train (int argc, char **argv)
   if (resume && init)
     return cli_usage_error ("train", _("--resume and --init exclude each other"));
 
-  config = (ScvaeConfig) { channels, atoms, depth, (float) beta, (float) gamma, (float) l1, (float) whiten };
+  given = (CliTrainFlags) { channels, atoms, depth, crop, batch, beta, gamma, l1, whiten };
+  config = (ScvaeConfig) {
+    channels == CLI_NOT_GIVEN ? config.channels : channels,
+    atoms == CLI_NOT_GIVEN ? config.atoms : atoms,
+    depth == CLI_NOT_GIVEN ? config.lista_steps : depth,
+    isnan (beta) ? config.beta : (float) beta,
+    isnan (gamma) ? config.gamma : (float) gamma,
+    isnan (l1) ? config.l1 : (float) l1,
+    isnan (whiten) ? config.whiten : (float) whiten,
+  };
   options.steps = steps;
   options.minutes = minutes;
-  options.crop = crop;
-  options.batch = batch;
+  options.crop = crop == CLI_NOT_GIVEN ? options.crop : crop;
+  options.batch = batch == CLI_NOT_GIVEN ? options.batch : batch;
   options.lr = (float) lr;
   options.warmup_steps = warmup;
   options.seed = (guint64) seed;
@@ -200,6 +253,8 @@ cli_train (int argc, char **argv)
   if (validate_every >= 0)
     options.validate_every = validate_every;
   checkpoint = g_strconcat (out, ".ckpt", NULL);
+  if (!cli_train_check_outputs (out, checkpoint, log_path, resume, force, &error))
+    return cli_report (error);
 
   if (resume)
     model = scvae_model_load (checkpoint, &error);
@@ -208,6 +263,8 @@ cli_train (int argc, char **argv)
   else
     model = scvae_model_new (&config, (guint64) seed, &error);
   if (model == NULL)
+    return cli_report (error);
+  if ((resume || init) && !cli_train_check_flags (model, resume, &given, &options.crop, &options.batch, &error))
     return cli_report (error);
 
   reporter.channels = scvae_model_get_config (model)->channels;
@@ -218,18 +275,27 @@ cli_train (int argc, char **argv)
   train_set = scvae_dataset_new ((const char * const *) data, 2048, options.crop, &error);
   if (train_set == NULL)
     return cli_report (error);
+  report_skipped (train_set);
   if (val)
     {
       val_set = scvae_dataset_new ((const char * const *) val, options.val_max_side, 0, &error);
       if (val_set == NULL)
         return cli_report (error);
+      report_skipped (val_set);
+      if (!cli_train_check_validation (model, val_set, &error))
+        return cli_report (error);
     }
 
   if (log_path)
     {
-      gboolean fresh = !g_file_test (log_path, G_FILE_TEST_EXISTS);
+      GStatBuf st;
+      /* An empty file (or a device) gets the header too: it is written at
+       * once, so a log that cannot be written stops the run before it
+       * starts. */
+      gboolean fresh = g_stat (log_path, &st) != 0 || st.st_size == 0;
 
       reporter.log = fopen (log_path, "a");
+      reporter.log_path = log_path;
       if (reporter.log == NULL)
         {
           fprintf (stderr, "scvae: %s: %s\n", log_path, g_strerror (errno));
@@ -240,6 +306,11 @@ cli_train (int argc, char **argv)
         fprintf (reporter.log, "step,seconds,loss,train_psnr,val_psnr,val_ssim,active_fraction,atoms_used,"
                  "atoms_per_patch_median,dense_atoms,dict_effective_rank,dict_pairs_cos_above_0_9,"
                  "lista_c,feature_rms\n");
+      if (!log_written (&reporter))
+        {
+          fclose (reporter.log);
+          return log_failed (&reporter);
+        }
     }
 
   n_images = scvae_dataset_get_n_images (train_set);
@@ -253,12 +324,14 @@ cli_train (int argc, char **argv)
   signal (SIGINT, on_interrupt);
   signal (SIGTERM, on_interrupt);
   ok = scvae_trainer_run (trainer, train_set, val_set, out, checkpoint, report, &reporter, &error);
-  if (reporter.log)
-    fclose (reporter.log);
+  if (reporter.log && fclose (reporter.log) != 0 && reporter.log_errno == 0)
+    reporter.log_errno = errno;
   if (reporter.tty)
     fprintf (stderr, "\r\033[K");
   if (!ok)
     return cli_report (error);
+  if (reporter.log_errno)
+    return log_failed (&reporter);
 
   fprintf (stderr, _("wrote %s and %s at step %lld\n"), out, checkpoint,
            (long long) scvae_trainer_get_step (trainer));

@@ -28,6 +28,7 @@ typedef struct {
 struct _ScvaeDataset {
   GPtrArray *photos;  /* Photo */
   int crop;
+  GPtrArray *skipped; /* "PATH: reason", NULL-terminated */
 };
 
 static void
@@ -59,10 +60,10 @@ compare_paths (gconstpointer a, gconstpointer b)
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
-static gboolean collect (const char *path, GPtrArray *out, GError **error);
+static gboolean collect (const char *path, GPtrArray *out, GPtrArray *skipped, GError **error);
 
 static gboolean
-collect_list (const char *list, GPtrArray *out, GError **error)
+collect_list (const char *list, GPtrArray *out, GPtrArray *skipped, GError **error)
 {
   g_autofree char *contents = NULL;
   g_autofree char *folder = g_path_get_dirname (list);
@@ -85,16 +86,17 @@ collect_list (const char *list, GPtrArray *out, GError **error)
       if (*line == '\0' || *line == '#')
         continue;
       entry = g_path_is_absolute (line) ? g_strdup (line) : g_build_filename (folder, line, NULL);
-      if (!collect (entry, out, error))
+      if (!collect (entry, out, skipped, error))
         return FALSE;
     }
   return TRUE;
 }
 
 /* Directories are searched recursively for image files, in sorted order so
- * that runs are reproducible. */
+ * that runs are reproducible. Other files found there are added to
+ * skipped, when given. */
 static gboolean
-collect (const char *path, GPtrArray *out, GError **error)
+collect (const char *path, GPtrArray *out, GPtrArray *skipped, GError **error)
 {
   g_autoptr(GDir) dir = NULL;
   g_autoptr(GPtrArray) names = NULL;
@@ -112,7 +114,7 @@ collect (const char *path, GPtrArray *out, GError **error)
           g_ptr_array_add (out, g_strdup (path));
           return TRUE;
         }
-      return collect_list (path, out, error);
+      return collect_list (path, out, skipped, error);
     }
 
   dir = g_dir_open (path, 0, error);
@@ -128,12 +130,16 @@ collect (const char *path, GPtrArray *out, GError **error)
 
       if (g_file_test (child, G_FILE_TEST_IS_DIR))
         {
-          if (!collect (child, out, error))
+          if (!collect (child, out, skipped, error))
             return FALSE;
         }
       else if (is_image_name (child))
         {
           g_ptr_array_add (out, g_strdup (child));
+        }
+      else if (skipped)
+        {
+          g_ptr_array_add (skipped, g_strdup_printf (_("%s: not named like an image file"), child));
         }
     }
   return TRUE;
@@ -145,7 +151,7 @@ scvae_list_images (const char * const *paths, GError **error)
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; paths[i]; i++)
-    if (!collect (paths[i], files, error))
+    if (!collect (paths[i], files, NULL, error))
       return NULL;
   if (files->len == 0)
     {
@@ -196,26 +202,57 @@ load_photo (const char *path, int max_side, int crop, GError **error)
   return photo;
 }
 
+/* One rule for every file a folder or list holds: a file that is not a
+ * usable image (not named like one, not decodable, smaller than the crop)
+ * is skipped and reported, and only a dataset left without any image is an
+ * error. */
 ScvaeDataset *
 scvae_dataset_new (const char * const *paths, int max_side, int crop, GError **error)
 {
-  g_auto(GStrv) files = scvae_list_images (paths, error);
-  g_autoptr(ScvaeDataset) dataset = NULL;
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(ScvaeDataset) dataset = g_new0 (ScvaeDataset, 1);
 
-  if (files == NULL)
-    return NULL;
-  dataset = g_new0 (ScvaeDataset, 1);
   dataset->crop = crop;
   dataset->photos = g_ptr_array_new_with_free_func (photo_free);
-  for (guint i = 0; files[i]; i++)
+  dataset->skipped = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; paths[i]; i++)
+    if (!collect (paths[i], files, dataset->skipped, error))
+      return NULL;
+  for (guint i = 0; i < files->len; i++)
     {
-      Photo *photo = load_photo (files[i], max_side, crop, error);
+      g_autoptr(GError) local_error = NULL;
+      Photo *photo = load_photo (files->pdata[i], max_side, crop, &local_error);
 
+      if (photo == NULL && !g_error_matches (local_error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
       if (photo == NULL)
-        return NULL;
-      g_ptr_array_add (dataset->photos, photo);
+        g_ptr_array_add (dataset->skipped, g_strdup (local_error->message));
+      else
+        g_ptr_array_add (dataset->photos, photo);
     }
+  if (dataset->photos->len == 0)
+    {
+      if (dataset->skipped->len > 0)
+        g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                     g_dngettext (GETTEXT_PACKAGE, "%s: no usable images: %u file skipped (%s)",
+                                  "%s: no usable images: %u files skipped (the first: %s)", dataset->skipped->len),
+                     paths[0], dataset->skipped->len, (char *) dataset->skipped->pdata[0]);
+      else
+        g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, _("%s: no images found"),
+                     paths[0] ? paths[0] : _("(no paths)"));
+      return NULL;
+    }
+  g_ptr_array_add (dataset->skipped, NULL);
   return g_steal_pointer (&dataset);
+}
+
+const char * const *
+scvae_dataset_get_skipped (ScvaeDataset *dataset)
+{
+  return (const char * const *) dataset->skipped->pdata;
 }
 
 void
@@ -224,6 +261,7 @@ scvae_dataset_free (ScvaeDataset *dataset)
   if (dataset == NULL)
     return;
   g_clear_pointer (&dataset->photos, g_ptr_array_unref);
+  g_clear_pointer (&dataset->skipped, g_ptr_array_unref);
   g_free (dataset);
 }
 

@@ -9,6 +9,7 @@
 #include "scvae.h"
 
 #include "files.h"
+#include "sniff.h"
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
@@ -118,18 +119,116 @@ is_truncated (const char *path, GdkPixbufFormat *format)
   return memmem (tail, got, marker, marker_size) == NULL;
 }
 
+/* The first bytes of a file, for sniffing; how many were read. */
+static gsize
+read_head (const char *path, guint8 *head, gsize size)
+{
+  FILE *file = fopen (path, "rb");
+  gsize got;
+
+  if (file == NULL)
+    return 0; /* the decoder will report the read error */
+  got = fread (head, 1, size, file);
+  fclose (file);
+  return got;
+}
+
+/* The most bytes decoding an image of width x height into target_width x
+ * target_height holds at once. GdkPixbufLoader decodes at full size and
+ * scales at the end, except that its JPEG decoder reads at 1/2, 1/4 or 1/8
+ * of the size when that is still at least the target; then come the
+ * scaled copy, its EXIF rotation and the float planes. */
+static guint64
+decode_bytes (GdkPixbufFormat *format, int width, int height, int target_width, int target_height)
+{
+  g_autofree char *name = gdk_pixbuf_format_get_name (format);
+  guint64 decoded_width = width, decoded_height = height;
+
+  if (g_str_equal (name, "jpeg"))
+    for (int denominator = 2; denominator <= 8; denominator *= 2)
+      {
+        int w = (width + denominator - 1) / denominator, h = (height + denominator - 1) / denominator;
+
+        if (w < target_width || h < target_height)
+          break;
+        decoded_width = w;
+        decoded_height = h;
+      }
+  return 4 * decoded_width * decoded_height
+         + (4 + 4 + 3 * sizeof (float)) * (guint64) target_width * target_height;
+}
+
+/* A GIF's frames may be larger than the logical screen its header gives,
+ * and GdkPixbuf allocates each in full while decoding: the largest, or
+ * 0x0 for other formats. */
+static void
+largest_gif_frame (const char *path, GdkPixbufFormat *format, guint *width, guint *height)
+{
+  g_autofree char *name = gdk_pixbuf_format_get_name (format);
+  g_autoptr(GMappedFile) file = NULL;
+
+  *width = *height = 0;
+  if (!g_str_equal (name, "gif") || (file = g_mapped_file_new (path, FALSE, NULL)) == NULL)
+    return;
+  sniff_gif_largest_frame ((const guint8 *) g_mapped_file_get_contents (file), g_mapped_file_get_length (file),
+                           width, height);
+}
+
+static gboolean
+has_transparency (GdkPixbuf *pixbuf)
+{
+  int width = gdk_pixbuf_get_width (pixbuf), height = gdk_pixbuf_get_height (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf), channels = gdk_pixbuf_get_n_channels (pixbuf);
+  const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
+
+  if (!gdk_pixbuf_get_has_alpha (pixbuf))
+    return FALSE;
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      if (pixels[(gsize) y * stride + (gsize) x * channels + 3] != 255)
+        return TRUE;
+  return FALSE;
+}
+
+static ScvaeImage *
+too_large (GError **error, const char *path, int width, int height)
+{
+  scvae_invalid_file (error, path,
+                      g_dngettext (GETTEXT_PACKAGE,
+                                   "%dx%d pixels is too large (the limit is %d megapixel)",
+                                   "%dx%d pixels is too large (the limit is %d megapixels)",
+                                   SCVAE_MAX_SOURCE_PIXELS / 1000000),
+                      width, height, SCVAE_MAX_SOURCE_PIXELS / 1000000);
+  return NULL;
+}
+
 ScvaeImage *
 scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError **error)
+{
+  ScvaeImageInfo info;
+  ScvaeImage *image = scvae_image_load_with_info (path, max_side, &info, error);
+
+  if (was_scaled)
+    *was_scaled = image && info.scaled;
+  return image;
+}
+
+ScvaeImage *
+scvae_image_load_with_info (const char *path, int max_side, ScvaeImageInfo *info, GError **error)
 {
   g_autoptr(GdkPixbuf) loaded = NULL;
   g_autoptr(GdkPixbuf) oriented = NULL;
   g_autoptr(GError) local_error = NULL;
   GdkPixbufFormat *format;
-  int width = 0, height = 0;
+  int width = 0, height = 0, target_width, target_height;
+  guint8 head[32];
+  gsize head_size;
+  guint32 claimed_width, claimed_height;
+  guint frame_width, frame_height;
+  guint64 needed, budget;
   gboolean scale;
 
-  if (was_scaled)
-    *was_scaled = FALSE;
+  *info = (ScvaeImageInfo) { 0 };
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return scvae_invalid_file (error, path, _("no such file")), NULL;
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
@@ -138,24 +237,58 @@ scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError *
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return scvae_invalid_file (error, path, _("is not a regular file")), NULL;
 
+  /* libpng refuses a side above a million before GdkPixbuf sees a size,
+   * which would read as "not an image": read the claim ourselves. */
+  head_size = read_head (path, head, sizeof head);
+  if (sniff_png_size (head, head_size, &claimed_width, &claimed_height)
+      && (double) claimed_width * claimed_height > SCVAE_MAX_SOURCE_PIXELS)
+    return too_large (error, path, MIN (claimed_width, G_MAXINT), MIN (claimed_height, G_MAXINT));
+
+  /* The header's size, before any decoding (GdkPixbufLoader's
+   * size-prepared). */
   format = gdk_pixbuf_get_file_info (path, &width, &height);
   if (format == NULL)
     return scvae_invalid_file (error, path, _("not an image, or in a format this system cannot read")), NULL;
   if (width <= 0 || height <= 0)
     return scvae_invalid_file (error, path, _("the image has no pixels (%dx%d)"), width, height), NULL;
   if ((double) width * height > SCVAE_MAX_SOURCE_PIXELS)
-    return scvae_invalid_file (error, path,
-                               g_dngettext (GETTEXT_PACKAGE,
-                                            "%dx%d pixels is too large (the limit is %d megapixel)",
-                                            "%dx%d pixels is too large (the limit is %d megapixels)",
-                                            SCVAE_MAX_SOURCE_PIXELS / 1000000),
-                               width, height, SCVAE_MAX_SOURCE_PIXELS / 1000000), NULL;
+    return too_large (error, path, width, height);
+  largest_gif_frame (path, format, &frame_width, &frame_height);
+  if ((double) frame_width * frame_height > SCVAE_MAX_SOURCE_PIXELS)
+    return too_large (error, path, frame_width, frame_height);
+
+  /* Downscaling while decoding keeps huge photos from filling memory. */
+  scale = max_side > 0 && MAX (width, height) > max_side;
+  target_width = width, target_height = height;
+  if (scale)
+    {
+      double f = (double) max_side / MAX (width, height);
+
+      target_width = MAX (1, (int) (width * f + 0.5));
+      target_height = MAX (1, (int) (height * f + 0.5));
+    }
+  /* The memory limit holds for decoding too: a small file can claim 100
+   * megapixels, and decoding them took 300 MB before the session's check
+   * refused the image. */
+  if (!scvae_memory_budget (&budget, error))
+    return NULL;
+  /* A GIF frame costs a byte a pixel. */
+  needed = decode_bytes (format, width, height, target_width, target_height) + (guint64) frame_width * frame_height;
+  if (needed > budget)
+    {
+      /* In MiB, the unit of SCVAE_MEMORY_LIMIT_MB. */
+      g_autofree char *needed_text = g_format_size_full (needed, G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *budget_text = g_format_size_full (budget, G_FORMAT_SIZE_IEC_UNITS);
+      gboolean frame = (guint64) frame_width * frame_height > (guint64) width * height;
+
+      return scvae_invalid_file (error, path, _("decoding its %dx%d pixels needs %s, more than the %s available"),
+                                 frame ? (int) frame_width : width, frame ? (int) frame_height : height,
+                                 needed_text, budget_text), NULL;
+    }
 
   if (is_truncated (path, format))
     return scvae_invalid_file (error, path, _("the file is truncated (it ends before the image does)")), NULL;
 
-  /* Downscaling while decoding keeps huge photos from filling memory. */
-  scale = max_side > 0 && MAX (width, height) > max_side;
   if (scale)
     loaded = gdk_pixbuf_new_from_file_at_scale (path, max_side, max_side, TRUE, &local_error);
   else
@@ -164,8 +297,18 @@ scvae_image_load (const char *path, int max_side, gboolean *was_scaled, GError *
     return scvae_invalid_file (error, path, _("cannot be decoded: %s"), local_error->message), NULL;
 
   oriented = gdk_pixbuf_apply_embedded_orientation (loaded);
-  if (was_scaled)
-    *was_scaled = scale;
+  /* EXIF rotation may swap the sides the header reports. */
+  if (gdk_pixbuf_get_width (oriented) != gdk_pixbuf_get_width (loaded))
+    {
+      int swap = width;
+
+      width = height;
+      height = swap;
+    }
+  info->source_width = width;
+  info->source_height = height;
+  info->scaled = scale;
+  info->flattened = has_transparency (loaded);
   return scvae_image_new_from_pixbuf (oriented);
 }
 

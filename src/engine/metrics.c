@@ -47,34 +47,87 @@ mirror (int i, int n)
   return i;
 }
 
-/* Separable blur; each pass is a sum of shifted, weighted rows so that
- * the inner loops run over contiguous pixels and vectorise. pad holds one
- * row plus SSIM_RADIUS mirrored pixels on each side. */
-SCVAE_VECTORIZED static void
-gaussian_blur (const float *src, float *tmp, float *dst, int w, int h, const float *taps, float *pad)
-{
-  for (int y = 0; y < h; y++)
-    {
-      const float *row = src + (gsize) y * w;
-      float *out = tmp + (gsize) y * w;
+/* The blur runs over bands of this many rows, each from the rows it
+ * reaches (SSIM_RADIUS more on each side): a comparison's working memory is
+ * a few bands, not six planes per thread (200 MB at 2048 x 2048 px). */
+#define SSIM_BAND_ROWS 128
 
-      for (int x = -SSIM_RADIUS; x < w + SSIM_RADIUS; x++)
-        pad[x + SSIM_RADIUS] = row[mirror (x, w)];
+/* What a blur reads: a channel in [0, 1], its squares, or the products of
+ * two images' channels. A channel of an ScvaeImage (in [-1, 1]) is read
+ * into [0, 1] as it goes, so that no plane of it is made. */
+typedef struct {
+  const float *a, *b;   /* channels; b NULL: a alone */
+  gboolean a_signed;    /* a is in [-1, 1] */
+  gboolean b_signed;
+  gboolean square;      /* a * a (or a * b) rather than a */
+  int width, height;
+} BlurSource;
+
+static inline float
+unit (float v, gboolean is_signed)
+{
+  return is_signed ? (v + 1.f) * 0.5f : v;
+}
+
+SCVAE_VECTORIZED static void
+source_row (const BlurSource *source, int y, float *out)
+{
+  const float *a = source->a + (gsize) y * source->width;
+  const float *b = source->b ? source->b + (gsize) y * source->width : a;
+  gboolean b_signed = source->b ? source->b_signed : source->a_signed;
+
+  if (!source->square)
+    for (int x = 0; x < source->width; x++)
+      out[x] = unit (a[x], source->a_signed);
+  else
+    for (int x = 0; x < source->width; x++)
+      out[x] = unit (a[x], source->a_signed) * unit (b[x], b_signed);
+}
+
+/* A band's working memory: the rows the band reaches, horizontally blurred,
+ * and one padded source row. */
+static gsize
+blur_work_size (int width)
+{
+  return (gsize) (SSIM_BAND_ROWS + 2 * SSIM_RADIUS) * width + width + 2 * SSIM_RADIUS;
+}
+
+/* Rows y0 .. y1 - 1 of the separable Gaussian blur of the source, with
+ * mirrored borders, into dst (y1 - y0 rows). Each pass is a sum of
+ * shifted, weighted rows so that the inner loops run over contiguous
+ * pixels and vectorise; every output pixel is the same sum, in the same
+ * order, as a blur of the whole plane. */
+SCVAE_VECTORIZED static void
+gaussian_blur_rows (const BlurSource *source, int y0, int y1, const float *taps, float *work, float *dst)
+{
+  int w = source->width, h = source->height;
+  float *rows = work, *pad = work + (gsize) (SSIM_BAND_ROWS + 2 * SSIM_RADIUS) * w;
+
+  /* rows[i] holds row mirror (y0 - SSIM_RADIUS + i) blurred across. */
+  for (int i = 0; i < y1 - y0 + 2 * SSIM_RADIUS; i++)
+    {
+      float *out = rows + (gsize) i * w;
+
+      source_row (source, mirror (y0 - SSIM_RADIUS + i, h), pad + SSIM_RADIUS);
+      for (int x = -SSIM_RADIUS; x < 0; x++)
+        pad[x + SSIM_RADIUS] = pad[mirror (x, w) + SSIM_RADIUS];
+      for (int x = w; x < w + SSIM_RADIUS; x++)
+        pad[x + SSIM_RADIUS] = pad[mirror (x, w) + SSIM_RADIUS];
       for (int x = 0; x < w; x++)
         out[x] = 0.f;
       for (int k = 0; k <= 2 * SSIM_RADIUS; k++)
         for (int x = 0; x < w; x++)
           out[x] += taps[k] * pad[x + k];
     }
-  for (int y = 0; y < h; y++)
+  for (int y = y0; y < y1; y++)
     {
-      float *out = dst + (gsize) y * w;
+      float *out = dst + (gsize) (y - y0) * w;
 
       for (int x = 0; x < w; x++)
         out[x] = 0.f;
       for (int k = -SSIM_RADIUS; k <= SSIM_RADIUS; k++)
         {
-          const float *in = tmp + (gsize) mirror (y + k, h) * w;
+          const float *in = rows + (gsize) (y - y0 + k + SSIM_RADIUS) * w;
           float t = taps[k + SSIM_RADIUS];
 
           for (int x = 0; x < w; x++)
@@ -106,8 +159,8 @@ struct _SsimReference {
   float taps[2 * SSIM_RADIUS + 1];
   float *pixels;        /* 3 planes in [0, 1] */
   float *mean, *square;  /* 3 planes each: pixels and their squares, blurred */
-  /* Working memory of the comparisons, one block per thread: kept, as
-   * fresh blocks this large fault in page by page (see process.c). */
+  /* Working memory of the comparisons, one block per thread: kept, so
+   * that a comparison allocates nothing (see process.c). */
   float *work[3];
 };
 
@@ -121,14 +174,22 @@ channel_01 (const ScvaeImage *image, int c, float *out)
     out[i] = (image->data[c * plane + i] + 1.f) * 0.5f;
 }
 
+/* The whole blurred plane, band by band. */
+static void
+gaussian_blur (const BlurSource *source, const float *taps, float *work, float *dst)
+{
+  for (int y0 = 0; y0 < source->height; y0 += SSIM_BAND_ROWS)
+    gaussian_blur_rows (source, y0, MIN (source->height, y0 + SSIM_BAND_ROWS), taps, work,
+                        dst + (gsize) y0 * source->width);
+}
+
 SsimReference *
 ssim_reference_new (const ScvaeImage *reference)
 {
   SsimReference *self = g_new0 (SsimReference, 1);
   int w = reference->width, h = reference->height;
   gsize plane = (gsize) w * h;
-  g_autofree float *square = g_new (float, plane), *tmp = g_new (float, plane);
-  g_autofree float *pad = g_new (float, w + 2 * SSIM_RADIUS);
+  g_autofree float *work = g_new (float, blur_work_size (w));
   float sum = 0.f;
 
   self->width = w, self->height = h;
@@ -142,13 +203,12 @@ ssim_reference_new (const ScvaeImage *reference)
   self->square = g_new (float, 3 * plane);
   for (int c = 0; c < 3; c++)
     {
-      float *x = self->pixels + c * plane;
+      BlurSource x = { .a = self->pixels + c * plane, .width = w, .height = h };
+      BlurSource xx = { .a = self->pixels + c * plane, .square = TRUE, .width = w, .height = h };
 
-      channel_01 (reference, c, x);
-      gaussian_blur (x, tmp, self->mean + c * plane, w, h, self->taps, pad);
-      for (gsize i = 0; i < plane; i++)
-        square[i] = x[i] * x[i];
-      gaussian_blur (square, tmp, self->square + c * plane, w, h, self->taps, pad);
+      channel_01 (reference, c, self->pixels + c * plane);
+      gaussian_blur (&x, self->taps, work, self->mean + c * plane);
+      gaussian_blur (&xx, self->taps, work, self->square + c * plane);
     }
   return self;
 }
@@ -172,11 +232,11 @@ typedef struct {
   double channel_ssim[3];
 } SsimComparison;
 
-/* A part's working memory: 6 planes and a padded row. */
+/* A part's working memory: three blurred bands and the blur's own. */
 static gsize
 work_per_part (const SsimReference *self)
 {
-  return (gsize) 6 * self->width * self->height + self->width + 2 * SSIM_RADIUS;
+  return (gsize) 3 * SSIM_BAND_ROWS * self->width + blur_work_size (self->width);
 }
 
 /* The mean SSIM of some of the channels, each thread its own. */
@@ -186,34 +246,34 @@ compare_channels (int part, int n_parts, gpointer data)
   SsimComparison *comparison = data;
   const SsimReference *self = comparison->reference;
   int w = self->width, h = self->height;
-  gsize plane = (gsize) w * h;
-  float *y = self->work[part];
-  float *prod = y + plane, *tmp = prod + plane, *my = tmp + plane, *syy = my + plane, *sxy = syy + plane;
-  float *pad = sxy + plane;
+  gsize plane = (gsize) w * h, band = (gsize) SSIM_BAND_ROWS * w;
+  float *my = self->work[part], *syy = my + band, *sxy = syy + band, *work = sxy + band;
   /* Images too small for the crop are measured over every pixel. */
   int x0 = w > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0, x1 = w > 2 * SSIM_RADIUS ? w - SSIM_RADIUS : w;
   int y0 = h > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0, y1 = h > 2 * SSIM_RADIUS ? h - SSIM_RADIUS : h;
 
   for (int c = part; c < 3; c += n_parts)
     {
-      const float *x = self->pixels + c * plane;
+      const float *x = self->pixels + c * plane, *y = comparison->image->data + c * plane;
       const float *mx = self->mean + c * plane, *sxx = self->square + c * plane;
+      BlurSource source_y = { .a = y, .a_signed = TRUE, .width = w, .height = h };
+      BlurSource source_yy = { .a = y, .a_signed = TRUE, .square = TRUE, .width = w, .height = h };
+      BlurSource source_xy = { .a = x, .b = y, .b_signed = TRUE, .square = TRUE, .width = w, .height = h };
       double channel = 0.0;
 
-      channel_01 (comparison->image, c, y);
-      gaussian_blur (y, tmp, my, w, h, self->taps, pad);
-      for (gsize i = 0; i < plane; i++)
-        prod[i] = y[i] * y[i];
-      gaussian_blur (prod, tmp, syy, w, h, self->taps, pad);
-      for (gsize i = 0; i < plane; i++)
-        prod[i] = x[i] * y[i];
-      gaussian_blur (prod, tmp, sxy, w, h, self->taps, pad);
-
-      for (int yy = y0; yy < y1; yy++)
+      for (int b0 = 0; b0 < h; b0 += SSIM_BAND_ROWS)
         {
-          gsize i = (gsize) yy * w + x0;
+          int b1 = MIN (h, b0 + SSIM_BAND_ROWS);
 
-          channel += ssim_row (mx + i, my + i, sxx + i, syy + i, sxy + i, x1 - x0);
+          gaussian_blur_rows (&source_y, b0, b1, self->taps, work, my);
+          gaussian_blur_rows (&source_yy, b0, b1, self->taps, work, syy);
+          gaussian_blur_rows (&source_xy, b0, b1, self->taps, work, sxy);
+          for (int yy = MAX (b0, y0); yy < MIN (b1, y1); yy++)
+            {
+              gsize i = (gsize) yy * w + x0, j = (gsize) (yy - b0) * w + x0;
+
+              channel += ssim_row (mx + i, my + j, sxx + i, syy + j, sxy + j, x1 - x0);
+            }
         }
       comparison->channel_ssim[c] = channel / ((double) (x1 - x0) * (y1 - y0));
     }

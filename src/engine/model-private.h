@@ -39,3 +39,11 @@ gboolean scvae_model_read_tensors (ScvaeModel *model,
                                    gpointer safetensors_file,
                                    gboolean allow_extra,
                                    GError **error);
+
+/* Refuses weights beyond what any usable model holds, and a LISTA step c
+ * far from ||D||_2^2 (model-check.c); SCVAE_ERROR_INVALID_INPUT naming
+ * path. */
+gboolean scvae_model_check_values (ScvaeModel *model, const char *path, GError **error);
+/* Before a write: every value finite, else SCVAE_ERROR_FAILED naming path
+ * and the tensor. */
+gboolean scvae_model_check_finite (ScvaeModel *model, const char *path, GError **error);

@@ -80,6 +80,11 @@ scvae_format_float (float value)
       if ((float) g_ascii_strtod (buffer, NULL) == value)
         break;
     }
+  /* "10", not "1e+01": below a billion the exponent says nothing the
+   * digits would not (those of %.9g are the same value, trailing zeros
+   * dropped). */
+  if (strchr (buffer, 'e') && fabsf (value) >= 1.f && fabsf (value) < 1e9f)
+    g_ascii_formatd (buffer, sizeof buffer, "%.9g", value);
   return g_strdup (buffer);
 }
 
@@ -312,7 +317,8 @@ scvae_model_save (ScvaeModel *model, const char *path, GError **error)
   g_autoptr(GArray) tensors = scvae_model_describe_tensors (model);
   g_autoptr(GHashTable) metadata = scvae_model_file_metadata (model);
 
-  if (!safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error))
+  if (!scvae_model_check_finite (model, path, error)
+      || !safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error))
     return FALSE;
   g_free (model->path);
   model->path = g_strdup (path);
@@ -460,7 +466,7 @@ scvae_model_read_tensors (ScvaeModel *model,
 
   if (!(model->tensors.step[0] > 0.f))
     return scvae_invalid_file (error, path, _("the LISTA step lista.c must be positive (is %g)"), model->tensors.step[0]);
-  return TRUE;
+  return scvae_model_check_values (model, path, error);
 }
 
 static ScvaeModel *

@@ -15,6 +15,11 @@
 #include "scvae.h"
 
 #include "files.h"
+#include "sniff.h"
+
+/* The deepest a valid header nests: the header object, a tensor's object,
+ * its shape or offsets array. */
+#define MAX_HEADER_DEPTH 3
 
 struct _SafetensorsFile {
   char *path;
@@ -194,6 +199,36 @@ check_overlaps (SafetensorsFile *file, GError **error)
   return TRUE;
 }
 
+/* json-glib parses by recursion, and a header of 80,000 '[' overflowed
+ * the stack: count the nesting first (outside strings) and refuse what no
+ * valid header has. */
+static gboolean
+nests_too_deep (const char *text, gsize length)
+{
+  gboolean in_string = FALSE;
+  int depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if ((c == '[' || c == '{') && ++depth > MAX_HEADER_DEPTH)
+        return TRUE;
+      else if (c == ']' || c == '}')
+        depth--;
+    }
+  return FALSE;
+}
+
 SafetensorsFile *
 safetensors_open (const char *path, GError **error)
 {
@@ -251,6 +286,13 @@ safetensors_open_bytes (const char *path, GBytes *contents, GError **error)
                           size);
       return NULL;
     }
+  /* Another kind of file altogether: say what it looks like. */
+  if (sniff_describe (bytes, size))
+    {
+      scvae_invalid_file (error, path, _("not a safetensors model: it looks like %s"),
+                          sniff_describe (bytes, size));
+      return NULL;
+    }
   memcpy (&header_size, bytes, 8);
   header_size = GUINT64_FROM_LE (header_size);
   if (header_size > size - 8)
@@ -271,6 +313,12 @@ safetensors_open_bytes (const char *path, GBytes *contents, GError **error)
   if (!g_utf8_validate ((const char *) bytes + 8, header_size, NULL))
     {
       scvae_invalid_file (error, path, _("not a safetensors file: the header is not UTF-8 text"));
+      return NULL;
+    }
+  if (nests_too_deep ((const char *) bytes + 8, header_size))
+    {
+      scvae_invalid_file (error, path, _("not a safetensors file: the header nests deeper than %d levels"),
+                          MAX_HEADER_DEPTH);
       return NULL;
     }
   parser = json_parser_new ();

@@ -15,8 +15,9 @@
 #include <glib.h>
 
 #define SAFETENSORS_MAX_DIMS 8
-/* A header larger than this is refused rather than parsed. */
-#define SAFETENSORS_MAX_HEADER (100 * 1024 * 1024)
+/* A header larger than this is refused rather than parsed: the limit of
+ * the safetensors library itself (MAX_HEADER_SIZE). */
+#define SAFETENSORS_MAX_HEADER 100000000
 
 typedef struct {
   char *name;

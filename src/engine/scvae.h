@@ -62,11 +62,26 @@ ScvaeImage *scvae_image_copy (const ScvaeImage *image);
 
 /* Loads any GdkPixbuf format, honours EXIF orientation, composites alpha on
  * mid grey, and downscales so the long side is at most max_side (0: no
- * limit). *was_scaled tells whether that happened (may be NULL). */
+ * limit). *was_scaled tells whether that happened (may be NULL). Sources
+ * above SCVAE_MAX_SOURCE_PIXELS, and ones whose decoding would need more
+ * than scvae_memory_budget (), are refused from their header. */
 ScvaeImage *scvae_image_load (const char *path,
                               int max_side,
                               gboolean *was_scaled,
                               GError **error);
+
+typedef struct {
+  int source_width;   /* the image as stored (after EXIF rotation) */
+  int source_height;
+  gboolean scaled;    /* downscaled to max_side while decoding */
+  gboolean flattened; /* had transparent pixels: composited on mid grey */
+} ScvaeImageInfo;
+
+/* scvae_image_load, telling more about what was done. */
+ScvaeImage *scvae_image_load_with_info (const char *path,
+                                        int max_side,
+                                        ScvaeImageInfo *info,
+                                        GError **error);
 ScvaeImage *scvae_image_new_from_pixbuf (GdkPixbuf *pixbuf);
 GdkPixbuf *scvae_image_to_pixbuf (const ScvaeImage *image);
 /* Writes a PNG atomically (temporary file, fsync, rename). */
@@ -206,6 +221,10 @@ ScvaeModel *scvae_session_get_model (ScvaeSession *session);
  * scvae_session_encode refuses images above SCVAE_MEMORY_LIMIT_MB (default:
  * three quarters of the physical memory). */
 guint64 scvae_session_estimate_bytes (ScvaeModel *model, int width, int height);
+/* The memory the engine may plan to use: SCVAE_MEMORY_LIMIT_MB, else
+ * three quarters of the physical memory; a value of the variable that is
+ * not a number of megabytes is an error (SCVAE_ERROR_INVALID_INPUT). */
+gboolean scvae_memory_budget (guint64 *bytes, GError **error);
 gboolean scvae_session_encode (ScvaeSession *session,
                                const ScvaeImage *image,
                                GCancellable *cancellable,
@@ -377,12 +396,18 @@ char **scvae_list_images (const char * const *paths, GError **error);
 
 /* Collects images from files and directories (recursively, sorted), decodes
  * them at most max_side px on the long side and keeps each also at smaller
- * scales for multi-scale crops. Every image must be at least crop px on
- * its short side (crop 0: no crops, e.g. for validation). */
+ * scales for multi-scale crops. A file that is not a usable image (in a
+ * folder but not named like an image, not decodable, or smaller than crop
+ * px on its short side; crop 0: no crops, e.g. for validation) is skipped
+ * and listed by scvae_dataset_get_skipped; a dataset without any image is
+ * an error. */
 ScvaeDataset *scvae_dataset_new (const char * const *paths,
                                  int max_side,
                                  int crop,
                                  GError **error);
+/* The files skipped, as "PATH: reason", NULL-terminated; owned by the
+ * dataset. */
+const char * const *scvae_dataset_get_skipped (ScvaeDataset *dataset);
 void scvae_dataset_free (ScvaeDataset *dataset);
 int scvae_dataset_get_n_images (ScvaeDataset *dataset);
 /* Image index at its largest kept scale; free with scvae_image_free. */

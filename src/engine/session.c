@@ -19,7 +19,6 @@
 #include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "metrics.h"
 #include "ops.h"
@@ -283,36 +282,6 @@ resblock (ScvaeSession *session, const FoldedResBlock *w, Extent e, float *x, fl
   cblas_saxpy (n, 1.f, t1, 1, x, 1);
 }
 
-guint64
-scvae_session_estimate_bytes (ScvaeModel *model, int width, int height)
-{
-  const ScvaeConfig *config = scvae_model_get_config (model);
-  guint64 pixels = (guint64) ((width + 3) / 4 * 4) * ((height + 3) / 4 * 4);
-  guint64 P = pixels / 16;
-
-  /* Images: input, its padded and kept copies, the encoder's bands cut
-   * from the padded one, the reconstruction.
-   * Per patch: the encoder's and decoder's activations (the first layer's
-   * are 4 times as many), features and D z; D^T e, two generations of codes
-   * and LISTA's scratch. */
-  return sizeof (float) * (5 * 3 * pixels + P * (9 * (guint64) config->channels + 4 * (guint64) config->atoms));
-}
-
-/* SCVAE_MEMORY_LIMIT_MB, else three quarters of the physical memory. */
-static guint64
-memory_budget (void)
-{
-  const char *limit = g_getenv ("SCVAE_MEMORY_LIMIT_MB");
-  long pages = sysconf (_SC_PHYS_PAGES), page_size = sysconf (_SC_PAGESIZE);
-  gint64 megabytes;
-
-  if (scvae_parse_int (limit, 1, G_MAXINT64 >> 20, &megabytes))
-    return (guint64) megabytes << 20;
-  if (pages <= 0 || page_size <= 0)
-    return G_MAXUINT64;
-  return (guint64) pages * page_size / 4 * 3;
-}
-
 /* The stages' buffers in each part's Scratch, after the kernels' slots:
  * kept from one call to the next, so that a slider move allocates nothing
  * large (fresh memory faults in page by page: see process.c). */
@@ -325,6 +294,14 @@ enum {
   SLOT_BAND_OUT,
 };
 G_STATIC_ASSERT (SLOT_BAND_OUT < SCRATCH_SLOTS);
+
+/* The parts' working memory, for a caller that runs no further stage. */
+static void
+session_drop_scratch (ScvaeSession *session)
+{
+  for (int i = 0; i < session->n_parts; i++)
+    scratch_clear (&session->parts[i]);
+}
 
 /* Runs part () on the engine's threads, each part with its own Scratch. */
 static void
@@ -447,12 +424,16 @@ scvae_session_encode (ScvaeSession *session,
   g_autofree float *padded = NULL, *features = NULL, *dty = NULL;
   EncodeRun run;
   guint64 needed = scvae_session_estimate_bytes (session->model, image->width, image->height);
-  guint64 budget = memory_budget ();
+  guint64 budget;
 
+  if (!scvae_memory_budget (&budget, error))
+    return FALSE;
   /* Refused up front: the alternative is an abort or the OOM killer. */
   if (needed > budget)
     {
-      g_autofree char *needed_text = g_format_size (needed), *budget_text = g_format_size (budget);
+      /* In MiB, the unit of SCVAE_MEMORY_LIMIT_MB. */
+      g_autofree char *needed_text = g_format_size_full (needed, G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *budget_text = g_format_size_full (budget, G_FORMAT_SIZE_IEC_UNITS);
 
       /* Translators: follows the image's file name and a colon; the %s are
        * sizes such as "1.2 GB": the memory needed, then the memory there is. */
@@ -724,13 +705,19 @@ decode_grid (ScvaeSession *session, const float *latents, int rows, int cols, fl
   return TRUE;
 }
 
-/* The decoder runs in horizontal bands, one per thread. A band decodes
+/* The decoder runs in horizontal bands, one per thread or, for large
+ * images, a few per thread (DECODE_BAND_PATCHES). A band decodes
  * this many latent rows beyond its own on each side, as far as the zero
  * padding at its edge (where the image goes on) reaches in: a row for each
  * 3x3 convolution, and between them the two transposed convolutions reach
  * 11 pixels, under one row more. Its own rows then come out as the whole
  * image's do (/session/threads-agree fails with a row fewer). */
 #define DECODE_HALO (F4_RESBLOCKS + 1)
+/* A band has about this many patches at most: at 2048 x 2048 px one band
+ * per thread kept hundreds of MB of working memory per thread, and the
+ * whole reconstruct peaked at 2.0 GB. Up to 1024 x 1024 px on two threads
+ * the split stays one band per thread, as before. */
+#define DECODE_BAND_PATCHES 32768
 
 typedef struct {
   ScvaeSession *session;
@@ -742,21 +729,17 @@ typedef struct {
   gint cancelled;
 } DecodeRun;
 
-static void
-decode_band (int part, int n_parts, gpointer data)
+/* Decodes latent rows r0 .. r1 - 1 into the run's outputs; FALSE if
+ * cancelled. */
+static gboolean
+decode_band (DecodeRun *run, int r0, int r1, Scratch *scratch)
 {
-  DecodeRun *run = data;
   ScvaeSession *session = run->session;
   int C = session->C, K = session->K, cols = run->cols, width = 4 * cols;
-  int band = (run->rows + n_parts - 1) / n_parts;
-  int r0 = part * band, r1 = MIN (run->rows, r0 + band);
   int h0 = MAX (0, r0 - DECODE_HALO), h1 = MIN (run->rows, r1 + DECODE_HALO);
   gsize n = (gsize) (h1 - h0) * cols, plane = (gsize) 16 * run->rows * cols;
-  Scratch *scratch = &session->parts[part];
   float *latents = NULL, *pixels;
 
-  if (r0 >= r1)
-    return;
   if (run->codes)
     {
       /* D z for the band and its halo; its own rows are kept. */
@@ -768,19 +751,38 @@ decode_band (int part, int n_parts, gpointer data)
               (gsize) (r1 - r0) * cols * C * sizeof (float));
     }
   pixels = scratch_get (scratch, SLOT_BAND_OUT, 3 * 16 * n);
-  if (decode_grid (session, latents ? latents : run->latents + (gsize) h0 * cols * C, h1 - h0, cols,
-                   pixels, scratch, run->cancellable))
-    for (int c = 0; c < 3; c++)
-      memcpy (run->out + c * plane + (gsize) 4 * r0 * width, pixels + c * 16 * n + (gsize) 4 * (r0 - h0) * width,
-              (gsize) 4 * (r1 - r0) * width * sizeof (float));
-  else
-    g_atomic_int_set (&run->cancelled, TRUE);
+  if (!decode_grid (session, latents ? latents : run->latents + (gsize) h0 * cols * C, h1 - h0, cols,
+                    pixels, scratch, run->cancellable))
+    return FALSE;
+  for (int c = 0; c < 3; c++)
+    memcpy (run->out + c * plane + (gsize) 4 * r0 * width, pixels + c * 16 * n + (gsize) 4 * (r0 - h0) * width,
+            (gsize) 4 * (r1 - r0) * width * sizeof (float));
+  return TRUE;
+}
+
+/* Each thread decodes every n_parts-th band; the bands are as many as the
+ * threads, or a multiple of that so that none exceeds DECODE_BAND_PATCHES. */
+static void
+decode_part (int part, int n_parts, gpointer data)
+{
+  DecodeRun *run = data;
+  gsize patches = (gsize) run->rows * run->cols;
+  gsize rounds = (patches + (gsize) n_parts * DECODE_BAND_PATCHES - 1) / ((gsize) n_parts * DECODE_BAND_PATCHES);
+  gsize n_bands = MAX (rounds, 1) * n_parts;
+  int rows = (int) ((run->rows + n_bands - 1) / n_bands);
+
+  for (int r0 = part * rows; r0 < run->rows; r0 += n_parts * rows)
+    if (!decode_band (run, r0, MIN (run->rows, r0 + rows), &run->session->parts[part]))
+      {
+        g_atomic_int_set (&run->cancelled, TRUE);
+        break;
+      }
 }
 
 static gboolean
 decode_bands (DecodeRun *run, GError **error)
 {
-  session_parallel_run (run->session, decode_band, run);
+  session_parallel_run (run->session, decode_part, run);
   if (run->cancelled)
     return !g_cancellable_set_error_if_cancelled (run->cancellable, error);
   return TRUE;
@@ -992,6 +994,34 @@ scvae_session_get_features (ScvaeSession *session, int *rows, int *cols, int *ch
   return session->features;
 }
 
+guint64
+scvae_session_estimate_bytes (ScvaeModel *model, int width, int height)
+{
+  const ScvaeConfig *config = scvae_model_get_config (model);
+  guint64 C = config->channels, K = config->atoms;
+  guint64 padded_width = (width + 3) / 4 * 4, padded_height = (height + 3) / 4 * 4;
+  guint64 pixels = padded_width * padded_height, P = pixels / 16, cols = padded_width / 4;
+  guint64 threads = MAX (scvae_get_threads (), 1);
+  guint64 codes = P * K * sizeof (float), checkpoints = 0, band_patches, working;
+
+  /* LISTA keeps iterates for the depth slider, at every 4th depth at most,
+   * within CHECKPOINT_BYTES (checkpoint_spacing). */
+  if (codes <= CHECKPOINT_BYTES)
+    checkpoints = MIN (CHECKPOINT_BYTES / codes, SCVAE_MAX_DEPTH / 4) * codes;
+  /* A thread's working memory is that of its largest band: the decoder's
+   * (DECODE_BAND_PATCHES, or a share of the image), with the activations
+   * at half resolution, those at patch resolution, the band's input and
+   * output and the convolutions' padded copies. */
+  band_patches = MIN (P / threads + 1, (guint64) DECODE_BAND_PATCHES) + 2 * DECODE_HALO * cols;
+  working = threads * band_patches * sizeof (float) * (12 * C + 48);
+
+  /* Images: the caller's, the session's copy, the padded input, the
+   * decoder's output and the reconstruction, and SSIM's planes of the
+   * input. Per patch: the features and D z in C floats, D^T e, the codes
+   * and a spare set of codes in K floats. */
+  return sizeof (float) * (3 * 5 * pixels + 9 * pixels + P * (2 * C + 3 * K)) + checkpoints + working;
+}
+
 ScvaeImage *
 scvae_reconstruct (ScvaeModel *model,
                    const ScvaeImage *image,
@@ -1003,11 +1033,17 @@ scvae_reconstruct (ScvaeModel *model,
 {
   g_autoptr(ScvaeSession) session = scvae_session_new (model);
 
+  /* One pass, never another: what a later slider move would reuse is
+   * dropped as soon as it is done with, which lowers the peak. */
   if (!scvae_session_encode (session, image, cancellable, error)
-      || !scvae_session_sparse_code (session, depth, sparsity, cancellable, error)
-      || !scvae_session_decode (session, cancellable, error))
+      || !scvae_session_sparse_code (session, depth, sparsity, cancellable, error))
     return NULL;
+  g_clear_pointer (&session->dty, g_free);
+  session_drop_scratch (session);
+  if (!scvae_session_decode (session, cancellable, error))
+    return NULL;
+  session_drop_scratch (session);
   if (metrics)
     scvae_session_compute_metrics (session, metrics);
-  return scvae_image_copy (session->reconstruction);
+  return g_steal_pointer (&session->reconstruction);
 }

@@ -1,19 +1,15 @@
-/* trainer.c: the training loop, checkpoints and resuming
+/* trainer.c: the training loop
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A checkpoint is one safetensors file: the model's tensors (so it also
- * loads as a model), Adam's moments as "optimizer.m.NAME" and
- * "optimizer.v.NAME", and the step, Adam's step count and the data seed in
- * the metadata. Batches are a pure function of (seed, step), so that is
- * the whole random state: a resumed run trains on exactly the batches the
- * uninterrupted run would have.
+ * Steps, dictionary upkeep, validation, and when to write checkpoints
+ * (trainer-checkpoint.c) and the model.
  */
 
 #include "config.h"
 
-#include "model-private.h"
+#include "trainer-private.h"
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
@@ -53,22 +49,6 @@
 #define CALIBRATION_STEPS 20
 #define EMA_WEIGHT 0.05
 
-struct _ScvaeTrainer {
-  ScvaeModel *model;
-  ScvaeTrainOptions options;
-  float *grads;
-  F4Tensors grad_tensors;
-  Adam adam;
-  gint64 step;
-  gint64 planned_steps;  /* length of the learning-rate schedule */
-  double elapsed_before; /* seconds trained before a resume */
-  F4Network *net;
-  int net_batch, net_size;
-  Scratch scratch;
-  F4Loss last_loss;
-  float *atom_hits;      /* K: patches each atom fired on since the last resampling */
-  int resampled;         /* atoms moved at the last resampling */
-};
 
 void
 scvae_train_options_init_default (ScvaeTrainOptions *o)
@@ -278,141 +258,10 @@ reestimate_batchnorm (ScvaeTrainer *trainer, ScvaeDataset *train)
   batch_loader_free (loader);
 }
 
-/* ------------------------------------------------------------------------- */
-/* Checkpoints */
-
-#define KEY_STEP "checkpoint_step"
-#define KEY_ADAM_T "checkpoint_adam_t"
-#define KEY_SEED "checkpoint_seed"
-#define KEY_PLANNED "checkpoint_planned_steps"
-#define KEY_ELAPSED "checkpoint_elapsed_s"
-
 static double
 elapsed_total (ScvaeTrainer *trainer, gint64 run_start)
 {
   return trainer->elapsed_before + (g_get_monotonic_time () - run_start) / 1e6;
-}
-
-static gboolean
-save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError **error)
-{
-  ScvaeModel *model = trainer->model;
-  g_autoptr(GArray) tensors = scvae_model_describe_tensors (model);
-  g_autoptr(GHashTable) metadata = scvae_model_file_metadata (model);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  guint n_model = tensors->len;
-
-  for (guint moment = 0; moment < 2; moment++)
-    for (guint i = 0; i < n_model; i++)
-      {
-        const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
-        SafetensorsTensor t = g_array_index (tensors, SafetensorsTensor, i);
-        char *name;
-
-        if (info->kind != TENSOR_PARAMETER)
-          continue;
-        name = g_strconcat (moment ? "optimizer.v." : "optimizer.m.", info->name, NULL);
-        g_ptr_array_add (names, name);
-        t.name = name;
-        t.data = (moment ? trainer->adam.v : trainer->adam.m) + info->offset;
-        g_array_append_val (tensors, t);
-      }
-
-  {
-    SafetensorsTensor hits = { .name = "optimizer.atom_hits", .ndim = 1,
-                               .shape = { model->layout->config.atoms }, .data = trainer->atom_hits };
-    g_array_append_val (tensors, hits);
-  }
-  g_hash_table_insert (metadata, g_strdup (KEY_STEP), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->step));
-  g_hash_table_insert (metadata, g_strdup (KEY_ADAM_T), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->adam.t));
-  g_hash_table_insert (metadata, g_strdup (KEY_SEED), g_strdup_printf ("%" G_GUINT64_FORMAT, trainer->options.seed));
-  g_hash_table_insert (metadata, g_strdup (KEY_PLANNED), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->planned_steps));
-  g_hash_table_insert (metadata, g_strdup (KEY_ELAPSED), g_strdup_printf ("%.1f", elapsed));
-  return safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error);
-}
-
-static gboolean
-read_count (SafetensorsFile *file, const char *key, gint64 *value, GError **error)
-{
-  const char *text = g_hash_table_lookup (safetensors_get_metadata (file), key);
-
-  if (text == NULL)
-    {
-      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   _("%s: not a training checkpoint (metadata %s is missing)"), safetensors_get_path (file), key);
-      return FALSE;
-    }
-  if (!scvae_parse_int (text, 0, G_MAXINT64, value))
-    {
-      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   _("%s: not a training checkpoint (metadata %s is %s)"), safetensors_get_path (file), key, text);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
-{
-  g_autoptr(SafetensorsFile) file = safetensors_open (path, error);
-  ScvaeModel *model = trainer->model;
-  gint64 step, adam_t, seed, planned;
-  const char *elapsed;
-
-  if (file == NULL)
-    return FALSE;
-  if (!read_count (file, KEY_STEP, &step, error) || !read_count (file, KEY_ADAM_T, &adam_t, error)
-      || !read_count (file, KEY_SEED, &seed, error) || !read_count (file, KEY_PLANNED, &planned, error))
-    return FALSE;
-
-  for (guint i = 0; i < model->layout->tensors->len; i++)
-    {
-      const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
-
-      if (info->kind != TENSOR_PARAMETER)
-        continue;
-      for (guint moment = 0; moment < 2; moment++)
-        {
-          g_autofree char *name = g_strconcat (moment ? "optimizer.v." : "optimizer.m.", info->name, NULL);
-          const SafetensorsEntry *entry = safetensors_find (file, name);
-
-          if (entry == NULL || !g_str_equal (entry->dtype, "F32") || entry->numel != info->numel)
-            {
-              g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                           _("%s: optimizer state '%s' is missing or has the wrong size"), path, name);
-              return FALSE;
-            }
-          safetensors_read_f32 (file, entry, (moment ? trainer->adam.v : trainer->adam.m) + info->offset);
-        }
-    }
-
-  {
-    const SafetensorsEntry *hits = safetensors_find (file, "optimizer.atom_hits");
-
-    if (hits == NULL || !g_str_equal (hits->dtype, "F32") || hits->numel != (guint64) model->layout->config.atoms)
-      {
-        g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                     _("%s: optimizer state '%s' is missing or has the wrong size"), path, "optimizer.atom_hits");
-        return FALSE;
-      }
-    safetensors_read_f32 (file, hits, trainer->atom_hits);
-  }
-  trainer->step = step;
-  trainer->adam.t = adam_t;
-  trainer->options.seed = seed;
-  trainer->planned_steps = planned;
-  elapsed = g_hash_table_lookup (safetensors_get_metadata (file), KEY_ELAPSED);
-  trainer->elapsed_before = elapsed ? g_ascii_strtod (elapsed, NULL) : 0.0;
-
-  /* The model was loaded from the checkpoint: its training state is now the
-   * trainer's, and must not linger in the model files written from here. */
-  {
-    static const char *const keys[] = { KEY_STEP, KEY_ADAM_T, KEY_SEED, KEY_PLANNED, KEY_ELAPSED };
-
-    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-      scvae_model_set_metadata (model, keys[i], NULL);
-  }
-  return TRUE;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -556,13 +405,47 @@ record_provenance (ScvaeTrainer *trainer, ScvaeDataset *train, double elapsed)
   scvae_model_set_metadata (model, "train_recipe", recipe);
 }
 
+/* Whether a step left the run usable: a loss that is not finite, or
+ * weights that are not (ReLU's max () turns a NaN activation into 0, so a
+ * lost weight need not show in the loss), mean the weights are lost. */
+static gboolean
+step_is_finite (ScvaeTrainer *trainer, double loss)
+{
+  const float *w = trainer->model->parameters;
+
+  if (!isfinite (loss))
+    return FALSE;
+  for (gsize i = 0; i < trainer->model->layout->n_parameters; i++)
+    if (!isfinite (w[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* The run stops without writing, so the files keep the last checkpoint
+ * written (saved_step, or none: -1). */
+static gboolean
+diverged (ScvaeTrainer *trainer, const char *model_path, const char *checkpoint_path, gint64 saved_step,
+          GError **error)
+{
+  if (saved_step >= 0)
+    g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED,
+                 _("%s: training stopped at step %lld: the loss or the weights are not finite (loss %g); "
+                   "the checkpoint of step %lld is kept"), checkpoint_path, (long long) trainer->step,
+                 trainer->last_loss.total, (long long) saved_step);
+  else
+    g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED,
+                 _("%s: training stopped at step %lld: the loss or the weights are not finite (loss %g); "
+                   "nothing was written"), model_path, (long long) trainer->step, trainer->last_loss.total);
+  return FALSE;
+}
+
 static gboolean
 save_all (ScvaeTrainer *trainer, ScvaeDataset *train, const char *model_path,
           const char *checkpoint_path, double elapsed, GError **error)
 {
   record_provenance (trainer, train, elapsed);
   return scvae_model_save (trainer->model, model_path, error)
-         && save_checkpoint (trainer, checkpoint_path, elapsed, error);
+         && trainer_save_checkpoint (trainer, checkpoint_path, elapsed, error);
 }
 
 gboolean
@@ -578,6 +461,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
   const ScvaeTrainOptions *o = &trainer->options;
   gint64 run_start = g_get_monotonic_time ();
   gint64 first_step = trainer->step;
+  gint64 saved_step = trainer->step > 0 ? trainer->step : -1; /* a resumed run's checkpoint */
   double budget_s = o->minutes * 60.0;
   double reserve_s = 0.0; /* of the budget, for reestimate_batchnorm */
   BatchLoader *loader = batch_loader_new (train, o->seed, trainer->step, o->batch);
@@ -610,7 +494,11 @@ scvae_trainer_run (ScvaeTrainer *trainer,
       const float *batch = batch_loader_next (loader);
       double elapsed, run_elapsed;
 
-      scvae_trainer_step (trainer, batch, o->batch, o->crop);
+      if (!step_is_finite (trainer, scvae_trainer_step (trainer, batch, o->batch, o->crop)))
+        {
+          ok = diverged (trainer, model_path, checkpoint_path, saved_step, error);
+          break;
+        }
       run_elapsed = (g_get_monotonic_time () - run_start) / 1e6;
       elapsed = trainer->elapsed_before + run_elapsed;
 
@@ -675,7 +563,10 @@ scvae_trainer_run (ScvaeTrainer *trainer,
         keep_going = FALSE;
 
       if (keep_going && o->checkpoint_every && trainer->step % o->checkpoint_every == 0)
-        ok = save_all (trainer, train, model_path, checkpoint_path, elapsed, error);
+        {
+          ok = save_all (trainer, train, model_path, checkpoint_path, elapsed, error);
+          saved_step = ok ? trainer->step : saved_step;
+        }
       if (!ok)
         break;
     }

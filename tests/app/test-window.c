@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lens-window-private.h"
+#include "spin.h"
 
 static char *samples;
 
@@ -68,18 +69,6 @@ wait_for_result (LensWindow *window, guint64 after)
       g_usleep (1000);
     }
   g_error ("no result from the engine thread in time");
-}
-
-static void
-spin (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
 }
 
 static gboolean
@@ -507,6 +496,43 @@ test_bad_inputs (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* RGBA pictures are flattened onto mid grey, and the window says so; an
+ * opaque one says nothing. */
+static void
+test_transparent_image (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *folder = g_dir_make_tmp ("lens-alpha-XXXXXX", NULL);
+  g_autofree char *transparent = g_build_filename (folder, "see-through.png", NULL);
+  g_autofree char *opaque = g_build_filename (folder, "solid.png", NULL);
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, 48, 32);
+  g_autoptr(GFile) transparent_file = g_file_new_for_path (transparent);
+  g_autoptr(GFile) opaque_file = g_file_new_for_path (opaque);
+  g_autoptr(LensResult) first = NULL, second = NULL;
+  LensWindow *window = lens_window_new (NULL);
+  const char *toast;
+
+  gdk_pixbuf_fill (pixbuf, 0x3366ffff);
+  g_assert_true (gdk_pixbuf_save (pixbuf, opaque, "png", NULL, NULL));
+  gdk_pixbuf_fill (pixbuf, 0x3366ff40);
+  g_assert_true (gdk_pixbuf_save (pixbuf, transparent, "png", NULL, NULL));
+
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, opaque_file);
+  first = wait_for_result (window, 0);
+  g_assert_null (lens_window_get_last_toast (window));
+
+  lens_window_open_file (window, transparent_file);
+  toast = wait_for_toast (window, NULL);
+  g_assert_cmpstr (toast, ==, "see-through.png has transparent areas: they are shown and measured on mid grey");
+  second = wait_for_result (window, first->serial);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unlink (transparent);
+  g_unlink (opaque);
+  g_rmdir (folder);
+}
+
 static ScvaeModel *
 full_size_model (void)
 {
@@ -679,6 +705,7 @@ test_paste_texture (void)
   g_assert_cmpint (input->image->height, ==, 512);
   g_assert_cmpint (input->source_width, ==, width);
   g_assert_cmpint (input->source_height, ==, height);
+  g_assert_true (input->flattened); /* the window says so (test_transparent_image) */
   plane = (gsize) input->image->width * input->image->height;
   for (int c = 0; c < 3; c++)
     {
@@ -753,5 +780,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/open-model-cancelled", test_open_model_cancelled);
   g_test_add_func ("/app/status-latency", test_status_latency);
   g_test_add_func ("/app/paste-texture", test_paste_texture);
+  g_test_add_func ("/app/transparent-image", test_transparent_image);
   return g_test_run ();
 }

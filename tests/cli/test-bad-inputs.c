@@ -5,14 +5,15 @@
  *
  * expected.tsv says, for each file, the exit status and what the one-line
  * message must say; the message must also name the file, and an output
- * file must not appear. A directory, a FIFO and an unreadable file are
- * made here, since git cannot keep them.
+ * file must not appear. A directory, a FIFO, a device node and an
+ * unreadable file are made here, since git cannot keep them.
  */
 
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -91,6 +92,9 @@ test_special_files (void)
   g_autofree char *folder = g_build_filename (tmp, "folder.png", NULL);
   g_autofree char *fifo = g_build_filename (tmp, "fifo.safetensors", NULL);
   g_autofree char *fifo_image = g_build_filename (tmp, "fifo.png", NULL);
+  /* A copy of /dev/zero: reading it would never end. */
+  g_autofree char *device = g_build_filename (tmp, "zero.safetensors", NULL);
+  g_autofree char *device_image = g_build_filename (tmp, "zero.png", NULL);
 
   g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
   g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
@@ -100,6 +104,14 @@ test_special_files (void)
   /* Reading a FIFO would wait for a writer forever: refused up front. */
   check (fifo, "model", 2, "not a regular file");
   check (fifo_image, "image", 2, "not a regular file");
+
+  /* A device node, made here (as root: mknod needs it): never read. */
+  if (mknod (device, S_IFCHR | 0666, makedev (1, 5)) == 0
+      && mknod (device_image, S_IFCHR | 0666, makedev (1, 5)) == 0)
+    {
+      check (device, "model", 2, "not a regular file");
+      check (device_image, "image", 2, "not a regular file");
+    }
 }
 
 static void

@@ -16,6 +16,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "claiming-png.h"
+#include "scvae-run.h"
 #include "scvae.h"
 
 static char *scvae;      /* the binary */
@@ -79,15 +81,7 @@ assert_ok (const Run *run)
 static void
 assert_fails (const Run *run, int status, const char *mention)
 {
-  const char *newline = strchr (run->err, '\n');
-
-  g_test_message ("stderr: %s", run->err);
-  g_assert_cmpint (run->status, ==, status);
-  g_assert_nonnull (newline);
-  g_assert_cmpstr (newline + 1, ==, "");
-  g_assert_true (g_str_has_prefix (run->err, "scvae"));
-  if (strstr (run->err, mention) == NULL)
-    g_error ("stderr lacks '%s': %s", mention, run->err);
+  scvae_assert_failure (run->status, run->err, status, mention);
 }
 
 static JsonObject *
@@ -544,7 +538,7 @@ test_segment_edge_cases (void)
   assert_fails (&too_small, 2, "tiny.png");
 
   RUN (&bad_k, "segment", "--model", model, flat, "--k", "33", "--labels", labels);
-  assert_fails (&bad_k, 2, "--k");
+  assert_fails (&bad_k, 2, "-k must be between 2 and 32");
   RUN (&bad_features, "segment", "--model", model, flat, "--k", "3", "--features", "rgb", "--labels", labels);
   assert_fails (&bad_features, 2, "--features");
 }
@@ -591,52 +585,13 @@ truncated_copy (const char *source, const char *name, double fraction)
   return write_file (name, contents, (gsize) (size * fraction));
 }
 
-static guint32
-crc32 (const guint8 *data, gsize n)
-{
-  guint32 crc = 0xffffffff;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      crc ^= data[i];
-      for (int k = 0; k < 8; k++)
-        crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
-    }
-  return ~crc;
-}
-
-static void
-png_chunk (GByteArray *png, const char *type, const guint8 *data, guint32 size)
-{
-  guint8 be[4] = { size >> 24, size >> 16, size >> 8, size };
-  g_autoptr(GByteArray) body = g_byte_array_new ();
-  guint32 crc;
-
-  g_byte_array_append (body, (const guint8 *) type, 4);
-  g_byte_array_append (body, data, size);
-  crc = crc32 (body->data, body->len);
-  g_byte_array_append (png, be, 4);
-  g_byte_array_append (png, body->data, body->len);
-  be[0] = crc >> 24, be[1] = crc >> 16, be[2] = crc >> 8, be[3] = crc;
-  g_byte_array_append (png, be, 4);
-}
-
-/* A valid PNG claiming 30000 x 30000 pixels, with one byte of pixel data
- * (a stored zlib block: the row's filter byte) and a proper end. */
+/* A valid PNG claiming 30000 x 30000 pixels in a few dozen bytes. */
 static char *
 huge_png (void)
 {
-  static const guint8 signature[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-  static const guint8 header[] = { 0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 2, 0, 0, 0 };
-  static const guint8 pixels[] = { 0x78, 0x01, 0x01, 0x01, 0x00, 0xfe, 0xff, 0x00,
-                                   0x00, 0x01, 0x00, 0x01 /* Adler-32 of one zero byte */ };
-  g_autoptr(GByteArray) png = g_byte_array_new ();
+  g_autoptr(GBytes) png = claiming_png_new (30000, 30000);
 
-  g_byte_array_append (png, signature, sizeof signature);
-  png_chunk (png, "IHDR", header, sizeof header);
-  png_chunk (png, "IDAT", pixels, sizeof pixels);
-  png_chunk (png, "IEND", NULL, 0);
-  return write_file ("huge.png", png->data, png->len);
+  return write_file ("huge.png", g_bytes_get_data (png, NULL), g_bytes_get_size (png));
 }
 
 static void
@@ -701,7 +656,7 @@ test_bad_models (void)
     { garbage, "bad header JSON" },
     { empty, "too short" },
     { huge_header, "exceeds the file size" },
-    { image, "not a safetensors file" },
+    { image, "not a safetensors model: it looks like a JPEG image" },
     { missing, "no such file" },
   };
 
@@ -723,7 +678,7 @@ test_bad_flags (void)
   g_autofree char *input = sample ("chelsea.jpg");
   g_autofree char *out = in_tmp ("flags.png");
   g_auto(Run) depth = { 0 }, sparsity = { 0 }, max_size = { 0 }, unknown = { 0 }, args = { 0 };
-  g_auto(Run) train = { 0 }, bench = { 0 };
+  g_auto(Run) train = { 0 }, bench = { 0 }, negative_channels = { 0 }, negative_crop = { 0 };
 
   RUN (&depth, "reconstruct", "--model", model, "--depth", "65", input, out);
   assert_fails (&depth, 2, "--depth");
@@ -737,6 +692,11 @@ test_bad_flags (void)
   assert_fails (&args, 2, "expected an input and an output");
   RUN (&train, "train", "--data", samples, "--out", out, "--steps", "5", "--channels", "15");
   assert_fails (&train, 2, "perfect square");
+  /* Negative values are given, not defaults: refused. */
+  RUN (&negative_channels, "train", "--data", samples, "--out", out, "--steps", "5", "--channels", "-4");
+  assert_fails (&negative_channels, 2, "channels must be between 1 and 1024");
+  RUN (&negative_crop, "train", "--data", samples, "--out", out, "--steps", "5", "--crop", "-8");
+  assert_fails (&negative_crop, 2, "crop must be a multiple of 4 between 8 and 1024");
   RUN (&bench, "bench", "--model", model, "--size", "0");
   assert_fails (&bench, 2, "--size");
 }

@@ -15,6 +15,7 @@
 #include "f4-network.h"
 #include "model-private.h"
 #include "reference.h"
+#include "safetensors.h"
 #include "session-private.h"
 #include "shipped.h"
 
@@ -137,6 +138,27 @@ static char *
 tmp_path (const char *name)
 {
   return g_build_filename (tmp, name, NULL);
+}
+
+/* Metadata and messages: the shortest decimal that reads back, without an
+ * exponent where digits say it as briefly ("10" was "1e+01"). */
+static void
+test_format_float (void)
+{
+  const struct { float value; const char *text; } cases[] = {
+    { 10.f, "10" }, { 0.05f, "0.05" }, { 0.35f, "0.35" }, { 200.f, "200" }, { 1e8f, "100000000" },
+    { -20.f, "-20" }, { 3e38f, "3e+38" }, { 1e-5f, "1e-05" }, { 0.f, "0" }, { 1.5f, "1.5" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = scvae_format_float (cases[i].value);
+      float back;
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+      g_assert_true (scvae_parse_float (text, &back));
+      g_assert_cmpfloat (back, ==, cases[i].value);
+    }
 }
 
 static void
@@ -329,6 +351,40 @@ break_negative_offset (JsonObject *h, GByteArray *d)
 }
 
 static void
+set_first_value (JsonObject *h, GByteArray *d, const char *name, float value)
+{
+  JsonArray *o = json_object_get_array_member (tensor (h, name), "data_offsets");
+
+  memcpy (d->data + json_array_get_int_element (o, 0), &value, 4);
+}
+
+/* Finite values no trained model holds: they loaded, and gave a flat
+ * grey picture. */
+static void
+break_step_huge (JsonObject *h, GByteArray *d)
+{
+  set_first_value (h, d, "lista.c", 3e38f);
+}
+
+static void
+break_step_tiny (JsonObject *h, GByteArray *d)
+{
+  set_first_value (h, d, "lista.c", 1e-44f);
+}
+
+static void
+break_weight_huge (JsonObject *h, GByteArray *d)
+{
+  set_first_value (h, d, "encoder.0.weight", 3e38f);
+}
+
+static void
+break_running_var_huge (JsonObject *h, GByteArray *d)
+{
+  set_first_value (h, d, "encoder.1.running_var", 1e30f);
+}
+
+static void
 test_refuse_bad_files (void)
 {
   const struct { const char *name; Breaker breaker; const char *reason; } cases[] = {
@@ -345,6 +401,10 @@ test_refuse_bad_files (void)
     { "number", break_metadata_number, "beta '0.1abc' is not a number" },
     { "step", break_step, "must be positive" },
     { "negative-offset", break_negative_offset, "invalid data_offsets" },
+    { "step-huge", break_step_huge, "the LISTA step lista.c is 3e+38" },
+    { "step-tiny", break_step_tiny, "c must lie between" },
+    { "weight-huge", break_weight_huge, "tensor 'encoder.0.weight' holds 3e+38 (at 0), beyond the 1000" },
+    { "running-var-huge", break_running_var_huge, "tensor 'encoder.1.running_var' holds 1e+30" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -361,6 +421,98 @@ test_refuse_bad_files (void)
       if (strstr (error->message, cases[i].reason) == NULL)
         g_error ("%s: expected '%s' in: %s", cases[i].name, cases[i].reason, error->message);
     }
+}
+
+static SafetensorsFile *
+open_bytes (const char *text, gsize length, GError **error)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  guint64 le = GUINT64_TO_LE ((guint64) length);
+
+  g_byte_array_append (data, (const guint8 *) &le, 8);
+  g_byte_array_append (data, (const guint8 *) text, length);
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&data));
+  return safetensors_open_bytes ("deep.safetensors", bytes, error);
+}
+
+/* json-glib parses by recursion: 80,000 '[' crashed every command with a
+ * stack overflow. No valid header nests deeper than 3. */
+static void
+test_refuse_deep_header (void)
+{
+  gsize depth = 80000;
+  g_autofree char *deep = g_malloc (2 * depth);
+  const char *flat = "{\"__metadata__\": {\"note\": \"[[[[[{{{{{\\\"[[[[\"}, "
+                     "\"t\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [0, 0]}}";
+  const char *four = "{\"t\": {\"dtype\": \"F32\", \"shape\": [[0]], \"data_offsets\": [0, 0]}}";
+  g_autoptr(SafetensorsFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  memset (deep, '[', depth);
+  memset (deep + depth, ']', depth);
+  g_assert_null (open_bytes (deep, 2 * depth, &error));
+  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==, "deep.safetensors: not a safetensors file: the header nests deeper than 3 levels");
+  g_clear_error (&error);
+
+  g_assert_null (open_bytes (four, strlen (four), &error));
+  g_assert_nonnull (strstr (error->message, "nests deeper than 3"));
+  g_clear_error (&error);
+
+  /* Brackets inside strings, escaped quotes among them, do not count. */
+  file = open_bytes (flat, strlen (flat), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (file);
+}
+
+/* A PNG or a PyTorch .pt given as a model said "header length
+ * 727905341920923785 exceeds the file size". */
+static void
+test_refuse_other_kinds (void)
+{
+  const struct { const char *bytes; gsize length; const char *looks_like; } cases[] = {
+    { "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, "it looks like a PNG image" },
+    { "\xff\xd8\xff\xe0\0\x10JFIF", 10, "it looks like a JPEG image" },
+    { "PK\x03\x04\x14\0\0\0\0\0", 10, "it looks like a zip archive (a PyTorch .pt checkpoint is one)" },
+    { "\x80\x02}q\0(X\x07\0\0\0", 12, "it looks like a Python pickle (an older PyTorch .pt checkpoint)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_static (cases[i].bytes, cases[i].length);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SafetensorsFile) file = safetensors_open_bytes ("model.pt", bytes, &error);
+
+      g_assert_null (file);
+      g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
+      g_test_message ("%s", error->message);
+      g_assert_true (g_str_has_prefix (error->message, "model.pt: not a safetensors model: "));
+      g_assert_nonnull (strstr (error->message, cases[i].looks_like));
+    }
+}
+
+/* Nothing that is not finite is written: the file on disk stays as it
+ * was. */
+static void
+test_save_refuses_non_finite (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (1);
+  g_autofree char *path = tmp_path ("kept.safetensors");
+  g_autofree char *before = NULL, *after = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize before_size, after_size;
+
+  g_assert_true (scvae_model_save (model, path, &error));
+  g_assert_true (g_file_get_contents (path, &before, &before_size, NULL));
+  model->tensors.dictionary[5] = NAN;
+  g_assert_false (scvae_model_save (model, path, &error));
+  g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, path));
+  g_assert_nonnull (strstr (error->message, "'lista.dictionary' holds a non-finite value"));
+  g_assert_true (g_file_get_contents (path, &after, &after_size, NULL));
+  g_assert_cmpmem (before, before_size, after, after_size);
 }
 
 static void
@@ -603,6 +755,40 @@ test_session_threads_agree (void)
   scvae_set_threads (threads);
 }
 
+/* Large images decode in several bands per thread (DECODE_BAND_PATCHES):
+ * whatever the split, the same picture. */
+static void
+test_session_bands_agree (void)
+{
+  g_autoptr(ScvaeModel) model = tiny_model (7);
+  g_autoptr(ScvaeImage) image = test_image (1024, 768);
+  g_autoptr(ScvaeImage) first = NULL;
+  g_autoptr(GError) error = NULL;
+  int threads = scvae_get_threads ();
+
+  for (int n_threads = 1; n_threads <= 3; n_threads += 2)
+    {
+      g_autoptr(ScvaeSession) session = scvae_session_new (model);
+      const ScvaeImage *reconstruction;
+
+      scvae_set_threads (n_threads);
+      g_assert_true (scvae_session_encode (session, image, NULL, &error));
+      g_assert_true (scvae_session_sparse_code (session, 3, 1.f, NULL, &error));
+      g_assert_true (scvae_session_decode (session, NULL, &error));
+      g_assert_no_error (error);
+      reconstruction = scvae_session_get_reconstruction (session);
+      if (first == NULL)
+        {
+          first = scvae_image_copy (reconstruction);
+          continue;
+        }
+      g_test_message ("%d threads: largest difference from 1: %g", n_threads,
+                      largest_difference (reconstruction->data, first->data, (gsize) 3 * 1024 * 768));
+      g_assert_cmpfloat (largest_difference (reconstruction->data, first->data, (gsize) 3 * 1024 * 768), <, 1e-5);
+    }
+  scvae_set_threads (threads);
+}
+
 /* The window atoms are shown in holds nearly all that each atom of the
  * shipped model draws, so no atom is shown cut off (see SCVAE_ATOM_PIXELS). */
 static void
@@ -826,6 +1012,106 @@ test_ssim_matches_scikit_image (void)
   g_assert_cmpfloat_with_epsilon (scvae_ssim (a, a), 1.0, 1e-6);
 }
 
+static int
+reflect_index (int i, int n)
+{
+  if (n == 1)
+    return 0;
+  while (i < 0 || i >= n)
+    i = i < 0 ? -i - 1 : 2 * n - i - 1;
+  return i;
+}
+
+/* The blur of scikit-image's SSIM, pixel by pixel in double precision. */
+static double *
+reference_blur (const double *x, int w, int h)
+{
+  double taps[11], sum = 0.0;
+  double *across = g_new (double, (gsize) w * h), *out = g_new (double, (gsize) w * h);
+
+  for (int k = -5; k <= 5; k++)
+    sum += taps[k + 5] = exp (-0.5 * k * k / (1.5 * 1.5));
+  for (int y = 0; y < h; y++)
+    for (int i = 0; i < w; i++)
+      {
+        double v = 0.0;
+
+        for (int k = -5; k <= 5; k++)
+          v += taps[k + 5] / sum * x[(gsize) y * w + reflect_index (i + k, w)];
+        across[(gsize) y * w + i] = v;
+      }
+  for (int y = 0; y < h; y++)
+    for (int i = 0; i < w; i++)
+      {
+        double v = 0.0;
+
+        for (int k = -5; k <= 5; k++)
+          v += taps[k + 5] / sum * across[(gsize) reflect_index (y + k, h) * w + i];
+        out[(gsize) y * w + i] = v;
+      }
+  g_free (across);
+  return out;
+}
+
+static double
+reference_ssim (const ScvaeImage *a, const ScvaeImage *b)
+{
+  int w = a->width, h = a->height;
+  gsize plane = (gsize) w * h;
+  int x0 = w > 10 ? 5 : 0, x1 = w > 10 ? w - 5 : w, y0 = h > 10 ? 5 : 0, y1 = h > 10 ? h - 5 : h;
+  double total = 0.0;
+
+  for (int c = 0; c < 3; c++)
+    {
+      g_autofree double *x = g_new (double, plane), *y = g_new (double, plane);
+      g_autofree double *xx = g_new (double, plane), *yy = g_new (double, plane), *xy = g_new (double, plane);
+      g_autofree double *mx = NULL, *my = NULL, *sxx = NULL, *syy = NULL, *sxy = NULL;
+      double channel = 0.0;
+
+      for (gsize i = 0; i < plane; i++)
+        {
+          x[i] = (b->data[c * plane + i] + 1.0) / 2, y[i] = (a->data[c * plane + i] + 1.0) / 2;
+          xx[i] = x[i] * x[i], yy[i] = y[i] * y[i], xy[i] = x[i] * y[i];
+        }
+      mx = reference_blur (x, w, h), my = reference_blur (y, w, h);
+      sxx = reference_blur (xx, w, h), syy = reference_blur (yy, w, h), sxy = reference_blur (xy, w, h);
+      for (int r = y0; r < y1; r++)
+        for (int i = x0; i < x1; i++)
+          {
+            gsize j = (gsize) r * w + i;
+            double c1 = 1e-4, c2 = 9e-4, vx = sxx[j] - mx[j] * mx[j], vy = syy[j] - my[j] * my[j];
+            double vxy = sxy[j] - mx[j] * my[j];
+
+            channel += ((2 * mx[j] * my[j] + c1) * (2 * vxy + c2))
+                       / ((mx[j] * mx[j] + my[j] * my[j] + c1) * (vx + vy + c2));
+          }
+      total += channel / ((double) (x1 - x0) * (y1 - y0));
+    }
+  return total / 3;
+}
+
+/* SSIM blurs in bands of rows, each from the rows it reaches: taller
+ * images than a band, and shorter ones than the blur, come out as the
+ * whole-plane definition says. */
+static void
+test_ssim_bands (void)
+{
+  const int sizes[][2] = { { 70, 300 }, { 300, 129 }, { 9, 7 }, { 1, 40 } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autoptr(ScvaeImage) a = test_image (sizes[i][0], sizes[i][1]);
+      g_autoptr(ScvaeImage) b = test_image (sizes[i][0], sizes[i][1]);
+      double expected;
+
+      for (gsize j = 0; j < (gsize) 3 * a->width * a->height; j++)
+        b->data[j] = CLAMP (0.7f * b->data[j] + 0.2f * sinf (0.37f * j), -1.f, 1.f);
+      expected = reference_ssim (a, b);
+      g_test_message ("%dx%d: SSIM %.7f, reference %.7f", sizes[i][0], sizes[i][1], scvae_ssim (a, b), expected);
+      g_assert_cmpfloat_with_epsilon (scvae_ssim (a, b), expected, 2e-6);
+    }
+}
+
 /* Row i belongs to blob i % k: one label per blob, a different one each. */
 static void
 assert_finds_blobs (const guint8 *labels, int n, int k)
@@ -894,20 +1180,26 @@ main (int argc, char **argv)
   g_assert_no_error (error);
 
   g_test_add_func ("/model/gradients", test_model_gradients);
+  g_test_add_func ("/model/format-float", test_format_float);
   g_test_add_func ("/model/round-trip", test_round_trip);
   g_test_add_func ("/model/refuse-bad-files", test_refuse_bad_files);
   g_test_add_func ("/model/refuse-truncated", test_refuse_truncated);
+  g_test_add_func ("/model/refuse-deep-header", test_refuse_deep_header);
+  g_test_add_func ("/model/refuse-other-kinds", test_refuse_other_kinds);
+  g_test_add_func ("/model/save-refuses-non-finite", test_save_refuses_non_finite);
   g_test_add_func ("/session/sizes", test_session_sizes);
   g_test_add_func ("/session/stages", test_session_stages);
   g_test_add_func ("/session/memory-limit", test_session_memory_limit);
   g_test_add_func ("/session/codes-match-reference", test_session_codes_match_reference);
   g_test_add_func ("/session/depth-continues", test_session_depth_continues);
   g_test_add_func ("/session/threads-agree", test_session_threads_agree);
+  g_test_add_func ("/session/bands-agree", test_session_bands_agree);
   g_test_add_func ("/session/atom-window", test_session_atom_window);
   g_test_add_func ("/segment/features", test_segment_features);
   g_test_add_func ("/segment/features-log-and-codes", test_segment_features_log_and_codes);
   g_test_add_func ("/segment/features-histogram", test_segment_features_histogram);
   g_test_add_func ("/metrics/ssim", test_ssim_matches_scikit_image);
+  g_test_add_func ("/metrics/ssim-bands", test_ssim_bands);
   g_test_add_func ("/kmeans/blobs", test_kmeans);
 
   status = g_test_run ();

@@ -1,0 +1,33 @@
+/* trainer-private.h: what the training loop and its checkpoints share
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "f4-network.h"
+#include "model-private.h"
+#include "optimizer.h"
+#include "scratch.h"
+
+struct _ScvaeTrainer {
+  ScvaeModel *model;
+  ScvaeTrainOptions options;
+  float *grads;
+  F4Tensors grad_tensors;
+  Adam adam;
+  gint64 step;
+  gint64 planned_steps;  /* length of the learning-rate schedule */
+  double elapsed_before; /* seconds trained before a resume */
+  F4Network *net;
+  int net_batch, net_size;
+  Scratch scratch;
+  F4Loss last_loss;
+  float *atom_hits;      /* K: patches each atom fired on since the last resampling */
+  int resampled;         /* atoms moved at the last resampling */
+};
+
+/* Writes the model, Adam's state and the run's position to path, after
+ * checking that every number is finite (trainer-checkpoint.c). */
+gboolean trainer_save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError **error);
