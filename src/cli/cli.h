@@ -107,6 +107,8 @@ gboolean cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTra
 
 /* Every validation photo fits the memory limit (scvae_memory_budget). */
 gboolean cli_train_check_validation (ScvaeModel *model, ScvaeDataset *val, GError **error);
+/* Drops the rows after step from a training log that is a regular file. */
+gboolean cli_train_trim_log (const char *log, gint64 step, GError **error);
 
 /* Seconds as "1:05:09" or "5:09". */
 char *cli_format_duration (double seconds);
