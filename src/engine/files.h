@@ -9,5 +9,5 @@
 #include "scvae.h"
 
 /* Sets SCVAE_ERROR_INVALID_INPUT "PATH: reason" and returns FALSE, so a
- * check can end in `return scvae_invalid_file (...)`. */
-gboolean scvae_invalid_file (GError **error, const char *path, const char *format, ...) G_GNUC_PRINTF (3, 4);
+ * check can end in `return scvae__invalid_file (...)`. */
+gboolean scvae__invalid_file (GError **error, const char *path, const char *format, ...) G_GNUC_PRINTF (3, 4);

@@ -10,4 +10,4 @@
 #include "model-private.h"
 
 /* Forces LISTA's dense or sparse form (LISTA_FORM_AUTO by default). */
-void scvae_session_set_lista_form (ScvaeSession *session, ListaForm form);
+void scvae__session_set_lista_form (ScvaeSession *session, ListaForm form);

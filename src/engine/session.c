@@ -128,10 +128,10 @@ fold (const ConvSpec *spec, const ConvParams *conv, const BatchNormParams *bn, f
 {
   ConvParams out;
 
-  out.weight = copy_tensor (conv->weight, conv_weight_size (spec), cursor);
+  out.weight = copy_tensor (conv->weight, scvae__conv_weight_size (spec), cursor);
   out.bias = copy_tensor (conv->bias, spec->out_channels, cursor);
   if (bn)
-    batchnorm_fold (bn, spec, out.weight, out.bias);
+    scvae__batchnorm_fold (bn, spec, out.weight, out.bias);
   return out;
 }
 
@@ -154,7 +154,7 @@ scvae_session_new (ScvaeModel *model)
   session->spare_codes = g_ptr_array_new_with_free_func (g_free);
   session->C = model->layout->config.channels;
   session->K = model->layout->config.atoms;
-  f4_specs (session->C, &session->specs);
+  scvae__f4_specs (session->C, &session->specs);
 
   /* The folded weights have exactly the parameter count's size. */
   session->folded_storage = g_new (float, model->layout->n_parameters);
@@ -187,10 +187,10 @@ scvae_session_free (ScvaeSession *session)
   g_free (session->folded_storage);
   g_free (session->gram);
   for (int i = 0; i < session->n_parts; i++)
-    scratch_clear (&session->parts[i]);
+    scvae__scratch_clear (&session->parts[i]);
   g_free (session->parts);
   scvae_image_free (session->input);
-  ssim_reference_free (session->ssim_input);
+  scvae__ssim_reference_free (session->ssim_input);
   g_free (session->features);
   g_free (session->dty);
   g_free (session->codes);
@@ -211,7 +211,7 @@ scvae_session_get_model (ScvaeSession *session)
 
 /* The forms round differently: iterates of one do not continue the other. */
 void
-scvae_session_set_lista_form (ScvaeSession *session, ListaForm form)
+scvae__session_set_lista_form (ScvaeSession *session, ListaForm form)
 {
   if (form == session->lista_form)
     return;
@@ -264,7 +264,7 @@ pad_input (const ScvaeImage *image, int width, int height)
 static void
 relu_inplace (float *x, gsize n)
 {
-  ops_relu (x, x, n);
+  scvae__ops_relu (x, x, n);
 }
 
 /* x + conv1(relu(conv3(relu(x)))) with BatchNorm folded; t1, t2 are
@@ -275,10 +275,10 @@ resblock (ScvaeSession *session, const FoldedResBlock *w, Extent e, float *x, fl
 {
   gsize n = (gsize) session->C * extent_size (e);
 
-  ops_relu (x, t1, n);
-  conv_forward (&session->specs.res_conv3, w->conv3.weight, w->conv3.bias, t1, e, t2, scratch);
+  scvae__ops_relu (x, t1, n);
+  scvae__conv_forward (&session->specs.res_conv3, w->conv3.weight, w->conv3.bias, t1, e, t2, scratch);
   relu_inplace (t2, n);
-  conv_forward (&session->specs.res_conv1, w->conv1.weight, w->conv1.bias, t2, e, t1, scratch);
+  scvae__conv_forward (&session->specs.res_conv1, w->conv1.weight, w->conv1.bias, t2, e, t1, scratch);
   cblas_saxpy (n, 1.f, t1, 1, x, 1);
 }
 
@@ -300,7 +300,7 @@ static void
 session_drop_scratch (ScvaeSession *session)
 {
   for (int i = 0; i < session->n_parts; i++)
-    scratch_clear (&session->parts[i]);
+    scvae__scratch_clear (&session->parts[i]);
 }
 
 /* Runs part () on the engine's threads, each part with its own Scratch. */
@@ -315,7 +315,7 @@ session_parallel_run (ScvaeSession *session, ParallelPart part, gpointer data)
       memset (session->parts + session->n_parts, 0, (n_parts - session->n_parts) * sizeof (Scratch));
       session->n_parts = n_parts;
     }
-  parallel_run (n_parts, part, data);
+  scvae__parallel_run (n_parts, part, data);
 }
 
 /* The encoder on 3 planes of 4 rows x 4 cols pixels, into the features
@@ -327,26 +327,26 @@ encode_grid (ScvaeSession *session, const float *pixels, int rows, int cols, flo
   int C = session->C;
   Extent full = { 1, 4 * rows, 4 * cols }, half = { 1, 2 * rows, 2 * cols }, quarter = { 1, rows, cols };
   gsize P = extent_size (quarter);
-  float *wide = scratch_get (scratch, SLOT_WIDE, C * extent_size (half));
-  float *x = scratch_get (scratch, SLOT_X, C * P);
-  float *t1 = scratch_get (scratch, SLOT_T1, C * P);
-  float *t2 = scratch_get (scratch, SLOT_T2, C * P);
+  float *wide = scvae__scratch_get (scratch, SLOT_WIDE, C * extent_size (half));
+  float *x = scvae__scratch_get (scratch, SLOT_X, C * P);
+  float *t1 = scvae__scratch_get (scratch, SLOT_T1, C * P);
+  float *t2 = scvae__scratch_get (scratch, SLOT_T2, C * P);
   const FoldedWeights *w = &session->w;
 
-  conv_forward (&session->specs.enc_conv1, w->enc_conv1.weight, w->enc_conv1.bias, pixels, full,
-                wide, scratch);
+  scvae__conv_forward (&session->specs.enc_conv1, w->enc_conv1.weight, w->enc_conv1.bias, pixels, full,
+                       wide, scratch);
   relu_inplace (wide, C * extent_size (half));
   if (g_cancellable_is_cancelled (cancellable))
     return FALSE;
-  conv_forward (&session->specs.enc_conv2, w->enc_conv2.weight, w->enc_conv2.bias, wide, half,
-                x, scratch);
+  scvae__conv_forward (&session->specs.enc_conv2, w->enc_conv2.weight, w->enc_conv2.bias, wide, half,
+                       x, scratch);
   for (int i = 0; i < F4_RESBLOCKS; i++)
     {
       if (g_cancellable_is_cancelled (cancellable))
         return FALSE;
       resblock (session, &w->enc_res[i], quarter, x, t1, t2, scratch);
     }
-  ops_transpose (x, C, P, features);
+  scvae__ops_transpose (x, C, P, features);
   return TRUE;
 }
 
@@ -380,8 +380,8 @@ encode_band (EncodeRun *run, int r0, int r1, Scratch *scratch)
   int h0 = MAX (0, r0 - ENCODE_HALO), h1 = MIN (run->rows, r1 + ENCODE_HALO);
   gsize n = (gsize) (h1 - h0) * cols, plane = (gsize) 16 * run->rows * cols;
   gsize own = (gsize) (r1 - r0) * cols, skipped = (gsize) (r0 - h0) * cols;
-  float *pixels = scratch_get (scratch, SLOT_BAND_IN, 3 * 16 * n);
-  float *features = scratch_get (scratch, SLOT_BAND_OUT, n * C);
+  float *pixels = scvae__scratch_get (scratch, SLOT_BAND_IN, 3 * 16 * n);
+  float *features = scvae__scratch_get (scratch, SLOT_BAND_OUT, n * C);
 
   for (int c = 0; c < 3; c++)
     memcpy (pixels + c * 16 * n, run->pixels + c * plane + (gsize) 4 * h0 * width,
@@ -465,7 +465,7 @@ scvae_session_encode (ScvaeSession *session,
 
   /* Done: swap the results in. */
   scvae_image_free (session->input);
-  g_clear_pointer (&session->ssim_input, ssim_reference_free);
+  g_clear_pointer (&session->ssim_input, scvae__ssim_reference_free);
   session->input = scvae_image_copy (image);
   session->rows = quarter.height;
   session->cols = quarter.width;
@@ -567,7 +567,7 @@ code_tiles (int part, int n_parts, gpointer data)
       const float *dty = session->dty + first * K;
       float *tile = run->codes + first * K;
       gsize tile_nonzeros = run->continued ? count_nonzeros (tile, n * K)
-                                           : lista_first_step_inference (&run->lista, n, dty, tile);
+                                           : scvae__lista_first_step_inference (&run->lista, n, dty, tile);
 
       for (int t = MAX (run->from_depth, 0) + 1; t <= run->depth; t++)
         {
@@ -576,8 +576,8 @@ code_tiles (int part, int n_parts, gpointer data)
               g_atomic_int_set (&run->cancelled, TRUE);
               return;
             }
-          tile_nonzeros = lista_step_inference (&run->lista, session->gram, n, session->features + first * C,
-                                                dty, tile, tile_nonzeros, session->lista_form, scratch);
+          tile_nonzeros = scvae__lista_step_inference (&run->lista, session->gram, n, session->features + first * C,
+                                                       dty, tile, tile_nonzeros, session->lista_form, scratch);
           if (run->fresh[t])
             memcpy (run->fresh[t] + first * K, tile, n * K * sizeof (float));
         }
@@ -680,13 +680,13 @@ decode_grid (ScvaeSession *session, const float *latents, int rows, int cols, fl
   int C = session->C;
   Extent quarter = { 1, rows, cols }, half = { 1, 2 * rows, 2 * cols };
   gsize P = (gsize) rows * cols;
-  float *wide = scratch_get (scratch, SLOT_WIDE, C * extent_size (half));
-  float *x = scratch_get (scratch, SLOT_X, C * P);
-  float *t1 = scratch_get (scratch, SLOT_T1, C * P);
-  float *t2 = scratch_get (scratch, SLOT_T2, C * P);
+  float *wide = scvae__scratch_get (scratch, SLOT_WIDE, C * extent_size (half));
+  float *x = scvae__scratch_get (scratch, SLOT_X, C * P);
+  float *t1 = scvae__scratch_get (scratch, SLOT_T1, C * P);
+  float *t2 = scvae__scratch_get (scratch, SLOT_T2, C * P);
   const FoldedWeights *w = &session->w;
 
-  ops_transpose (latents, P, C, x);
+  scvae__ops_transpose (latents, P, C, x);
   for (int i = 0; i < F4_RESBLOCKS; i++)
     {
       if (g_cancellable_is_cancelled (cancellable))
@@ -694,14 +694,14 @@ decode_grid (ScvaeSession *session, const float *latents, int rows, int cols, fl
       resblock (session, &w->dec_res[i], quarter, x, t1, t2, scratch);
     }
   relu_inplace (x, C * P);
-  conv_forward (&session->specs.dec_convt1, w->dec_convt1.weight, w->dec_convt1.bias, x, quarter,
-                wide, scratch);
+  scvae__conv_forward (&session->specs.dec_convt1, w->dec_convt1.weight, w->dec_convt1.bias, x, quarter,
+                       wide, scratch);
   relu_inplace (wide, C * extent_size (half));
   if (g_cancellable_is_cancelled (cancellable))
     return FALSE;
-  conv_forward (&session->specs.dec_convt2, w->dec_convt2.weight, w->dec_convt2.bias, wide, half,
-                out, scratch);
-  ops_tanh (out, out, (gsize) 3 * 16 * P);
+  scvae__conv_forward (&session->specs.dec_convt2, w->dec_convt2.weight, w->dec_convt2.bias, wide, half,
+                       out, scratch);
+  scvae__ops_tanh (out, out, (gsize) 3 * 16 * P);
   return TRUE;
 }
 
@@ -743,14 +743,14 @@ decode_band (DecodeRun *run, int r0, int r1, Scratch *scratch)
   if (run->codes)
     {
       /* D z for the band and its halo; its own rows are kept. */
-      latents = scratch_get (scratch, SLOT_BAND_IN, n * C);
+      latents = scvae__scratch_get (scratch, SLOT_BAND_IN, n * C);
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, C, K,
                    1.f, run->codes + (gsize) h0 * cols * K, K, session->model->tensors.dictionary, K,
                    0.f, latents, C);
       memcpy (run->latents + (gsize) r0 * cols * C, latents + (gsize) (r0 - h0) * cols * C,
               (gsize) (r1 - r0) * cols * C * sizeof (float));
     }
-  pixels = scratch_get (scratch, SLOT_BAND_OUT, 3 * 16 * n);
+  pixels = scvae__scratch_get (scratch, SLOT_BAND_OUT, 3 * 16 * n);
   if (!decode_grid (session, latents ? latents : run->latents + (gsize) h0 * cols * C, h1 - h0, cols,
                     pixels, scratch, run->cancellable))
     return FALSE;
@@ -948,8 +948,8 @@ scvae_session_compute_metrics (ScvaeSession *session, ScvaeMetrics *m)
 
   m->psnr = scvae_psnr (session->reconstruction, session->input);
   if (session->ssim_input == NULL)
-    session->ssim_input = ssim_reference_new (session->input);
-  m->ssim = ssim_reference_compare (session->ssim_input, session->reconstruction);
+    session->ssim_input = scvae__ssim_reference_new (session->input);
+  m->ssim = scvae__ssim_reference_compare (session->ssim_input, session->reconstruction);
   scvae_code_stats_get_health (current_code_stats (session), &m->codes);
 
   for (gsize p = 0; p < P; p++)

@@ -129,8 +129,8 @@ scvae_trainer_new (ScvaeModel *model, const ScvaeTrainOptions *options, GError *
   trainer->model = scvae_model_ref (model);
   trainer->options = *options;
   trainer->grads = g_new0 (float, model->layout->n_parameters);
-  f4_bind (model->layout, trainer->grads, NULL, &trainer->grad_tensors);
-  adam_init (&trainer->adam, model->layout->n_parameters);
+  scvae__f4_bind (model->layout, trainer->grads, NULL, &trainer->grad_tensors);
+  scvae__adam_init (&trainer->adam, model->layout->n_parameters);
   trainer->planned_steps = options->steps;
   trainer->atom_hits = g_new0 (float, model->layout->config.atoms);
   return trainer;
@@ -144,9 +144,9 @@ scvae_trainer_free (ScvaeTrainer *trainer)
   scvae_model_unref (trainer->model);
   g_free (trainer->grads);
   g_free (trainer->atom_hits);
-  adam_clear (&trainer->adam);
-  f4_network_free (trainer->net);
-  scratch_clear (&trainer->scratch);
+  scvae__adam_clear (&trainer->adam);
+  scvae__f4_network_free (trainer->net);
+  scvae__scratch_clear (&trainer->scratch);
   g_free (trainer);
 }
 
@@ -160,8 +160,8 @@ static void
 count_hits (ScvaeTrainer *trainer)
 {
   int K = trainer->model->layout->config.atoms;
-  gsize P = f4_network_get_n_patches (trainer->net);
-  const float *codes = f4_network_get_codes (trainer->net);
+  gsize P = scvae__f4_network_get_n_patches (trainer->net);
+  const float *codes = scvae__f4_network_get_codes (trainer->net);
 
   for (gsize p = 0; p < P; p++)
     for (int k = 0; k < K; k++)
@@ -194,14 +194,14 @@ resample (ScvaeTrainer *trainer)
 {
   ScvaeModel *model = trainer->model;
   int C = model->layout->config.channels, K = model->layout->config.atoms;
-  gsize P = f4_network_get_n_patches (trainer->net);
+  gsize P = scvae__f4_network_get_n_patches (trainer->net);
   float *D = model->tensors.dictionary;
   gsize d_offset = D - model->parameters;
   g_autofree gboolean *moved = g_new (gboolean, K);
 
-  trainer->resampled = resample_atoms (D, C, K, trainer->atom_hits, DEAD_RATE * P * RESAMPLE_EVERY,
-                                       f4_network_get_feature_rows (trainer->net),
-                                       f4_network_get_decoded_rows (trainer->net), P, moved);
+  trainer->resampled = scvae__resample_atoms (D, C, K, trainer->atom_hits, DEAD_RATE * P * RESAMPLE_EVERY,
+                                              scvae__f4_network_get_feature_rows (trainer->net),
+                                              scvae__f4_network_get_decoded_rows (trainer->net), P, moved);
   for (int k = 0; k < K; k++)
     for (int i = 0; i < C && moved[k]; i++)
       {
@@ -212,7 +212,7 @@ resample (ScvaeTrainer *trainer)
   memset (trainer->atom_hits, 0, K * sizeof (float));
   if (trainer->resampled > 0)
     {
-      float lipschitz = (float) lista_spectral_norm_squared (D, C, K);
+      float lipschitz = (float) scvae__lista_spectral_norm_squared (D, C, K);
 
       if (model->tensors.step[0] < 1.05f * lipschitz)
         model->tensors.step[0] = 1.05f * lipschitz;
@@ -224,8 +224,8 @@ ensure_network (ScvaeTrainer *trainer, int n_images, int size)
 {
   if (trainer->net == NULL || trainer->net_batch != n_images || trainer->net_size != size)
     {
-      f4_network_free (trainer->net);
-      trainer->net = f4_network_new (trainer->model->layout, n_images, size, size);
+      scvae__f4_network_free (trainer->net);
+      trainer->net = scvae__f4_network_new (trainer->model->layout, n_images, size, size);
       trainer->net_batch = n_images;
       trainer->net_size = size;
     }
@@ -240,14 +240,14 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
 
   ensure_network (trainer, n_images, size);
 
-  f4_network_forward (trainer->net, &model->tensors, batch, &trainer->last_loss, &trainer->scratch);
+  scvae__f4_network_forward (trainer->net, &model->tensors, batch, &trainer->last_loss, &trainer->scratch);
   count_hits (trainer);
   memset (trainer->grads, 0, model->layout->n_parameters * sizeof (float));
-  f4_network_backward (trainer->net, &model->tensors, &trainer->grad_tensors, batch, &trainer->scratch);
-  clip_gradient_norm (trainer->grads, model->layout->n_parameters, o->clip_norm);
-  lr = learning_rate_at (trainer->step, trainer->planned_steps, o->warmup_steps, o->lr,
-                         o->min_lr_fraction);
-  adam_step (&trainer->adam, lr, model->parameters, trainer->grads);
+  scvae__f4_network_backward (trainer->net, &model->tensors, &trainer->grad_tensors, batch, &trainer->scratch);
+  scvae__clip_gradient_norm (trainer->grads, model->layout->n_parameters, o->clip_norm);
+  lr = scvae__learning_rate_at (trainer->step, trainer->planned_steps, o->warmup_steps, o->lr,
+                                o->min_lr_fraction);
+  scvae__adam_step (&trainer->adam, lr, model->parameters, trainer->grads);
   normalize_atoms (model->tensors.dictionary, model->layout->config.channels, model->layout->config.atoms);
   /* The step size must stay positive for the threshold beta / c to mean
    * anything; Adam moves it by at most lr per step, so this only guards
@@ -264,18 +264,18 @@ static void
 reestimate_batchnorm (ScvaeTrainer *trainer, ScvaeDataset *train)
 {
   const ScvaeTrainOptions *o = &trainer->options;
-  BatchLoader *loader = batch_loader_new (train, o->seed, BATCHNORM_FIRST_INDEX, o->batch);
+  BatchLoader *loader = scvae__batch_loader_new (train, o->seed, BATCHNORM_FIRST_INDEX, o->batch);
   F4Loss loss;
 
   ensure_network (trainer, o->batch, o->crop);
   for (int i = 1; i <= BATCHNORM_BATCHES; i++)
     {
-      f4_network_set_batchnorm_momentum (trainer->net, 1.f / i);
-      f4_network_forward (trainer->net, &trainer->model->tensors, batch_loader_next (loader), &loss,
-                          &trainer->scratch);
+      scvae__f4_network_set_batchnorm_momentum (trainer->net, 1.f / i);
+      scvae__f4_network_forward (trainer->net, &trainer->model->tensors, scvae__batch_loader_next (loader), &loss,
+                                 &trainer->scratch);
     }
-  f4_network_set_batchnorm_momentum (trainer->net, BATCHNORM_MOMENTUM);
-  batch_loader_free (loader);
+  scvae__f4_network_set_batchnorm_momentum (trainer->net, BATCHNORM_MOMENTUM);
+  scvae__batch_loader_free (loader);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -301,12 +301,12 @@ static gboolean
 save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError **error)
 {
   ScvaeModel *model = trainer->model;
-  g_autoptr(GArray) tensors = scvae_model_describe_tensors (model);
-  g_autoptr(GHashTable) metadata = scvae_model_file_metadata (model);
+  g_autoptr(GArray) tensors = scvae__model_describe_tensors (model);
+  g_autoptr(GHashTable) metadata = scvae__model_file_metadata (model);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   guint n_model = tensors->len;
 
-  if (!scvae_model_check_finite (model, path, error))
+  if (!scvae__model_check_finite (model, path, error))
     return FALSE;
   for (guint moment = 0; moment < 2; moment++)
     for (guint i = 0; i < n_model; i++)
@@ -336,24 +336,24 @@ save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError
   g_hash_table_insert (metadata, g_strdup (KEY_ELAPSED), g_strdup_printf ("%.1f", elapsed));
   g_hash_table_insert (metadata, g_strdup (KEY_CROP), g_strdup_printf ("%d", trainer->options.crop));
   g_hash_table_insert (metadata, g_strdup (KEY_BATCH), g_strdup_printf ("%d", trainer->options.batch));
-  return safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error);
+  return scvae__safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error);
 }
 
 static gboolean
 read_count (SafetensorsFile *file, const char *key, gint64 *value, GError **error)
 {
-  const char *text = g_hash_table_lookup (safetensors_get_metadata (file), key);
+  const char *text = g_hash_table_lookup (scvae__safetensors_get_metadata (file), key);
 
   if (text == NULL)
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   _("%s: not a training checkpoint (metadata %s is missing)"), safetensors_get_path (file), key);
+                   _("%s: not a training checkpoint (metadata %s is missing)"), scvae__safetensors_get_path (file), key);
       return FALSE;
     }
-  if (!scvae_parse_int (text, 0, G_MAXINT64, value))
+  if (!scvae__parse_int (text, 0, G_MAXINT64, value))
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   _("%s: not a training checkpoint (metadata %s is %s)"), safetensors_get_path (file), key, text);
+                   _("%s: not a training checkpoint (metadata %s is %s)"), scvae__safetensors_get_path (file), key, text);
       return FALSE;
     }
   return TRUE;
@@ -362,7 +362,7 @@ read_count (SafetensorsFile *file, const char *key, gint64 *value, GError **erro
 gboolean
 scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
 {
-  g_autoptr(SafetensorsFile) file = safetensors_open (path, error);
+  g_autoptr(SafetensorsFile) file = scvae__safetensors_open (path, error);
   ScvaeModel *model = trainer->model;
   gint64 step, adam_t, seed, planned;
   const char *elapsed;
@@ -382,7 +382,7 @@ scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
       for (guint moment = 0; moment < 2; moment++)
         {
           g_autofree char *name = g_strconcat (moment ? "optimizer.v." : "optimizer.m.", info->name, NULL);
-          const SafetensorsEntry *entry = safetensors_find (file, name);
+          const SafetensorsEntry *entry = scvae__safetensors_find (file, name);
 
           if (entry == NULL || !g_str_equal (entry->dtype, "F32") || entry->numel != info->numel)
             {
@@ -390,12 +390,12 @@ scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
                            _("%s: optimizer state '%s' is missing or has the wrong size"), path, name);
               return FALSE;
             }
-          safetensors_read_f32 (file, entry, (moment ? trainer->adam.v : trainer->adam.m) + info->offset);
+          scvae__safetensors_read_f32 (file, entry, (moment ? trainer->adam.v : trainer->adam.m) + info->offset);
         }
     }
 
   {
-    const SafetensorsEntry *hits = safetensors_find (file, "optimizer.atom_hits");
+    const SafetensorsEntry *hits = scvae__safetensors_find (file, "optimizer.atom_hits");
 
     if (hits == NULL || !g_str_equal (hits->dtype, "F32") || hits->numel != (guint64) model->layout->config.atoms)
       {
@@ -403,13 +403,13 @@ scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
                      _("%s: optimizer state '%s' is missing or has the wrong size"), path, "optimizer.atom_hits");
         return FALSE;
       }
-    safetensors_read_f32 (file, hits, trainer->atom_hits);
+    scvae__safetensors_read_f32 (file, hits, trainer->atom_hits);
   }
   trainer->step = step;
   trainer->adam.t = adam_t;
   trainer->options.seed = seed;
   trainer->planned_steps = planned;
-  elapsed = g_hash_table_lookup (safetensors_get_metadata (file), KEY_ELAPSED);
+  elapsed = g_hash_table_lookup (scvae__safetensors_get_metadata (file), KEY_ELAPSED);
   trainer->elapsed_before = elapsed ? g_ascii_strtod (elapsed, NULL) : 0.0;
 
   /* The model was loaded from the checkpoint: its training state is now the
@@ -502,8 +502,8 @@ dictionary_health (ScvaeModel *model, ScvaeDictionaryHealth *health)
 static double
 feature_rms (ScvaeTrainer *trainer)
 {
-  gsize n = f4_network_get_n_patches (trainer->net) * trainer->model->layout->config.channels;
-  const float *e = f4_network_get_feature_rows (trainer->net);
+  gsize n = scvae__f4_network_get_n_patches (trainer->net) * trainer->model->layout->config.channels;
+  const float *e = scvae__f4_network_get_feature_rows (trainer->net);
   double sum = 0.0;
 
   for (gsize i = 0; i < n; i++)
@@ -624,7 +624,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
   gint64 saved_step = trainer->step > 0 ? trainer->step : -1; /* a resumed run's checkpoint */
   double budget_s = o->minutes * 60.0;
   double reserve_s = 0.0; /* of the budget, for reestimate_batchnorm */
-  BatchLoader *loader = batch_loader_new (train, o->seed, trainer->step, o->batch);
+  BatchLoader *loader = scvae__batch_loader_new (train, o->seed, trainer->step, o->batch);
   ScvaeTrainProgress progress = { .val_psnr = NAN, .val_ssim = NAN };
   double ema_loss = NAN, ema_mse = NAN, ema_active = NAN;
   gboolean keep_going = TRUE, ok = TRUE;
@@ -651,7 +651,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
 
   while (keep_going)
     {
-      const float *batch = batch_loader_next (loader);
+      const float *batch = scvae__batch_loader_next (loader);
       double elapsed, run_elapsed;
 
       if (!step_is_finite (trainer, scvae_trainer_step (trainer, batch, o->batch, o->crop)))
@@ -696,8 +696,8 @@ scvae_trainer_run (ScvaeTrainer *trainer,
       progress.train_psnr = 10.0 * log10 (4.0 / ema_mse);
       progress.active_fraction = ema_active;
       progress.images_per_s = (trainer->step - first_step) * o->batch / run_elapsed;
-      progress.lr = learning_rate_at (trainer->step - 1, trainer->planned_steps, o->warmup_steps,
-                                      o->lr, o->min_lr_fraction);
+      progress.lr = scvae__learning_rate_at (trainer->step - 1, trainer->planned_steps, o->warmup_steps,
+                                             o->lr, o->min_lr_fraction);
       progress.val_psnr = progress.val_ssim = NAN;
       progress.atoms_used = -1;
       progress.atoms_resampled = trainer->resampled;
@@ -731,7 +731,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
         break;
     }
 
-  batch_loader_free (loader);
+  scvae__batch_loader_free (loader);
   if (ok)
     ok = save_all (trainer, train, model_path, checkpoint_path, elapsed_total (trainer, run_start), error);
   trainer->elapsed_before = elapsed_total (trainer, run_start);

@@ -32,7 +32,7 @@ tiny_model (guint64 seed)
 
   g_assert_no_error (error);
   /* Make BatchNorm non-trivial, as after training. */
-  rng_seed (&rng, seed + 1);
+  scvae__rng_seed (&rng, seed + 1);
   for (guint i = 0; i < model->layout->tensors->len; i++)
     {
       const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
@@ -54,7 +54,7 @@ model_loss (ScvaeModel *model, F4Network *net, const float *input, Scratch *scra
   F4Loss loss;
   g_autofree float *saved = g_memdup2 (model->running, model->layout->n_running * sizeof (float));
 
-  f4_network_forward (net, &model->tensors, input, &loss, scratch);
+  scvae__f4_network_forward (net, &model->tensors, input, &loss, scratch);
   /* Forward updates running statistics; finite differences must not. */
   memcpy (model->running, saved, model->layout->n_running * sizeof (float));
   return loss.total;
@@ -71,18 +71,18 @@ test_model_gradients (void)
   gsize n_in = (gsize) 3 * batch * size * size;
   g_autofree float *input = g_new (float, n_in);
   g_autofree float *grads = g_new0 (float, model->layout->n_parameters);
-  F4Network *net = f4_network_new (model->layout, batch, size, size);
+  F4Network *net = scvae__f4_network_new (model->layout, batch, size, size);
   Scratch scratch = { 0 };
   F4Tensors g;
   Rng rng;
   int checked = 0;
   double loss;
 
-  rng_seed (&rng, 5);
+  scvae__rng_seed (&rng, 5);
   check_fill_uniform (&rng, input, n_in, -0.9f, 0.9f);
-  f4_bind (model->layout, grads, NULL, &g);
+  scvae__f4_bind (model->layout, grads, NULL, &g);
   loss = model_loss (model, net, input, &scratch);
-  f4_network_backward (net, &model->tensors, &g, input, &scratch);
+  scvae__f4_network_backward (net, &model->tensors, &g, input, &scratch);
 
   for (guint i = 0; i < model->layout->tensors->len; i++)
     {
@@ -127,8 +127,8 @@ test_model_gradients (void)
       checked++;
     }
   g_assert_cmpint (checked, >=, 30);
-  scratch_clear (&scratch);
-  f4_network_free (net);
+  scvae__scratch_clear (&scratch);
+  scvae__f4_network_free (net);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -156,7 +156,7 @@ test_format_float (void)
       float back;
 
       g_assert_cmpstr (text, ==, cases[i].text);
-      g_assert_true (scvae_parse_float (text, &back));
+      g_assert_true (scvae__parse_float (text, &back));
       g_assert_cmpfloat (back, ==, cases[i].value);
     }
 }
@@ -433,7 +433,7 @@ open_bytes (const char *text, gsize length, GError **error)
   g_byte_array_append (data, (const guint8 *) &le, 8);
   g_byte_array_append (data, (const guint8 *) text, length);
   bytes = g_byte_array_free_to_bytes (g_steal_pointer (&data));
-  return safetensors_open_bytes ("deep.safetensors", bytes, error);
+  return scvae__safetensors_open_bytes ("deep.safetensors", bytes, error);
 }
 
 /* json-glib parses by recursion: 80,000 '[' crashed every command with a
@@ -482,7 +482,7 @@ test_refuse_other_kinds (void)
     {
       g_autoptr(GBytes) bytes = g_bytes_new_static (cases[i].bytes, cases[i].length);
       g_autoptr(GError) error = NULL;
-      g_autoptr(SafetensorsFile) file = safetensors_open_bytes ("model.pt", bytes, &error);
+      g_autoptr(SafetensorsFile) file = scvae__safetensors_open_bytes ("model.pt", bytes, &error);
 
       g_assert_null (file);
       g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
@@ -1137,10 +1137,10 @@ test_kmeans (void)
   Rng rng;
 
   /* Four tight, far-apart blobs, interleaved. */
-  rng_seed (&rng, 4);
+  scvae__rng_seed (&rng, 4);
   for (int i = 0; i < n; i++)
     for (int d = 0; d < dim; d++)
-      rows[i * dim + d] = (d == i % k ? 10.f : 0.f) + 0.1f * (float) rng_normal (&rng);
+      rows[i * dim + d] = (d == i % k ? 10.f : 0.f) + 0.1f * (float) scvae__rng_normal (&rng);
 
   g_assert_true (scvae_kmeans (rows, n, dim, &options, labels, NULL, NULL, NULL, &error));
   assert_finds_blobs (labels, n, k);
