@@ -276,7 +276,7 @@ gboolean scvae_session_decode_latents (ScvaeSession *session, const float *laten
 /* What atom k adds to the picture when used with the given coefficient:
  * size x size pixels around one patch, scaled so that no change is 0 (mid
  * grey) and the largest change is +-1; *energy (may be NULL) receives that
- * largest change. See session.c for why this rendering. */
+ * largest change. See session-atoms.c for why this rendering. */
 ScvaeImage *scvae_session_render_atom (ScvaeSession *session,
                                        int atom,
                                        float amplitude,
