@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "files.h"
 
 #define OVERLAY_OPACITY 0.45
 

@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "files.h"
 
 gboolean
 cli_train_check_outputs (const char *out, const char *checkpoint, const char *log, gboolean resume,

@@ -1,4 +1,4 @@
-/* trainer-checkpoint.c: checkpoints and resuming
+/* trainer-checkpoint.c: training checkpoints, written and resumed from
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -30,15 +30,15 @@
 #define KEY_BATCH "checkpoint_batch"
 
 gboolean
-trainer_save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError **error)
+scvae__trainer_save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError **error)
 {
   ScvaeModel *model = trainer->model;
-  g_autoptr(GArray) tensors = scvae_model_describe_tensors (model);
-  g_autoptr(GHashTable) metadata = scvae_model_file_metadata (model);
+  g_autoptr(GArray) tensors = scvae__model_describe_tensors (model);
+  g_autoptr(GHashTable) metadata = scvae__model_file_metadata (model);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   guint n_model = tensors->len;
 
-  if (!scvae_model_check_finite (model, path, error))
+  if (!scvae__model_check_finite (model, path, error))
     return FALSE;
   for (guint moment = 0; moment < 2; moment++)
     for (guint i = 0; i < n_model; i++)
@@ -68,33 +68,50 @@ trainer_save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed
   g_hash_table_insert (metadata, g_strdup (KEY_ELAPSED), g_strdup_printf ("%.1f", elapsed));
   g_hash_table_insert (metadata, g_strdup (KEY_CROP), g_strdup_printf ("%d", trainer->options.crop));
   g_hash_table_insert (metadata, g_strdup (KEY_BATCH), g_strdup_printf ("%d", trainer->options.batch));
-  return safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error);
+  return scvae__safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error);
 }
 
 static gboolean
 read_count (SafetensorsFile *file, const char *key, gint64 *value, GError **error)
 {
-  const char *text = g_hash_table_lookup (safetensors_get_metadata (file), key);
+  const char *text = g_hash_table_lookup (scvae__safetensors_get_metadata (file), key);
 
   if (text == NULL)
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   _("%s: not a training checkpoint (metadata %s is missing)"), safetensors_get_path (file), key);
+                   _("%s: not a training checkpoint (metadata %s is missing)"), scvae__safetensors_get_path (file), key);
       return FALSE;
     }
-  if (!scvae_parse_int (text, 0, G_MAXINT64, value))
+  if (!scvae__parse_int (text, 0, G_MAXINT64, value))
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   _("%s: not a training checkpoint (metadata %s is %s)"), safetensors_get_path (file), key, text);
+                   _("%s: not a training checkpoint (metadata %s is %s)"), scvae__safetensors_get_path (file), key, text);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* Reads the optimizer state tensor name, of numel floats, into out. */
+static gboolean
+read_state (SafetensorsFile *file, const char *name, guint64 numel, float *out, GError **error)
+{
+  const SafetensorsEntry *entry = scvae__safetensors_find (file, name);
+
+  if (entry == NULL || !g_str_equal (entry->dtype, "F32") || entry->numel != numel)
+    {
+      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                   _("%s: optimizer state '%s' is missing or has the wrong size"),
+                   scvae__safetensors_get_path (file), name);
+      return FALSE;
+    }
+  scvae__safetensors_read_f32 (file, entry, out);
   return TRUE;
 }
 
 gboolean
 scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
 {
-  g_autoptr(SafetensorsFile) file = safetensors_open (path, error);
+  g_autoptr(SafetensorsFile) file = scvae__safetensors_open (path, error);
   ScvaeModel *model = trainer->model;
   gint64 step, adam_t, seed, planned;
   const char *elapsed;
@@ -114,34 +131,19 @@ scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
       for (guint moment = 0; moment < 2; moment++)
         {
           g_autofree char *name = g_strconcat (moment ? "optimizer.v." : "optimizer.m.", info->name, NULL);
-          const SafetensorsEntry *entry = safetensors_find (file, name);
 
-          if (entry == NULL || !g_str_equal (entry->dtype, "F32") || entry->numel != info->numel)
-            {
-              g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                           _("%s: optimizer state '%s' is missing or has the wrong size"), path, name);
-              return FALSE;
-            }
-          safetensors_read_f32 (file, entry, (moment ? trainer->adam.v : trainer->adam.m) + info->offset);
+          if (!read_state (file, name, info->numel, (moment ? trainer->adam.v : trainer->adam.m) + info->offset,
+                           error))
+            return FALSE;
         }
     }
-
-  {
-    const SafetensorsEntry *hits = safetensors_find (file, "optimizer.atom_hits");
-
-    if (hits == NULL || !g_str_equal (hits->dtype, "F32") || hits->numel != (guint64) model->layout->config.atoms)
-      {
-        g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                     _("%s: optimizer state '%s' is missing or has the wrong size"), path, "optimizer.atom_hits");
-        return FALSE;
-      }
-    safetensors_read_f32 (file, hits, trainer->atom_hits);
-  }
+  if (!read_state (file, "optimizer.atom_hits", model->layout->config.atoms, trainer->atom_hits, error))
+    return FALSE;
   trainer->step = step;
   trainer->adam.t = adam_t;
   trainer->options.seed = seed;
   trainer->planned_steps = planned;
-  elapsed = g_hash_table_lookup (safetensors_get_metadata (file), KEY_ELAPSED);
+  elapsed = g_hash_table_lookup (scvae__safetensors_get_metadata (file), KEY_ELAPSED);
   trainer->elapsed_before = elapsed ? g_ascii_strtod (elapsed, NULL) : 0.0;
 
   /* The model was loaded from the checkpoint: its training state is now the

@@ -1,7 +1,10 @@
-/* trainer-private.h: what the training loop and its checkpoints share
+/* trainer-private.h: what the trainer's files share
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ *   trainer.c             options, a step, dictionary upkeep, the loop
+ *   trainer-checkpoint.c  checkpoints written, and read back to resume
  */
 
 #pragma once
@@ -9,7 +12,6 @@
 #include "f4-network.h"
 #include "model-private.h"
 #include "optimizer.h"
-#include "scratch.h"
 
 struct _ScvaeTrainer {
   ScvaeModel *model;
@@ -28,6 +30,7 @@ struct _ScvaeTrainer {
   int resampled;         /* atoms moved at the last resampling */
 };
 
-/* Writes the model, Adam's state and the run's position to path, after
- * checking that every number is finite (trainer-checkpoint.c). */
-gboolean trainer_save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError **error);
+/* Writes the model, Adam's state, the step and the random state to path,
+ * atomically; elapsed is the seconds trained so far. */
+gboolean scvae__trainer_save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed,
+                                         GError **error);

@@ -1,10 +1,11 @@
-/* trainer.c: the training loop
+/* trainer.c: training: options, one step, dictionary upkeep, the loop
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Steps, dictionary upkeep, validation, and when to write checkpoints
- * (trainer-checkpoint.c) and the model.
+ * The loop validates, resamples dead atoms, writes checkpoints
+ * (trainer-checkpoint.c, which also resumes from them) and, at the end,
+ * re-estimates BatchNorm's statistics.
  */
 
 #include "config.h"
@@ -17,11 +18,8 @@
 
 #include "batch-loader.h"
 #include "batchnorm.h"
-#include "f4-network.h"
 #include "lista.h"
-#include "optimizer.h"
 #include "resample.h"
-#include "safetensors.h"
 
 /* Every RESAMPLE_EVERY steps, atoms that fired on fewer than DEAD_RATE of
  * the patches of those steps (about a hundred in a million: dying, not just
@@ -48,7 +46,6 @@
  * fixes the length of its learning-rate schedule. */
 #define CALIBRATION_STEPS 20
 #define EMA_WEIGHT 0.05
-
 
 void
 scvae_train_options_init_default (ScvaeTrainOptions *o)
@@ -109,8 +106,8 @@ scvae_trainer_new (ScvaeModel *model, const ScvaeTrainOptions *options, GError *
   trainer->model = scvae_model_ref (model);
   trainer->options = *options;
   trainer->grads = g_new0 (float, model->layout->n_parameters);
-  f4_bind (model->layout, trainer->grads, NULL, &trainer->grad_tensors);
-  adam_init (&trainer->adam, model->layout->n_parameters);
+  scvae__f4_bind (model->layout, trainer->grads, NULL, &trainer->grad_tensors);
+  scvae__adam_init (&trainer->adam, model->layout->n_parameters);
   trainer->planned_steps = options->steps;
   trainer->atom_hits = g_new0 (float, model->layout->config.atoms);
   return trainer;
@@ -124,9 +121,9 @@ scvae_trainer_free (ScvaeTrainer *trainer)
   scvae_model_unref (trainer->model);
   g_free (trainer->grads);
   g_free (trainer->atom_hits);
-  adam_clear (&trainer->adam);
-  f4_network_free (trainer->net);
-  scratch_clear (&trainer->scratch);
+  scvae__adam_clear (&trainer->adam);
+  scvae__f4_network_free (trainer->net);
+  scvae__scratch_clear (&trainer->scratch);
   g_free (trainer);
 }
 
@@ -140,8 +137,8 @@ static void
 count_hits (ScvaeTrainer *trainer)
 {
   int K = trainer->model->layout->config.atoms;
-  gsize P = f4_network_get_n_patches (trainer->net);
-  const float *codes = f4_network_get_codes (trainer->net);
+  gsize P = scvae__f4_network_get_n_patches (trainer->net);
+  const float *codes = scvae__f4_network_get_codes (trainer->net);
 
   for (gsize p = 0; p < P; p++)
     for (int k = 0; k < K; k++)
@@ -174,14 +171,14 @@ resample (ScvaeTrainer *trainer)
 {
   ScvaeModel *model = trainer->model;
   int C = model->layout->config.channels, K = model->layout->config.atoms;
-  gsize P = f4_network_get_n_patches (trainer->net);
+  gsize P = scvae__f4_network_get_n_patches (trainer->net);
   float *D = model->tensors.dictionary;
   gsize d_offset = D - model->parameters;
   g_autofree gboolean *moved = g_new (gboolean, K);
 
-  trainer->resampled = resample_atoms (D, C, K, trainer->atom_hits, DEAD_RATE * P * RESAMPLE_EVERY,
-                                       f4_network_get_feature_rows (trainer->net),
-                                       f4_network_get_decoded_rows (trainer->net), P, moved);
+  trainer->resampled = scvae__resample_atoms (D, C, K, trainer->atom_hits, DEAD_RATE * P * RESAMPLE_EVERY,
+                                              scvae__f4_network_get_feature_rows (trainer->net),
+                                              scvae__f4_network_get_decoded_rows (trainer->net), P, moved);
   for (int k = 0; k < K; k++)
     for (int i = 0; i < C && moved[k]; i++)
       {
@@ -192,7 +189,7 @@ resample (ScvaeTrainer *trainer)
   memset (trainer->atom_hits, 0, K * sizeof (float));
   if (trainer->resampled > 0)
     {
-      float lipschitz = (float) lista_spectral_norm_squared (D, C, K);
+      float lipschitz = (float) scvae__lista_spectral_norm_squared (D, C, K);
 
       if (model->tensors.step[0] < 1.05f * lipschitz)
         model->tensors.step[0] = 1.05f * lipschitz;
@@ -204,8 +201,8 @@ ensure_network (ScvaeTrainer *trainer, int n_images, int size)
 {
   if (trainer->net == NULL || trainer->net_batch != n_images || trainer->net_size != size)
     {
-      f4_network_free (trainer->net);
-      trainer->net = f4_network_new (trainer->model->layout, n_images, size, size);
+      scvae__f4_network_free (trainer->net);
+      trainer->net = scvae__f4_network_new (trainer->model->layout, n_images, size, size);
       trainer->net_batch = n_images;
       trainer->net_size = size;
     }
@@ -220,14 +217,14 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
 
   ensure_network (trainer, n_images, size);
 
-  f4_network_forward (trainer->net, &model->tensors, batch, &trainer->last_loss, &trainer->scratch);
+  scvae__f4_network_forward (trainer->net, &model->tensors, batch, &trainer->last_loss, &trainer->scratch);
   count_hits (trainer);
   memset (trainer->grads, 0, model->layout->n_parameters * sizeof (float));
-  f4_network_backward (trainer->net, &model->tensors, &trainer->grad_tensors, batch, &trainer->scratch);
-  clip_gradient_norm (trainer->grads, model->layout->n_parameters, o->clip_norm);
-  lr = learning_rate_at (trainer->step, trainer->planned_steps, o->warmup_steps, o->lr,
-                         o->min_lr_fraction);
-  adam_step (&trainer->adam, lr, model->parameters, trainer->grads);
+  scvae__f4_network_backward (trainer->net, &model->tensors, &trainer->grad_tensors, batch, &trainer->scratch);
+  scvae__clip_gradient_norm (trainer->grads, model->layout->n_parameters, o->clip_norm);
+  lr = scvae__learning_rate_at (trainer->step, trainer->planned_steps, o->warmup_steps, o->lr,
+                                o->min_lr_fraction);
+  scvae__adam_step (&trainer->adam, lr, model->parameters, trainer->grads);
   normalize_atoms (model->tensors.dictionary, model->layout->config.channels, model->layout->config.atoms);
   /* The step size must stay positive for the threshold beta / c to mean
    * anything; Adam moves it by at most lr per step, so this only guards
@@ -244,18 +241,18 @@ static void
 reestimate_batchnorm (ScvaeTrainer *trainer, ScvaeDataset *train)
 {
   const ScvaeTrainOptions *o = &trainer->options;
-  BatchLoader *loader = batch_loader_new (train, o->seed, BATCHNORM_FIRST_INDEX, o->batch);
+  BatchLoader *loader = scvae__batch_loader_new (train, o->seed, BATCHNORM_FIRST_INDEX, o->batch);
   F4Loss loss;
 
   ensure_network (trainer, o->batch, o->crop);
   for (int i = 1; i <= BATCHNORM_BATCHES; i++)
     {
-      f4_network_set_batchnorm_momentum (trainer->net, 1.f / i);
-      f4_network_forward (trainer->net, &trainer->model->tensors, batch_loader_next (loader), &loss,
-                          &trainer->scratch);
+      scvae__f4_network_set_batchnorm_momentum (trainer->net, 1.f / i);
+      scvae__f4_network_forward (trainer->net, &trainer->model->tensors, scvae__batch_loader_next (loader), &loss,
+                                 &trainer->scratch);
     }
-  f4_network_set_batchnorm_momentum (trainer->net, BATCHNORM_MOMENTUM);
-  batch_loader_free (loader);
+  scvae__f4_network_set_batchnorm_momentum (trainer->net, BATCHNORM_MOMENTUM);
+  scvae__batch_loader_free (loader);
 }
 
 static double
@@ -342,8 +339,8 @@ dictionary_health (ScvaeModel *model, ScvaeDictionaryHealth *health)
 static double
 feature_rms (ScvaeTrainer *trainer)
 {
-  gsize n = f4_network_get_n_patches (trainer->net) * trainer->model->layout->config.channels;
-  const float *e = f4_network_get_feature_rows (trainer->net);
+  gsize n = scvae__f4_network_get_n_patches (trainer->net) * trainer->model->layout->config.channels;
+  const float *e = scvae__f4_network_get_feature_rows (trainer->net);
   double sum = 0.0;
 
   for (gsize i = 0; i < n; i++)
@@ -445,7 +442,7 @@ save_all (ScvaeTrainer *trainer, ScvaeDataset *train, const char *model_path,
 {
   record_provenance (trainer, train, elapsed);
   return scvae_model_save (trainer->model, model_path, error)
-         && trainer_save_checkpoint (trainer, checkpoint_path, elapsed, error);
+         && scvae__trainer_save_checkpoint (trainer, checkpoint_path, elapsed, error);
 }
 
 gboolean
@@ -464,7 +461,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
   gint64 saved_step = trainer->step > 0 ? trainer->step : -1; /* a resumed run's checkpoint */
   double budget_s = o->minutes * 60.0;
   double reserve_s = 0.0; /* of the budget, for reestimate_batchnorm */
-  BatchLoader *loader = batch_loader_new (train, o->seed, trainer->step, o->batch);
+  BatchLoader *loader = scvae__batch_loader_new (train, o->seed, trainer->step, o->batch);
   ScvaeTrainProgress progress = { .val_psnr = NAN, .val_ssim = NAN };
   double ema_loss = NAN, ema_mse = NAN, ema_active = NAN;
   gboolean keep_going = TRUE, ok = TRUE;
@@ -491,7 +488,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
 
   while (keep_going)
     {
-      const float *batch = batch_loader_next (loader);
+      const float *batch = scvae__batch_loader_next (loader);
       double elapsed, run_elapsed;
 
       if (!step_is_finite (trainer, scvae_trainer_step (trainer, batch, o->batch, o->crop)))
@@ -536,8 +533,8 @@ scvae_trainer_run (ScvaeTrainer *trainer,
       progress.train_psnr = 10.0 * log10 (4.0 / ema_mse);
       progress.active_fraction = ema_active;
       progress.images_per_s = (trainer->step - first_step) * o->batch / run_elapsed;
-      progress.lr = learning_rate_at (trainer->step - 1, trainer->planned_steps, o->warmup_steps,
-                                      o->lr, o->min_lr_fraction);
+      progress.lr = scvae__learning_rate_at (trainer->step - 1, trainer->planned_steps, o->warmup_steps,
+                                             o->lr, o->min_lr_fraction);
       progress.val_psnr = progress.val_ssim = NAN;
       progress.atoms_used = -1;
       progress.atoms_resampled = trainer->resampled;
@@ -571,7 +568,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
         break;
     }
 
-  batch_loader_free (loader);
+  scvae__batch_loader_free (loader);
   if (ok)
     ok = save_all (trainer, train, model_path, checkpoint_path, elapsed_total (trainer, run_start), error);
   trainer->elapsed_before = elapsed_total (trainer, run_start);
