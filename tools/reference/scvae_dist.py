@@ -209,11 +209,15 @@ def gather_rows(rows):
 
 class GlobalBatchNorm2d(nn.BatchNorm2d):
     """nn.BatchNorm2d whose training-mode statistics are those of the global
-    batch: the per-channel sum and count, then the sum of squared deviations
-    from the global mean, each summed over processes with total() (two
-    passes, as precise as one process's two-pass variance). Same parameters,
-    buffers and state_dict names as nn.BatchNorm2d, so model files do not
-    change; with one process, or in eval mode, it is nn.BatchNorm2d."""
+    batch. Each process takes its share's count n_r, mean m_r and sum of
+    squared deviations M2_r (two passes, in float32 as one process would);
+    one total() in float64 gives n = sum n_r, the mean sum n_r m_r / n and
+    M2 = sum (M2_r + n_r m_r^2) - n mean^2 (the parallel-variance formula;
+    its subtraction is harmless in float64). One exchange per layer forward
+    and one backward: on a busy machine each costs milliseconds. Same
+    parameters, buffers and state_dict names as nn.BatchNorm2d, so model
+    files do not change; with one process, or in eval mode, it is
+    nn.BatchNorm2d."""
 
     def forward(self, x):
         if not (self.training and is_distributed()):
@@ -227,19 +231,23 @@ class GlobalBatchNorm2d(nn.BatchNorm2d):
         C = x.shape[1]
         shape = (1, C, 1, 1)
         xf = x.float()
-        sums = total(torch.cat([xf.sum((0, 2, 3)), xf.new_tensor([xf.numel() // C])]))
-        count = sums[C]
-        mean = sums[:C] / count
-        centred = xf - mean.view(shape)
-        var = total(centred.square().sum((0, 2, 3))) / count
-        y = centred * torch.rsqrt(var + self.eps).view(shape)
+        n_r = xf.numel() // C
+        m_r = xf.mean((0, 2, 3))
+        M2_r = (xf - m_r.view(shape)).square().sum((0, 2, 3))
+        m_r, M2_r = m_r.double(), M2_r.double()
+        sums = total(torch.cat([n_r * m_r, M2_r + n_r * m_r.square(), m_r.new_tensor([n_r])]))
+        n = sums[2 * C]
+        mean = sums[:C] / n
+        var = ((sums[C:2 * C] - n * mean.square()) / n).clamp_min(0)
+        y = (xf - mean.float().view(shape)) * torch.rsqrt(var.float() + self.eps).view(shape)
         if self.affine:
             y = y * self.weight.view(shape) + self.bias.view(shape)
         if self.track_running_stats:
             with torch.no_grad():
-                n = count.item()
-                self.running_mean.mul_(1 - factor).add_(factor * mean)
-                self.running_var.mul_(1 - factor).add_(factor * n / max(n - 1, 1) * var)
+                count = float(n)
+                self.running_mean.mul_(1 - factor).add_(factor * mean.float())
+                self.running_var.mul_(1 - factor).add_(
+                    factor * count / max(count - 1, 1) * var.float())
         return y.to(x.dtype)
 
 

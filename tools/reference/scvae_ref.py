@@ -29,7 +29,8 @@ the batch, so that neither their scale nor a few dominant directions can
 make the threshold beta / c meaningless (see data/models/MODEL-CARD.md).
 
 A new model has PyTorch's default conv init, an overcomplete separable DCT
-dictionary (see dct_dictionary) and c = ||D||_2^2.  Training uses Adam and
+dictionary (see dct_dictionary; random unit atoms when C is not a perfect
+square) and c = ||D||_2^2.  Training uses Adam and
 clip_grad_norm_ over all parameters; BatchNorm has eps 1e-5, momentum 0.1.
 
 Model files are safetensors (F32) whose tensor names are the state_dict names
@@ -96,12 +97,19 @@ class Lista(nn.Module):
         super().__init__()
         self.steps = steps
         self.beta = float(beta)  # fixed, not learned
-        D = dct_dictionary(channels, atoms)
+        if is_square(channels):
+            D = dct_dictionary(channels, atoms)
+        else:  # any C loads (as in the C engine); only the DCT init needs a square
+            D = torch.randn(channels, atoms, dtype=torch.float64).numpy()
+            D /= np.linalg.norm(D, axis=0)
         self.dictionary = nn.Parameter(torch.from_numpy(D).float())
         self.c = nn.Parameter(torch.tensor([spectral_norm_sq(D)], dtype=torch.float32))
 
     def forward(self, e, depth=None, sparsity=1.0, form="factored"):
         """e [B, C, H, W] -> (ehat [B, C, H, W], z [B, H, W, K])."""
+        if torch.is_autocast_enabled():  # CUDA mixed precision: thresholds in float32
+            with torch.autocast("cuda", enabled=False):
+                return self.forward(e.float(), depth, sparsity, form)
         B, C, H, W = e.shape
         E = e.permute(0, 2, 3, 1).reshape(-1, C)
         D = self.dictionary
@@ -218,6 +226,10 @@ class SCVAE(nn.Module):
             "l1": repr(self.l1),
             "whiten": repr(self.whiten),
         }
+
+
+def is_square(channels):
+    return channels >= 4 and math.isqrt(channels) ** 2 == channels
 
 
 def dct_dictionary(channels, atoms):

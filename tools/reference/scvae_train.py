@@ -227,6 +227,9 @@ class Run:
         """The local checks, as an error message or None."""
         a, world = self.args, self.world
         try:
+            if not a.resume and not a.init and not scvae_ref.is_square(a.channels):
+                raise Failure(f"channels must be a perfect square for the DCT dictionary "
+                              f"(got {a.channels})", 2)
             if a.batch % world.size:
                 raise Failure(f"--batch {a.batch} does not split into {world.size} equal shares", 2)
             if a.amp and world.device.type != "cuda":
