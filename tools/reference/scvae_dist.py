@@ -158,9 +158,16 @@ def connect(world, timeout):
     address, port = world.master
     limit = datetime.timedelta(seconds=timeout)
     try:
+        # As torch's env:// rendezvous: under torchrun the agent may host
+        # the store (then every rank is a client), else rank 0 hosts it.
         # (wait_for_workers=True would wait out the timeout twice.)
-        store = dist.TCPStore(address, port, world.size, world.rank == 0, timeout=limit,
-                              wait_for_workers=False)
+        if os.environ.get("TORCHELASTIC_USE_AGENT_STORE") == "True":
+            store = dist.PrefixStore(
+                f"/worker/attempt_{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}",
+                dist.TCPStore(address, port, world.size, False, timeout=limit))
+        else:
+            store = dist.TCPStore(address, port, world.size, world.rank == 0, timeout=limit,
+                                  wait_for_workers=False)
         dist.init_process_group(world.backend, store=store, rank=world.rank,
                                 world_size=world.size, timeout=limit)
     except Exception as err:  # noqa: BLE001 (torch raises several kinds)

@@ -241,6 +241,8 @@ class Run:
                     raise Failure(f"{path}: cannot write into {folder}", 2)
             cache = a.cache_mb * 2 ** 20 if a.cache_mb is not None else self.default_cache()
             self.photos = scvae_data.Photos(a.data, a.crop, cache)
+            if a.workers and not self.photos.resident:  # each worker keeps its own photos
+                self.photos.cache_bytes = cache / a.workers
             self.start = None
             if world.rank == 0 and (a.resume or a.init):
                 path = self.checkpoint_path if a.resume else a.init
