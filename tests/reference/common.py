@@ -39,7 +39,8 @@ def environment(**extra):
     variables unless given."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
-                        "MASTER_PORT", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID")}
+                        "MASTER_PORT", "SLURM_STEP_ID", "SLURM_PROCID", "SLURM_NTASKS",
+                        "SLURM_LOCALID", "TORCHELASTIC_USE_AGENT_STORE")}
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

@@ -6,9 +6,9 @@ train on a share of every global batch and average their gradients
 
   - World: who this process is (rank, world size, local rank, device),
     read from the environment a launcher sets: torchrun's RANK, WORLD_SIZE,
-    LOCAL_RANK, MASTER_ADDR, MASTER_PORT, or Slurm's SLURM_PROCID,
-    SLURM_NTASKS, SLURM_LOCALID (then MASTER_ADDR must be exported by the
-    job script);
+    LOCAL_RANK, MASTER_ADDR, MASTER_PORT, or, in a task srun started,
+    Slurm's SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID (then MASTER_ADDR
+    must be exported by the job script);
   - connect(): the rendezvous, with a timeout, so that a bad launch ends
     with an error instead of waiting forever;
   - launch_local(): `--procs N`, N processes on this machine over gloo,
@@ -118,7 +118,9 @@ def world_from_environment(environ=None):
     environ = os.environ if environ is None else environ
     if "RANK" in environ or "WORLD_SIZE" in environ:
         names = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
-    elif "SLURM_PROCID" in environ and "SLURM_NTASKS" in environ:
+    elif "SLURM_STEP_ID" in environ and "SLURM_PROCID" in environ and "SLURM_NTASKS" in environ:
+        # A task of srun (a job script itself has no step id: run there
+        # directly, it is one process).
         names = ("SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", "SLURM_NTASKS_PER_NODE")
     else:
         return World()
