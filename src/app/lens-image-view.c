@@ -13,6 +13,7 @@
 #include "scvae.h"
 
 #include <math.h>
+#include <string.h>
 
 #define FRAME_RADIUS 8
 #define SPLIT_GRAB 8.0 /* pixels either side of the split line that grab it */
@@ -30,6 +31,8 @@ struct _LensImageView {
   double overlay_opacity;
   guint8 *labels;           /* for segment borders */
   int label_rows, label_cols;
+  gboolean highlight[SCVAE_MAX_CLUSTERS]; /* segments outlined as selected */
+  gboolean any_highlight;
   int *marks;
   int n_marks, mark_cols;
 
@@ -47,7 +50,7 @@ struct _LensImageView {
 G_DEFINE_FINAL_TYPE (LensImageView, lens_image_view, GTK_TYPE_WIDGET)
 
 enum {
-  SIGNAL_PATCH_ACTIVATED,
+  SIGNAL_PATCH_CLICKED,
   N_VIEW_SIGNALS
 };
 
@@ -96,6 +99,16 @@ lens_image_view_to_image (LensImageView *self, double x, double y, double *image
   return *image_x >= 0 && *image_y >= 0 && *image_x < iw && *image_y < ih;
 }
 
+void
+lens_image_view_from_image (LensImageView *self, double image_x, double image_y, double *x, double *y)
+{
+  double scale, ox, oy;
+
+  geometry (self, &scale, &ox, &oy);
+  *x = ox + scale * image_x;
+  *y = oy + scale * image_y;
+}
+
 static void
 invalidate (LensImageView *self)
 {
@@ -112,6 +125,42 @@ invalidate (LensImageView *self)
       self->image_height = ih;
       gtk_widget_queue_resize (GTK_WIDGET (self));
     }
+}
+
+/* The outline of the selected segments: every patch edge with a selected
+ * segment on one side only, the image's edges included, as a white line
+ * over a dark one so it shows on any colour. */
+static void
+append_highlight (LensImageView *self, cairo_t *cr, double scale)
+{
+  int r = self->label_rows, c = self->label_cols;
+  const int P = SCVAE_PATCH_PIXELS;
+
+  for (int y = 0; y <= r; y++)
+    for (int x = 0; x <= c; x++)
+      {
+        gboolean here = y < r && x < c && self->highlight[self->labels[y * c + x]];
+        gboolean left = y < r && x > 0 && self->highlight[self->labels[y * c + x - 1]];
+        gboolean above = x < c && y > 0 && self->highlight[self->labels[(y - 1) * c + x]];
+
+        if (y < r && here != left)
+          {
+            cairo_move_to (cr, P * x, P * y);
+            cairo_rel_line_to (cr, 0, P);
+          }
+        if (x < c && here != above)
+          {
+            cairo_move_to (cr, P * x, P * y);
+            cairo_rel_line_to (cr, P, 0);
+          }
+      }
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_SQUARE);
+  cairo_set_line_width (cr, 4.0 / scale);
+  cairo_set_source_rgba (cr, 0, 0, 0, 0.85);
+  cairo_stroke_preserve (cr);
+  cairo_set_line_width (cr, 2.0 / scale);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_stroke (cr);
 }
 
 static GskRenderNode *
@@ -134,7 +183,7 @@ render_pictures (LensImageView *self, int w, int h)
   lens_picture_paint (self->picture, cr, scale, 1.0);
   if (self->overlay)
     lens_picture_paint (self->overlay, cr, scale, self->overlay_opacity);
-  if (self->labels)
+  if (self->labels && self->overlay)
     {
       int r = self->label_rows, c = self->label_cols;
 
@@ -159,6 +208,8 @@ render_pictures (LensImageView *self, int w, int h)
       cairo_set_source_rgba (cr, 0, 0, 0, 0.7);
       cairo_stroke (cr);
     }
+  if (self->labels && self->any_highlight)
+    append_highlight (self, cr, scale);
   if (self->before)
     {
       cairo_rectangle (cr, 0, 0, self->split * iw, ih);
@@ -386,14 +437,26 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy, LensImageView *se
 static void
 on_drag_end (GtkGestureDrag *gesture, double dx, double dy, LensImageView *self)
 {
-  double x, y, ix, iy;
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
+  double x, y;
 
   if (self->viewport == NULL || self->dragging_split || fabs (dx) > 3 || fabs (dy) > 3)
     return;
   gtk_gesture_drag_get_start_point (gesture, &x, &y);
-  if (lens_image_view_to_image (self, x, y, &ix, &iy))
-    g_signal_emit (self, view_signals[SIGNAL_PATCH_ACTIVATED], 0, (int) (iy / SCVAE_PATCH_PIXELS),
-                   (int) (ix / SCVAE_PATCH_PIXELS), x, y);
+  lens_image_view_click (self, x, y, button, state);
+}
+
+gboolean
+lens_image_view_click (LensImageView *self, double x, double y, guint button, GdkModifierType state)
+{
+  double ix, iy;
+
+  if (self->viewport == NULL || !lens_image_view_to_image (self, x, y, &ix, &iy))
+    return FALSE;
+  g_signal_emit (self, view_signals[SIGNAL_PATCH_CLICKED], 0, (int) (iy / SCVAE_PATCH_PIXELS),
+                 (int) (ix / SCVAE_PATCH_PIXELS), x, y, button, state);
+  return TRUE;
 }
 
 static void
@@ -473,6 +536,26 @@ lens_image_view_set_overlay (LensImageView *self, LensPicture *overlay, double o
 }
 
 void
+lens_image_view_set_highlight (LensImageView *self, const gboolean *segments, int n)
+{
+  gboolean highlight[SCVAE_MAX_CLUSTERS] = { FALSE }, any = FALSE;
+
+  for (int i = 0; segments && i < MIN (n, SCVAE_MAX_CLUSTERS); i++)
+    any |= highlight[i] = segments[i];
+  if (any == self->any_highlight && memcmp (highlight, self->highlight, sizeof highlight) == 0)
+    return;
+  memcpy (self->highlight, highlight, sizeof highlight);
+  self->any_highlight = any;
+  invalidate (self);
+}
+
+LensPicture *
+lens_image_view_get_overlay (LensImageView *self)
+{
+  return self->overlay;
+}
+
+void
 lens_image_view_set_marks (LensImageView *self, const int *patches, int n, int cols)
 {
   g_clear_pointer (&self->marks, g_free);
@@ -534,11 +617,13 @@ lens_image_view_class_init (LensImageViewClass *klass)
   widget_class->get_request_mode = lens_image_view_get_request_mode;
   widget_class->measure = lens_image_view_measure;
   gtk_widget_class_set_css_name (widget_class, "lens-image-view");
-  /* (row, column, x, y): a click on a patch, in widget coordinates */
-  view_signals[SIGNAL_PATCH_ACTIVATED] = g_signal_new ("patch-activated", G_TYPE_FROM_CLASS (klass),
-                                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                       G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT,
-                                                       G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  /* (row, column, x, y, button, modifiers): a click on a patch, at x, y
+   * in widget coordinates */
+  view_signals[SIGNAL_PATCH_CLICKED] = g_signal_new ("patch-clicked", G_TYPE_FROM_CLASS (klass),
+                                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                     G_TYPE_NONE, 6, G_TYPE_INT, G_TYPE_INT,
+                                                     G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_UINT,
+                                                     GDK_TYPE_MODIFIER_TYPE);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
@@ -557,6 +642,7 @@ lens_image_view_init (LensImageView *self)
   gtk_widget_add_controller (GTK_WIDGET (self), scroll);
 
   drag = gtk_gesture_drag_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), 0); /* any: a right click inspects */
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
   g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);

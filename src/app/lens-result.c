@@ -6,6 +6,8 @@
 
 #include "lens-result.h"
 
+#include <string.h>
+
 void
 lens_request_copy (LensRequest *dst, const LensRequest *src)
 {
@@ -48,6 +50,27 @@ lens_request_same_codes (const LensRequest *a, const LensRequest *b)
   return lens_request_same_input (a, b) && a->depth == b->depth && a->sparsity == b->sparsity;
 }
 
+gboolean
+lens_segment_options_equal (const ScvaeSegmentOptions *a, const ScvaeSegmentOptions *b)
+{
+  return a->k == b->k && a->features == b->features && a->smooth_radius == b->smooth_radius
+         && a->n_restarts == b->n_restarts && a->seed == b->seed;
+}
+
+gboolean
+lens_request_same_segments (const LensRequest *a, const LensRequest *b)
+{
+  return lens_request_same_codes (a, b) && a->segment == b->segment
+         && (!a->segment || lens_segment_options_equal (&a->segment_options, &b->segment_options));
+}
+
+gboolean
+lens_request_same_pictures (const LensRequest *a, const LensRequest *b)
+{
+  return lens_request_same_codes (a, b) && a->mode == b->mode && a->colormap == b->colormap
+         && (a->atoms == b->atoms || (a->atoms && b->atoms && g_bytes_equal (a->atoms, b->atoms)));
+}
+
 G_DEFINE_BOXED_TYPE (LensResult, lens_result, lens_result_ref, lens_result_unref)
 
 LensResult *
@@ -63,6 +86,43 @@ LensResult *
 lens_result_ref (LensResult *result)
 {
   return g_atomic_rc_box_acquire (result);
+}
+
+static LensPicture *
+picture_ref0 (LensPicture *picture)
+{
+  return picture ? lens_picture_ref (picture) : NULL;
+}
+
+LensResult *
+lens_result_copy (const LensResult *result)
+{
+  LensResult *copy = lens_result_new (&result->request);
+  gsize n = (gsize) result->rows * result->cols;
+
+  copy->serial = result->serial;
+  copy->submitted_us = result->submitted_us;
+  copy->preview = result->preview;
+  copy->input_picture = picture_ref0 (result->input_picture);
+  copy->reconstruction = picture_ref0 (result->reconstruction);
+  copy->residual = picture_ref0 (result->residual);
+  copy->activation = picture_ref0 (result->activation);
+  copy->residual_scale = result->residual_scale;
+  copy->activation_scale = result->activation_scale;
+  copy->activation_values = result->activation_values ? g_memdup2 (result->activation_values, n * sizeof (float))
+                                                      : NULL;
+  memcpy (copy->top_patches, result->top_patches, sizeof result->top_patches);
+  copy->n_top_patches = result->n_top_patches;
+  copy->rows = result->rows;
+  copy->cols = result->cols;
+  copy->metrics = result->metrics;
+  if (result->usage)
+    copy->usage = g_memdup2 (result->usage,
+                             scvae_model_get_config (result->request.model)->atoms * sizeof (ScvaeAtomUsage));
+  copy->labels = result->labels ? g_memdup2 (result->labels, n) : NULL;
+  copy->segments_pending = result->segments_pending;
+  copy->compute_ms = result->compute_ms;
+  return copy;
 }
 
 static void

@@ -38,6 +38,11 @@ const int *lens_request_get_atoms (const LensRequest *request, int *n_atoms);
 gboolean lens_request_same_input (const LensRequest *a, const LensRequest *b);
 /* Same codes too (depth and sparsity). */
 gboolean lens_request_same_codes (const LensRequest *a, const LensRequest *b);
+/* Same codes and the same heat map: the same pictures. */
+gboolean lens_request_same_pictures (const LensRequest *a, const LensRequest *b);
+/* Same codes and the same k-means on them (or none in both). */
+gboolean lens_request_same_segments (const LensRequest *a, const LensRequest *b);
+gboolean lens_segment_options_equal (const ScvaeSegmentOptions *a, const ScvaeSegmentOptions *b);
 
 /* The answer to a request; immutable once the engine thread posts it. */
 typedef struct {
@@ -63,6 +68,10 @@ typedef struct {
   ScvaeMetrics metrics;
   ScvaeAtomUsage *usage;         /* K, on this image */
   guint8 *labels;                /* rows x cols k-means labels, or NULL */
+  /* The request asks for segments and they are still being computed: a
+   * result with the same serial and the labels follows (unless a newer
+   * request cancels it). The pictures are shown meanwhile. */
+  gboolean segments_pending;
   double compute_ms;             /* the stages this request ran */
 } LensResult;
 
@@ -72,6 +81,8 @@ GType lens_result_get_type (void) G_GNUC_CONST;
 /* Holds a copy of request; the rest is zero. */
 LensResult *lens_result_new (const LensRequest *request);
 LensResult *lens_result_ref (LensResult *result);
+/* A new result holding what result holds (its pictures are shared). */
+LensResult *lens_result_copy (const LensResult *result);
 void lens_result_unref (LensResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensResult, lens_result_unref)
 

@@ -6,7 +6,7 @@
  * lens-window.c: the class, its controls and the request they make;
  * lens-window-results.c: showing what the engine thread sends back;
  * lens-window-open.c: opening images and models;
- * lens-window-segments.c: the segments over the input, and splitting one;
+ * lens-window-segments.c: the segments over the views, selecting and splitting them;
  * lens-window-views.c: the grid of the three views, and the patch inspector;
  * lens-window-actions.c, lens-window-dnd.c: actions, drag and drop.
  */
@@ -59,6 +59,8 @@ struct _LensWindow {
   LensPatchInspector *inspector;
   int inspected_row, inspected_col;
   LensSegmentation *segmentation;
+  LensRequest segmented;     /* the request whose labels the segmentation holds */
+  gboolean splitting;        /* a split's 2-means is running */
   guint64 seed;
   GSettings *settings;       /* NULL when the schema is not installed */
 
@@ -102,7 +104,14 @@ void lens_window_connect_worker (LensWindow *self);
 void lens_window_paste (LensWindow *self);
 
 /* lens-window-segments.c */
+/* Redraws the overlay, the legend and the selection from the segmentation. */
 void lens_window_show_segments (LensWindow *self);
+/* Adopts the labels of a result (or drops the segments when it has none). */
+void lens_window_take_segments (LensWindow *self, LensResult *result);
+/* Tells the legend whether k-means runs for what the controls ask. */
+void lens_window_update_segments_status (LensWindow *self);
+/* Selects the segment of patch (row, col) in the legend. */
+void lens_window_select_segment_at (LensWindow *self, int row, int col, gboolean extend);
 void lens_window_setup_segments (LensWindow *self);
 
 /* lens-window-views.c */

@@ -157,11 +157,7 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
   gtk_stack_set_visible_child_name (self->stack, "main");
   log_latency_at_next_paint (self);
   lens_window_show_atom_usage (self);
-  if (result->labels)
-    lens_segmentation_set_labels (self->segmentation, result->labels, result->rows, result->cols,
-                                  result->request.segment_options.k);
-  else
-    lens_segmentation_clear (self->segmentation);
+  lens_window_take_segments (self, result);
   lens_window_show_segments (self);
   lens_window_update_actions (self);
 }

@@ -1,7 +1,15 @@
-/* lens-window-segments.c: the segments over the input, and splitting one
+/* lens-window-segments.c: the segments over the views, selecting and splitting them
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Edits (merge, hide, rename, recolour, undo) change the segmentation
+ * only: the overlay and the legend are redrawn from it, and nothing goes
+ * to the engine. A split sends the segment's patches to the engine thread
+ * for a 2-means on the features the segments were made from, which the
+ * worker keeps. New labels come with a result: those of a new image,
+ * model, k, seed or feature choice start a fresh set of segments; those of
+ * new codes for the same clustering (a slider move) keep the edits.
  */
 
 #include "config.h"
@@ -10,8 +18,48 @@
 
 #include <glib/gi18n.h>
 
+static LensImageView *
+window_views (LensWindow *self, int i)
+{
+  LensImageView *views[] = { self->input_view, self->reconstruction_view, self->activation_view };
+
+  return views[i];
+}
+
+/* The outlines of the segments selected in the legend, in every view. */
+static void
+show_selection (LensWindow *self)
+{
+  gboolean selected[SCVAE_MAX_CLUSTERS];
+  int n = lens_segment_legend_get_selection (self->segment_legend, selected);
+
+  for (int i = 0; i < 3; i++)
+    lens_image_view_set_highlight (window_views (self, i), n ? selected : NULL, SCVAE_MAX_CLUSTERS);
+}
+
+/* Whether the controls ask for other segments than those shown: k-means
+ * is running, or about to. */
+static gboolean
+segments_pending (LensWindow *self)
+{
+  LensRequest request;
+
+  if (!lens_window_get_toggle (self, "show-segments") || self->input == NULL || self->model == NULL)
+    return FALSE;
+  request = lens_window_current_request (self);
+  return lens_segmentation_get_labels (self->segmentation, NULL, NULL) == NULL || self->splitting
+         || !lens_request_same_segments (&self->segmented, &request);
+}
+
+void
+lens_window_update_segments_status (LensWindow *self)
+{
+  lens_segment_legend_set_pending (self->segment_legend, segments_pending (self));
+}
+
 /* The segments over the input: a translucent colour per visible segment,
- * one pixel per patch, and borders between segments. */
+ * one pixel per patch, and borders between segments; the other views get
+ * the labels for outlining the selection. */
 void
 lens_window_show_segments (LensWindow *self)
 {
@@ -20,31 +68,74 @@ lens_window_show_segments (LensWindow *self)
   g_autoptr(LensPicture) overlay = NULL;
   cairo_surface_t *surface;
   guint32 *pixels;
+  guint32 colors[SCVAE_MAX_CLUSTERS];
   int stride;
 
   lens_segment_legend_refresh (self->segment_legend);
+  lens_window_update_segments_status (self);
   lens_window_update_actions (self);
   if (labels == NULL || !lens_window_get_toggle (self, "show-segments"))
     {
-      lens_image_view_set_overlay (self->input_view, NULL, 0, NULL, 0, 0);
+      for (int i = 0; i < 3; i++)
+        lens_image_view_set_overlay (window_views (self, i), NULL, 0, NULL, 0, 0);
       return;
+    }
+  for (int s = 0; s < n; s++)
+    {
+      const LensSegment *segment = lens_segmentation_get_segment (self->segmentation, s);
+
+      colors[s] = segment->visible ? 0xff000000u | (guint32) segment->rgb[0] << 16
+                                     | (guint32) segment->rgb[1] << 8 | segment->rgb[2]
+                                   : 0;
     }
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, cols, rows);
   pixels = (guint32 *) cairo_image_surface_get_data (surface);
   stride = cairo_image_surface_get_stride (surface) / 4;
   for (int y = 0; y < rows; y++)
     for (int x = 0; x < cols; x++)
-      {
-        const LensSegment *segment = lens_segmentation_get_segment (self->segmentation, labels[y * cols + x]);
-
-        pixels[y * stride + x] = segment->visible ? 0xff000000u | (guint32) segment->rgb[0] << 16
-                                                    | (guint32) segment->rgb[1] << 8 | segment->rgb[2]
-                                                  : 0;
-      }
+      pixels[y * stride + x] = colors[labels[y * cols + x]];
   cairo_surface_mark_dirty (surface);
   overlay = lens_picture_new (surface, SCVAE_PATCH_PIXELS);
   lens_image_view_set_overlay (self->input_view, overlay, gtk_adjustment_get_value (self->opacity_adjustment),
                                labels, rows, cols);
+  for (int i = 1; i < 3; i++)
+    lens_image_view_set_overlay (window_views (self, i), NULL, 0, labels, rows, cols);
+  show_selection (self);
+}
+
+void
+lens_window_take_segments (LensWindow *self, LensResult *result)
+{
+  if (result->labels == NULL)
+    {
+      /* Still computing: the segments shown stay until the new ones come. */
+      if (result->segments_pending)
+        return;
+      lens_segmentation_clear (self->segmentation);
+      lens_request_clear (&self->segmented);
+      self->segmented = (LensRequest) { 0 };
+      return;
+    }
+  /* Another clustering: a fresh set. The same one on new codes: the
+   * edits carry over. */
+  if (!lens_request_same_input (&self->segmented, &result->request)
+      || !lens_segment_options_equal (&self->segmented.segment_options, &result->request.segment_options))
+    lens_segmentation_clear (self->segmentation);
+  lens_segmentation_set_labels (self->segmentation, result->labels, result->rows, result->cols,
+                                result->request.segment_options.k);
+  lens_request_clear (&self->segmented);
+  lens_request_copy (&self->segmented, &result->request);
+  /* The selection was of other segments. */
+  lens_segment_legend_select (self->segment_legend, -1, FALSE);
+}
+
+void
+lens_window_select_segment_at (LensWindow *self, int row, int col, gboolean extend)
+{
+  int index = lens_segmentation_segment_at (self->segmentation, row, col);
+
+  if (index >= 0)
+    lens_segment_legend_select (self->segment_legend, index, extend);
 }
 
 static void
@@ -60,7 +151,11 @@ on_split (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(LensSplit) split = lens_worker_split_finish (LENS_WORKER (source), result, &error);
 
-  if (lens_window_is_closed (self) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (lens_window_is_closed (self))
+    return;
+  self->splitting = FALSE;
+  lens_window_update_segments_status (self);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (split == NULL)
     {
@@ -74,13 +169,17 @@ on_split (GObject *source, GAsyncResult *result, gpointer data)
     }
   /* FALSE when k-means ran again meanwhile: the legend shows that instead. */
   if (lens_segmentation_finish_split (self->segmentation, split))
-    lens_window_show_segments (self);
+    {
+      lens_window_show_segments (self);
+      lens_segment_legend_select (self->segment_legend, split->index, FALSE);
+      lens_segment_legend_select (self->segment_legend, lens_segmentation_get_n_segments (self->segmentation) - 1,
+                                  TRUE);
+    }
 }
 
 static void
 on_split_requested (LensWindow *self, int index)
 {
-  LensRequest request = lens_window_current_request (self);
   LensSplit *split;
 
   if (self->input == NULL || self->model == NULL)
@@ -91,7 +190,10 @@ on_split_requested (LensWindow *self, int index)
       lens_window_toast (self, _("This segment cannot be split further"));
       return;
     }
-  lens_worker_split_async (self->worker, &request, split, self->seed, self->cancellable, on_split,
+  self->splitting = TRUE;
+  lens_window_update_segments_status (self);
+  /* The codes and features the segments were made from. */
+  lens_worker_split_async (self->worker, &self->segmented, split, self->seed, self->cancellable, on_split,
                            g_object_ref (self));
 }
 
@@ -102,5 +204,6 @@ lens_window_setup_segments (LensWindow *self)
   lens_segment_legend_set_segmentation (self->segment_legend, self->segmentation);
   g_signal_connect_swapped (self->segment_legend, "edited", G_CALLBACK (on_segments_edited), self);
   g_signal_connect_swapped (self->segment_legend, "split-requested", G_CALLBACK (on_split_requested), self);
+  g_signal_connect_swapped (self->segment_legend, "selection-changed", G_CALLBACK (show_selection), self);
   g_signal_connect_swapped (self->opacity_adjustment, "value-changed", G_CALLBACK (on_segments_edited), self);
 }

@@ -102,10 +102,21 @@ inspect (LensWindow *self)
                              on_inspected, g_object_ref (self));
 }
 
+/* With the segments shown, a click selects the segment under it (Shift
+ * or Ctrl adds it to the selection, or takes it out); otherwise, and on a
+ * right click, it opens the patch's sparse code. */
 static void
-on_patch_activated (LensImageView *view, int row, int col, double x, double y, LensWindow *self)
+on_patch_clicked (LensImageView *view, int row, int col, double x, double y, guint button,
+                  GdkModifierType state, LensWindow *self)
 {
   graphene_point_t point;
+
+  if (button == GDK_BUTTON_PRIMARY && lens_window_get_toggle (self, "show-segments")
+      && lens_segmentation_segment_at (self->segmentation, row, col) >= 0)
+    {
+      lens_window_select_segment_at (self, row, col, (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK)) != 0);
+      return;
+    }
 
   self->inspected_row = row;
   self->inspected_col = col;
@@ -128,6 +139,6 @@ lens_window_setup_views (LensWindow *self)
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     {
       lens_image_view_set_viewport (views[i], self->viewport);
-      g_signal_connect (views[i], "patch-activated", G_CALLBACK (on_patch_activated), self);
+      g_signal_connect (views[i], "patch-clicked", G_CALLBACK (on_patch_clicked), self);
     }
 }

@@ -472,18 +472,29 @@ static gboolean
 run_split (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
 {
   const ScvaeSegmentOptions *options = &job->request.segment_options;
-  ScvaeSession *session = job_session (self, job, &job->request, job->request.input->image, cancellable, error);
-  g_autofree float *features = NULL;
-  int rows, cols, K;
-  const float *codes;
+  g_autofree float *own = NULL;
+  const float *features;
+  int dim;
 
-  if (session == NULL)
-    return FALSE;
-  codes = scvae_session_get_codes (session, &rows, &cols, &K);
-  features = scvae_segment_features (codes, rows, cols, K, options, cancellable, error);
-  if (features == NULL
-      || !lens_split_divide (job->split, features, scvae_segment_features_dim (options, K), job->seed,
-                             cancellable, error))
+  /* The features the segments were clustered on: usually kept by the
+   * worker, so only the 2-means on the segment's rows runs. */
+  if (lens_stage_cache_has_codes (self->full, &job->request))
+    {
+      features = lens_worker_get_features (self, &job->request, &dim, cancellable, error);
+    }
+  else
+    {
+      ScvaeSession *session = job_session (self, job, &job->request, job->request.input->image, cancellable, error);
+      int rows, cols, K;
+      const float *codes;
+
+      if (session == NULL)
+        return FALSE;
+      codes = scvae_session_get_codes (session, &rows, &cols, &K);
+      features = own = scvae_segment_features (codes, rows, cols, K, options, cancellable, error);
+      dim = scvae_segment_features_dim (options, K);
+    }
+  if (features == NULL || !lens_split_divide (job->split, features, dim, job->seed, cancellable, error))
     return FALSE;
   job->value = g_steal_pointer (&job->split);
   job->value_free = (GDestroyNotify) lens_split_free;

@@ -330,8 +330,10 @@ test_explore (void)
     spin (10);
   g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n + 1);
 
-  /* Clicking a patch opens the inspector with its code. */
-  g_signal_emit_by_name (window->input_view, "patch-activated", 10, 12, 100.0, 100.0);
+  /* Right-clicking a patch opens the inspector with its code (with the
+   * segments shown, a left click selects a segment instead). */
+  g_signal_emit_by_name (window->input_view, "patch-clicked", 10, 12, 100.0, 100.0, GDK_BUTTON_SECONDARY,
+                         (GdkModifierType) 0);
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   while (!gtk_widget_get_visible (GTK_WIDGET (window->inspector)) && g_get_monotonic_time () < deadline)
     spin (10);
