@@ -522,6 +522,10 @@ void
 lens_image_view_set_overlay (LensImageView *self, LensPicture *overlay, double opacity,
                              const guint8 *labels, int rows, int cols)
 {
+  /* Labels without an overlay only serve to outline a selection: while
+   * there is none, nothing on screen changes. */
+  gboolean unseen = self->overlay == NULL && overlay == NULL && !self->any_highlight;
+
   g_clear_pointer (&self->overlay, lens_picture_unref);
   g_clear_pointer (&self->labels, g_free);
   self->overlay = overlay ? lens_picture_ref (overlay) : NULL;
@@ -532,7 +536,10 @@ lens_image_view_set_overlay (LensImageView *self, LensPicture *overlay, double o
       self->label_rows = rows;
       self->label_cols = cols;
     }
-  invalidate (self);
+  else
+    self->any_highlight = FALSE;
+  if (!unseen)
+    invalidate (self);
 }
 
 void

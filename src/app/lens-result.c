@@ -6,7 +6,10 @@
 
 #include "lens-result.h"
 
+#include <math.h>
 #include <string.h>
+
+#include "shipped.h"
 
 void
 lens_request_copy (LensRequest *dst, const LensRequest *src)
@@ -68,6 +71,7 @@ gboolean
 lens_request_same_pictures (const LensRequest *a, const LensRequest *b)
 {
   return lens_request_same_codes (a, b) && a->mode == b->mode && a->colormap == b->colormap
+         && a->scaling == b->scaling
          && (a->atoms == b->atoms || (a->atoms && b->atoms && g_bytes_equal (a->atoms, b->atoms)));
 }
 
@@ -145,7 +149,8 @@ lens_result_unref (LensResult *result)
 }
 
 cairo_surface_t *
-lens_result_build_activation (LensResult *result, const float *codes, int rows, int cols, int atoms)
+lens_result_build_activation (LensResult *result, const float *codes, int rows, int cols, int atoms,
+                              float l1_reference)
 {
   int n_selected;
   const int *selected = lens_request_get_atoms (&result->request, &n_selected);
@@ -155,12 +160,62 @@ lens_result_build_activation (LensResult *result, const float *codes, int rows, 
   result->cols = cols;
   result->activation_values = lens_activation_values (codes, rows, cols, atoms, result->request.mode,
                                                       selected, n_selected);
-  result->activation_scale = lens_color_scale_for (result->activation_values, (gsize) rows * cols,
-                                                   signed_values, result->request.colormap);
+  if (result->request.mode == LENS_ACTIVATION_ATOMS)
+    result->activation_scale = lens_color_scale_for (result->activation_values, (gsize) rows * cols,
+                                                     signed_values, result->request.colormap);
+  else
+    result->activation_scale = lens_activation_scale (result->activation_values, (gsize) rows * cols,
+                                                      result->request.scaling,
+                                                      result->request.mode == LENS_ACTIVATION_COUNT ? atoms
+                                                                                                    : l1_reference,
+                                                      result->request.mode == LENS_ACTIVATION_COUNT,
+                                                      result->request.colormap);
   if (result->request.mode == LENS_ACTIVATION_ATOMS)
     result->n_top_patches = lens_top_patches (result->activation_values, (gsize) rows * cols,
                                               LENS_TOP_PATCHES, result->top_patches);
   return lens_heatmap_surface (result->activation_values, rows, cols, &result->activation_scale);
+}
+
+/* 1, 2 or 5 times a power of ten, at least x. */
+static float
+nice_ceiling (float x)
+{
+  double decade = pow (10.0, floor (log10 (x)));
+
+  for (int i = 0; i < 3; i++)
+    {
+      const double steps[] = { 1, 2, 5 };
+
+      if (steps[i] * decade >= x)
+        return (float) (steps[i] * decade);
+    }
+  return (float) (10 * decade);
+}
+
+float
+lens_l1_reference (ScvaeModel *model, GCancellable *cancellable)
+{
+  g_autofree char *path = shipped_path ("samples/astronaut.jpg");
+  g_autoptr(ScvaeImage) image = path ? scvae_image_load (path, 256, NULL, NULL) : NULL;
+  g_autofree float *l1 = NULL;
+  ScvaeSession *session;
+  const float *codes;
+  int rows, cols, atoms;
+  float reference = 0.f;
+
+  if (image == NULL)
+    return 0.f;
+  session = scvae_session_new (model);
+  if (scvae_session_encode (session, image, cancellable, NULL)
+      && scvae_session_sparse_code (session, scvae_model_get_config (model)->lista_steps, 1.f, cancellable, NULL))
+    {
+      codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+      l1 = lens_activation_values (codes, rows, cols, atoms, LENS_ACTIVATION_L1, NULL, 0);
+      reference = lens_quantile (l1, (gsize) rows * cols, 0.995);
+      reference = reference > 0.f ? nice_ceiling (reference) : 1.f;
+    }
+  scvae_session_free (session);
+  return reference;
 }
 
 void

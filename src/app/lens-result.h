@@ -24,6 +24,7 @@ typedef struct {
   float sparsity;
   LensActivationMode mode;
   LensColormap colormap;
+  LensScaling scaling;        /* of the count and L1 maps */
   GBytes *atoms;              /* selected atom indices (int), or NULL */
   gboolean segment;           /* run k-means on the codes */
   ScvaeSegmentOptions segment_options;
@@ -87,9 +88,17 @@ void lens_result_unref (LensResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensResult, lens_result_unref)
 
 /* The heat map of codes (rows x cols x atoms) in the result's mode, one
- * pixel per patch; fills the result's values, scale and top patches. */
+ * pixel per patch; fills the result's values, scale and top patches. A
+ * fixed scale goes to atoms for counts and to l1_reference (the model's,
+ * see lens_l1_reference) for L1. */
 cairo_surface_t *lens_result_build_activation (LensResult *result, const float *codes, int rows, int cols,
-                                               int atoms);
+                                               int atoms, float l1_reference);
+/* The L1 map's fixed top for a model: the 99.5th percentile of the L1
+ * norm of its codes on a shipped sample photo (256 px, trained depth,
+ * sparsity 1), rounded up to 1, 2 or 5 times a power of ten; the same for
+ * every image and setting. On the engine thread (it encodes); 0 if the
+ * sample cannot be read. */
+float lens_l1_reference (ScvaeModel *model, GCancellable *cancellable);
 
 /* A patch's sparse code, strongest atoms first, and what it draws. */
 typedef struct {

@@ -29,7 +29,12 @@ lens_split_divide (LensSplit *split,
                    GCancellable *cancellable,
                    GError **error)
 {
-  ScvaeKMeansOptions options = { .k = 2, .n_restarts = 4, .max_iterations = 100, .seed = seed };
+  /* Like the segmentation's own k-means: a large segment is clustered on
+   * a regular sample of its patches, then every patch takes the nearer
+   * centre. */
+  ScvaeKMeansOptions options = {
+    .k = 2, .n_restarts = 4, .max_iterations = 100, .seed = seed, .max_rows = LENS_SPLIT_MAX_SAMPLE,
+  };
   g_autofree float *rows = NULL;
   int counts[2] = { 0, 0 };
 

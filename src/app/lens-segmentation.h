@@ -92,6 +92,10 @@ typedef struct {
   int keep;           /* the larger part; -1 while there are not two */
 } LensSplit;
 
+/* A segment of more patches is divided by 2-means on a regular sample of
+ * this many, each patch then taking the nearer centre. */
+#define LENS_SPLIT_MAX_SAMPLE 8192
+
 /* NULL if segment index has fewer than 2 patches or there are
  * SCVAE_MAX_CLUSTERS segments already. */
 LensSplit *lens_segmentation_begin_split (LensSegmentation *self, int index);

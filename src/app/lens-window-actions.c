@@ -308,8 +308,10 @@ lens_window_add_actions (LensWindow *self)
   if (self->settings)
     {
       g_autoptr(GAction) colormap = g_settings_create_action (self->settings, "heatmap-colormap");
+      g_autoptr(GAction) scale = g_settings_create_action (self->settings, "heatmap-scale");
 
       g_action_map_add_action (G_ACTION_MAP (self), colormap);
+      g_action_map_add_action (G_ACTION_MAP (self), scale);
     }
 }
 

@@ -45,6 +45,8 @@ lens_window_current_request (LensWindow *self)
     .mode = (LensActivationMode) gtk_drop_down_get_selected (self->mode_dropdown),
     .colormap = self->settings ? (LensColormap) g_settings_get_enum (self->settings, "heatmap-colormap")
                                : LENS_COLORMAP_VIRIDIS,
+    .scaling = self->settings ? (LensScaling) g_settings_get_enum (self->settings, "heatmap-scale")
+                              : LENS_SCALING_FIXED,
     .atoms = self->selected_atoms,
     .segment = lens_window_get_toggle (self, "show-segments"),
     .segment_options = {
@@ -368,6 +370,7 @@ lens_window_init (LensWindow *self)
       g_settings_bind (self->settings, "overlay-opacity", self->opacity_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
       lens_settings_bind_int_adjustment (self->settings, "segment-k", self->k_adjustment);
       g_signal_connect_swapped (self->settings, "changed::heatmap-colormap", G_CALLBACK (on_control_changed), self);
+      g_signal_connect_swapped (self->settings, "changed::heatmap-scale", G_CALLBACK (on_control_changed), self);
     }
 
   lens_window_setup_views (self);

@@ -60,6 +60,8 @@ struct _LensWorker {
   guint8 *labels;             /* k-means of the features, or NULL */
   ScvaeSegmentOptions labels_options;
   LensResult *last;           /* pictures reused when a stage is skipped */
+  ScvaeModel *l1_model;       /* the model whose fixed L1 scale is l1_reference */
+  float l1_reference;
 };
 
 /* lens-worker.c */
@@ -82,6 +84,10 @@ void lens_worker_queue_job (LensWorker *self, Job *job, GCancellable *cancellabl
                             GAsyncReadyCallback callback, gpointer user_data);
 
 /* lens-worker-requests.c */
+
+/* The top of the fixed L1 scale for request's model, when its heat map
+ * needs it (else 0); measured once per model. On the engine thread. */
+float lens_worker_get_l1_reference (LensWorker *self, const LensRequest *request, GCancellable *cancellable);
 
 /* Answers a request: a preview first when wanted, then the full result.
  * Failures other than cancelling are posted. */

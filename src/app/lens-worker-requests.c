@@ -88,15 +88,36 @@ result_new (LensWorker *self, const LensRequest *request, guint64 serial, gint64
   return result;
 }
 
+float
+lens_worker_get_l1_reference (LensWorker *self, const LensRequest *request, GCancellable *cancellable)
+{
+  if (request->mode != LENS_ACTIVATION_L1 || request->scaling != LENS_SCALING_FIXED)
+    return 0.f;
+  if (self->l1_model != request->model)
+    {
+      float reference = lens_l1_reference (request->model, cancellable);
+
+      /* Cancelled: measured again next time. */
+      if (g_cancellable_is_cancelled (cancellable))
+        return 0.f;
+      g_clear_pointer (&self->l1_model, scvae_model_unref);
+      self->l1_model = scvae_model_ref (request->model);
+      self->l1_reference = reference;
+    }
+  return self->l1_reference;
+}
+
 /* The heat map of a session's codes, one pixel per patch, magnified by
  * units when shown. */
 static LensPicture *
-activation_picture (LensResult *result, ScvaeSession *session, int units)
+activation_picture (LensWorker *self, LensResult *result, ScvaeSession *session, int units,
+                    GCancellable *cancellable)
 {
   int rows, cols, atoms;
   const float *codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+  float l1_reference = lens_worker_get_l1_reference (self, &result->request, cancellable);
 
-  return lens_picture_new (lens_result_build_activation (result, codes, rows, cols, atoms), units);
+  return lens_picture_new (lens_result_build_activation (result, codes, rows, cols, atoms, l1_reference), units);
 }
 
 /* A preview is worth it for a slider move on a large image while the user
@@ -148,7 +169,7 @@ answer_preview (LensWorker *self, const LensRequest *request, guint64 serial, gi
   result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), 2);
   result->residual = lens_picture_new (lens_residual_surface (self->preview_image, reconstruction,
                                                               request->colormap, &result->residual_scale), 2);
-  result->activation = activation_picture (result, session, 2 * SCVAE_PATCH_PIXELS);
+  result->activation = activation_picture (self, result, session, 2 * SCVAE_PATCH_PIXELS, cancellable);
   result->compute_ms = (g_get_monotonic_time () - start) / 1000.0;
   lens_worker_post (self, g_steal_pointer (&result), NULL);
   lens_worker_mark_previewed (self);
@@ -210,7 +231,7 @@ answer_full (LensWorker *self, const LensRequest *request, guint64 serial, gint6
           result->residual = lens_picture_new (lens_residual_surface (request->input->image, reconstruction,
                                                                       request->colormap, &result->residual_scale), 1);
         }
-      result->activation = activation_picture (result, session, SCVAE_PATCH_PIXELS);
+      result->activation = activation_picture (self, result, session, SCVAE_PATCH_PIXELS, cancellable);
       result->usage = g_memdup2 (scvae_session_get_atom_usage (session), K * sizeof (ScvaeAtomUsage));
     }
 

@@ -278,6 +278,7 @@ worker_thread (gpointer data)
   g_clear_pointer (&self->features, g_free);
   g_clear_pointer (&self->labels, g_free);
   g_clear_pointer (&self->last, lens_result_unref);
+  g_clear_pointer (&self->l1_model, scvae_model_unref);
   return NULL;
 }
 

@@ -765,6 +765,57 @@ test_status_latency (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The heat map's fixed scale stays put across slider settings (0 to K
+ * for counts, the model's L1 reference for L1), so two settings can be
+ * compared by eye; the per-image scale follows the values. */
+static void
+test_heatmap_scale (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "coffee.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) a = NULL, b = NULL, c = NULL, d = NULL, e = NULL, f = NULL;
+  float reference;
+
+  g_assert_nonnull (window->settings);
+  g_assert_cmpint (g_settings_get_enum (window->settings, "heatmap-scale"), ==, LENS_SCALING_FIXED);
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  a = wait_for_result (window, 0);
+  g_assert_cmpfloat (a->activation_scale.lo, ==, 0.f);
+  g_assert_cmpfloat (a->activation_scale.hi, ==, 32.f);   /* K */
+  g_assert_cmpfloat (a->activation_scale.knee, >, 0.f);
+  gtk_adjustment_set_value (window->sparsity_adjustment, 2.5);
+  b = wait_for_result (window, a->serial);
+  g_assert_cmpfloat (b->activation_scale.hi, ==, 32.f);
+  /* Fewer atoms: darker, on the same scale. */
+  g_assert_true (pictures_differ (a->activation, b->activation));
+
+  gtk_drop_down_set_selected (window->mode_dropdown, LENS_ACTIVATION_L1);
+  c = wait_for_result (window, b->serial);
+  reference = lens_l1_reference (model, NULL);
+  g_assert_cmpfloat (reference, >, 0.f);
+  g_assert_cmpfloat (c->activation_scale.hi, ==, reference);
+  gtk_adjustment_set_value (window->sparsity_adjustment, 1.0);
+  d = wait_for_result (window, c->serial);
+  g_assert_cmpfloat (d->activation_scale.hi, ==, reference);
+
+  /* Stretched to the image: the top follows the values (the 99.5th
+   * percentile, which no value of the map exceeds by much). */
+  g_settings_set_enum (window->settings, "heatmap-scale", LENS_SCALING_PER_IMAGE);
+  e = wait_for_result (window, d->serial);
+  g_assert_cmpint (e->request.scaling, ==, LENS_SCALING_PER_IMAGE);
+  g_assert_cmpfloat (e->activation_scale.hi, ==,
+                     lens_quantile (e->activation_values, (gsize) e->rows * e->cols, 0.995));
+  gtk_adjustment_set_value (window->sparsity_adjustment, 2.5);
+  f = wait_for_result (window, e->serial);
+  g_assert_cmpfloat (f->activation_scale.hi, <, e->activation_scale.hi);
+  g_settings_reset (window->settings, "heatmap-scale");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -783,5 +834,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/status-latency", test_status_latency);
   g_test_add_func ("/app/paste-texture", test_paste_texture);
   g_test_add_func ("/app/transparent-image", test_transparent_image);
+  g_test_add_func ("/app/heatmap-scale", test_heatmap_scale);
   return g_test_run ();
 }
