@@ -71,7 +71,9 @@ geometry (LensImageView *self, double *scale, double *ox, double *oy)
     }
   if (zoom == 0.0)
     {
-      *scale = MIN ((double) w / iw, (double) h / ih);
+      double fit = lens_viewport_get_fit_scale (self->viewport);
+
+      *scale = fit > 0.0 ? fit : MIN ((double) w / iw, (double) h / ih);
       *ox = (w - *scale * iw) / 2;
       *oy = (h - *scale * ih) / 2;
     }
@@ -82,6 +84,26 @@ geometry (LensImageView *self, double *scale, double *ox, double *oy)
       *ox = w / 2.0 - zoom * cx;
       *oy = h / 2.0 - zoom * cy;
     }
+}
+
+double
+lens_image_view_get_fit_scale (LensImageView *self)
+{
+  int iw, ih, w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
+
+  if (self->viewport == NULL)
+    return 0.0;
+  lens_viewport_get_image_size (self->viewport, &iw, &ih);
+  return iw > 0 && ih > 0 && w > 0 && h > 0 ? MIN ((double) w / iw, (double) h / ih) : 0.0;
+}
+
+double
+lens_image_view_get_scale (LensImageView *self)
+{
+  double scale, ox, oy;
+
+  geometry (self, &scale, &ox, &oy);
+  return scale;
 }
 
 gboolean
@@ -592,8 +614,8 @@ lens_image_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_
 {
   LensImageView *self = LENS_IMAGE_VIEW (widget);
 
-  *minimum = 120;
-  *natural = 250;
+  *minimum = 80;
+  *natural = 240;
   if (orientation == GTK_ORIENTATION_VERTICAL && for_size > 0 && self->image_width > 0)
     *natural = MAX (*minimum, (int) ((double) for_size * self->image_height / self->image_width));
 }

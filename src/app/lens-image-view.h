@@ -37,6 +37,10 @@ gboolean lens_image_view_click (LensImageView *self, double x, double y, guint b
 /* Patches to outline (indices row * cols + col), e.g. where atoms fire. */
 void lens_image_view_set_marks (LensImageView *self, const int *patches, int n, int cols);
 
+/* The scale that fits the whole image into this view; 0 before it has a size. */
+double lens_image_view_get_fit_scale (LensImageView *self);
+/* Screen pixels per image pixel, as the view shows it now. */
+double lens_image_view_get_scale (LensImageView *self);
 /* Image coordinates under a widget point; FALSE outside the image. */
 gboolean lens_image_view_to_image (LensImageView *self, double x, double y,
                                    double *image_x, double *image_y);

@@ -188,12 +188,8 @@ zoom_by (LensWindow *self, double factor)
   if (iw <= 0)
     return;
   if (zoom == 0.0)
-    {
-      /* From "fit", start at the scale the input view shows. */
-      int w = gtk_widget_get_width (GTK_WIDGET (self->input_view));
-      int h = gtk_widget_get_height (GTK_WIDGET (self->input_view));
-      zoom = MIN ((double) w / iw, (double) h / ih);
-    }
+    /* From "fit", start at the scale the views show. */
+    zoom = lens_image_view_get_scale (self->input_view);
   lens_viewport_get_center (self->viewport, &cx, &cy);
   lens_viewport_set_view (self->viewport, zoom * factor, cx, cy);
 }
@@ -214,6 +210,37 @@ static void
 zoom_fit_action (GtkWidget *widget, const char *action, GVariant *param)
 {
   lens_viewport_fit (LENS_WINDOW (widget)->viewport);
+}
+
+static int
+view_index (const char *name)
+{
+  static const char *names[] = { "input", "reconstruction", "activation" };
+
+  for (int i = 0; i < 3; i++)
+    if (g_strcmp0 (name, names[i]) == 0)
+      return i;
+  return -1;
+}
+
+/* win.view: "all", or the one view shown alone. */
+static void
+change_view (GSimpleAction *action, GVariant *state, gpointer data)
+{
+  g_simple_action_set_state (action, state);
+  lens_window_show_view (LENS_WINDOW (data), view_index (g_variant_get_string (state, NULL)));
+}
+
+/* win.toggle-view: that view alone, or all three again if it is alone. */
+static void
+toggle_view_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (widget), "view");
+  const char *view = g_variant_get_string (param, NULL);
+
+  g_action_group_change_action_state (G_ACTION_GROUP (widget), "view",
+                                      g_variant_new_string (g_strcmp0 (g_variant_get_string (state, NULL), view) == 0
+                                                              ? "all" : view));
 }
 
 static void
@@ -302,6 +329,7 @@ lens_window_add_actions (LensWindow *self)
     { .name = "show-residual", .state = "false", .change_state = change_toggle },
     { .name = "compare", .state = "false", .change_state = change_toggle },
     { .name = "show-segments", .state = "false", .change_state = change_toggle },
+    { .name = "view", .parameter_type = "s", .state = "'all'", .change_state = change_view },
   };
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), toggles, G_N_ELEMENTS (toggles), self);
@@ -353,6 +381,7 @@ lens_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_fit_action);
   gtk_widget_class_install_action (widget_class, "win.reset-controls", NULL, reset_controls_action);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-view", "s", toggle_view_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
@@ -371,4 +400,9 @@ lens_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, 0, "win.zoom-out", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, 0, "win.zoom-fit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reset-controls", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.toggle-view", "s", "input");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.toggle-view", "s",
+                                       "reconstruction");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.toggle-view", "s", "activation");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_ALT_MASK, "win.view", "s", "all");
 }

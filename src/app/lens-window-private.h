@@ -20,6 +20,7 @@
 #include "lens-quality-panel.h"
 #include "lens-segment-legend.h"
 #include "lens-segmentation.h"
+#include "lens-view-grid.h"
 #include "lens-viewport.h"
 #include "lens-welcome-page.h"
 #include "lens-window.h"
@@ -36,7 +37,12 @@ struct _LensWindow {
   GtkStack *stack;
   LensWelcomePage *welcome_page;
   AdwFlap *flap;
-  GtkFlowBox *views;
+  LensViewGrid *views;
+  GtkButton *input_maximize;
+  GtkButton *reconstruction_maximize;
+  GtkButton *activation_maximize;
+  GtkWidget *header_switcher;
+  GtkActionBar *bottom_bar;
   LensImageView *input_view;
   LensImageView *reconstruction_view;
   LensImageView *activation_view;
@@ -76,8 +82,9 @@ struct _LensWindow {
   GCancellable *loading;     /* of the image being opened */
   GCancellable *rendering_atoms;
   guint busy_timeout;
-  guint view_columns_idle;   /* applies a new number of view columns */
-  int view_columns;
+  guint layout_idle;         /* applies a new width class of the window */
+  gboolean wide;             /* the view switcher fits in the header bar */
+  gboolean narrow;           /* the side bar folds away */
   double shown_latency_ms;   /* of the result on screen, once painted; 0 before */
   guint64 painted_serial;    /* the newest full result that reached the screen */
   guint64 painted_preview_serial; /* the newest preview that did */
@@ -116,8 +123,11 @@ void lens_window_setup_segments (LensWindow *self);
 
 /* lens-window-views.c */
 void lens_window_setup_views (LensWindow *self);
-/* After an allocation: as many views per row as shows the image largest. */
-void lens_window_fit_view_columns (LensWindow *self);
+/* After an allocation: the view switcher in the header bar if it fits,
+ * the side bar folded on a narrow window, one fit scale for all views. */
+void lens_window_fit_views (LensWindow *self);
+/* Shows view (0 input, 1 reconstruction, 2 activations) alone, or all three (-1). */
+void lens_window_show_view (LensWindow *self, int view);
 
 /* lens-window-actions.c */
 void lens_window_install_actions (GtkWidgetClass *widget_class);

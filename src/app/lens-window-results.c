@@ -149,6 +149,8 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
 
   lens_viewport_set_image_size (self->viewport, result->request.input->image->width,
                                 result->request.input->image->height);
+  lens_view_grid_set_image_size (self->views, result->request.input->image->width,
+                                 result->request.input->image->height);
   lens_window_show_pictures (self);
   show_captions (self, result);
   lens_quality_panel_show_metrics (self->quality_panel, &result->metrics,

@@ -232,7 +232,7 @@ static void
 lens_window_size_allocate (GtkWidget *widget, int width, int height, int baseline)
 {
   GTK_WIDGET_CLASS (lens_window_parent_class)->size_allocate (widget, width, height, baseline);
-  lens_window_fit_view_columns (LENS_WINDOW (widget));
+  lens_window_fit_views (LENS_WINDOW (widget));
 }
 
 static void
@@ -251,7 +251,7 @@ lens_window_dispose (GObject *object)
     }
   g_clear_object (&self->worker);
   g_clear_handle_id (&self->busy_timeout, g_source_remove);
-  g_clear_handle_id (&self->view_columns_idle, g_source_remove);
+  g_clear_handle_id (&self->layout_idle, g_source_remove);
   g_clear_object (&self->viewport);
   g_clear_pointer (&self->model, scvae_model_unref);
   g_clear_pointer (&self->input, lens_input_unref);
@@ -300,6 +300,7 @@ lens_window_class_init (LensWindowClass *klass)
   g_type_ensure (LENS_TYPE_LEGEND);
   g_type_ensure (LENS_TYPE_QUALITY_PANEL);
   g_type_ensure (LENS_TYPE_SEGMENT_LEGEND);
+  g_type_ensure (LENS_TYPE_VIEW_GRID);
   g_type_ensure (LENS_TYPE_WELCOME_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/sparselens/SparseLens/lens-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LensWindow, toast_overlay);
@@ -309,6 +310,11 @@ lens_window_class_init (LensWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LensWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, views);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, input_maximize);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, reconstruction_maximize);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, activation_maximize);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, header_switcher);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, bottom_bar);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, input_view);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, reconstruction_view);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, activation_view);

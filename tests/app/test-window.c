@@ -11,6 +11,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -816,6 +817,147 @@ test_heatmap_scale (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Draws a widget as it is on screen; the caller frees the pixels
+ * (CAIRO_FORMAT_ARGB32 order, stride *stride). */
+static guint8 *
+render_widget (GtkWidget *widget, int *width, int *height, gsize *stride)
+{
+  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  guint8 *pixels;
+
+  *width = gtk_widget_get_width (widget);
+  *height = gtk_widget_get_height (widget);
+  gdk_paintable_snapshot (paintable, snapshot, *width, *height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, *width, *height));
+  *stride = (gsize) *width * 4;
+  pixels = g_malloc (*stride * *height);
+  gdk_texture_download (texture, pixels, *stride);
+  g_object_unref (paintable);
+  return pixels;
+}
+
+/* Every view shows the same image pixel at the same place, at every
+ * zoom and pan, and a magnified pixel is a block of one colour (nearest
+ * neighbour, no smoothing). */
+static void
+assert_views_aligned (LensWindow *window)
+{
+  LensImageView *views[] = { window->input_view, window->reconstruction_view, window->activation_view };
+  int w = gtk_widget_get_width (GTK_WIDGET (views[0])), h = gtk_widget_get_height (GTK_WIDGET (views[0]));
+  double scale = lens_image_view_get_scale (views[0]);
+
+  for (int i = 1; i < 3; i++)
+    {
+      g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (views[i])), ==, w);
+      g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (views[i])), ==, h);
+      g_assert_cmpfloat (lens_image_view_get_scale (views[i]), ==, scale);
+    }
+  for (int y = 0; y < h; y += 17)
+    for (int x = 0; x < w; x += 13)
+      {
+        double ix0, iy0;
+        gboolean inside = lens_image_view_to_image (views[0], x, y, &ix0, &iy0);
+
+        for (int i = 1; i < 3; i++)
+          {
+            double ix, iy;
+
+            g_assert_cmpint (lens_image_view_to_image (views[i], x, y, &ix, &iy), ==, inside);
+            g_assert_cmpfloat (ix, ==, ix0);
+            g_assert_cmpfloat (iy, ==, iy0);
+          }
+      }
+}
+
+static void
+assert_crisp (LensImageView *view)
+{
+  double scale = lens_image_view_get_scale (view), cx, cy;
+  int w, h, checked = 0;
+  gsize stride;
+  g_autofree guint8 *pixels = render_widget (GTK_WIDGET (view), &w, &h, &stride);
+
+  g_assert_cmpfloat (scale, >=, 4.0);
+  /* The image pixels around the middle: each a uniform square. */
+  lens_image_view_to_image (view, w / 2.0, h / 2.0, &cx, &cy);
+  for (int py = (int) cy - 3; py <= (int) cy + 3; py++)
+    for (int px = (int) cx - 3; px <= (int) cx + 3; px++)
+      {
+        double x0, y0;
+        guint32 first;
+
+        lens_image_view_from_image (view, px, py, &x0, &y0);
+        first = *(guint32 *) (pixels + (gsize) (ceil (y0) + 1) * stride + (gsize) (ceil (x0) + 1) * 4);
+        for (int y = (int) ceil (y0) + 1; y < (int) floor (y0 + scale) - 1; y++)
+          for (int x = (int) ceil (x0) + 1; x < (int) floor (x0 + scale) - 1; x++)
+            if (x >= 0 && y >= 0 && x < w && y < h)
+              {
+                g_assert_cmphex (*(guint32 *) (pixels + (gsize) y * stride + (gsize) x * 4), ==, first);
+                checked++;
+              }
+      }
+  g_assert_cmpint (checked, >, 100);
+}
+
+static void
+test_zoom_aligned (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "chelsea.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) first = NULL;
+  double cx, cy;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  first = wait_for_result (window, 0);
+  spin (300);
+
+  /* Fit: one scale for all three. */
+  assert_views_aligned (window);
+  g_assert_cmpfloat (lens_viewport_get_zoom (window->viewport), ==, 0.0);
+
+  /* Zoom in by the keyboard's actions, then pan as a drag does. */
+  for (int i = 0; i < 8; i++)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-in", NULL);
+  spin (100);
+  g_assert_cmpfloat (lens_viewport_get_zoom (window->viewport), >, 4.0);
+  assert_views_aligned (window);
+  assert_crisp (window->input_view);
+  lens_viewport_get_center (window->viewport, &cx, &cy);
+  lens_viewport_set_view (window->viewport, lens_viewport_get_zoom (window->viewport), cx + 37.5, cy - 12.25);
+  spin (100);
+  assert_views_aligned (window);
+  assert_crisp (window->input_view);
+  assert_crisp (window->activation_view);
+
+  /* One view alone, and back: still aligned. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-view", "s", "reconstruction");
+  spin (300);
+  g_assert_false (gtk_widget_get_child_visible (gtk_widget_get_parent (GTK_WIDGET (window->input_view))));
+  g_assert_true (gtk_widget_get_child_visible (gtk_widget_get_parent (GTK_WIDGET (window->reconstruction_view))));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window->reconstruction_view)), >,
+                   gtk_widget_get_width (GTK_WIDGET (window->activation_view)));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-view", "s", "reconstruction");
+  spin (300);
+  assert_views_aligned (window);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-fit", NULL);
+  spin (100);
+  g_assert_cmpfloat (lens_viewport_get_zoom (window->viewport), ==, 0.0);
+  assert_views_aligned (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -835,5 +977,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/paste-texture", test_paste_texture);
   g_test_add_func ("/app/transparent-image", test_transparent_image);
   g_test_add_func ("/app/heatmap-scale", test_heatmap_scale);
+  g_test_add_func ("/app/zoom-aligned", test_zoom_aligned);
   return g_test_run ();
 }
