@@ -85,16 +85,72 @@ static const struct {
   { "codes", LENS_EXPORT_CODES, "codes.npy" },
 };
 
+typedef struct {
+  LensWindow *window;
+  GFile *file;
+} Export;
+
+static void
+export_free (Export *export)
+{
+  g_object_unref (export->window);
+  g_object_unref (export->file);
+  g_free (export);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Export, export_free)
+
 static void
 on_exported (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr(LensWindow) self = data;
+  g_autoptr(Export) export = data;
   g_autoptr(GError) error = NULL;
   gboolean exported = lens_worker_export_finish (LENS_WORKER (source), result, &error);
 
-  if (lens_window_is_closed (self) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (lens_window_is_closed (export->window) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  lens_window_toast (self, exported ? _("Exported") : error->message);
+  if (exported)
+    lens_window_toast_file (export->window, _("Exported"), export->file);
+  else
+    lens_window_toast (export->window, error->message);
+}
+
+/* The file manager's ShowItems selects the file in its folder; without a
+ * file manager on the bus, the folder opens in whatever shows folders. */
+static void
+on_shown_in_files (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GFile) file = data;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+
+  if (reply == NULL)
+    {
+      g_autoptr(GFile) folder = g_file_get_parent (file);
+      g_autofree char *uri = folder ? g_file_get_uri (folder) : NULL;
+      GApplication *app = g_application_get_default ();
+      GtkWindow *window = app ? gtk_application_get_active_window (GTK_APPLICATION (app)) : NULL;
+
+      if (uri)
+        gtk_show_uri (window, uri, GDK_CURRENT_TIME);
+    }
+}
+
+static void
+show_in_files_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  const char *uri = g_variant_get_string (param, NULL);
+  const char *uris[] = { uri, NULL };
+  GDBusConnection *bus = g_application_get_dbus_connection (g_application_get_default ());
+  GFile *file = g_file_new_for_uri (uri);
+
+  if (bus == NULL)
+    {
+      on_shown_in_files (NULL, NULL, file);
+      return;
+    }
+  g_dbus_connection_call (bus, "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
+                          "org.freedesktop.FileManager1", "ShowItems", g_variant_new ("(^ass)", uris, ""),
+                          NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_shown_in_files, file);
 }
 
 /* Exports what the window shows: the segments with their edits, colours
@@ -118,8 +174,11 @@ lens_window_export (LensWindow *self, LensExportKind kind, GFile *file)
       memcpy (segments[i].rgb, segment->rgb, 3);
       segments[i].visible = segment->visible;
     }
-  lens_worker_export_async (self->worker, &request, kind, &view, file, self->cancellable, on_exported,
-                            g_object_ref (self));
+  Export *export = g_new0 (Export, 1);
+
+  export->window = g_object_ref (self);
+  export->file = g_object_ref (file);
+  lens_worker_export_async (self->worker, &request, kind, &view, file, self->cancellable, on_exported, export);
 }
 
 static void
@@ -382,6 +441,7 @@ lens_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.reset-controls", NULL, reset_controls_action);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-view", "s", toggle_view_action);
+  gtk_widget_class_install_action (widget_class, "win.show-in-files", "s", show_in_files_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,

@@ -90,7 +90,7 @@ lens_window_update_status (LensWindow *self)
     {
       float value = r->activation_values[(gsize) row * r->cols + col];
 
-      g_string_append_printf (status, _(" · patch (%d, %d): "), row, col);
+      g_string_append_printf (status, _(" · row %d, column %d: "), row, col);
       if (r->request.mode == LENS_ACTIVATION_COUNT)
         g_string_append_printf (status, ngettext ("%.0f active atom", "%.0f active atoms", (gulong) value), value);
       else if (r->request.mode == LENS_ACTIVATION_L1)

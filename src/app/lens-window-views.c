@@ -143,9 +143,25 @@ on_patch_clicked (LensImageView *view, int row, int col, double x, double y, gui
 
   self->inspected_row = row;
   self->inspected_col = col;
-  /* The popover lives on the window and points at the click. */
+  /* The popover lives on the window and points at the click, opening
+   * towards the larger part of the window so that it stays inside. */
   if (!gtk_widget_compute_point (GTK_WIDGET (view), GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &point))
     return;
+  {
+    int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
+    int need_w, need_h;
+    GtkPositionType position;
+
+    gtk_widget_measure (GTK_WIDGET (self->inspector), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &need_w, NULL, NULL);
+    gtk_widget_measure (GTK_WIDGET (self->inspector), GTK_ORIENTATION_VERTICAL, need_w, NULL, &need_h, NULL, NULL);
+    if (h - point.y >= need_h)
+      position = GTK_POS_BOTTOM;
+    else if (point.y >= need_h)
+      position = GTK_POS_TOP;
+    else
+      position = w - point.x >= point.x ? GTK_POS_RIGHT : GTK_POS_LEFT;
+    gtk_popover_set_position (GTK_POPOVER (self->inspector), position);
+  }
   gtk_popover_set_pointing_to (GTK_POPOVER (self->inspector),
                                &(GdkRectangle) { (int) point.x - 4, (int) point.y - 4, 8, 8 });
   inspect (self);

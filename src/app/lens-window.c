@@ -26,6 +26,22 @@ lens_window_toast (LensWindow *self, const char *message)
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* A toast with a "Show in Files" button for a file just written. */
+void
+lens_window_toast_file (LensWindow *self, const char *message, GFile *file)
+{
+  AdwToast *toast = adw_toast_new (message);
+  g_autofree char *uri = g_file_get_uri (file);
+
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_set_button_label (toast, _("Show in Files"));
+  adw_toast_set_action_name (toast, "win.show-in-files");
+  adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 gboolean
 lens_window_get_toggle (LensWindow *self, const char *action)
 {

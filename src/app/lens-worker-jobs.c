@@ -212,14 +212,39 @@ run_export_codes (LensWorker *self, Job *job, GCancellable *cancellable, GError 
   return TRUE;
 }
 
-/* The segments as the window shows them, on the working image. */
+/* One label per pixel of a width x height picture of the working image:
+ * each pixel takes the label of the working image's patch it falls in. */
+static guint8 *
+labels_at_size (const Job *job, const ScvaeImage *working, int width, int height)
+{
+  guint8 *pixels = g_new (guint8, (gsize) width * height);
+
+  for (int y = 0; y < height; y++)
+    {
+      int row = MIN ((int) (((double) y + 0.5) * working->height / height) / SCVAE_PATCH_PIXELS, job->rows - 1);
+
+      for (int x = 0; x < width; x++)
+        {
+          int col = MIN ((int) (((double) x + 0.5) * working->width / width) / SCVAE_PATCH_PIXELS, job->cols - 1);
+
+          pixels[(gsize) y * width + x] = job->labels[(gsize) row * job->cols + col];
+        }
+    }
+  return pixels;
+}
+
+/* The segments as the window shows them, at the source's size like the
+ * other pictures: the labels of the working image's patches, scaled up. */
 static gboolean
 run_export_segments (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
 {
-  const ScvaeImage *image = job->request.input->image;
-  g_autofree guint8 *pixels = scvae_labels_to_pixels (job->labels, job->rows, job->cols,
-                                                      image->width, image->height);
+  const ScvaeImage *working = job->request.input->image, *image;
+  g_autofree guint8 *pixels = NULL;
 
+  if (job->source == NULL && !load_source (job, error))
+    return FALSE;
+  image = job->source->image;
+  pixels = labels_at_size (job, working, image->width, image->height);
   if (job->kind == LENS_EXPORT_OVERLAY)
     return write_png (job, scvae_render_overlay (image, pixels, job->segments, job->n_segments, job->opacity),
                       error);

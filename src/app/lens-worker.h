@@ -35,8 +35,8 @@ typedef enum {
   LENS_EXPORT_RESIDUAL,
   LENS_EXPORT_ACTIVATION,
   LENS_EXPORT_CODES,          /* .npy [rows, cols, K] of the working image */
-  LENS_EXPORT_OVERLAY,        /* the segments as shown, at working size */
-  LENS_EXPORT_LABELS,         /* 8-bit PNG, pixel = segment index */
+  LENS_EXPORT_OVERLAY,        /* the segments as shown, at the source's size too */
+  LENS_EXPORT_LABELS,         /* 8-bit PNG, pixel = segment index, at the source's size */
 } LensExportKind;
 
 /* The segments as the window shows them, for LENS_EXPORT_OVERLAY and

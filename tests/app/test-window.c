@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lens-application.h"
 #include "lens-window-private.h"
 #include "spin.h"
 
@@ -162,7 +163,7 @@ test_window (void)
 
   /* Hovering a patch names it in the status line. */
   lens_viewport_set_hover (window->viewport, 3, 5);
-  g_assert_nonnull (strstr (gtk_label_get_label (window->status_label), "(3, 5)"));
+  g_assert_nonnull (strstr (gtk_label_get_label (window->status_label), "row 3, column 5"));
   lens_viewport_set_hover (window->viewport, -1, -1);
 
   /* Reset returns both controls to the model's defaults. */
@@ -220,7 +221,6 @@ export_to (LensWindow *window, LensExportKind kind, const char *name)
 static void
 check_exports (LensWindow *window, LensResult *shown, int n_segments)
 {
-  const ScvaeImage *image = shown->request.input->image;
   g_autofree char *overlay = export_to (window, LENS_EXPORT_OVERLAY, "lens-test-segments.png");
   g_autofree char *labels = export_to (window, LENS_EXPORT_LABELS, "lens-test-labels.png");
   g_autofree char *codes = export_to (window, LENS_EXPORT_CODES, "lens-test-codes.npy");
@@ -235,15 +235,17 @@ check_exports (LensWindow *window, LensResult *shown, int n_segments)
   /* Pictures of the model's output are at the source's size. */
   g_assert_nonnull (reconstructed);
   g_assert_cmpint (gdk_pixbuf_get_width (reconstructed), ==, shown->request.input->source_width);
+  /* The segments too, like every export. */
   g_assert_nonnull (overlay_image);
-  g_assert_cmpint (gdk_pixbuf_get_width (overlay_image), ==, image->width);
-  g_assert_cmpint (gdk_pixbuf_get_height (overlay_image), ==, image->height);
+  g_assert_cmpint (gdk_pixbuf_get_width (overlay_image), ==, shown->request.input->source_width);
+  g_assert_cmpint (gdk_pixbuf_get_height (overlay_image), ==, shown->request.input->source_height);
 
   /* Every pixel names a segment, and every segment is there. */
   g_assert_nonnull (label_map);
-  g_assert_cmpint (gdk_pixbuf_get_width (label_map), ==, image->width);
-  for (int y = 0; y < image->height; y++)
-    for (int x = 0; x < image->width; x++)
+  g_assert_cmpint (gdk_pixbuf_get_width (label_map), ==, shown->request.input->source_width);
+  g_assert_cmpint (gdk_pixbuf_get_height (label_map), ==, shown->request.input->source_height);
+  for (int y = 0; y < gdk_pixbuf_get_height (label_map); y++)
+    for (int x = 0; x < gdk_pixbuf_get_width (label_map); x++)
       {
         guint8 v = gdk_pixbuf_read_pixels (label_map)[y * gdk_pixbuf_get_rowstride (label_map)
                                                       + x * gdk_pixbuf_get_n_channels (label_map)];
@@ -276,8 +278,11 @@ test_explore (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
   lens_window_set_model (window, model);
+  /* Worked on at 256 px: the exports still come at the photo's 512. */
+  g_settings_set_int (window->settings, "working-size", 256);
   lens_window_open_file (window, file);
   first = wait_for_result (window, 0);
+  g_assert_cmpint (first->request.input->image->width, ==, 256);
 
   /* The gallery fills with every atom, rendered on the engine thread. */
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
@@ -342,6 +347,7 @@ test_explore (void)
   spin (300);
   save_snapshot (GTK_WIDGET (window), "explore-snapshot.png");
   gtk_popover_popdown (GTK_POPOVER (window->inspector));
+  g_settings_reset (window->settings, "working-size");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -817,6 +823,28 @@ test_heatmap_scale (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+on_painted (GdkFrameClock *clock, gboolean *painted)
+{
+  *painted = TRUE;
+}
+
+/* Waits until the widget has been drawn (its render node exists only then). */
+static void
+wait_painted (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gboolean painted = FALSE;
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_painted), &painted);
+  gint64 deadline = g_get_monotonic_time () + patience ();
+
+  gtk_widget_queue_draw (widget);
+  while (!painted && g_get_monotonic_time () < deadline)
+    spin (5);
+  g_signal_handler_disconnect (clock, handler);
+  g_assert_true (painted);
+}
+
 /* Draws a widget as it is on screen; the caller frees the pixels
  * (CAIRO_FORMAT_ARGB32 order, stride *stride). */
 static guint8 *
@@ -829,6 +857,7 @@ render_widget (GtkWidget *widget, int *width, int *height, gsize *stride)
   g_autoptr(GdkTexture) texture = NULL;
   guint8 *pixels;
 
+  wait_painted (widget);
   *width = gtk_widget_get_width (widget);
   *height = gtk_widget_get_height (widget);
   gdk_paintable_snapshot (paintable, snapshot, *width, *height);
@@ -958,6 +987,148 @@ test_zoom_aligned (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The window's own shortcut for a key, or NULL. */
+static GtkShortcut *
+find_shortcut (GtkWidget *widget, GtkShortcutTrigger *trigger)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+
+          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), trigger))
+            return g_steal_pointer (&shortcut);
+        }
+    }
+  return NULL;
+}
+
+/* Installed on the window's class, or in its action group. */
+static gboolean
+window_has_action (LensWindow *window, const char *name)
+{
+  const char *installed, *property;
+  const GVariantType *parameter;
+  GType owner;
+
+  for (guint i = 0;
+       gtk_widget_class_query_action (GTK_WIDGET_GET_CLASS (window), i, &owner, &installed, &parameter, &property);
+       i++)
+    if (g_str_equal (installed, name))
+      return TRUE;
+  return g_action_group_has_action (G_ACTION_GROUP (window), name + strlen ("win."));
+}
+
+/* Runs what a key runs in the window. */
+static void
+press (LensWindow *window, const char *accelerator)
+{
+  g_autoptr(GtkShortcutTrigger) trigger = gtk_shortcut_trigger_parse_string (accelerator);
+  g_autoptr(GtkShortcut) shortcut = find_shortcut (GTK_WIDGET (window), trigger);
+
+  g_assert_nonnull (shortcut);
+  g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                               GTK_WIDGET (window), gtk_shortcut_get_arguments (shortcut)));
+  spin (200);
+}
+
+/* Every row of the Shortcuts window names a key, and each key is bound:
+ * to an enabled action of the window, or by the application. A few are
+ * pressed and their effect checked. */
+static void
+test_shortcuts (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "chelsea.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/io/github/sparselens/SparseLens/gtk/help-overlay.ui");
+  g_autoptr(GSList) objects = gtk_builder_get_objects (builder);
+  g_autoptr(GtkApplication) app = GTK_APPLICATION (lens_application_new ());
+  g_autoptr(GError) error = NULL;
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) first = NULL;
+  int rows = 0, keys = 0;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  first = wait_for_result (window, 0);
+  spin (200);
+
+  for (GSList *l = objects; l; l = l->next)
+    {
+      g_autofree char *title = NULL, *accelerator = NULL;
+      GtkShortcutType type;
+
+      if (!GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+        continue;
+      rows++;
+      g_object_get (l->data, "title", &title, "accelerator", &accelerator, "shortcut-type", &type, NULL);
+      if (type != GTK_SHORTCUT_ACCELERATOR)
+        continue;  /* a gesture: the views' own */
+      g_test_message ("%s: %s", title, accelerator);
+      g_assert_nonnull (accelerator);
+      g_assert_cmpstr (accelerator, !=, "");
+      {
+        g_autoptr(GtkShortcutTrigger) trigger = gtk_shortcut_trigger_parse_string (accelerator);
+        g_autoptr(GtkShortcut) shortcut = NULL;
+        g_auto(GStrv) app_actions = NULL;
+
+        g_assert_nonnull (trigger);
+        shortcut = find_shortcut (GTK_WIDGET (window), trigger);
+        if (shortcut)
+          {
+            GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+            const char *name;
+
+            g_assert_true (GTK_IS_NAMED_ACTION (action));
+            name = gtk_named_action_get_action_name (GTK_NAMED_ACTION (action));
+            g_assert_true (g_str_has_prefix (name, "win."));
+            g_assert_true (window_has_action (window, name));
+          }
+        else
+          {
+            app_actions = gtk_application_get_actions_for_accel (app, accelerator);
+            g_assert_nonnull (app_actions);
+            g_assert_nonnull (app_actions[0]);
+          }
+        keys++;
+      }
+    }
+  g_assert_cmpint (rows, >=, 18);
+  g_assert_cmpint (keys, ==, rows - 1);
+
+  /* Pressed: each does what its row says. */
+  press (window, "<Control>plus");
+  g_assert_cmpfloat (lens_viewport_get_zoom (window->viewport), >, 0.0);
+  press (window, "<Control>0");
+  g_assert_cmpfloat (lens_viewport_get_zoom (window->viewport), ==, 0.0);
+  press (window, "<Alt>2");
+  g_assert_cmpint (lens_view_grid_get_shown (window->views), ==, 1);
+  press (window, "<Alt>2");
+  g_assert_cmpint (lens_view_grid_get_shown (window->views), ==, -1);
+  press (window, "<Alt>3");
+  g_assert_cmpint (lens_view_grid_get_shown (window->views), ==, 2);
+  press (window, "<Alt>0");
+  g_assert_cmpint (lens_view_grid_get_shown (window->views), ==, -1);
+  gtk_adjustment_set_value (window->sparsity_adjustment, 2.0);
+  press (window, "<Control>r");
+  g_assert_cmpfloat (gtk_adjustment_get_value (window->sparsity_adjustment), ==, 1.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -978,5 +1149,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/transparent-image", test_transparent_image);
   g_test_add_func ("/app/heatmap-scale", test_heatmap_scale);
   g_test_add_func ("/app/zoom-aligned", test_zoom_aligned);
+  g_test_add_func ("/app/shortcuts", test_shortcuts);
   return g_test_run ();
 }
