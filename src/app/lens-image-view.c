@@ -32,6 +32,8 @@ struct _LensImageView {
   guint8 *labels;           /* for segment borders */
   int label_rows, label_cols;
   gboolean highlight[SCVAE_MAX_CLUSTERS]; /* segments outlined as selected */
+  guint32 outline_colors[SCVAE_MAX_CLUSTERS]; /* 0xffRRGGBB per segment, 0: none */
+  int n_outlines;           /* segments drawn as outlines in their colours; 0: none */
   gboolean any_highlight;
   int *marks;
   int n_marks, mark_cols;
@@ -149,33 +151,121 @@ invalidate (LensImageView *self)
     }
 }
 
-/* The outline of the selected segments: every patch edge with a selected
- * segment on one side only, the image's edges included, as a white line
- * over a dark one so it shows on any colour. */
+/* Whether the edge between neighbouring patches of labels a and b (-1:
+ * outside the image) is drawn. */
+typedef gboolean (*EdgeTest) (LensImageView *self, int a, int b);
+
+static gboolean
+between_segments (LensImageView *self, int a, int b)
+{
+  return a >= 0 && b >= 0 && a != b;
+}
+
+static gboolean
+around_selection (LensImageView *self, int a, int b)
+{
+  return (a >= 0 && self->highlight[a]) != (b >= 0 && self->highlight[b]);
+}
+
+static int
+label_at (LensImageView *self, int y, int x)
+{
+  return x >= 0 && y >= 0 && x < self->label_cols && y < self->label_rows ? self->labels[y * self->label_cols + x]
+                                                                         : -1;
+}
+
+/* Adds the patch edges that test picks to the path, consecutive ones
+ * joined into one line: far fewer lines to stroke than edges. */
 static void
-append_highlight (LensImageView *self, cairo_t *cr, double scale)
+add_edges (LensImageView *self, cairo_t *cr, EdgeTest test)
 {
   int r = self->label_rows, c = self->label_cols;
   const int P = SCVAE_PATCH_PIXELS;
 
-  for (int y = 0; y <= r; y++)
-    for (int x = 0; x <= c; x++)
+  for (int x = 0; x <= c; x++)
+    for (int y = 0, start = -1; y <= r; y++)
       {
-        gboolean here = y < r && x < c && self->highlight[self->labels[y * c + x]];
-        gboolean left = y < r && x > 0 && self->highlight[self->labels[y * c + x - 1]];
-        gboolean above = x < c && y > 0 && self->highlight[self->labels[(y - 1) * c + x]];
+        gboolean on = y < r && test (self, label_at (self, y, x - 1), label_at (self, y, x));
 
-        if (y < r && here != left)
+        if (on && start < 0)
+          start = y;
+        else if (!on && start >= 0)
           {
-            cairo_move_to (cr, P * x, P * y);
-            cairo_rel_line_to (cr, 0, P);
-          }
-        if (x < c && here != above)
-          {
-            cairo_move_to (cr, P * x, P * y);
-            cairo_rel_line_to (cr, P, 0);
+            cairo_move_to (cr, P * x, P * start);
+            cairo_line_to (cr, P * x, P * y);
+            start = -1;
           }
       }
+  for (int y = 0; y <= r; y++)
+    for (int x = 0, start = -1; x <= c; x++)
+      {
+        gboolean on = x < c && test (self, label_at (self, y - 1, x), label_at (self, y, x));
+
+        if (on && start < 0)
+          start = x;
+        else if (!on && start >= 0)
+          {
+            cairo_move_to (cr, P * start, P * y);
+            cairo_line_to (cr, P * x, P * y);
+            start = -1;
+          }
+      }
+}
+
+static int outlined_segment; /* for around_segment: the one being drawn (main thread only) */
+
+static gboolean
+around_segment (LensImageView *self, int a, int b)
+{
+  return (a == outlined_segment) != (b == outlined_segment);
+}
+
+/* Each segment's edge in its own colour, inside the segment (the stroke
+ * is clipped to its patches), so neighbours' colours sit side by side and
+ * the image shows unchanged within. */
+static void
+append_outlines (LensImageView *self, cairo_t *cr, double scale)
+{
+  int r = self->label_rows, c = self->label_cols;
+  const int P = SCVAE_PATCH_PIXELS;
+
+  for (int s = 0; s < self->n_outlines; s++)
+    {
+      guint32 color = self->outline_colors[s];
+
+      if (color == 0)
+        continue;
+      cairo_save (cr);
+      /* The segment's patches, a rectangle per run in each row. */
+      for (int y = 0; y < r; y++)
+        for (int x = 0, start = -1; x <= c; x++)
+          {
+            gboolean in = x < c && self->labels[y * c + x] == s;
+
+            if (in && start < 0)
+              start = x;
+            else if (!in && start >= 0)
+              {
+                cairo_rectangle (cr, P * start, P * y, P * (x - start), P);
+                start = -1;
+              }
+          }
+      cairo_clip (cr);
+      outlined_segment = s;
+      add_edges (self, cr, around_segment);
+      cairo_set_line_width (cr, MAX (6.0 / scale, 1.0));
+      cairo_set_source_rgb (cr, (color >> 16 & 0xff) / 255.0, (color >> 8 & 0xff) / 255.0, (color & 0xff) / 255.0);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+    }
+}
+
+/* The outline of the selected segments, the image's edges included, as a
+ * white line over a dark one so it shows on any colour. */
+static void
+append_highlight (LensImageView *self, cairo_t *cr, double scale)
+{
+  add_edges (self, cr, around_selection);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_SQUARE);
   cairo_set_line_width (cr, 4.0 / scale);
   cairo_set_source_rgba (cr, 0, 0, 0, 0.85);
@@ -207,29 +297,14 @@ render_pictures (LensImageView *self, int w, int h)
     lens_picture_paint (self->overlay, cr, scale, self->overlay_opacity);
   if (self->labels && self->overlay)
     {
-      int r = self->label_rows, c = self->label_cols;
-
       /* A line wherever two neighbouring patches are in different segments */
-      for (int y = 0; y < r; y++)
-        for (int x = 0; x < c; x++)
-          {
-            guint8 l = self->labels[y * c + x];
-
-            if (x + 1 < c && self->labels[y * c + x + 1] != l)
-              {
-                cairo_move_to (cr, 4 * (x + 1), 4 * y);
-                cairo_rel_line_to (cr, 0, 4);
-              }
-            if (y + 1 < r && self->labels[(y + 1) * c + x] != l)
-              {
-                cairo_move_to (cr, 4 * x, 4 * (y + 1));
-                cairo_rel_line_to (cr, 4, 0);
-              }
-          }
+      add_edges (self, cr, between_segments);
       cairo_set_line_width (cr, MAX (1.0 / scale, 0.25));
       cairo_set_source_rgba (cr, 0, 0, 0, 0.7);
       cairo_stroke (cr);
     }
+  if (self->labels && self->n_outlines > 0)
+    append_outlines (self, cr, scale);
   if (self->labels && self->any_highlight)
     append_highlight (self, cr, scale);
   if (self->before)
@@ -546,7 +621,7 @@ lens_image_view_set_overlay (LensImageView *self, LensPicture *overlay, double o
 {
   /* Labels without an overlay only serve to outline a selection: while
    * there is none, nothing on screen changes. */
-  gboolean unseen = self->overlay == NULL && overlay == NULL && !self->any_highlight;
+  gboolean unseen = self->overlay == NULL && overlay == NULL && !self->any_highlight && self->n_outlines == 0;
 
   g_clear_pointer (&self->overlay, lens_picture_unref);
   g_clear_pointer (&self->labels, g_free);
@@ -576,6 +651,25 @@ lens_image_view_set_highlight (LensImageView *self, const gboolean *segments, in
   memcpy (self->highlight, highlight, sizeof highlight);
   self->any_highlight = any;
   invalidate (self);
+}
+
+void
+lens_image_view_set_outlines (LensImageView *self, const guint32 *colors, int n)
+{
+  n = colors ? MIN (n, SCVAE_MAX_CLUSTERS) : 0;
+  if (n == self->n_outlines && (n == 0 || memcmp (colors, self->outline_colors, n * sizeof (guint32)) == 0))
+    return;
+  self->n_outlines = n;
+  if (n > 0)
+    memcpy (self->outline_colors, colors, n * sizeof (guint32));
+  invalidate (self);
+}
+
+const guint32 *
+lens_image_view_get_outlines (LensImageView *self, int *n)
+{
+  *n = self->n_outlines;
+  return self->n_outlines ? self->outline_colors : NULL;
 }
 
 LensPicture *

@@ -31,6 +31,10 @@ void lens_image_view_set_overlay (LensImageView *self, LensPicture *overlay, dou
  * using the overlay's labels. */
 void lens_image_view_set_highlight (LensImageView *self, const gboolean *segments, int n);
 LensPicture *lens_image_view_get_overlay (LensImageView *self);
+/* Draws each segment's edge in its colour (0xffRRGGBB; 0 for none), using
+ * the overlay's labels; NULL (or n = 0): no outlines. */
+void lens_image_view_set_outlines (LensImageView *self, const guint32 *colors, int n);
+const guint32 *lens_image_view_get_outlines (LensImageView *self, int *n);
 /* A click at widget point (x, y): emits "patch-clicked" (row, column, x,
  * y, button, modifiers) if it is on the image, as a real click does. */
 gboolean lens_image_view_click (LensImageView *self, double x, double y, guint button, GdkModifierType state);

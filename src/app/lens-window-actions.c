@@ -375,6 +375,10 @@ change_toggle (GSimpleAction *action, GVariant *state, gpointer data)
       lens_window_show_segments (self);  /* the overlay goes at once */
       lens_window_update (self);         /* k-means runs, or stops */
     }
+  else if (g_str_has_prefix (g_action_get_name (G_ACTION (action)), "segments-"))
+    {
+      lens_window_show_segments (self);  /* only how they are drawn */
+    }
   else
     {
       lens_window_show_pictures (self);
@@ -388,6 +392,8 @@ lens_window_add_actions (LensWindow *self)
     { .name = "show-residual", .state = "false", .change_state = change_toggle },
     { .name = "compare", .state = "false", .change_state = change_toggle },
     { .name = "show-segments", .state = "false", .change_state = change_toggle },
+    { .name = "segments-outlines", .state = "false", .change_state = change_toggle },
+    { .name = "segments-everywhere", .state = "false", .change_state = change_toggle },
     { .name = "view", .parameter_type = "s", .state = "'all'", .change_state = change_view },
   };
 

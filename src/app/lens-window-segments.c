@@ -57,9 +57,9 @@ lens_window_update_segments_status (LensWindow *self)
   lens_segment_legend_set_pending (self->segment_legend, segments_pending (self));
 }
 
-/* The segments over the input: a translucent colour per visible segment,
- * one pixel per patch, and borders between segments; the other views get
- * the labels for outlining the selection. */
+/* The segments over the views: a translucent colour per visible segment,
+ * one pixel per patch, with borders between segments, or each segment's
+ * outline in its colour. */
 void
 lens_window_show_segments (LensWindow *self)
 {
@@ -69,6 +69,7 @@ lens_window_show_segments (LensWindow *self)
   cairo_surface_t *surface;
   guint32 *pixels;
   guint32 colors[SCVAE_MAX_CLUSTERS];
+  gboolean outlines = lens_window_get_toggle (self, "segments-outlines");
   int stride;
 
   lens_segment_legend_refresh (self->segment_legend);
@@ -77,7 +78,10 @@ lens_window_show_segments (LensWindow *self)
   if (labels == NULL || !lens_window_get_toggle (self, "show-segments"))
     {
       for (int i = 0; i < 3; i++)
-        lens_image_view_set_overlay (window_views (self, i), NULL, 0, NULL, 0, 0);
+        {
+          lens_image_view_set_outlines (window_views (self, i), NULL, 0);
+          lens_image_view_set_overlay (window_views (self, i), NULL, 0, NULL, 0, 0);
+        }
       return;
     }
   for (int s = 0; s < n; s++)
@@ -96,10 +100,26 @@ lens_window_show_segments (LensWindow *self)
       pixels[y * stride + x] = colors[labels[y * cols + x]];
   cairo_surface_mark_dirty (surface);
   overlay = lens_picture_new (surface, SCVAE_PATCH_PIXELS);
-  lens_image_view_set_overlay (self->input_view, overlay, gtk_adjustment_get_value (self->opacity_adjustment),
-                               labels, rows, cols);
-  for (int i = 1; i < 3; i++)
-    lens_image_view_set_overlay (window_views (self, i), NULL, 0, labels, rows, cols);
+  /* As a fill (true colours at full opacity) or as outlines in the
+   * segments' colours; over the input, or over every view. Other views
+   * get the labels for outlining the selection. */
+  for (int i = 0; i < 3; i++)
+    {
+      LensImageView *view = window_views (self, i);
+      gboolean shown = i == 0 || lens_window_get_toggle (self, "segments-everywhere");
+
+      if (shown && outlines)
+        {
+          lens_image_view_set_overlay (view, NULL, 0, labels, rows, cols);
+          lens_image_view_set_outlines (view, colors, n);
+        }
+      else
+        {
+          lens_image_view_set_outlines (view, NULL, 0);
+          lens_image_view_set_overlay (view, shown ? overlay : NULL,
+                                       gtk_adjustment_get_value (self->opacity_adjustment), labels, rows, cols);
+        }
+    }
   show_selection (self);
 }
 

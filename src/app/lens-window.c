@@ -184,7 +184,7 @@ on_features_selected (LensWindow *self)
 
   if (item == NULL)
     return;
-  subtitle = g_markup_printf_escaped ("%s\n%s", gtk_string_object_get_string (item), feature_explanation (selected));
+  subtitle = g_strdup_printf ("%s\n%s", gtk_string_object_get_string (item), feature_explanation (selected));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->features_row), subtitle);
   g_object_unref (item);
 }
@@ -236,6 +236,7 @@ setup_features_row (LensWindow *self)
   g_signal_connect (factory, "setup", G_CALLBACK (setup_feature_item), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_feature_item), NULL);
   adw_combo_row_set_list_factory (self->features_row, factory);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->features_row), FALSE);
   g_signal_connect (empty, "setup", G_CALLBACK (setup_empty_item), NULL);
   adw_combo_row_set_factory (self->features_row, empty);
   g_signal_connect_swapped (self->features_row, "notify::selected", G_CALLBACK (on_features_selected), self);

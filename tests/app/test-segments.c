@@ -467,6 +467,48 @@ test_fresh_sets (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Outlines in the legend's colours instead of a fill, on every view when asked. */
+static void
+test_outlines (void)
+{
+  LensWindow *window = open_segmented ("chelsea.jpg", 4);
+  LensImageView *views[] = { window->input_view, window->reconstruction_view, window->activation_view };
+  int n = lens_segmentation_get_n_segments (window->segmentation), n_outlines;
+  const guint32 *outlines;
+
+  g_assert_nonnull (lens_image_view_get_overlay (window->input_view));
+  g_assert_null (lens_image_view_get_overlay (window->activation_view));
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "segments-everywhere", g_variant_new_boolean (TRUE));
+  for (int i = 0; i < 3; i++)
+    g_assert_nonnull (lens_image_view_get_overlay (views[i]));
+
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "segments-outlines", g_variant_new_boolean (TRUE));
+  g_assert_true (lens_segmentation_set_visible (window->segmentation, 1, FALSE));
+  g_signal_emit_by_name (window->segment_legend, "edited");
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_null (lens_image_view_get_overlay (views[i]));
+      outlines = lens_image_view_get_outlines (views[i], &n_outlines);
+      g_assert_cmpint (n_outlines, ==, n);
+      for (int s = 0; s < n; s++)
+        {
+          const LensSegment *segment = lens_segmentation_get_segment (window->segmentation, s);
+          guint32 expected = segment->visible ? 0xff000000u | (guint32) segment->rgb[0] << 16
+                                                | (guint32) segment->rgb[1] << 8 | segment->rgb[2]
+                                              : 0;
+
+          g_assert_cmphex (outlines[s], ==, expected);
+        }
+    }
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "segments-everywhere", g_variant_new_boolean (FALSE));
+  lens_image_view_get_outlines (window->activation_view, &n_outlines);
+  g_assert_cmpint (n_outlines, ==, 0);
+  lens_image_view_get_outlines (window->input_view, &n_outlines);
+  g_assert_cmpint (n_outlines, ==, n);
+  spin (200);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -478,5 +520,6 @@ main (int argc, char **argv)
   g_test_add_func ("/segments/random-edits", test_random_edits);
   g_test_add_func ("/segments/click-selects", test_click_selects);
   g_test_add_func ("/segments/fresh-sets", test_fresh_sets);
+  g_test_add_func ("/segments/outlines", test_outlines);
   return g_test_run ();
 }

@@ -233,7 +233,7 @@ time_edit (LensWindow *window, void (*edit) (LensWindow *window, int i), int i)
 static double
 wait_segments (LensWindow *window, gint64 since, double *worker_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
 
   while (g_get_monotonic_time () < deadline)
     {
@@ -249,7 +249,7 @@ wait_segments (LensWindow *window, gint64 since, double *worker_ms)
         }
       iterate ();
     }
-  g_printerr ("app-latency: no segments within 60 s\n");
+  g_printerr ("app-latency: no segments within 300 s\n");
   exit (1);
 }
 
