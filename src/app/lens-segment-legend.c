@@ -27,6 +27,10 @@ typedef struct {
   GtkWidget *visible;
   GtkWidget *rename;
   GtkWidget *split;
+  GtkWidget *atoms_box;  /* the atoms that characterise the segment */
+  GtkWidget *atom_buttons[LENS_SEGMENT_ATOMS];
+  int atoms[LENS_SEGMENT_ATOMS];
+  gboolean pictured[LENS_SEGMENT_ATOMS]; /* shown as a picture, not a number */
   gboolean editing;
   gboolean removed;      /* from the legend; the widgets may live on a little */
 } Row;
@@ -42,6 +46,9 @@ struct _LensSegmentLegend {
   GtkButton *redo;
   GPtrArray *rows;       /* of Row (owned by its row widget), in list order */
   LensSegmentation *segmentation;
+  LensAtomGallery *gallery;  /* where the atoms' pictures come from */
+  int *atoms;                /* n_atom_segments x LENS_SEGMENT_ATOMS, or NULL */
+  int n_atom_segments;
   gboolean refreshing;
   gboolean pending;
 };
@@ -52,6 +59,7 @@ enum {
   SIGNAL_EDITED,
   SIGNAL_SPLIT_REQUESTED,
   SIGNAL_SELECTION_CHANGED,
+  SIGNAL_ATOM_ACTIVATED,
   N_SIGNALS
 };
 
@@ -233,6 +241,15 @@ on_selection_changed (LensSegmentLegend *self)
     g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
 }
 
+static void
+on_atom_clicked (GtkButton *button, Row *row)
+{
+  int i = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "lens-atom-slot"));
+
+  if (!row->removed && row->atoms[i] >= 0)
+    g_signal_emit (row->legend, signals[SIGNAL_ATOM_ACTIVATED], 0, row->atoms[i]);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Rows */
 
@@ -289,6 +306,23 @@ row_new (LensSegmentLegend *self)
   gtk_stack_add_child (GTK_STACK (row->name_stack), row->name_label);
   gtk_stack_add_child (GTK_STACK (row->name_stack), row->name_entry);
 
+  row->atoms_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
+  gtk_widget_set_name (row->atoms_box, "atoms");
+  for (int i = 0; i < LENS_SEGMENT_ATOMS; i++)
+    {
+      GtkWidget *button = gtk_button_new ();
+
+      gtk_widget_set_name (button, "atom");
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_size_request (button, 28, 28);
+      g_object_set_data (G_OBJECT (button), "lens-atom-slot", GINT_TO_POINTER (i));
+      g_signal_connect (button, "clicked", G_CALLBACK (on_atom_clicked), row);
+      row->atom_buttons[i] = button;
+      row->atoms[i] = -1;
+      gtk_box_append (GTK_BOX (row->atoms_box), button);
+    }
+  gtk_widget_set_visible (row->atoms_box, FALSE);
+
   row->share = gtk_label_new (NULL);
   gtk_widget_set_name (row->share, "share");
   gtk_widget_add_css_class (row->share, "numeric");
@@ -308,7 +342,15 @@ row_new (LensSegmentLegend *self)
   g_signal_connect (row->split, "clicked", G_CALLBACK (on_split_clicked), row);
 
   gtk_box_append (GTK_BOX (box), row->color);
-  gtk_box_append (GTK_BOX (box), row->name_stack);
+  {
+    GtkWidget *name_column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+
+    gtk_widget_set_hexpand (name_column, TRUE);
+    gtk_widget_set_valign (name_column, GTK_ALIGN_CENTER);
+    gtk_box_append (GTK_BOX (name_column), row->name_stack);
+    gtk_box_append (GTK_BOX (name_column), row->atoms_box);
+    gtk_box_append (GTK_BOX (box), name_column);
+  }
   gtk_box_append (GTK_BOX (box), row->share);
   gtk_box_append (GTK_BOX (box), row->visible);
   gtk_box_append (GTK_BOX (box), row->rename);
@@ -322,6 +364,55 @@ row_new (LensSegmentLegend *self)
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row->row), box);
   g_object_set_data_full (G_OBJECT (row->row), "lens-segment-row", row, g_free);
   return row;
+}
+
+/* The segment's characteristic atoms (index: its row), as small pictures
+ * from the gallery, or numbers while the gallery has none. */
+static void
+row_update_atoms (Row *row, int index)
+{
+  LensSegmentLegend *self = row->legend;
+  gboolean any = FALSE;
+
+  for (int i = 0; i < LENS_SEGMENT_ATOMS; i++)
+    {
+      GtkWidget *button = row->atom_buttons[i];
+      int atom = self->atoms && index < self->n_atom_segments ? self->atoms[index * LENS_SEGMENT_ATOMS + i] : -1;
+      GdkTexture *texture = atom >= 0 && self->gallery ? lens_atom_gallery_get_texture (self->gallery, atom) : NULL;
+      g_autofree char *description = NULL;
+
+      gtk_widget_set_visible (button, atom >= 0);
+      if (atom < 0)
+        {
+          row->atoms[i] = -1;
+          continue;
+        }
+      any = TRUE;
+      /* Unchanged: keep the widgets (this runs at every edit). */
+      if (row->atoms[i] == atom && row->pictured[i] == (texture != NULL))
+        continue;
+      row->atoms[i] = atom;
+      row->pictured[i] = texture != NULL;
+      if (texture)
+        {
+          GtkWidget *picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (texture));
+
+          gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+          gtk_widget_set_size_request (picture, 20, 20);
+          gtk_button_set_child (GTK_BUTTON (button), picture);
+        }
+      else
+        {
+          g_autofree char *number = g_strdup_printf ("%d", atom);
+
+          gtk_button_set_label (GTK_BUTTON (button), number);
+        }
+      /* Translators: a button that shows where an atom fires */
+      description = g_strdup_printf (_("Atom %d, typical of this segment: show where it fires"), atom);
+      gtk_widget_set_tooltip_text (button, description);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
+    }
+  gtk_widget_set_visible (row->atoms_box, any);
 }
 
 static void
@@ -401,7 +492,10 @@ lens_segment_legend_refresh (LensSegmentLegend *self)
       gtk_list_box_append (self->list, row->row);
     }
   for (int i = 0; i < n; i++)
-    row_update (g_ptr_array_index (self->rows, i), lens_segmentation_get_segment (self->segmentation, i));
+    {
+      row_update (g_ptr_array_index (self->rows, i), lens_segmentation_get_segment (self->segmentation, i));
+      row_update_atoms (g_ptr_array_index (self->rows, i), i);
+    }
   self->refreshing = FALSE;
 
   update_caption (self);
@@ -410,6 +504,19 @@ lens_segment_legend_refresh (LensSegmentLegend *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->redo), self->segmentation && lens_segmentation_can_redo (self->segmentation));
   n_selected = lens_segment_legend_get_selection (self, selected);
   gtk_widget_set_sensitive (GTK_WIDGET (self->merge), n_selected >= 2);
+}
+
+void
+lens_segment_legend_set_atoms (LensSegmentLegend *self, const int *atoms, int n_segments, LensAtomGallery *gallery)
+{
+  g_return_if_fail (LENS_IS_SEGMENT_LEGEND (self));
+
+  g_clear_pointer (&self->atoms, g_free);
+  self->atoms = atoms ? g_memdup2 (atoms, (gsize) n_segments * LENS_SEGMENT_ATOMS * sizeof (int)) : NULL;
+  self->n_atom_segments = atoms ? n_segments : 0;
+  self->gallery = gallery;
+  for (guint i = 0; self->rows && i < self->rows->len; i++)
+    row_update_atoms (g_ptr_array_index (self->rows, i), i);
 }
 
 void
@@ -507,6 +614,7 @@ lens_segment_legend_dispose (GObject *object)
     ((Row *) g_ptr_array_index (self->rows, i))->removed = TRUE;
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->box, gtk_widget_unparent);
+  g_clear_pointer (&self->atoms, g_free);
   self->caption = NULL;
   self->spinner = NULL;
   G_OBJECT_CLASS (lens_segment_legend_parent_class)->dispose (object);
@@ -527,6 +635,9 @@ lens_segment_legend_class_init (LensSegmentLegendClass *klass)
   signals[SIGNAL_SELECTION_CHANGED] = g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass),
                                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                     G_TYPE_NONE, 0);
+  signals[SIGNAL_ATOM_ACTIVATED] = g_signal_new ("atom-activated", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 1, G_TYPE_INT);
 }
 
 static void

@@ -9,7 +9,9 @@
 
 #include <gtk/gtk.h>
 
+#include "lens-atom-gallery.h"
 #include "lens-segmentation.h"
+#include "lens-worker.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +29,11 @@ GtkWidget *lens_segment_legend_new (void);
  * and the focus survive edits elsewhere. */
 void lens_segment_legend_set_segmentation (LensSegmentLegend *self, LensSegmentation *segmentation);
 void lens_segment_legend_refresh (LensSegmentLegend *self);
+/* The atoms that characterise each segment (n_segments x
+ * LENS_SEGMENT_ATOMS, -1 for none; NULL: none known), pictured from the
+ * gallery. A click on one emits "atom-activated" (atom index). */
+void lens_segment_legend_set_atoms (LensSegmentLegend *self, const int *atoms, int n_segments,
+                                    LensAtomGallery *gallery);
 /* k-means is running for what the controls ask: the legend says so. */
 void lens_segment_legend_set_pending (LensSegmentLegend *self, gboolean pending);
 

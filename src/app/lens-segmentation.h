@@ -93,7 +93,7 @@ typedef struct {
 } LensSplit;
 
 /* A segment of more patches is divided by 2-means on a regular sample of
- * this many, each patch then taking the nearer centre. */
+ * at most this many, each patch then taking the nearer centre. */
 #define LENS_SPLIT_MAX_SAMPLE 8192
 
 /* NULL if segment index has fewer than 2 patches or there are

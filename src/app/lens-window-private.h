@@ -67,6 +67,10 @@ struct _LensWindow {
   LensSegmentation *segmentation;
   LensRequest segmented;     /* the request whose labels the segmentation holds */
   gboolean splitting;        /* a split's 2-means is running */
+  LensSegmentAtoms *segment_atoms; /* each segment's typical atoms, for the labels hashed below */
+  guint32 segment_atoms_hash;
+  guint32 asked_atoms_hash;  /* of the labels the atoms were last asked for */
+  GCancellable *segment_atoms_cancellable;
   guint64 seed;
   GSettings *settings;       /* NULL when the schema is not installed */
 
@@ -120,6 +124,9 @@ void lens_window_update_segments_status (LensWindow *self);
 /* Selects the segment of patch (row, col) in the legend. */
 void lens_window_select_segment_at (LensWindow *self, int row, int col, gboolean extend);
 void lens_window_setup_segments (LensWindow *self);
+void lens_window_dispose_segments (LensWindow *self);
+/* The legend's atom pictures, once the gallery has them. */
+void lens_window_show_segment_atoms (LensWindow *self);
 
 /* lens-window-views.c */
 void lens_window_setup_views (LensWindow *self);

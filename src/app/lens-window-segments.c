@@ -51,6 +51,74 @@ segments_pending (LensWindow *self)
          || !lens_request_same_segments (&self->segmented, &request);
 }
 
+/* FNV-1a of the labels: whether the segments' atoms need asking again. */
+static guint32
+hash_labels (const guint8 *labels, gsize n, int n_segments)
+{
+  guint32 hash = 2166136261u ^ (guint32) n_segments;
+
+  for (gsize p = 0; p < n; p++)
+    hash = (hash ^ labels[p]) * 16777619u;
+  return hash;
+}
+
+void
+lens_window_show_segment_atoms (LensWindow *self)
+{
+  gboolean current = self->segment_atoms && self->segment_atoms_hash == self->asked_atoms_hash
+                     && self->segment_atoms->n_segments == lens_segmentation_get_n_segments (self->segmentation);
+
+  lens_segment_legend_set_atoms (self->segment_legend, current ? self->segment_atoms->atoms : NULL,
+                                 current ? self->segment_atoms->n_segments : 0, self->gallery);
+}
+
+typedef struct {
+  LensWindow *window;
+  guint32 hash;            /* of the labels asked about */
+} AtomsAsked;
+
+static void
+on_segment_atoms (GObject *source, GAsyncResult *result, gpointer data)
+{
+  AtomsAsked *asked = data;
+  g_autoptr(LensWindow) self = asked->window;
+  LensSegmentAtoms *atoms = lens_worker_segment_atoms_finish (LENS_WORKER (source), result, NULL);
+  guint32 hash = asked->hash;
+
+  g_free (asked);
+  /* Failed (say, the labels are of codes no longer at hand): no atoms. */
+  if (lens_window_is_closed (self) || atoms == NULL)
+    {
+      g_free (atoms);
+      return;
+    }
+  g_free (self->segment_atoms);
+  self->segment_atoms = atoms;
+  self->segment_atoms_hash = hash;
+  lens_window_show_segment_atoms (self);
+}
+
+/* Asks the engine thread for the segments' typical atoms when the labels
+ * changed (a merge, a split, new labels; not a rename or a new colour). */
+static void
+ask_segment_atoms (LensWindow *self, const guint8 *labels, int rows, int cols, int n)
+{
+  guint32 hash = hash_labels (labels, (gsize) rows * cols, n);
+  AtomsAsked *asked;
+
+  if (hash == self->asked_atoms_hash)
+    return;
+  self->asked_atoms_hash = hash;
+  g_cancellable_cancel (self->segment_atoms_cancellable);
+  g_clear_object (&self->segment_atoms_cancellable);
+  self->segment_atoms_cancellable = g_cancellable_new ();
+  asked = g_new0 (AtomsAsked, 1);
+  asked->window = g_object_ref (self);
+  asked->hash = hash;
+  lens_worker_segment_atoms_async (self->worker, &self->segmented, labels, rows, cols, n,
+                                   self->segment_atoms_cancellable, on_segment_atoms, asked);
+}
+
 void
 lens_window_update_segments_status (LensWindow *self)
 {
@@ -75,6 +143,9 @@ lens_window_show_segments (LensWindow *self)
   lens_segment_legend_refresh (self->segment_legend);
   lens_window_update_segments_status (self);
   lens_window_update_actions (self);
+  if (labels)
+    ask_segment_atoms (self, labels, rows, cols, n);
+  lens_window_show_segment_atoms (self);
   if (labels == NULL || !lens_window_get_toggle (self, "show-segments"))
     {
       for (int i = 0; i < 3; i++)
@@ -217,6 +288,21 @@ on_split_requested (LensWindow *self, int index)
                            g_object_ref (self));
 }
 
+static void
+on_atom_activated (LensWindow *self, int atom)
+{
+  /* The heat map shows where it fires; the gallery has it selected. */
+  lens_atom_gallery_select (self->gallery, atom, FALSE);
+}
+
+void
+lens_window_dispose_segments (LensWindow *self)
+{
+  g_cancellable_cancel (self->segment_atoms_cancellable);
+  g_clear_object (&self->segment_atoms_cancellable);
+  g_clear_pointer (&self->segment_atoms, g_free);
+}
+
 void
 lens_window_setup_segments (LensWindow *self)
 {
@@ -225,5 +311,6 @@ lens_window_setup_segments (LensWindow *self)
   g_signal_connect_swapped (self->segment_legend, "edited", G_CALLBACK (on_segments_edited), self);
   g_signal_connect_swapped (self->segment_legend, "split-requested", G_CALLBACK (on_split_requested), self);
   g_signal_connect_swapped (self->segment_legend, "selection-changed", G_CALLBACK (show_selection), self);
+  g_signal_connect_swapped (self->segment_legend, "atom-activated", G_CALLBACK (on_atom_activated), self);
   g_signal_connect_swapped (self->opacity_adjustment, "value-changed", G_CALLBACK (on_segments_edited), self);
 }

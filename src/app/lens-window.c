@@ -289,6 +289,7 @@ lens_window_dispose (GObject *object)
     lens_segment_legend_set_segmentation (self->segment_legend, NULL);
   g_clear_pointer (&self->segmentation, lens_segmentation_free);
   lens_request_clear (&self->segmented);
+  lens_window_dispose_segments (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), LENS_TYPE_WINDOW);
 
   G_OBJECT_CLASS (lens_window_parent_class)->dispose (object);

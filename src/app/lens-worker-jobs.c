@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 /* Pixels around an inspected patch: the patch and two on each side. */
 #define INSPECT_PATCHES 5
@@ -541,6 +542,104 @@ lens_worker_split_async (LensWorker *self, const LensRequest *request, LensSplit
 
 LensSplit *
 lens_worker_split_finish (LensWorker *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The atoms that characterise each segment */
+
+static gboolean
+run_segment_atoms (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
+{
+  ScvaeSession *session = job_session (self, job, &job->request, job->request.input->image, cancellable, error);
+  const int n = job->n_segments, top = LENS_SEGMENT_ATOMS;
+  g_autofree double *image_sum = NULL, *segment_sum = NULL;
+  g_autofree int *counts = NULL;
+  LensSegmentAtoms *atoms;
+  const float *codes;
+  int rows, cols, K;
+  double largest = 0.0;
+
+  if (session == NULL)
+    return FALSE;
+  codes = scvae_session_get_codes (session, &rows, &cols, &K);
+  if (rows != job->rows || cols != job->cols)
+    {
+      g_set_error_literal (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, "The segments are of other codes");
+      return FALSE;
+    }
+  image_sum = g_new0 (double, K);
+  segment_sum = g_new0 (double, (gsize) n * K);
+  counts = g_new0 (int, n);
+  for (gsize p = 0; p < (gsize) rows * cols; p++)
+    {
+      const float *z = codes + p * K;
+      double *sum = segment_sum + (gsize) job->labels[p] * K;
+
+      counts[job->labels[p]]++;
+      for (int k = 0; k < K; k++)
+        {
+          double magnitude = fabsf (z[k]);
+
+          sum[k] += magnitude;
+          image_sum[k] += magnitude;
+        }
+    }
+  for (int k = 0; k < K; k++)
+    largest = MAX (largest, image_sum[k]);
+
+  atoms = g_malloc0 (sizeof (LensSegmentAtoms) + (gsize) n * top * sizeof (int));
+  atoms->n_segments = n;
+  for (int s = 0; s < n; s++)
+    {
+      int *best = atoms->atoms + s * top;
+      double score[LENS_SEGMENT_ATOMS];
+
+      for (int i = 0; i < top; i++)
+        best[i] = -1, score[i] = 0.0;
+      for (int k = 0; counts[s] > 0 && k < K; k++)
+        {
+          /* Mean |z| in the segment over the mean in the image; atoms the
+           * image hardly uses are held back by a floor under the latter. */
+          double inside = segment_sum[(gsize) s * K + k] / counts[s];
+          double everywhere = (image_sum[k] + 0.05 * largest) / ((gsize) rows * cols);
+          double ratio = inside / everywhere;
+          int at = top;
+
+          if (inside <= 0.0)
+            continue;
+          while (at > 0 && (best[at - 1] < 0 || ratio > score[at - 1]))
+            at--;
+          if (at == top)
+            continue;
+          memmove (best + at + 1, best + at, (top - at - 1) * sizeof (int));
+          memmove (score + at + 1, score + at, (top - at - 1) * sizeof (double));
+          best[at] = k;
+          score[at] = ratio;
+        }
+    }
+  job->value = atoms;
+  job->value_free = g_free;
+  return TRUE;
+}
+
+void
+lens_worker_segment_atoms_async (LensWorker *self, const LensRequest *request, const guint8 *labels, int rows,
+                                 int cols, int n_segments, GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  Job *job = lens_job_new (run_segment_atoms, request);
+
+  job->labels = g_memdup2 (labels, (gsize) rows * cols);
+  job->rows = rows;
+  job->cols = cols;
+  job->n_segments = n_segments;
+  lens_worker_queue_job (self, job, cancellable, lens_worker_segment_atoms_async, callback, user_data);
+}
+
+LensSegmentAtoms *
+lens_worker_segment_atoms_finish (LensWorker *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -90,4 +90,22 @@ void lens_worker_split_async (LensWorker *self, const LensRequest *request, Lens
                               GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
 LensSplit *lens_worker_split_finish (LensWorker *self, GAsyncResult *result, GError **error);
 
+/* The atoms that characterise each segment: the LENS_SEGMENT_ATOMS whose
+ * mean |coefficient| in the segment most exceeds their mean in the image
+ * (with a floor under the latter, so that atoms the image hardly uses do
+ * not win by a near-zero mean), strongest first, -1 where fewer. */
+#define LENS_SEGMENT_ATOMS 3
+
+typedef struct {
+  int n_segments;
+  int atoms[];            /* n_segments x LENS_SEGMENT_ATOMS */
+} LensSegmentAtoms;
+
+/* For the segments of labels (rows x cols segment indices) on the
+ * request's codes; g_free the result. */
+void lens_worker_segment_atoms_async (LensWorker *self, const LensRequest *request, const guint8 *labels, int rows,
+                                      int cols, int n_segments, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+LensSegmentAtoms *lens_worker_segment_atoms_finish (LensWorker *self, GAsyncResult *result, GError **error);
+
 G_END_DECLS
