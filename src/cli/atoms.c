@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "files.h"
 #include "shipped.h"
 
 #define ZOOM 4

@@ -72,12 +72,18 @@ gboolean cli_check_metrics (const char *path, const ScvaeMetrics *metrics, GErro
  * pipeline to codes on session. */
 ScvaeImage *cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int depth,
                                double sparsity, GError **error);
+/* Loads the model (cli_load_model) and codes the image at path in a new
+ * session, which it returns with the image; NULL on any error. */
+ScvaeSession *cli_open_and_code (const char *model_spec, const char *path, int max_size, int depth,
+                                 double sparsity, ScvaeImage **image, GError **error);
 
 
 /* JSON members; a value that is not finite (the PSNR of a perfect
  * reconstruction) is written as null, which JSON has for it. */
 void cli_json_add_double (JsonBuilder *builder, const char *name, double value);
 void cli_json_add_int (JsonBuilder *builder, const char *name, gint64 value);
+/* Prints the builder's finished object on stdout, one line or indented. */
+void cli_json_print (JsonBuilder *builder, gboolean pretty);
 
 /* Bottleneck health (issue #17's keys), as JSON members and as text lines. */
 void cli_json_add_dictionary_health (JsonBuilder *builder, const ScvaeDictionaryHealth *dictionary);
@@ -107,6 +113,8 @@ gboolean cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTra
 
 /* Every validation photo fits the memory limit (scvae_memory_budget). */
 gboolean cli_train_check_validation (ScvaeModel *model, ScvaeDataset *val, GError **error);
+/* Drops the rows after step from a training log that is a regular file. */
+gboolean cli_train_trim_log (const char *log, gint64 step, GError **error);
 
 /* Seconds as "1:05:09" or "5:09". */
 char *cli_format_duration (double seconds);

@@ -167,3 +167,17 @@ cli_load_and_code (ScvaeSession *session, const char *path, int max_size, int de
     return NULL;
   return g_steal_pointer (&image);
 }
+
+ScvaeSession *
+cli_open_and_code (const char *model_spec, const char *path, int max_size, int depth,
+                   double sparsity, ScvaeImage **image, GError **error)
+{
+  g_autoptr(ScvaeModel) model = cli_load_model (model_spec, error);
+  g_autoptr(ScvaeSession) session = NULL;
+
+  if (model == NULL)
+    return NULL;
+  session = scvae_session_new (model);
+  *image = cli_load_and_code (session, path, max_size, depth, sparsity, error);
+  return *image ? g_steal_pointer (&session) : NULL;
+}

@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "files.h"
 
 int
 cli_encode (int argc, char **argv)
@@ -24,7 +23,6 @@ cli_encode (int argc, char **argv)
     { NULL },
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(ScvaeModel) model = NULL;
   g_autoptr(ScvaeSession) session = NULL;
   g_autoptr(ScvaeImage) image = NULL;
   const float *codes;
@@ -46,12 +44,8 @@ cli_encode (int argc, char **argv)
 
   if (!scvae_check_writable (codes_path, &error))
     return cli_report (error);
-  model = cli_load_model (model_spec, &error);
-  if (model == NULL)
-    return cli_report (error);
-  session = scvae_session_new (model);
-  image = cli_load_and_code (session, argv[1], max_size, depth, sparsity, &error);
-  if (image == NULL)
+  session = cli_open_and_code (model_spec, argv[1], max_size, depth, sparsity, &image, &error);
+  if (session == NULL)
     return cli_report (error);
 
   codes = scvae_session_get_codes (session, &rows, &cols, &atoms);

@@ -154,9 +154,6 @@ cli_eval (int argc, char **argv)
   if (json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *text = NULL;
 
       json_builder_begin_object (b);
       cli_json_add_int (b, "images", results->len);
@@ -203,10 +200,7 @@ cli_eval (int argc, char **argv)
         json_builder_add_string_value (b, failed->pdata[i]);
       json_builder_end_array (b);
       json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      json_generator_set_root (generator, root);
-      text = json_generator_to_data (generator, NULL);
-      printf ("%s\n", text);
+      cli_json_print (b, FALSE);
     }
   else if (results->len > 0)
     {

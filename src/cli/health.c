@@ -29,6 +29,19 @@ cli_json_add_int (JsonBuilder *builder, const char *name, gint64 value)
 }
 
 void
+cli_json_print (JsonBuilder *builder, gboolean pretty)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, pretty);
+  text = json_generator_to_data (generator, NULL);
+  printf ("%s\n", text);
+}
+
+void
 cli_json_add_dictionary_health (JsonBuilder *builder, const ScvaeDictionaryHealth *dictionary)
 {
   cli_json_add_double (builder, "dict_effective_rank", dictionary->effective_rank);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "files.h"
 
 int
 cli_reconstruct (int argc, char **argv)

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "files.h"
 
 #define OVERLAY_OPACITY 0.45
 
@@ -53,7 +52,6 @@ cli_segment (int argc, char **argv)
     { NULL },
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(ScvaeModel) model = NULL;
   g_autoptr(ScvaeSession) session = NULL;
   g_autoptr(ScvaeImage) image = NULL;
   g_autofree float *features = NULL;
@@ -98,12 +96,8 @@ cli_segment (int argc, char **argv)
   if ((labels_path && !scvae_check_writable (labels_path, &error))
       || (overlay_path && !scvae_check_writable (overlay_path, &error)))
     return cli_report (error);
-  model = cli_load_model (model_spec, &error);
-  if (model == NULL)
-    return cli_report (error);
-  session = scvae_session_new (model);
-  image = cli_load_and_code (session, argv[1], max_size, depth, sparsity, &error);
-  if (image == NULL)
+  session = cli_open_and_code (model_spec, argv[1], max_size, depth, sparsity, &image, &error);
+  if (session == NULL)
     return cli_report (error);
 
   codes = scvae_session_get_codes (session, &rows, &cols, &atoms);

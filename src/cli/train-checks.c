@@ -12,12 +12,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
-#include "files.h"
 
 gboolean
 cli_train_check_outputs (const char *out, const char *checkpoint, const char *log, gboolean resume,
@@ -157,4 +158,38 @@ cli_train_check_validation (ScvaeModel *model, ScvaeDataset *val, GError **error
         }
     }
   return TRUE;
+}
+
+/* A run killed after its last checkpoint had logged steps that the resumed
+ * run trains again: their rows go, so that the log holds each step once.
+ * A new log, a device or a FIFO has nothing to trim. */
+gboolean
+cli_train_trim_log (const char *log, gint64 step, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GString) kept = NULL;
+  gboolean dropped = FALSE;
+  gsize length;
+  GStatBuf st;
+
+  if (log == NULL || g_stat (log, &st) != 0 || !S_ISREG (st.st_mode))
+    return TRUE;
+  if (!g_file_get_contents (log, &text, &length, error))
+    return FALSE;
+  kept = g_string_sized_new (length);
+  for (const char *line = text; *line;)
+    {
+      const char *end = strchr (line, '\n');
+      gsize n = end ? (gsize) (end - line) + 1 : strlen (line);
+      char *after;
+      gint64 row_step = g_ascii_strtoll (line, &after, 10);
+
+      /* The header and anything else that is not a step's row stay. */
+      if (after != line && *after == ',' && row_step > step)
+        dropped = TRUE;
+      else
+        g_string_append_len (kept, line, (gssize) n);
+      line += n;
+    }
+  return !dropped || scvae_write_file (log, kept->str, kept->len, error);
 }

@@ -271,6 +271,8 @@ cli_train (int argc, char **argv)
   trainer = scvae_trainer_new (model, &options, &error);
   if (trainer == NULL || (resume && !scvae_trainer_resume (trainer, checkpoint, &error)))
     return cli_report (error);
+  if (resume && !cli_train_trim_log (log_path, scvae_trainer_get_step (trainer), &error))
+    return cli_report (error);
 
   train_set = scvae_dataset_new ((const char * const *) data, 2048, options.crop, &error);
   if (train_set == NULL)

@@ -34,16 +34,16 @@ produce (gpointer data)
 
       if (g_atomic_int_get (&loader->stopping))
         return NULL;
-      dataset_fill_batch (loader->dataset, loader->seed, loader->next_index++, loader->batch, buffer);
+      scvae__dataset_fill_batch (loader->dataset, loader->seed, loader->next_index++, loader->batch, buffer);
       g_async_queue_push (loader->full, buffer);
     }
 }
 
 BatchLoader *
-batch_loader_new (ScvaeDataset *dataset, guint64 seed, gint64 first_index, int batch)
+scvae__batch_loader_new (ScvaeDataset *dataset, guint64 seed, gint64 first_index, int batch)
 {
   BatchLoader *loader = g_new0 (BatchLoader, 1);
-  int crop = dataset_get_crop (dataset);
+  int crop = scvae__dataset_get_crop (dataset);
 
   loader->dataset = dataset;
   loader->seed = seed;
@@ -61,7 +61,7 @@ batch_loader_new (ScvaeDataset *dataset, guint64 seed, gint64 first_index, int b
 }
 
 const float *
-batch_loader_next (BatchLoader *loader)
+scvae__batch_loader_next (BatchLoader *loader)
 {
   if (loader->in_use)
     g_async_queue_push (loader->empty, loader->in_use);
@@ -70,7 +70,7 @@ batch_loader_next (BatchLoader *loader)
 }
 
 void
-batch_loader_free (BatchLoader *loader)
+scvae__batch_loader_free (BatchLoader *loader)
 {
   if (loader == NULL)
     return;

@@ -14,8 +14,8 @@
 
 typedef struct _BatchLoader BatchLoader;
 
-BatchLoader *batch_loader_new (ScvaeDataset *dataset, guint64 seed, gint64 first_index, int batch);
+BatchLoader *scvae__batch_loader_new (ScvaeDataset *dataset, guint64 seed, gint64 first_index, int batch);
 /* Blocks until the next batch is ready; the buffer stays valid until the
  * next call. */
-const float *batch_loader_next (BatchLoader *loader);
-void batch_loader_free (BatchLoader *loader);
+const float *scvae__batch_loader_next (BatchLoader *loader);
+void scvae__batch_loader_free (BatchLoader *loader);

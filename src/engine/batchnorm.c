@@ -9,13 +9,13 @@
 #include <math.h>
 
 void
-batchnorm_forward_train (const BatchNormParams *p,
-                         int channels,
-                         gsize n,
-                         const float *x,
-                         float *y,
-                         BatchNormSaved *saved,
-                         float momentum)
+scvae__batchnorm_forward_train (const BatchNormParams *p,
+                                int channels,
+                                gsize n,
+                                const float *x,
+                                float *y,
+                                BatchNormSaved *saved,
+                                float momentum)
 {
   for (int c = 0; c < channels; c++)
     {
@@ -53,11 +53,11 @@ batchnorm_forward_train (const BatchNormParams *p,
 }
 
 void
-batchnorm_forward_eval (const BatchNormParams *p,
-                        int channels,
-                        gsize n,
-                        const float *x,
-                        float *y)
+scvae__batchnorm_forward_eval (const BatchNormParams *p,
+                               int channels,
+                               gsize n,
+                               const float *x,
+                               float *y)
 {
   for (int c = 0; c < channels; c++)
     {
@@ -72,15 +72,15 @@ batchnorm_forward_eval (const BatchNormParams *p,
 }
 
 void
-batchnorm_backward (const BatchNormParams *p,
-                    int channels,
-                    gsize n,
-                    const float *x,
-                    const BatchNormSaved *saved,
-                    const float *dy,
-                    float *dx,
-                    float *dweight,
-                    float *dbias)
+scvae__batchnorm_backward (const BatchNormParams *p,
+                           int channels,
+                           gsize n,
+                           const float *x,
+                           const BatchNormSaved *saved,
+                           const float *dy,
+                           float *dx,
+                           float *dweight,
+                           float *dbias)
 {
   for (int c = 0; c < channels; c++)
     {
@@ -112,10 +112,10 @@ batchnorm_backward (const BatchNormParams *p,
 }
 
 void
-batchnorm_fold (const BatchNormParams *p,
-                const ConvSpec *spec,
-                float *weight,
-                float *bias)
+scvae__batchnorm_fold (const BatchNormParams *p,
+                       const ConvSpec *spec,
+                       float *weight,
+                       float *bias)
 {
   gsize kk = (gsize) spec->kernel * spec->kernel;
 

@@ -6,7 +6,7 @@
  * Training normalises with the batch statistics and updates the running
  * averages as PyTorch does (momentum 0.1, unbiased running variance).
  * Inference never runs BatchNorm: it is folded into the convolution before
- * it (batchnorm_fold).
+ * it (scvae__batchnorm_fold).
  */
 
 #pragma once
@@ -34,34 +34,34 @@ typedef struct {
 /* x and y are [channels][n]. The running statistics move towards the
  * batch's by momentum (0: left alone; 1/i for the i-th of a series of
  * batches: their plain average). */
-void batchnorm_forward_train (const BatchNormParams *p,
-                              int channels,
-                              gsize n,
-                              const float *x,
-                              float *y,
-                              BatchNormSaved *saved,
-                              float momentum);
+void scvae__batchnorm_forward_train (const BatchNormParams *p,
+                                     int channels,
+                                     gsize n,
+                                     const float *x,
+                                     float *y,
+                                     BatchNormSaved *saved,
+                                     float momentum);
 
 /* Inference with running statistics (used only by tests and folding). */
-void batchnorm_forward_eval (const BatchNormParams *p,
-                             int channels,
-                             gsize n,
-                             const float *x,
-                             float *y);
+void scvae__batchnorm_forward_eval (const BatchNormParams *p,
+                                    int channels,
+                                    gsize n,
+                                    const float *x,
+                                    float *y);
 
-void batchnorm_backward (const BatchNormParams *p,
-                         int channels,
-                         gsize n,
-                         const float *x,
-                         const BatchNormSaved *saved,
-                         const float *dy,
-                         float *dx,
-                         float *dweight,
-                         float *dbias);
+void scvae__batchnorm_backward (const BatchNormParams *p,
+                                int channels,
+                                gsize n,
+                                const float *x,
+                                const BatchNormSaved *saved,
+                                const float *dy,
+                                float *dx,
+                                float *dweight,
+                                float *dbias);
 
 /* Rewrites a convolution's weight and bias so that it also applies the
  * BatchNorm that follows it (running statistics). */
-void batchnorm_fold (const BatchNormParams *p,
-                     const ConvSpec *spec,
-                     float *weight,
-                     float *bias);
+void scvae__batchnorm_fold (const BatchNormParams *p,
+                            const ConvSpec *spec,
+                            float *weight,
+                            float *bias);

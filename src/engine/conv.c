@@ -35,7 +35,7 @@ typedef struct {
 } Windows;
 
 Extent
-conv_output_extent (const ConvSpec *spec, Extent in)
+scvae__conv_output_extent (const ConvSpec *spec, Extent in)
 {
   Extent out = { .batch = in.batch };
 
@@ -53,7 +53,7 @@ conv_output_extent (const ConvSpec *spec, Extent in)
 }
 
 gsize
-conv_weight_size (const ConvSpec *spec)
+scvae__conv_weight_size (const ConvSpec *spec)
 {
   return (gsize) spec->in_channels * spec->out_channels * spec->kernel * spec->kernel;
 }
@@ -178,7 +178,7 @@ col2im (const Windows *w, const float *cols, gsize q0, gsize q1, float *image)
 static Windows
 windows_for (const ConvSpec *spec, Extent in)
 {
-  Extent out = conv_output_extent (spec, in);
+  Extent out = scvae__conv_output_extent (spec, in);
   Windows w = {
     .kernel = spec->kernel,
     .stride = spec->stride,
@@ -361,7 +361,7 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
                         const float *x, Extent in, float *y, Scratch *scratch)
 {
   int k = spec->kernel, cin = spec->in_channels, cout = spec->out_channels;
-  Extent out = conv_output_extent (spec, in);
+  Extent out = scvae__conv_output_extent (spec, in);
   gboolean stride1 = !spec->transposed && spec->stride == 1 && k > 1;
   gboolean strided = !spec->transposed && k == 4 && spec->stride == 2 && spec->pad == 1
                      && cin >= 16 && in.height % 2 == 0 && in.width % 2 == 0;
@@ -373,7 +373,7 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
 
   if (!stride1 && !strided && !subpixel)
     return FALSE;
-  packed = scratch_get (scratch, 3, conv_weight_size (spec));
+  packed = scvae__scratch_get (scratch, 3, scvae__conv_weight_size (spec));
 
   if (stride1)
     {
@@ -381,8 +381,8 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
       float *grid;
 
       p = pad_input (x, cin, in, spec->pad,
-                     tail, scratch_get (scratch, 0, cin * ((gsize) in.batch * (in.height + 2 * spec->pad)
-                                                          * (in.width + 2 * spec->pad) + tail)));
+                     tail, scvae__scratch_get (scratch, 0, cin * ((gsize) in.batch * (in.height + 2 * spec->pad)
+                                                                 * (in.width + 2 * spec->pad) + tail)));
       /* packed[tap][co][ci] = W[co][ci][ky][kx] */
       for (int ky = 0; ky < k; ky++)
         for (int kx = 0; kx < k; kx++)
@@ -393,7 +393,7 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
                 packed[((gsize) (ky * k + kx) * cout + co) * cin + ci] =
                   weight[(((gsize) co * cin + ci) * k + ky) * k + kx];
           }
-      grid = scratch_get (scratch, 1, cout * (p.stride - tail));
+      grid = scvae__scratch_get (scratch, 1, cout * (p.stride - tail));
       shifted_gemms (cout, &p, packed, offsets, k * k, p.stride - tail, grid);
       crop_grid (grid, &p, cout, out, bias, 1, 0, 0, y);
     }
@@ -403,8 +403,8 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
       float *grid;
 
       p = space_to_depth (x, cin, in, tail,
-                          scratch_get (scratch, 0, 4 * cin * ((gsize) in.batch * ((in.height + 2) / 2)
-                                                              * ((in.width + 2) / 2) + tail)));
+                          scvae__scratch_get (scratch, 0, 4 * cin * ((gsize) in.batch * ((in.height + 2) / 2)
+                                                                     * ((in.width + 2) / 2) + tail)));
       /* A 2x2 kernel over (ci, dy, dx): packed[ty,tx][co][(ci,dy,dx)] =
        * W[co][ci][2 ty + dy][2 tx + dx] */
       for (int ty = 0; ty < 2; ty++)
@@ -418,7 +418,7 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
                     packed[((gsize) (ty * 2 + tx) * cout + co) * p.channels + (ci * 2 + dy) * 2 + dx] =
                       weight[(((gsize) co * cin + ci) * 4 + 2 * ty + dy) * 4 + 2 * tx + dx];
           }
-      grid = scratch_get (scratch, 1, cout * (p.stride - tail));
+      grid = scvae__scratch_get (scratch, 1, cout * (p.stride - tail));
       shifted_gemms (cout, &p, packed, offsets, 4, p.stride - tail, grid);
       crop_grid (grid, &p, cout, out, bias, 1, 0, 0, y);
     }
@@ -428,9 +428,9 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
       float *grid;
 
       p = pad_input (x, cin, in, 1, tail,
-                     scratch_get (scratch, 0, cin * ((gsize) in.batch * (in.height + 2) * (in.width + 2) + tail)));
+                     scvae__scratch_get (scratch, 0, cin * ((gsize) in.batch * (in.height + 2) * (in.width + 2) + tail)));
       n = p.stride - tail;
-      grid = scratch_get (scratch, 1, cout * n);
+      grid = scvae__scratch_get (scratch, 1, cout * n);
       /* Output pixel (2i + py, 2j + px) sees input rows i + py + ty - 1
        * through kernel row 3 - 2 ty - py, and likewise for columns. */
       for (int py = 0; py < 2; py++)
@@ -455,18 +455,18 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
 }
 
 void
-conv_forward (const ConvSpec *spec,
-              const float *weight,
-              const float *bias,
-              const float *x,
-              Extent in,
-              float *y,
-              Scratch *scratch)
+scvae__conv_forward (const ConvSpec *spec,
+                     const float *weight,
+                     const float *bias,
+                     const float *x,
+                     Extent in,
+                     float *y,
+                     Scratch *scratch)
 {
   Windows w = windows_for (spec, in);
   gsize kk = (gsize) spec->kernel * spec->kernel;
   gsize n_in = extent_size (in);
-  gsize n_out = extent_size (conv_output_extent (spec, in));
+  gsize n_out = extent_size (scvae__conv_output_extent (spec, in));
 
   if (forward_without_im2col (spec, weight, bias, x, in, y, scratch))
     return;
@@ -484,7 +484,7 @@ conv_forward (const ConvSpec *spec,
     {
       gsize rows = spec->out_channels * kk;
       gsize chunk = chunk_positions (scratch, rows, n_in);
-      float *cols = scratch_get (scratch, 0, rows * chunk);
+      float *cols = scvae__scratch_get (scratch, 0, rows * chunk);
 
       for (gsize p0 = 0; p0 < n_in; p0 += chunk)
         {
@@ -501,7 +501,7 @@ conv_forward (const ConvSpec *spec,
     {
       gsize rows = spec->in_channels * kk;
       gsize chunk = chunk_positions (scratch, rows, n_out);
-      float *cols = scratch_get (scratch, 0, rows * chunk);
+      float *cols = scvae__scratch_get (scratch, 0, rows * chunk);
 
       for (gsize q0 = 0; q0 < n_out; q0 += chunk)
         {
@@ -517,20 +517,20 @@ conv_forward (const ConvSpec *spec,
 }
 
 void
-conv_backward (const ConvSpec *spec,
-               const float *weight,
-               const float *x,
-               Extent in,
-               const float *dy,
-               float *dx,
-               float *dweight,
-               float *dbias,
-               Scratch *scratch)
+scvae__conv_backward (const ConvSpec *spec,
+                      const float *weight,
+                      const float *x,
+                      Extent in,
+                      const float *dy,
+                      float *dx,
+                      float *dweight,
+                      float *dbias,
+                      Scratch *scratch)
 {
   Windows w = windows_for (spec, in);
   gsize kk = (gsize) spec->kernel * spec->kernel;
   gsize n_in = extent_size (in);
-  gsize n_out = extent_size (conv_output_extent (spec, in));
+  gsize n_out = extent_size (scvae__conv_output_extent (spec, in));
 
   if (dbias)
     accumulate_bias_gradient (dy, spec->out_channels, n_out, dbias);
@@ -551,7 +551,7 @@ conv_backward (const ConvSpec *spec,
     {
       gsize rows = spec->out_channels * kk;
       gsize chunk = chunk_positions (scratch, rows, n_in);
-      float *cols = scratch_get (scratch, 0, rows * chunk);
+      float *cols = scvae__scratch_get (scratch, 0, rows * chunk);
 
       for (gsize p0 = 0; p0 < n_in; p0 += chunk)
         {
@@ -573,8 +573,8 @@ conv_backward (const ConvSpec *spec,
     {
       gsize rows = spec->in_channels * kk;
       gsize chunk = chunk_positions (scratch, rows, n_out);
-      float *cols = scratch_get (scratch, 0, rows * chunk);
-      float *dcols = dx ? scratch_get (scratch, 1, rows * chunk) : NULL;
+      float *cols = scvae__scratch_get (scratch, 0, rows * chunk);
+      float *dcols = dx ? scvae__scratch_get (scratch, 1, rows * chunk) : NULL;
 
       for (gsize q0 = 0; q0 < n_out; q0 += chunk)
         {

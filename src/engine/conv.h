@@ -38,24 +38,24 @@ typedef struct {
   gboolean transposed;
 } ConvSpec;
 
-Extent conv_output_extent (const ConvSpec *spec, Extent in);
-gsize conv_weight_size (const ConvSpec *spec);
+Extent scvae__conv_output_extent (const ConvSpec *spec, Extent in);
+gsize scvae__conv_weight_size (const ConvSpec *spec);
 
-void conv_forward (const ConvSpec *spec,
-                   const float *weight,
-                   const float *bias,
-                   const float *x,
-                   Extent in,
-                   float *y,
-                   Scratch *scratch);
+void scvae__conv_forward (const ConvSpec *spec,
+                          const float *weight,
+                          const float *bias,
+                          const float *x,
+                          Extent in,
+                          float *y,
+                          Scratch *scratch);
 
 /* dx may be NULL when the input needs no gradient. */
-void conv_backward (const ConvSpec *spec,
-                    const float *weight,
-                    const float *x,
-                    Extent in,
-                    const float *dy,
-                    float *dx,
-                    float *dweight,
-                    float *dbias,
-                    Scratch *scratch);
+void scvae__conv_backward (const ConvSpec *spec,
+                           const float *weight,
+                           const float *x,
+                           Extent in,
+                           const float *dy,
+                           float *dx,
+                           float *dweight,
+                           float *dbias,
+                           Scratch *scratch);

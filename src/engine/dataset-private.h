@@ -8,8 +8,8 @@
 
 #include "scvae.h"
 
-int dataset_get_crop (ScvaeDataset *dataset);
+int scvae__dataset_get_crop (ScvaeDataset *dataset);
 
 /* Writes batch number index (3 x batch x crop x crop, channel-major): a
  * pure function of (seed, index). */
-void dataset_fill_batch (ScvaeDataset *dataset, guint64 seed, gint64 index, int batch, float *out);
+void scvae__dataset_fill_batch (ScvaeDataset *dataset, guint64 seed, gint64 index, int batch, float *out);

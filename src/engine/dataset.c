@@ -286,27 +286,27 @@ scvae_dataset_get_path (ScvaeDataset *dataset, int index)
 }
 
 int
-dataset_get_crop (ScvaeDataset *dataset)
+scvae__dataset_get_crop (ScvaeDataset *dataset)
 {
   return dataset->crop;
 }
 
 void
-dataset_fill_batch (ScvaeDataset *dataset, guint64 seed, gint64 index, int batch, float *out)
+scvae__dataset_fill_batch (ScvaeDataset *dataset, guint64 seed, gint64 index, int batch, float *out)
 {
   int crop = dataset->crop;
   gsize plane = (gsize) crop * crop;
   Rng rng;
 
   /* Batch i depends only on (seed, i): reproducible, and resumable. */
-  rng_seed (&rng, seed ^ (0x9e3779b97f4a7c15ULL * (guint64) (index + 1)));
+  scvae__rng_seed (&rng, seed ^ (0x9e3779b97f4a7c15ULL * (guint64) (index + 1)));
   for (int b = 0; b < batch; b++)
     {
-      Photo *photo = dataset->photos->pdata[rng_below (&rng, dataset->photos->len)];
-      GdkPixbuf *pixbuf = photo->scales->pdata[rng_below (&rng, photo->scales->len)];
+      Photo *photo = dataset->photos->pdata[scvae__rng_below (&rng, dataset->photos->len)];
+      GdkPixbuf *pixbuf = photo->scales->pdata[scvae__rng_below (&rng, photo->scales->len)];
       int w = gdk_pixbuf_get_width (pixbuf), h = gdk_pixbuf_get_height (pixbuf);
-      int x0 = rng_below (&rng, w - crop + 1), y0 = rng_below (&rng, h - crop + 1);
-      gboolean flip = rng_below (&rng, 2);
+      int x0 = scvae__rng_below (&rng, w - crop + 1), y0 = scvae__rng_below (&rng, h - crop + 1);
+      gboolean flip = scvae__rng_below (&rng, 2);
       int stride = gdk_pixbuf_get_rowstride (pixbuf);
       const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
 

@@ -9,7 +9,7 @@
 #include <math.h>
 
 void
-symmetric_eigenvalues (double *a, int n, double *values)
+scvae__symmetric_eigenvalues (double *a, int n, double *values)
 {
   for (int sweep = 0; sweep < 100; sweep++)
     {
@@ -56,7 +56,7 @@ symmetric_eigenvalues (double *a, int n, double *values)
 }
 
 void
-gram_of_rows (const float *a, int rows, int cols, double *gram)
+scvae__gram_of_rows (const float *a, int rows, int cols, double *gram)
 {
   for (int i = 0; i < rows; i++)
     for (int j = i; j < rows; j++)

@@ -12,8 +12,8 @@
  * in no particular order, by cyclic Jacobi rotations: slow for large n but
  * exact to rounding for any spectrum (power iteration crawls when the top
  * eigenvalues are close, as they are for DCT dictionaries). */
-void symmetric_eigenvalues (double *a, int n, double *values);
+void scvae__symmetric_eigenvalues (double *a, int n, double *values);
 
 /* The Gram matrix G = A A^T (rows x rows) of a float matrix (rows x cols,
  * row-major), in double. */
-void gram_of_rows (const float *a, int rows, int cols, double *gram);
+void scvae__gram_of_rows (const float *a, int rows, int cols, double *gram);

@@ -133,7 +133,7 @@ network_layout (F4Network *net, float *base)
 }
 
 F4Network *
-f4_network_new (const F4Layout *layout, int batch, int height, int width)
+scvae__f4_network_new (const F4Layout *layout, int batch, int height, int width)
 {
   F4Network *net = g_new0 (F4Network, 1);
   gsize size;
@@ -141,7 +141,7 @@ f4_network_new (const F4Layout *layout, int batch, int height, int width)
   g_return_val_if_fail (height % 4 == 0 && width % 4 == 0, NULL);
 
   net->config = layout->config;
-  f4_specs (layout->config.channels, &net->specs);
+  scvae__f4_specs (layout->config.channels, &net->specs);
   net->full = (Extent) { batch, height, width };
   net->half = (Extent) { batch, height / 2, width / 2 };
   net->quarter = (Extent) { batch, height / 4, width / 4 };
@@ -155,7 +155,7 @@ f4_network_new (const F4Layout *layout, int batch, int height, int width)
 }
 
 void
-f4_network_free (F4Network *net)
+scvae__f4_network_free (F4Network *net)
 {
   if (net == NULL)
     return;
@@ -164,43 +164,43 @@ f4_network_free (F4Network *net)
 }
 
 void
-f4_network_set_batchnorm_momentum (F4Network *net, float momentum)
+scvae__f4_network_set_batchnorm_momentum (F4Network *net, float momentum)
 {
   net->batchnorm_momentum = momentum;
 }
 
 const float *
-f4_network_get_output (F4Network *net)
+scvae__f4_network_get_output (F4Network *net)
 {
   return net->out;
 }
 
 const float *
-f4_network_get_features (F4Network *net)
+scvae__f4_network_get_features (F4Network *net)
 {
   return net->enc_res[F4_RESBLOCKS - 1].out;
 }
 
 const float *
-f4_network_get_feature_rows (F4Network *net)
+scvae__f4_network_get_feature_rows (F4Network *net)
 {
   return net->features;
 }
 
 const float *
-f4_network_get_decoded_rows (F4Network *net)
+scvae__f4_network_get_decoded_rows (F4Network *net)
 {
   return net->decoded_rows;
 }
 
 gsize
-f4_network_get_n_patches (F4Network *net)
+scvae__f4_network_get_n_patches (F4Network *net)
 {
   return net->n_patches;
 }
 
 const float *
-f4_network_get_codes (F4Network *net)
+scvae__f4_network_get_codes (F4Network *net)
 {
   return net->trace.codes + (gsize) net->trace.depth * net->n_patches * net->config.atoms;
 }
@@ -212,11 +212,11 @@ conv_bn_relu (const ConvSpec *spec, const ConvParams *conv, const BatchNormParam
               float momentum, const float *x, Extent in, float *pre, BatchNormSaved *saved,
               float *post, Scratch *scratch)
 {
-  gsize n = extent_size (conv_output_extent (spec, in));
+  gsize n = extent_size (scvae__conv_output_extent (spec, in));
 
-  conv_forward (spec, conv->weight, conv->bias, x, in, pre, scratch);
-  batchnorm_forward_train (bn, spec->out_channels, n, pre, post, saved, momentum);
-  ops_relu (post, post, spec->out_channels * n);
+  scvae__conv_forward (spec, conv->weight, conv->bias, x, in, pre, scratch);
+  scvae__batchnorm_forward_train (bn, spec->out_channels, n, pre, post, saved, momentum);
+  scvae__ops_relu (post, post, spec->out_channels * n);
 }
 
 static void
@@ -227,12 +227,12 @@ resblock_forward (F4Network *net, const ResBlockParams *p, ResBlockActivations *
   gsize n = extent_size (net->quarter);
 
   r->in = in;
-  ops_relu (in, r->t1, C * n);
+  scvae__ops_relu (in, r->t1, C * n);
   conv_bn_relu (&net->specs.res_conv3, &p->conv3, &p->bn3, net->batchnorm_momentum,
                 r->t1, net->quarter, r->t2, &r->bn3, r->t4, scratch);
-  conv_forward (&net->specs.res_conv1, p->conv1.weight, p->conv1.bias, r->t4, net->quarter,
-                r->t5, scratch);
-  batchnorm_forward_train (&p->bn1, C, n, r->t5, r->out, &r->bn1, net->batchnorm_momentum);
+  scvae__conv_forward (&net->specs.res_conv1, p->conv1.weight, p->conv1.bias, r->t4, net->quarter,
+                       r->t5, scratch);
+  scvae__batchnorm_forward_train (&p->bn1, C, n, r->t5, r->out, &r->bn1, net->batchnorm_momentum);
   cblas_saxpy (C * n, 1.f, in, 1, r->out, 1);
 }
 
@@ -241,13 +241,13 @@ resblock_forward (F4Network *net, const ResBlockParams *p, ResBlockActivations *
 static void
 to_patches (const float *x, int C, gsize P, float *rows)
 {
-  ops_transpose (x, C, P, rows);
+  scvae__ops_transpose (x, C, P, rows);
 }
 
 static void
 from_patches (const float *rows, int C, gsize P, float *x)
 {
-  ops_transpose (rows, P, C, x);
+  scvae__ops_transpose (rows, P, C, x);
 }
 
 static Lista
@@ -265,11 +265,11 @@ network_lista (F4Network *net, const F4Tensors *p)
 }
 
 void
-f4_network_forward (F4Network *net,
-                    const F4Tensors *p,
-                    const float *input,
-                    F4Loss *loss,
-                    Scratch *scratch)
+scvae__f4_network_forward (F4Network *net,
+                           const F4Tensors *p,
+                           const float *input,
+                           F4Loss *loss,
+                           Scratch *scratch)
 {
   int C = net->config.channels, K = net->config.atoms;
   gsize n0 = extent_size (net->full), P = net->n_patches;
@@ -281,8 +281,8 @@ f4_network_forward (F4Network *net,
   /* Encoder */
   conv_bn_relu (&s->enc_conv1, &p->enc_conv1, &p->enc_bn, net->batchnorm_momentum,
                 input, net->full, net->a1, &net->enc_bn, net->h1, scratch);
-  conv_forward (&s->enc_conv2, p->enc_conv2.weight, p->enc_conv2.bias, net->h1, net->half,
-                net->a2, scratch);
+  scvae__conv_forward (&s->enc_conv2, p->enc_conv2.weight, p->enc_conv2.bias, net->h1, net->half,
+                       net->a2, scratch);
   x = net->a2;
   for (int i = 0; i < F4_RESBLOCKS; i++)
     {
@@ -292,8 +292,8 @@ f4_network_forward (F4Network *net,
 
   /* Sparse coding */
   to_patches (x, C, P, net->features);
-  lista_forward_train (&lista, P, net->features, &net->trace);
-  codes = f4_network_get_codes (net);
+  scvae__lista_forward_train (&lista, P, net->features, &net->trace);
+  codes = scvae__f4_network_get_codes (net);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, P, C, K,
                1.f, codes, K, p->dictionary, K, 0.f, net->decoded_rows, C);
   from_patches (net->decoded_rows, C, P, net->decoded);
@@ -305,22 +305,22 @@ f4_network_forward (F4Network *net,
       resblock_forward (net, &p->dec_res[i], &net->dec_res[i], x, scratch);
       x = net->dec_res[i].out;
     }
-  ops_relu (x, net->h, C * P);
+  scvae__ops_relu (x, net->h, C * P);
   conv_bn_relu (&s->dec_convt1, &p->dec_convt1, &p->dec_bn, net->batchnorm_momentum,
                 net->h, net->quarter, net->a3, &net->dec_bn, net->h3, scratch);
-  conv_forward (&s->dec_convt2, p->dec_convt2.weight, p->dec_convt2.bias, net->h3, net->half,
-                net->out, scratch);
-  ops_tanh (net->out, net->out, 3 * n0);
+  scvae__conv_forward (&s->dec_convt2, p->dec_convt2.weight, p->dec_convt2.bias, net->h3, net->half,
+                       net->out, scratch);
+  scvae__ops_tanh (net->out, net->out, 3 * n0);
 
   if (loss == NULL)
     return;
 
   for (gsize i = 0; i < P * K; i++)
     nonzeros += codes[i] != 0.f;
-  loss->image = loss_mse (net->out, input, 3 * n0);
-  loss->latent = loss_mse (net->features, net->decoded_rows, P * C);
-  loss->l1 = loss_l1 (codes, P * K);
-  loss->whiten = loss_whiten (net->features, P, C, net->moment);
+  loss->image = scvae__loss_mse (net->out, input, 3 * n0);
+  loss->latent = scvae__loss_mse (net->features, net->decoded_rows, P * C);
+  loss->l1 = scvae__loss_l1 (codes, P * K);
+  loss->whiten = scvae__loss_whiten (net->features, P, C, net->moment);
   loss->total = loss->image + net->config.gamma * loss->latent + net->config.l1 * loss->l1
                 + net->config.whiten * loss->whiten;
   loss->active_fraction = (double) nonzeros / (P * K);
@@ -336,14 +336,14 @@ conv_bn_relu_backward (const ConvSpec *spec, const ConvParams *conv, const ConvP
                        const float *post, const float *dpost, float *dx, float *tmp,
                        float *tmp2, Scratch *scratch)
 {
-  gsize n = extent_size (conv_output_extent (spec, in)) * spec->out_channels;
+  gsize n = extent_size (scvae__conv_output_extent (spec, in)) * spec->out_channels;
 
   memset (tmp, 0, n * sizeof (float));
-  ops_relu_backward (post, dpost, tmp, n);
+  scvae__ops_relu_backward (post, dpost, tmp, n);
   memset (tmp2, 0, n * sizeof (float));
-  batchnorm_backward (bn, spec->out_channels, n / spec->out_channels, pre, saved, tmp, tmp2,
-                      dbn->weight, dbn->bias);
-  conv_backward (spec, conv->weight, x, in, tmp2, dx, dconv->weight, dconv->bias, scratch);
+  scvae__batchnorm_backward (bn, spec->out_channels, n / spec->out_channels, pre, saved, tmp, tmp2,
+                             dbn->weight, dbn->bias);
+  scvae__conv_backward (spec, conv->weight, x, in, tmp2, dx, dconv->weight, dconv->bias, scratch);
 }
 
 /* dout is the gradient at the block's output; din receives (not
@@ -360,11 +360,11 @@ resblock_backward (F4Network *net, const ResBlockParams *p, const ResBlockParams
 
   /* out = in + bn1(t5) */
   memset (a, 0, size);
-  batchnorm_backward (&p->bn1, C, n, r->t5, &r->bn1, dout, a, g->bn1.weight, g->bn1.bias);
+  scvae__batchnorm_backward (&p->bn1, C, n, r->t5, &r->bn1, dout, a, g->bn1.weight, g->bn1.bias);
   /* t5 = conv1(t4) */
   memset (b, 0, size);
-  conv_backward (&net->specs.res_conv1, p->conv1.weight, r->t4, net->quarter, a, b,
-                 g->conv1.weight, g->conv1.bias, scratch);
+  scvae__conv_backward (&net->specs.res_conv1, p->conv1.weight, r->t4, net->quarter, a, b,
+                        g->conv1.weight, g->conv1.bias, scratch);
   /* t4 = relu(bn3(t2)), t2 = conv3(t1); the input gradient lands in b */
   {
     float *t1_grad = b;
@@ -372,48 +372,48 @@ resblock_backward (F4Network *net, const ResBlockParams *p, const ResBlockParams
     float *bn_grad = net->g_narrow[4];
 
     memset (masked, 0, size);
-    ops_relu_backward (r->t4, b, masked, C * n);
+    scvae__ops_relu_backward (r->t4, b, masked, C * n);
     memset (bn_grad, 0, size);
-    batchnorm_backward (&p->bn3, C, n, r->t2, &r->bn3, masked, bn_grad,
-                        g->bn3.weight, g->bn3.bias);
+    scvae__batchnorm_backward (&p->bn3, C, n, r->t2, &r->bn3, masked, bn_grad,
+                               g->bn3.weight, g->bn3.bias);
     memset (t1_grad, 0, size);
-    conv_backward (&net->specs.res_conv3, p->conv3.weight, r->t1, net->quarter, bn_grad,
-                   t1_grad, g->conv3.weight, g->conv3.bias, scratch);
+    scvae__conv_backward (&net->specs.res_conv3, p->conv3.weight, r->t1, net->quarter, bn_grad,
+                          t1_grad, g->conv3.weight, g->conv3.bias, scratch);
     /* t1 = relu(in) */
-    ops_relu_backward (r->t1, t1_grad, din, C * n);
+    scvae__ops_relu_backward (r->t1, t1_grad, din, C * n);
   }
 }
 
 void
-f4_network_backward (F4Network *net,
-                     const F4Tensors *p,
-                     const F4Tensors *g,
-                     const float *input,
-                     Scratch *scratch)
+scvae__f4_network_backward (F4Network *net,
+                            const F4Tensors *p,
+                            const F4Tensors *g,
+                            const float *input,
+                            Scratch *scratch)
 {
   int C = net->config.channels, K = net->config.atoms;
   gsize n0 = extent_size (net->full), n1 = extent_size (net->half), P = net->n_patches;
   const F4Specs *s = &net->specs;
   Lista lista = network_lista (net, p);
-  const float *codes = f4_network_get_codes (net);
+  const float *codes = scvae__f4_network_get_codes (net);
   float *d_cur = net->g_narrow[0], *d_next = net->g_narrow[1];
   double dc = 0.0;
 
   /* loss = mean((out - x)^2) + ...; out = tanh(a4) */
   memset (net->g_out, 0, 3 * n0 * sizeof (float));
-  loss_mse_backward (net->out, input, 3 * n0, 1.f, net->g_out, NULL);
-  ops_tanh_backward (net->out, net->g_out, net->g_out, 3 * n0);
+  scvae__loss_mse_backward (net->out, input, 3 * n0, 1.f, net->g_out, NULL);
+  scvae__ops_tanh_backward (net->out, net->g_out, net->g_out, 3 * n0);
 
   /* Decoder */
   memset (net->g_wide[1], 0, C * n1 * sizeof (float));
-  conv_backward (&s->dec_convt2, p->dec_convt2.weight, net->h3, net->half, net->g_out,
-                 net->g_wide[1], g->dec_convt2.weight, g->dec_convt2.bias, scratch);
+  scvae__conv_backward (&s->dec_convt2, p->dec_convt2.weight, net->h3, net->half, net->g_out,
+                        net->g_wide[1], g->dec_convt2.weight, g->dec_convt2.bias, scratch);
   memset (d_next, 0, C * P * sizeof (float));
   conv_bn_relu_backward (&s->dec_convt1, &p->dec_convt1, &g->dec_convt1, &p->dec_bn, &g->dec_bn,
                          net->h, net->quarter, net->a3, &net->dec_bn, net->h3, net->g_wide[1],
                          d_next, net->g_wide[0], net->g_wide[2], scratch);
   memset (d_cur, 0, C * P * sizeof (float));
-  ops_relu_backward (net->h, d_next, d_cur, C * P);
+  scvae__ops_relu_backward (net->h, d_next, d_cur, C * P);
   for (int i = F4_RESBLOCKS - 1; i >= 0; i--)
     {
       float *swap;
@@ -426,18 +426,18 @@ f4_network_backward (F4Network *net,
   /* D z feeds the decoder and the latent loss gamma mean((e - D z)^2). */
   to_patches (d_cur, C, P, net->g_decoded_rows);
   memset (net->g_features, 0, P * C * sizeof (float));
-  loss_mse_backward (net->features, net->decoded_rows, P * C, net->config.gamma, net->g_features,
-                     net->g_decoded_rows);
+  scvae__loss_mse_backward (net->features, net->decoded_rows, P * C, net->config.gamma, net->g_features,
+                            net->g_decoded_rows);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, P, K, C,
                1.f, net->g_decoded_rows, C, p->dictionary, K, 0.f, net->g_codes, K);
   cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C, K, P,
                1.f, net->g_decoded_rows, C, codes, K, 1.f, g->dictionary, K);
   if (net->config.l1 != 0.f)
-    loss_l1_backward (codes, P * K, net->config.l1, net->g_codes);
+    scvae__loss_l1_backward (codes, P * K, net->config.l1, net->g_codes);
   if (net->config.whiten != 0.f)
-    loss_whiten_backward (net->features, P, C, net->moment, net->config.whiten, net->g_features);
-  lista_backward (&lista, P, net->features, &net->trace, net->g_codes, net->g_features,
-                  g->dictionary, &dc, scratch);
+    scvae__loss_whiten_backward (net->features, P, C, net->moment, net->config.whiten, net->g_features);
+  scvae__lista_backward (&lista, P, net->features, &net->trace, net->g_codes, net->g_features,
+                         g->dictionary, &dc, scratch);
   g->step[0] += (float) dc;
   from_patches (net->g_features, C, P, d_cur);
 
@@ -451,8 +451,8 @@ f4_network_backward (F4Network *net,
       swap = d_cur, d_cur = d_next, d_next = swap;
     }
   memset (net->g_wide[1], 0, C * n1 * sizeof (float));
-  conv_backward (&s->enc_conv2, p->enc_conv2.weight, net->h1, net->half, d_cur,
-                 net->g_wide[1], g->enc_conv2.weight, g->enc_conv2.bias, scratch);
+  scvae__conv_backward (&s->enc_conv2, p->enc_conv2.weight, net->h1, net->half, d_cur,
+                        net->g_wide[1], g->enc_conv2.weight, g->enc_conv2.bias, scratch);
   conv_bn_relu_backward (&s->enc_conv1, &p->enc_conv1, &g->enc_conv1, &p->enc_bn, &g->enc_bn,
                          input, net->full, net->a1, &net->enc_bn, net->h1, net->g_wide[1],
                          NULL, net->g_wide[0], net->g_wide[2], scratch);

@@ -27,33 +27,33 @@ typedef struct _F4Network F4Network;
 
 /* An input batch is channel-major: 3 x batch x height x width; height and
  * width are multiples of 4. */
-F4Network *f4_network_new (const F4Layout *layout, int batch, int height, int width);
-void f4_network_free (F4Network *net);
+F4Network *scvae__f4_network_new (const F4Layout *layout, int batch, int height, int width);
+void scvae__f4_network_free (F4Network *net);
 
-void f4_network_forward (F4Network *net,
-                         const F4Tensors *params,
-                         const float *input,
-                         F4Loss *loss,
-                         Scratch *scratch);
+void scvae__f4_network_forward (F4Network *net,
+                                const F4Tensors *params,
+                                const float *input,
+                                F4Loss *loss,
+                                Scratch *scratch);
 
 /* Accumulates every parameter gradient into grads; needs the forward just
  * before it on the same input. */
-void f4_network_backward (F4Network *net,
-                          const F4Tensors *params,
-                          const F4Tensors *grads,
-                          const float *input,
-                          Scratch *scratch);
+void scvae__f4_network_backward (F4Network *net,
+                                 const F4Tensors *params,
+                                 const F4Tensors *grads,
+                                 const float *input,
+                                 Scratch *scratch);
 
 /* How far each forward moves BatchNorm's running statistics towards the
  * batch's (BATCHNORM_MOMENTUM unless set). */
-void f4_network_set_batchnorm_momentum (F4Network *net, float momentum);
+void scvae__f4_network_set_batchnorm_momentum (F4Network *net, float momentum);
 
 /* Results of the last forward: the reconstruction (3 x B x H x W), encoder
  * features (C x B x H/4 x W/4) and codes (patch-major, B H/4 W/4 x K). */
-const float *f4_network_get_output (F4Network *net);
-const float *f4_network_get_features (F4Network *net);
-const float *f4_network_get_codes (F4Network *net);
+const float *scvae__f4_network_get_output (F4Network *net);
+const float *scvae__f4_network_get_features (F4Network *net);
+const float *scvae__f4_network_get_codes (F4Network *net);
 /* e and D z of the last forward, patch-major (P x C), and P. */
-const float *f4_network_get_feature_rows (F4Network *net);
-const float *f4_network_get_decoded_rows (F4Network *net);
-gsize f4_network_get_n_patches (F4Network *net);
+const float *scvae__f4_network_get_feature_rows (F4Network *net);
+const float *scvae__f4_network_get_decoded_rows (F4Network *net);
+gsize scvae__f4_network_get_n_patches (F4Network *net);

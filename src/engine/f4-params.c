@@ -83,7 +83,7 @@ add_resblock (F4Layout *layout, const char *prefix, gsize base, int C)
 }
 
 F4Layout *
-f4_layout_new (const ScvaeConfig *config)
+scvae__f4_layout_new (const ScvaeConfig *config)
 {
   F4Layout *layout = g_new0 (F4Layout, 1);
   int C = config->channels, K = config->atoms;
@@ -110,7 +110,7 @@ f4_layout_new (const ScvaeConfig *config)
 }
 
 void
-f4_layout_free (F4Layout *layout)
+scvae__f4_layout_free (F4Layout *layout)
 {
   if (layout == NULL)
     return;
@@ -121,7 +121,7 @@ f4_layout_free (F4Layout *layout)
 }
 
 const TensorInfo *
-f4_layout_find (const F4Layout *layout, const char *name)
+scvae__f4_layout_find (const F4Layout *layout, const char *name)
 {
   for (guint i = 0; i < layout->tensors->len; i++)
     {
@@ -133,7 +133,7 @@ f4_layout_find (const F4Layout *layout, const char *name)
 }
 
 void
-f4_bind (const F4Layout *layout, float *parameters, float *running, F4Tensors *tensors)
+scvae__f4_bind (const F4Layout *layout, float *parameters, float *running, F4Tensors *tensors)
 {
   memset (tensors, 0, sizeof *tensors);
   for (guint i = 0; i < layout->tensors->len; i++)
@@ -147,7 +147,7 @@ f4_bind (const F4Layout *layout, float *parameters, float *running, F4Tensors *t
 }
 
 void
-f4_specs (int C, F4Specs *s)
+scvae__f4_specs (int C, F4Specs *s)
 {
   s->enc_conv1 = (ConvSpec) { 3, C, 4, 2, 1, FALSE };
   s->enc_conv2 = (ConvSpec) { C, C, 4, 2, 1, FALSE };

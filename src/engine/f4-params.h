@@ -64,17 +64,17 @@ typedef struct {
   gsize n_running;
 } F4Layout;
 
-F4Layout *f4_layout_new (const ScvaeConfig *config);
-void f4_layout_free (F4Layout *layout);
-const TensorInfo *f4_layout_find (const F4Layout *layout, const char *name);
+F4Layout *scvae__f4_layout_new (const ScvaeConfig *config);
+void scvae__f4_layout_free (F4Layout *layout);
+const TensorInfo *scvae__f4_layout_find (const F4Layout *layout, const char *name);
 
 /* Points every field of tensors into the given arrays; running may be NULL
  * (for gradients and optimiser moments), leaving those fields NULL. */
-void f4_bind (const F4Layout *layout, float *parameters, float *running, F4Tensors *tensors);
+void scvae__f4_bind (const F4Layout *layout, float *parameters, float *running, F4Tensors *tensors);
 
 /* The convolutions of the architecture. */
 typedef struct {
   ConvSpec enc_conv1, enc_conv2, res_conv3, res_conv1, dec_convt1, dec_convt2;
 } F4Specs;
 
-void f4_specs (int channels, F4Specs *specs);
+void scvae__f4_specs (int channels, F4Specs *specs);

@@ -26,7 +26,7 @@
 #define MAX_SYMLINKS 40
 
 gboolean
-scvae_invalid_file (GError **error, const char *path, const char *format, ...)
+scvae__invalid_file (GError **error, const char *path, const char *format, ...)
 {
   g_autofree char *reason = NULL;
   va_list args;
@@ -209,9 +209,9 @@ scvae_write_file (const char *path, const void *data, gsize size, GError **error
   if (S_ISCHR (st.st_mode) || S_ISFIFO (st.st_mode))
     return write_in_place (path, target, data, size, error);
   if (S_ISDIR (st.st_mode))
-    return scvae_invalid_file (error, path, _("is a directory"));
-  return scvae_invalid_file (error, path, _("is neither a regular file, a character device nor a FIFO: "
-                                            "refusing to write it"));
+    return scvae__invalid_file (error, path, _("is a directory"));
+  return scvae__invalid_file (error, path, _("is neither a regular file, a character device nor a FIFO: "
+                                             "refusing to write it"));
 }
 
 gboolean
@@ -226,10 +226,10 @@ scvae_check_writable (const char *path, GError **error)
   if (g_stat (target, &st) == 0)
     {
       if (S_ISDIR (st.st_mode))
-        return scvae_invalid_file (error, path, _("is a directory"));
+        return scvae__invalid_file (error, path, _("is a directory"));
       if (!S_ISREG (st.st_mode) && !S_ISCHR (st.st_mode) && !S_ISFIFO (st.st_mode))
-        return scvae_invalid_file (error, path, _("is neither a regular file, a character device nor a FIFO: "
-                                                  "refusing to write it"));
+        return scvae__invalid_file (error, path, _("is neither a regular file, a character device nor a FIFO: "
+                                                   "refusing to write it"));
       if (!S_ISREG (st.st_mode))
         return g_access (target, W_OK) == 0 || write_failed (error, path, errno);
     }

@@ -270,8 +270,8 @@ scvae_dictionary_health (const float *dictionary, int channels, int atoms, Scvae
    * singular values, as shares of their sum; C when every direction carries
    * as much as the others, 1 when the atoms all lie on one line. The
    * squared singular values of D are the eigenvalues of D D^T. */
-  gram_of_rows (unit, C, K, gram);
-  symmetric_eigenvalues (gram, C, values);
+  scvae__gram_of_rows (unit, C, K, gram);
+  scvae__symmetric_eigenvalues (gram, C, values);
   for (int i = 0; i < C; i++)
     total += MAX (values[i], 0.0);
   for (int i = 0; i < C && total > 0.0; i++)

@@ -170,8 +170,8 @@ largest_gif_frame (const char *path, GdkPixbufFormat *format, guint *width, guin
   *width = *height = 0;
   if (!g_str_equal (name, "gif") || (file = g_mapped_file_new (path, FALSE, NULL)) == NULL)
     return;
-  sniff_gif_largest_frame ((const guint8 *) g_mapped_file_get_contents (file), g_mapped_file_get_length (file),
-                           width, height);
+  scvae__sniff_gif_largest_frame ((const guint8 *) g_mapped_file_get_contents (file), g_mapped_file_get_length (file),
+                                  width, height);
 }
 
 static gboolean
@@ -193,12 +193,12 @@ has_transparency (GdkPixbuf *pixbuf)
 static ScvaeImage *
 too_large (GError **error, const char *path, int width, int height)
 {
-  scvae_invalid_file (error, path,
-                      g_dngettext (GETTEXT_PACKAGE,
-                                   "%dx%d pixels is too large (the limit is %d megapixel)",
-                                   "%dx%d pixels is too large (the limit is %d megapixels)",
-                                   SCVAE_MAX_SOURCE_PIXELS / 1000000),
-                      width, height, SCVAE_MAX_SOURCE_PIXELS / 1000000);
+  scvae__invalid_file (error, path,
+                       g_dngettext (GETTEXT_PACKAGE,
+                                    "%dx%d pixels is too large (the limit is %d megapixel)",
+                                    "%dx%d pixels is too large (the limit is %d megapixels)",
+                                    SCVAE_MAX_SOURCE_PIXELS / 1000000),
+                       width, height, SCVAE_MAX_SOURCE_PIXELS / 1000000);
   return NULL;
 }
 
@@ -230,17 +230,17 @@ scvae_image_load_with_info (const char *path, int max_side, ScvaeImageInfo *info
 
   *info = (ScvaeImageInfo) { 0 };
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return scvae_invalid_file (error, path, _("no such file")), NULL;
+    return scvae__invalid_file (error, path, _("no such file")), NULL;
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    return scvae_invalid_file (error, path, _("is a directory, not an image")), NULL;
+    return scvae__invalid_file (error, path, _("is a directory, not an image")), NULL;
   /* Reading a FIFO or device would block or never end. */
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return scvae_invalid_file (error, path, _("is not a regular file")), NULL;
+    return scvae__invalid_file (error, path, _("is not a regular file")), NULL;
 
   /* libpng refuses a side above a million before GdkPixbuf sees a size,
    * which would read as "not an image": read the claim ourselves. */
   head_size = read_head (path, head, sizeof head);
-  if (sniff_png_size (head, head_size, &claimed_width, &claimed_height)
+  if (scvae__sniff_png_size (head, head_size, &claimed_width, &claimed_height)
       && (double) claimed_width * claimed_height > SCVAE_MAX_SOURCE_PIXELS)
     return too_large (error, path, MIN (claimed_width, G_MAXINT), MIN (claimed_height, G_MAXINT));
 
@@ -248,9 +248,9 @@ scvae_image_load_with_info (const char *path, int max_side, ScvaeImageInfo *info
    * size-prepared). */
   format = gdk_pixbuf_get_file_info (path, &width, &height);
   if (format == NULL)
-    return scvae_invalid_file (error, path, _("not an image, or in a format this system cannot read")), NULL;
+    return scvae__invalid_file (error, path, _("not an image, or in a format this system cannot read")), NULL;
   if (width <= 0 || height <= 0)
-    return scvae_invalid_file (error, path, _("the image has no pixels (%dx%d)"), width, height), NULL;
+    return scvae__invalid_file (error, path, _("the image has no pixels (%dx%d)"), width, height), NULL;
   if ((double) width * height > SCVAE_MAX_SOURCE_PIXELS)
     return too_large (error, path, width, height);
   largest_gif_frame (path, format, &frame_width, &frame_height);
@@ -281,20 +281,20 @@ scvae_image_load_with_info (const char *path, int max_side, ScvaeImageInfo *info
       g_autofree char *budget_text = g_format_size_full (budget, G_FORMAT_SIZE_IEC_UNITS);
       gboolean frame = (guint64) frame_width * frame_height > (guint64) width * height;
 
-      return scvae_invalid_file (error, path, _("decoding its %dx%d pixels needs %s, more than the %s available"),
-                                 frame ? (int) frame_width : width, frame ? (int) frame_height : height,
-                                 needed_text, budget_text), NULL;
+      return scvae__invalid_file (error, path, _("decoding its %dx%d pixels needs %s, more than the %s available"),
+                                  frame ? (int) frame_width : width, frame ? (int) frame_height : height,
+                                  needed_text, budget_text), NULL;
     }
 
   if (is_truncated (path, format))
-    return scvae_invalid_file (error, path, _("the file is truncated (it ends before the image does)")), NULL;
+    return scvae__invalid_file (error, path, _("the file is truncated (it ends before the image does)")), NULL;
 
   if (scale)
     loaded = gdk_pixbuf_new_from_file_at_scale (path, max_side, max_side, TRUE, &local_error);
   else
     loaded = gdk_pixbuf_new_from_file (path, &local_error);
   if (loaded == NULL)
-    return scvae_invalid_file (error, path, _("cannot be decoded: %s"), local_error->message), NULL;
+    return scvae__invalid_file (error, path, _("cannot be decoded: %s"), local_error->message), NULL;
 
   oriented = gdk_pixbuf_apply_embedded_orientation (loaded);
   /* EXIF rotation may swap the sides the header reports. */

@@ -63,7 +63,7 @@ distance (const float *a, const float *b, int dim)
 static void
 seed_centroids (const float *rows, int n, int dim, int k, Rng *rng, float *centroids, double *nearest)
 {
-  int first = rng_below (rng, n);
+  int first = scvae__rng_below (rng, n);
 
   memcpy (centroids, rows + (gsize) first * dim, dim * sizeof (float));
   for (int i = 0; i < n; i++)
@@ -76,7 +76,7 @@ seed_centroids (const float *rows, int n, int dim, int k, Rng *rng, float *centr
 
       for (int i = 0; i < n; i++)
         total += nearest[i];
-      target = rng_uniform (rng) * total;
+      target = scvae__rng_uniform (rng) * total;
       for (int i = 0; i < n; i++)
         {
           acc += nearest[i];
@@ -88,7 +88,7 @@ seed_centroids (const float *rows, int n, int dim, int k, Rng *rng, float *centr
         }
       /* All points coincide with centres already: any point will do. */
       if (total <= 0.0)
-        pick = rng_below (rng, n);
+        pick = scvae__rng_below (rng, n);
       memcpy (centroids + (gsize) c * dim, rows + (gsize) pick * dim, dim * sizeof (float));
       for (int i = 0; i < n; i++)
         nearest[i] = MIN (nearest[i], distance (rows + (gsize) i * dim, centroids + (gsize) c * dim, dim));
@@ -278,7 +278,7 @@ scvae_kmeans (const float *rows,
   norms = g_new (double, n_sample);
   nearest = g_new (double, n_sample);
   row_norms (sample, n_sample, dim, norms);
-  rng_seed (&rng, options->seed);
+  scvae__rng_seed (&rng, options->seed);
   for (int r = 0; r < n_restarts; r++)
     {
       restarts[r].centroids = g_new (float, (gsize) k * dim);
@@ -296,7 +296,7 @@ scvae_kmeans (const float *rows,
     .restarts = restarts,
     .cancellable = cancellable,
   };
-  parallel_run (MIN (scvae_get_threads (), n_restarts), run_restarts, &run);
+  scvae__parallel_run (MIN (scvae_get_threads (), n_restarts), run_restarts, &run);
 
   for (int r = 1; r < n_restarts && !run.cancelled; r++)
     if (restarts[r].inertia < restarts[best].inertia)

@@ -35,7 +35,7 @@ soft_threshold_block (float *restrict x, int n, float theta)
 }
 
 gsize
-lista_soft_threshold (float *x, gsize n, float theta)
+scvae__lista_soft_threshold (float *x, gsize n, float theta)
 {
   const gsize block = 1 << 16;
   gsize nonzeros = 0;
@@ -63,7 +63,7 @@ dense_step (const Lista *l,
     memcpy (codes, previous, n * K * sizeof (float));
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, K, C,
                1.f / l->c, residual, C, l->dictionary, K, 1.f, codes, K);
-  return lista_soft_threshold (codes, n * K, l->threshold);
+  return scvae__lista_soft_threshold (codes, n * K, l->threshold);
 }
 
 static void
@@ -71,14 +71,14 @@ first_step (const Lista *l, gsize n, const float *features, float *codes)
 {
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, l->atoms, l->channels,
                1.f / l->c, features, l->channels, l->dictionary, l->atoms, 0.f, codes, l->atoms);
-  lista_soft_threshold (codes, n * l->atoms, l->threshold);
+  scvae__lista_soft_threshold (codes, n * l->atoms, l->threshold);
 }
 
 void
-lista_forward_train (const Lista *lista,
-                     gsize n_patches,
-                     const float *features,
-                     ListaTrace *trace)
+scvae__lista_forward_train (const Lista *lista,
+                            gsize n_patches,
+                            const float *features,
+                            ListaTrace *trace)
 {
   gsize code_size = n_patches * lista->atoms;
   gsize residual_size = n_patches * lista->channels;
@@ -92,20 +92,20 @@ lista_forward_train (const Lista *lista,
 }
 
 void
-lista_backward (const Lista *lista,
-                gsize n_patches,
-                const float *features,
-                const ListaTrace *trace,
-                float *dcodes,
-                float *dfeatures,
-                float *ddictionary,
-                double *dc,
-                Scratch *scratch)
+scvae__lista_backward (const Lista *lista,
+                       gsize n_patches,
+                       const float *features,
+                       const ListaTrace *trace,
+                       float *dcodes,
+                       float *dfeatures,
+                       float *ddictionary,
+                       double *dc,
+                       Scratch *scratch)
 {
   int C = lista->channels, K = lista->atoms;
   gsize P = n_patches, code_size = P * K, residual_size = P * C;
   float inv_c = 1.f / lista->c, theta = lista->threshold;
-  float *dresidual = scratch_get (scratch, 2, residual_size);
+  float *dresidual = scvae__scratch_get (scratch, 2, residual_size);
   double dtheta = 0.0, dc_direct = 0.0;
 
   for (int t = trace->depth; t >= 0; t--)
@@ -207,15 +207,15 @@ sparse_step_patch (const float *gram, int K, float inv_c, float theta,
 }
 
 gsize
-lista_step_inference (const Lista *lista,
-                      const float *gram,
-                      gsize n_patches,
-                      const float *features,
-                      const float *dty,
-                      float *codes,
-                      gsize nonzeros,
-                      ListaForm form,
-                      Scratch *scratch)
+scvae__lista_step_inference (const Lista *lista,
+                             const float *gram,
+                             gsize n_patches,
+                             const float *features,
+                             const float *dty,
+                             float *codes,
+                             gsize nonzeros,
+                             ListaForm form,
+                             Scratch *scratch)
 {
   int K = lista->atoms;
   double density = (double) nonzeros / ((double) n_patches * K);
@@ -225,13 +225,13 @@ lista_step_inference (const Lista *lista,
 
   if (form == LISTA_FORM_DENSE)
     {
-      float *residual = scratch_get (scratch, 0, n_patches * lista->channels);
+      float *residual = scvae__scratch_get (scratch, 0, n_patches * lista->channels);
       return dense_step (lista, n_patches, features, codes, residual, codes);
     }
   else
     {
-      int *index = (int *) scratch_get (scratch, 0, K);
-      float *value = scratch_get (scratch, 1, K);
+      int *index = (int *) scvae__scratch_get (scratch, 0, K);
+      float *value = scvae__scratch_get (scratch, 1, K);
       float inv_c = 1.f / lista->c;
       gsize total = 0;
 
@@ -243,18 +243,18 @@ lista_step_inference (const Lista *lista,
 }
 
 gsize
-lista_first_step_inference (const Lista *lista, gsize n_patches, const float *dty, float *codes)
+scvae__lista_first_step_inference (const Lista *lista, gsize n_patches, const float *dty, float *codes)
 {
   gsize n = n_patches * lista->atoms;
   float inv_c = 1.f / lista->c;
 
   for (gsize i = 0; i < n; i++)
     codes[i] = dty[i] * inv_c;
-  return lista_soft_threshold (codes, n, lista->threshold);
+  return scvae__lista_soft_threshold (codes, n, lista->threshold);
 }
 
 gboolean
-lista_init_dct (float *dictionary, int channels, int atoms)
+scvae__lista_init_dct (float *dictionary, int channels, int atoms)
 {
   int n = (int) lround (sqrt (channels));
   int m = (int) ceil (sqrt (atoms));
@@ -303,7 +303,7 @@ lista_init_dct (float *dictionary, int channels, int atoms)
 }
 
 double
-lista_spectral_norm_squared (const float *dictionary, int channels, int atoms)
+scvae__lista_spectral_norm_squared (const float *dictionary, int channels, int atoms)
 {
   int n = channels;
   g_autofree double *a = g_new (double, (gsize) n * n);
@@ -311,8 +311,8 @@ lista_spectral_norm_squared (const float *dictionary, int channels, int atoms)
   double largest = 0.0;
 
   /* The largest eigenvalue of D D^T (C x C, smaller than D^T D). */
-  gram_of_rows (dictionary, n, atoms, a);
-  symmetric_eigenvalues (a, n, values);
+  scvae__gram_of_rows (dictionary, n, atoms, a);
+  scvae__symmetric_eigenvalues (a, n, values);
   for (int i = 0; i < n; i++)
     largest = MAX (largest, values[i]);
   return largest;

@@ -33,7 +33,7 @@ typedef struct {
 
 /* soft(x, theta) = sign(x) max(|x| - theta, 0), in place; returns the number
  * of non-zeros left. */
-gsize lista_soft_threshold (float *x, gsize n, float theta);
+gsize scvae__lista_soft_threshold (float *x, gsize n, float theta);
 
 /* What training keeps for backward: z(0..T), and r(t) = e - D z(t-1) for
  * t = 1..T (r(0) is e itself). */
@@ -45,24 +45,24 @@ typedef struct {
 
 /* Dense forward over P patches; the result is the last slice of
  * trace->codes. */
-void lista_forward_train (const Lista *lista,
-                          gsize n_patches,
-                          const float *features,
-                          ListaTrace *trace);
+void scvae__lista_forward_train (const Lista *lista,
+                                 gsize n_patches,
+                                 const float *features,
+                                 ListaTrace *trace);
 
 /* Backward through every unrolled step. dcodes (P x K) is the gradient at
  * z(T) and is used as working memory (overwritten). Accumulates into
  * dfeatures (P x C), ddictionary (C x K) and *dc; beta_s is beta times the
  * sparsity multiplier, so theta's dependence on c is included. */
-void lista_backward (const Lista *lista,
-                     gsize n_patches,
-                     const float *features,
-                     const ListaTrace *trace,
-                     float *dcodes,
-                     float *dfeatures,
-                     float *ddictionary,
-                     double *dc,
-                     Scratch *scratch);
+void scvae__lista_backward (const Lista *lista,
+                            gsize n_patches,
+                            const float *features,
+                            const ListaTrace *trace,
+                            float *dcodes,
+                            float *dfeatures,
+                            float *ddictionary,
+                            double *dc,
+                            Scratch *scratch);
 
 typedef enum {
   LISTA_FORM_AUTO,   /* by density: see LISTA_SPARSE_DENSITY_LIMIT */
@@ -72,29 +72,29 @@ typedef enum {
 
 /* Inference: z(0) = soft(dty / c) with dty = E D precomputed; returns the
  * number of non-zeros. */
-gsize lista_first_step_inference (const Lista *lista,
-                                  gsize n_patches,
-                                  const float *dty,
-                                  float *codes);
+gsize scvae__lista_first_step_inference (const Lista *lista,
+                                         gsize n_patches,
+                                         const float *dty,
+                                         float *codes);
 
 /* Inference: one step z <- soft(z + (D^T e - D^T D z) / c), either in the
  * dense factored form (two GEMMs, cost ~ C K per patch) or in a sparse Gram
  * form (cost ~ K per non-zero code). dty = E D (P x K) and gram = D^T D
  * (K x K) are precomputed. nonzeros is the current count in codes; returns
  * the count after the step. */
-gsize lista_step_inference (const Lista *lista,
-                            const float *gram,
-                            gsize n_patches,
-                            const float *features,
-                            const float *dty,
-                            float *codes,
-                            gsize nonzeros,
-                            ListaForm form,
-                            Scratch *scratch);
+gsize scvae__lista_step_inference (const Lista *lista,
+                                   const float *gram,
+                                   gsize n_patches,
+                                   const float *features,
+                                   const float *dty,
+                                   float *codes,
+                                   gsize nonzeros,
+                                   ListaForm form,
+                                   Scratch *scratch);
 
 /* The overcomplete separable DCT dictionary of the official code; FALSE if
  * channels is not a perfect square. */
-gboolean lista_init_dct (float *dictionary, int channels, int atoms);
+gboolean scvae__lista_init_dct (float *dictionary, int channels, int atoms);
 
 /* ||D||_2^2, the largest eigenvalue of D D^T (Jacobi, in double). */
-double lista_spectral_norm_squared (const float *dictionary, int channels, int atoms);
+double scvae__lista_spectral_norm_squared (const float *dictionary, int channels, int atoms);

@@ -10,7 +10,7 @@
 #include <math.h>
 
 double
-loss_mse (const float *a, const float *b, gsize n)
+scvae__loss_mse (const float *a, const float *b, gsize n)
 {
   double sum = 0.0;
 
@@ -23,7 +23,7 @@ loss_mse (const float *a, const float *b, gsize n)
 }
 
 void
-loss_mse_backward (const float *a, const float *b, gsize n, float weight, float *da, float *db)
+scvae__loss_mse_backward (const float *a, const float *b, gsize n, float weight, float *da, float *db)
 {
   float k = 2.f * weight / n;
 
@@ -38,7 +38,7 @@ loss_mse_backward (const float *a, const float *b, gsize n, float weight, float 
 }
 
 double
-loss_l1 (const float *z, gsize n)
+scvae__loss_l1 (const float *z, gsize n)
 {
   double sum = 0.0;
 
@@ -48,7 +48,7 @@ loss_l1 (const float *z, gsize n)
 }
 
 void
-loss_l1_backward (const float *z, gsize n, float weight, float *dz)
+scvae__loss_l1_backward (const float *z, gsize n, float weight, float *dz)
 {
   float k = weight / n;
 
@@ -57,7 +57,7 @@ loss_l1_backward (const float *z, gsize n, float weight, float *dz)
 }
 
 double
-loss_whiten (const float *E, gsize P, int C, float *moment)
+scvae__loss_whiten (const float *E, gsize P, int C, float *moment)
 {
   double sum = 0.0;
 
@@ -70,7 +70,7 @@ loss_whiten (const float *E, gsize P, int C, float *moment)
 }
 
 void
-loss_whiten_backward (const float *E, gsize P, int C, const float *moment, float weight, float *dE)
+scvae__loss_whiten_backward (const float *E, gsize P, int C, const float *moment, float weight, float *dE)
 {
   /* d/dE of |M|^2 / C^2 is 4 E M / (P C^2): M is symmetric. */
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, P, C, C, 4.f * weight / ((float) P * C * C),

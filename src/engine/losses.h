@@ -16,14 +16,14 @@
 
 /* mean((a - b)^2) over n values; the backward adds to da only (b is data)
  * or, given db, the opposite to db as well. */
-double loss_mse (const float *a, const float *b, gsize n);
-void loss_mse_backward (const float *a, const float *b, gsize n, float weight, float *da, float *db);
+double scvae__loss_mse (const float *a, const float *b, gsize n);
+void scvae__loss_mse_backward (const float *a, const float *b, gsize n, float weight, float *da, float *db);
 
 /* mean(|z|) over n values; at z = 0 the subgradient 0 is taken. */
-double loss_l1 (const float *z, gsize n);
-void loss_l1_backward (const float *z, gsize n, float weight, float *dz);
+double scvae__loss_l1 (const float *z, gsize n);
+void scvae__loss_l1_backward (const float *z, gsize n, float weight, float *dz);
 
 /* |M|_F^2 / C^2 with M = E^T E / P - I for the P x C rows E; moment
  * receives M (C x C), which the backward needs. */
-double loss_whiten (const float *E, gsize P, int C, float *moment);
-void loss_whiten_backward (const float *E, gsize P, int C, const float *moment, float weight, float *dE);
+double scvae__loss_whiten (const float *E, gsize P, int C, float *moment);
+void scvae__loss_whiten_backward (const float *E, gsize P, int C, const float *moment, float weight, float *dE);

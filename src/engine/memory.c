@@ -27,7 +27,7 @@ scvae_memory_budget (guint64 *bytes, GError **error)
     {
       /* A limit that is not understood is refused, never ignored: the
        * user set it to be kept. */
-      if (!scvae_parse_int (limit, 1, MAX_LIMIT_MB, &megabytes))
+      if (!scvae__parse_int (limit, 1, MAX_LIMIT_MB, &megabytes))
         {
           g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
                        _("SCVAE_MEMORY_LIMIT_MB is '%s': it must be a whole number of megabytes from 1 to %d"),

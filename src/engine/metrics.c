@@ -184,7 +184,7 @@ gaussian_blur (const BlurSource *source, const float *taps, float *work, float *
 }
 
 SsimReference *
-ssim_reference_new (const ScvaeImage *reference)
+scvae__ssim_reference_new (const ScvaeImage *reference)
 {
   SsimReference *self = g_new0 (SsimReference, 1);
   int w = reference->width, h = reference->height;
@@ -214,7 +214,7 @@ ssim_reference_new (const ScvaeImage *reference)
 }
 
 void
-ssim_reference_free (SsimReference *self)
+scvae__ssim_reference_free (SsimReference *self)
 {
   if (self == NULL)
     return;
@@ -280,7 +280,7 @@ compare_channels (int part, int n_parts, gpointer data)
 }
 
 double
-ssim_reference_compare (SsimReference *self, const ScvaeImage *image)
+scvae__ssim_reference_compare (SsimReference *self, const ScvaeImage *image)
 {
   int n_parts = MIN (scvae_get_threads (), 3);
   SsimComparison comparison = { self, image };
@@ -290,7 +290,7 @@ ssim_reference_compare (SsimReference *self, const ScvaeImage *image)
   for (int i = 0; i < n_parts; i++)
     if (self->work[i] == NULL)
       self->work[i] = g_new (float, work_per_part (self));
-  parallel_run (n_parts, compare_channels, &comparison);
+  scvae__parallel_run (n_parts, compare_channels, &comparison);
   return (comparison.channel_ssim[0] + comparison.channel_ssim[1] + comparison.channel_ssim[2]) / 3.0;
 }
 
@@ -300,6 +300,6 @@ scvae_ssim (const ScvaeImage *a, const ScvaeImage *b)
   g_autoptr(SsimReference) reference = NULL;
 
   g_return_val_if_fail (a->width == b->width && a->height == b->height, NAN);
-  reference = ssim_reference_new (b);
-  return ssim_reference_compare (reference, a);
+  reference = scvae__ssim_reference_new (b);
+  return scvae__ssim_reference_compare (reference, a);
 }

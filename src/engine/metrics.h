@@ -13,9 +13,9 @@
 
 typedef struct _SsimReference SsimReference;
 
-SsimReference *ssim_reference_new (const ScvaeImage *reference);
-void ssim_reference_free (SsimReference *reference);
+SsimReference *scvae__ssim_reference_new (const ScvaeImage *reference);
+void scvae__ssim_reference_free (SsimReference *reference);
 /* scvae_ssim (image, reference), the same number. */
-double ssim_reference_compare (SsimReference *reference, const ScvaeImage *image);
+double scvae__ssim_reference_compare (SsimReference *reference, const ScvaeImage *image);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SsimReference, ssim_reference_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SsimReference, scvae__ssim_reference_free)

@@ -43,9 +43,9 @@ norm_squared_estimate (const float *D, int C, int K)
   double lambda = 0.0;
   Rng rng;
 
-  rng_seed (&rng, 1);
+  scvae__rng_seed (&rng, 1);
   for (int i = 0; i < C; i++)
-    u[i] = rng_normal (&rng);
+    u[i] = scvae__rng_normal (&rng);
   for (int iteration = 0; iteration < POWER_ITERATIONS; iteration++)
     {
       double norm = 0.0, length = 0.0;
@@ -76,7 +76,7 @@ norm_squared_estimate (const float *D, int C, int K)
 }
 
 gboolean
-scvae_model_check_values (ScvaeModel *model, const char *path, GError **error)
+scvae__model_check_values (ScvaeModel *model, const char *path, GError **error)
 {
   const ScvaeConfig *config = scvae_model_get_config (model);
   double c = model->tensors.step[0], lipschitz;
@@ -92,24 +92,24 @@ scvae_model_check_values (ScvaeModel *model, const char *path, GError **error)
         continue; /* c has its own rule, below */
       for (gsize j = 0; j < info->numel; j++)
         if (fabs (data[j]) > bound)
-          return scvae_invalid_file (error, path,
-                                     _("tensor '%s' holds %g (at %zu), beyond the %g a usable model stays within"),
-                                     info->name, data[j], j, bound);
+          return scvae__invalid_file (error, path,
+                                      _("tensor '%s' holds %g (at %zu), beyond the %g a usable model stays within"),
+                                      info->name, data[j], j, bound);
     }
 
   lipschitz = norm_squared_estimate (model->tensors.dictionary, config->channels, config->atoms);
   if (!(lipschitz > 0.0))
-    return scvae_invalid_file (error, path, _("the dictionary lista.dictionary is all zeros"));
+    return scvae__invalid_file (error, path, _("the dictionary lista.dictionary is all zeros"));
   if (!(c >= lipschitz / STEP_RANGE && c <= lipschitz * STEP_RANGE))
-    return scvae_invalid_file (error, path,
-                               _("the LISTA step lista.c is %g, but the dictionary's squared norm is %g: "
-                                 "c must lie between %g and %g"),
-                               c, lipschitz, lipschitz / STEP_RANGE, lipschitz * STEP_RANGE);
+    return scvae__invalid_file (error, path,
+                                _("the LISTA step lista.c is %g, but the dictionary's squared norm is %g: "
+                                  "c must lie between %g and %g"),
+                                c, lipschitz, lipschitz / STEP_RANGE, lipschitz * STEP_RANGE);
   return TRUE;
 }
 
 gboolean
-scvae_model_check_finite (ScvaeModel *model, const char *path, GError **error)
+scvae__model_check_finite (ScvaeModel *model, const char *path, GError **error)
 {
   for (guint i = 0; i < model->layout->tensors->len; i++)
     {

@@ -89,7 +89,7 @@ scvae_format_float (float value)
 }
 
 gboolean
-scvae_parse_float (const char *text, float *value)
+scvae__parse_float (const char *text, float *value)
 {
   char *end = NULL;
   double v;
@@ -104,7 +104,7 @@ scvae_parse_float (const char *text, float *value)
 }
 
 gboolean
-scvae_parse_int (const char *text, gint64 min, gint64 max, gint64 *value)
+scvae__parse_int (const char *text, gint64 min, gint64 max, gint64 *value)
 {
   g_autoptr(GError) error = NULL;
 
@@ -112,14 +112,14 @@ scvae_parse_int (const char *text, gint64 min, gint64 max, gint64 *value)
 }
 
 ScvaeModel *
-scvae_model_alloc (const ScvaeConfig *config)
+scvae__model_alloc (const ScvaeConfig *config)
 {
   ScvaeModel *model = g_atomic_rc_box_new0 (ScvaeModel);
 
-  model->layout = f4_layout_new (config);
+  model->layout = scvae__f4_layout_new (config);
   model->parameters = g_new0 (float, model->layout->n_parameters);
   model->running = g_new0 (float, model->layout->n_running);
-  f4_bind (model->layout, model->parameters, model->running, &model->tensors);
+  scvae__f4_bind (model->layout, model->parameters, model->running, &model->tensors);
   model->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   store_config (model->metadata, config);
   return model;
@@ -142,9 +142,9 @@ scvae_model_new (const ScvaeConfig *config, guint64 seed, GError **error)
       return NULL;
     }
 
-  model = scvae_model_alloc (config);
+  model = scvae__model_alloc (config);
   t = &model->tensors;
-  rng_seed (&rng, seed);
+  scvae__rng_seed (&rng, seed);
 
   for (guint i = 0; i < model->layout->tensors->len; i++)
     {
@@ -168,7 +168,7 @@ scvae_model_new (const ScvaeConfig *config, guint64 seed, GError **error)
           double bound = 1.0 / sqrt ((double) weight->shape[1] * weight->shape[2] * weight->shape[3]);
 
           for (gsize j = 0; j < info->numel; j++)
-            data[j] = (float) ((2.0 * rng_uniform (&rng) - 1.0) * bound);
+            data[j] = (float) ((2.0 * scvae__rng_uniform (&rng) - 1.0) * bound);
         }
       else if (g_str_has_suffix (info->name, ".weight"))
         {
@@ -177,8 +177,8 @@ scvae_model_new (const ScvaeConfig *config, guint64 seed, GError **error)
         }
     }
 
-  lista_init_dct (t->dictionary, config->channels, config->atoms);
-  t->step[0] = (float) lista_spectral_norm_squared (t->dictionary, config->channels, config->atoms);
+  scvae__lista_init_dct (t->dictionary, config->channels, config->atoms);
+  t->step[0] = (float) scvae__lista_spectral_norm_squared (t->dictionary, config->channels, config->atoms);
   return model;
 }
 
@@ -191,7 +191,7 @@ scvae_model_ref (ScvaeModel *model)
 static void
 model_clear (ScvaeModel *model)
 {
-  f4_layout_free (model->layout);
+  scvae__f4_layout_free (model->layout);
   g_free (model->parameters);
   g_free (model->running);
   g_hash_table_unref (model->metadata);
@@ -261,7 +261,7 @@ scvae_model_get_n_parameters (ScvaeModel *model)
 }
 
 GArray *
-scvae_model_describe_tensors (ScvaeModel *model)
+scvae__model_describe_tensors (ScvaeModel *model)
 {
   GArray *tensors = g_array_new (FALSE, TRUE, sizeof (SafetensorsTensor));
 
@@ -298,7 +298,7 @@ store_config (GHashTable *metadata, const ScvaeConfig *config)
 }
 
 GHashTable *
-scvae_model_file_metadata (ScvaeModel *model)
+scvae__model_file_metadata (ScvaeModel *model)
 {
   GHashTable *metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   GHashTableIter iter;
@@ -314,11 +314,11 @@ scvae_model_file_metadata (ScvaeModel *model)
 gboolean
 scvae_model_save (ScvaeModel *model, const char *path, GError **error)
 {
-  g_autoptr(GArray) tensors = scvae_model_describe_tensors (model);
-  g_autoptr(GHashTable) metadata = scvae_model_file_metadata (model);
+  g_autoptr(GArray) tensors = scvae__model_describe_tensors (model);
+  g_autoptr(GHashTable) metadata = scvae__model_file_metadata (model);
 
-  if (!scvae_model_check_finite (model, path, error)
-      || !safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error))
+  if (!scvae__model_check_finite (model, path, error)
+      || !scvae__safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error))
     return FALSE;
   g_free (model->path);
   model->path = g_strdup (path);
@@ -338,32 +338,32 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
   g_autoptr(GError) local_error = NULL;
 
   if (format == NULL)
-    return scvae_invalid_file (error, path, _("not an SC-VAE model (metadata format is missing)"));
+    return scvae__invalid_file (error, path, _("not an SC-VAE model (metadata format is missing)"));
   if (!g_str_equal (format, FORMAT_NAME))
-    return scvae_invalid_file (error, path, _("not an SC-VAE model (metadata format is '%s')"), format);
+    return scvae__invalid_file (error, path, _("not an SC-VAE model (metadata format is '%s')"), format);
   for (guint i = 0; i < G_N_ELEMENTS (required); i++)
     if (!g_hash_table_contains (metadata, required[i]))
-      return scvae_invalid_file (error, path, _("metadata '%s' is missing"), required[i]);
+      return scvae__invalid_file (error, path, _("metadata '%s' is missing"), required[i]);
   if (!g_str_equal (g_hash_table_lookup (metadata, "format_version"), FORMAT_VERSION))
-    return scvae_invalid_file (error, path, _("format_version '%s' is not supported (this build reads %s)"),
-                    (char *) g_hash_table_lookup (metadata, "format_version"), FORMAT_VERSION);
+    return scvae__invalid_file (error, path, _("format_version '%s' is not supported (this build reads %s)"),
+                     (char *) g_hash_table_lookup (metadata, "format_version"), FORMAT_VERSION);
   if (!g_str_equal (g_hash_table_lookup (metadata, "arch"), ARCH_NAME))
-    return scvae_invalid_file (error, path, _("architecture '%s' is not supported (this build knows '%s')"),
-                    (char *) g_hash_table_lookup (metadata, "arch"), ARCH_NAME);
+    return scvae__invalid_file (error, path, _("architecture '%s' is not supported (this build knows '%s')"),
+                     (char *) g_hash_table_lookup (metadata, "arch"), ARCH_NAME);
 
   scvae_config_init_default (config);
   /* Models from before a loss term existed were trained without it. */
   config->l1 = 0.f;
   config->whiten = 0.f;
-  if (!scvae_parse_int (g_hash_table_lookup (metadata, "channels"), 1, 1024, &channels))
-    return scvae_invalid_file (error, path, _("metadata channels '%s' is not a number in 1..1024"),
-                    (char *) g_hash_table_lookup (metadata, "channels"));
-  if (!scvae_parse_int (g_hash_table_lookup (metadata, "atoms"), 1, 16384, &atoms))
-    return scvae_invalid_file (error, path, _("metadata atoms '%s' is not a number in 1..16384"),
-                    (char *) g_hash_table_lookup (metadata, "atoms"));
-  if (!scvae_parse_int (g_hash_table_lookup (metadata, "lista_steps"), 0, SCVAE_MAX_DEPTH, &steps))
-    return scvae_invalid_file (error, path, _("metadata lista_steps '%s' is not a number in 0..%d"),
-                    (char *) g_hash_table_lookup (metadata, "lista_steps"), SCVAE_MAX_DEPTH);
+  if (!scvae__parse_int (g_hash_table_lookup (metadata, "channels"), 1, 1024, &channels))
+    return scvae__invalid_file (error, path, _("metadata channels '%s' is not a number in 1..1024"),
+                     (char *) g_hash_table_lookup (metadata, "channels"));
+  if (!scvae__parse_int (g_hash_table_lookup (metadata, "atoms"), 1, 16384, &atoms))
+    return scvae__invalid_file (error, path, _("metadata atoms '%s' is not a number in 1..16384"),
+                     (char *) g_hash_table_lookup (metadata, "atoms"));
+  if (!scvae__parse_int (g_hash_table_lookup (metadata, "lista_steps"), 0, SCVAE_MAX_DEPTH, &steps))
+    return scvae__invalid_file (error, path, _("metadata lista_steps '%s' is not a number in 0..%d"),
+                     (char *) g_hash_table_lookup (metadata, "lista_steps"), SCVAE_MAX_DEPTH);
   config->channels = channels;
   config->atoms = atoms;
   config->lista_steps = steps;
@@ -380,13 +380,13 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
       {
         const char *text = g_hash_table_lookup (metadata, floats[i].key);
 
-        if (text && !scvae_parse_float (text, G_STRUCT_MEMBER_P (config, floats[i].offset)))
-          return scvae_invalid_file (error, path, _("metadata %s '%s' is not a number"), floats[i].key, text);
+        if (text && !scvae__parse_float (text, G_STRUCT_MEMBER_P (config, floats[i].offset)))
+          return scvae__invalid_file (error, path, _("metadata %s '%s' is not a number"), floats[i].key, text);
       }
   }
 
   if (!scvae_config_validate (config, &local_error))
-    return scvae_invalid_file (error, path, "%s", local_error->message);
+    return scvae__invalid_file (error, path, "%s", local_error->message);
   return TRUE;
 }
 
@@ -409,34 +409,34 @@ is_ignorable (const char *name)
 }
 
 gboolean
-scvae_model_read_tensors (ScvaeModel *model,
-                          gpointer safetensors_file,
-                          gboolean allow_extra,
-                          GError **error)
+scvae__model_read_tensors (ScvaeModel *model,
+                           gpointer safetensors_file,
+                           gboolean allow_extra,
+                           GError **error)
 {
   SafetensorsFile *file = safetensors_file;
-  const char *path = safetensors_get_path (file);
+  const char *path = scvae__safetensors_get_path (file);
   const ScvaeConfig *config = scvae_model_get_config (model);
 
-  for (guint i = 0; i < safetensors_get_n_entries (file) && !allow_extra; i++)
+  for (guint i = 0; i < scvae__safetensors_get_n_entries (file) && !allow_extra; i++)
     {
-      const SafetensorsEntry *entry = safetensors_get_entry (file, i);
+      const SafetensorsEntry *entry = scvae__safetensors_get_entry (file, i);
 
-      if (!is_ignorable (entry->name) && f4_layout_find (model->layout, entry->name) == NULL)
-        return scvae_invalid_file (error, path, _("unexpected tensor '%s'"), entry->name);
+      if (!is_ignorable (entry->name) && scvae__f4_layout_find (model->layout, entry->name) == NULL)
+        return scvae__invalid_file (error, path, _("unexpected tensor '%s'"), entry->name);
     }
 
   for (guint i = 0; i < model->layout->tensors->len; i++)
     {
       const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
-      const SafetensorsEntry *entry = safetensors_find (file, info->name);
+      const SafetensorsEntry *entry = scvae__safetensors_find (file, info->name);
       float *data = (info->kind == TENSOR_PARAMETER ? model->parameters : model->running) + info->offset;
       gboolean same_shape;
 
       if (entry == NULL)
-        return scvae_invalid_file (error, path, _("tensor '%s' is missing"), info->name);
+        return scvae__invalid_file (error, path, _("tensor '%s' is missing"), info->name);
       if (!g_str_equal (entry->dtype, "F32"))
-        return scvae_invalid_file (error, path, _("tensor '%s' is %s, expected F32"), info->name, entry->dtype);
+        return scvae__invalid_file (error, path, _("tensor '%s' is %s, expected F32"), info->name, entry->dtype);
       same_shape = entry->ndim == info->ndim;
       for (int d = 0; same_shape && d < info->ndim; d++)
         same_shape = entry->shape[d] == info->shape[d];
@@ -449,24 +449,24 @@ scvae_model_read_tensors (ScvaeModel *model,
           for (int d = 0; d < info->ndim; d++)
             expected[d] = info->shape[d];
           want = format_shape (info->ndim, expected);
-          return scvae_invalid_file (error, path, _("tensor '%s' has shape %s, expected %s for channels=%d atoms=%d"),
-                          info->name, got, want, config->channels, config->atoms);
+          return scvae__invalid_file (error, path, _("tensor '%s' has shape %s, expected %s for channels=%d atoms=%d"),
+                           info->name, got, want, config->channels, config->atoms);
         }
 
-      safetensors_read_f32 (file, entry, data);
+      scvae__safetensors_read_f32 (file, entry, data);
       for (gsize j = 0; j < info->numel; j++)
         if (!isfinite (data[j]))
-          return scvae_invalid_file (error, path, _("tensor '%s' holds a non-finite value (%g at %zu)"),
-                          info->name, data[j], j);
+          return scvae__invalid_file (error, path, _("tensor '%s' holds a non-finite value (%g at %zu)"),
+                           info->name, data[j], j);
       if (g_str_has_suffix (info->name, ".running_var"))
         for (gsize j = 0; j < info->numel; j++)
           if (data[j] < 0.f)
-            return scvae_invalid_file (error, path, _("tensor '%s' holds a negative variance"), info->name);
+            return scvae__invalid_file (error, path, _("tensor '%s' holds a negative variance"), info->name);
     }
 
   if (!(model->tensors.step[0] > 0.f))
-    return scvae_invalid_file (error, path, _("the LISTA step lista.c must be positive (is %g)"), model->tensors.step[0]);
-  return scvae_model_check_values (model, path, error);
+    return scvae__invalid_file (error, path, _("the LISTA step lista.c must be positive (is %g)"), model->tensors.step[0]);
+  return scvae__model_check_values (model, path, error);
 }
 
 static ScvaeModel *
@@ -475,15 +475,15 @@ model_from_file (const char *path, SafetensorsFile *file, GError **error);
 ScvaeModel *
 scvae_model_load (const char *path, GError **error)
 {
-  g_autoptr(SafetensorsFile) file = safetensors_open (path, error);
+  g_autoptr(SafetensorsFile) file = scvae__safetensors_open (path, error);
 
   return file ? model_from_file (path, file, error) : NULL;
 }
 
 ScvaeModel *
-scvae_model_load_bytes (const char *name, GBytes *contents, GError **error)
+scvae__model_load_bytes (const char *name, GBytes *contents, GError **error)
 {
-  g_autoptr(SafetensorsFile) file = safetensors_open_bytes (name, contents, error);
+  g_autoptr(SafetensorsFile) file = scvae__safetensors_open_bytes (name, contents, error);
 
   return file ? model_from_file (name, file, error) : NULL;
 }
@@ -496,14 +496,14 @@ model_from_file (const char *path, SafetensorsFile *file, GError **error)
   GHashTableIter iter;
   gpointer key, value;
 
-  if (!read_config (path, safetensors_get_metadata (file), &config, error))
+  if (!read_config (path, scvae__safetensors_get_metadata (file), &config, error))
     return NULL;
 
-  model = scvae_model_alloc (&config);
-  if (!scvae_model_read_tensors (model, file, FALSE, error))
+  model = scvae__model_alloc (&config);
+  if (!scvae__model_read_tensors (model, file, FALSE, error))
     return NULL;
 
-  g_hash_table_iter_init (&iter, safetensors_get_metadata (file));
+  g_hash_table_iter_init (&iter, scvae__safetensors_get_metadata (file));
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_hash_table_insert (model->metadata, g_strdup (key), g_strdup (value));
   model->path = g_strdup (path);

@@ -9,7 +9,7 @@
 #include <math.h>
 
 void
-ops_transpose (const float *src, gsize rows, gsize cols, float *dst)
+scvae__ops_transpose (const float *src, gsize rows, gsize cols, float *dst)
 {
   /* Blocked so both sides stay in cache. */
   const gsize block = 32;
@@ -26,28 +26,28 @@ ops_transpose (const float *src, gsize rows, gsize cols, float *dst)
 }
 
 void
-ops_relu (const float *x, float *y, gsize n)
+scvae__ops_relu (const float *x, float *y, gsize n)
 {
   for (gsize i = 0; i < n; i++)
     y[i] = x[i] > 0.f ? x[i] : 0.f;
 }
 
 void
-ops_relu_backward (const float *y, const float *dy, float *dx, gsize n)
+scvae__ops_relu_backward (const float *y, const float *dy, float *dx, gsize n)
 {
   for (gsize i = 0; i < n; i++)
     dx[i] += y[i] > 0.f ? dy[i] : 0.f;
 }
 
 void
-ops_tanh (const float *x, float *y, gsize n)
+scvae__ops_tanh (const float *x, float *y, gsize n)
 {
   for (gsize i = 0; i < n; i++)
     y[i] = tanhf (x[i]);
 }
 
 void
-ops_tanh_backward (const float *y, const float *dy, float *dx, gsize n)
+scvae__ops_tanh_backward (const float *y, const float *dy, float *dx, gsize n)
 {
   for (gsize i = 0; i < n; i++)
     dx[i] = dy[i] * (1.f - y[i] * y[i]);

@@ -9,11 +9,11 @@
 #include <glib.h>
 
 /* dst (cols x rows) = transpose of src (rows x cols). */
-void ops_transpose (const float *src, gsize rows, gsize cols, float *dst);
+void scvae__ops_transpose (const float *src, gsize rows, gsize cols, float *dst);
 
-void ops_relu (const float *x, float *y, gsize n);
+void scvae__ops_relu (const float *x, float *y, gsize n);
 /* dx += dy where y > 0 (y is the ReLU output). */
-void ops_relu_backward (const float *y, const float *dy, float *dx, gsize n);
-void ops_tanh (const float *x, float *y, gsize n);
+void scvae__ops_relu_backward (const float *y, const float *dy, float *dx, gsize n);
+void scvae__ops_tanh (const float *x, float *y, gsize n);
 /* dx = dy (1 - y^2), y the tanh output; dx may be dy. */
-void ops_tanh_backward (const float *y, const float *dy, float *dx, gsize n);
+void scvae__ops_tanh_backward (const float *y, const float *dy, float *dx, gsize n);

@@ -9,7 +9,7 @@
 #include <math.h>
 
 void
-adam_init (Adam *adam, gsize n)
+scvae__adam_init (Adam *adam, gsize n)
 {
   *adam = (Adam) {
     .beta1 = 0.9f,
@@ -22,14 +22,14 @@ adam_init (Adam *adam, gsize n)
 }
 
 void
-adam_clear (Adam *adam)
+scvae__adam_clear (Adam *adam)
 {
   g_clear_pointer (&adam->m, g_free);
   g_clear_pointer (&adam->v, g_free);
 }
 
 void
-adam_step (Adam *adam, float lr, float *params, const float *grads)
+scvae__adam_step (Adam *adam, float lr, float *params, const float *grads)
 {
   float b1 = adam->beta1, b2 = adam->beta2;
   double bias1, bias2;
@@ -52,7 +52,7 @@ adam_step (Adam *adam, float lr, float *params, const float *grads)
 }
 
 double
-clip_gradient_norm (float *grads, gsize n, float max_norm)
+scvae__clip_gradient_norm (float *grads, gsize n, float max_norm)
 {
   double sum = 0.0, norm;
 
@@ -72,7 +72,7 @@ clip_gradient_norm (float *grads, gsize n, float max_norm)
 }
 
 float
-learning_rate_at (gint64 step, gint64 total_steps, int warmup_steps, float lr, float min_fraction)
+scvae__learning_rate_at (gint64 step, gint64 total_steps, int warmup_steps, float lr, float min_fraction)
 {
   double progress;
 

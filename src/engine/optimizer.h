@@ -22,15 +22,15 @@ typedef struct {
   float *v;      /* second moments */
 } Adam;
 
-void adam_init (Adam *adam, gsize n);
-void adam_clear (Adam *adam);
-void adam_step (Adam *adam, float lr, float *params, const float *grads);
+void scvae__adam_init (Adam *adam, gsize n);
+void scvae__adam_clear (Adam *adam);
+void scvae__adam_step (Adam *adam, float lr, float *params, const float *grads);
 
 /* Scales grads so their global L2 norm is at most max_norm (if > 0);
  * returns the norm before clipping. */
-double clip_gradient_norm (float *grads, gsize n, float max_norm);
+double scvae__clip_gradient_norm (float *grads, gsize n, float max_norm);
 
 /* Linear warm-up to lr, then cosine decay to lr * min_fraction at
  * total_steps (total_steps <= 0: constant after warm-up). */
-float learning_rate_at (gint64 step, gint64 total_steps, int warmup_steps, float lr,
-                        float min_fraction);
+float scvae__learning_rate_at (gint64 step, gint64 total_steps, int warmup_steps, float lr,
+                               float min_fraction);

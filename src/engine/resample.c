@@ -66,8 +66,8 @@ points_away (const float *D, int C, int K, const gboolean *move, const float *v)
 }
 
 int
-resample_atoms (float *D, int C, int K, const float *hits, float dead_below,
-                const float *e, const float *ehat, gsize P, gboolean *moved)
+scvae__resample_atoms (float *D, int C, int K, const float *hits, float dead_below,
+                       const float *e, const float *ehat, gsize P, gboolean *moved)
 {
   g_autofree RowError *errors = g_new (RowError, P);
   g_autofree gboolean *move = g_new0 (gboolean, K);

@@ -14,5 +14,5 @@
  * only if it points away (|cos| <= SCVAE_TWIN_COS) from every atom kept or
  * already placed. D is C x K with unit-length columns; hits holds K counts.
  * moved[k] (K, filled in) says which atoms were moved; returns how many. */
-int resample_atoms (float *D, int C, int K, const float *hits, float dead_below,
-                    const float *e, const float *ehat, gsize P, gboolean *moved);
+int scvae__resample_atoms (float *D, int C, int K, const float *hits, float dead_below,
+                           const float *e, const float *ehat, gsize P, gboolean *moved);

@@ -18,7 +18,7 @@ splitmix64 (guint64 *x)
 }
 
 void
-rng_seed (Rng *rng, guint64 seed)
+scvae__rng_seed (Rng *rng, guint64 seed)
 {
   for (int i = 0; i < 4; i++)
     rng->s[i] = splitmix64 (&seed);
@@ -31,7 +31,7 @@ rotl (guint64 x, int k)
 }
 
 guint64
-rng_next (Rng *rng)
+scvae__rng_next (Rng *rng)
 {
   guint64 *s = rng->s;
   guint64 result = rotl (s[1] * 5, 7) * 9;
@@ -47,22 +47,22 @@ rng_next (Rng *rng)
 }
 
 double
-rng_uniform (Rng *rng)
+scvae__rng_uniform (Rng *rng)
 {
-  return (rng_next (rng) >> 11) * 0x1.0p-53;
+  return (scvae__rng_next (rng) >> 11) * 0x1.0p-53;
 }
 
 guint32
-rng_below (Rng *rng, guint32 n)
+scvae__rng_below (Rng *rng, guint32 n)
 {
   /* Lemire's multiply-shift; the tiny bias is irrelevant for crops. */
-  return (guint32) (((rng_next (rng) >> 32) * (guint64) n) >> 32);
+  return (guint32) (((scvae__rng_next (rng) >> 32) * (guint64) n) >> 32);
 }
 
 double
-rng_normal (Rng *rng)
+scvae__rng_normal (Rng *rng)
 {
-  double u1 = 1.0 - rng_uniform (rng); /* (0, 1]: log stays finite */
-  double u2 = rng_uniform (rng);
+  double u1 = 1.0 - scvae__rng_uniform (rng); /* (0, 1]: log stays finite */
+  double u2 = scvae__rng_uniform (rng);
   return sqrt (-2.0 * log (u1)) * cos (2.0 * G_PI * u2);
 }

@@ -15,11 +15,11 @@ typedef struct {
   guint64 s[4];
 } Rng;
 
-void rng_seed (Rng *rng, guint64 seed);
-guint64 rng_next (Rng *rng);
+void scvae__rng_seed (Rng *rng, guint64 seed);
+guint64 scvae__rng_next (Rng *rng);
 /* Uniform in [0, 1). */
-double rng_uniform (Rng *rng);
+double scvae__rng_uniform (Rng *rng);
 /* Uniform integer in [0, n). */
-guint32 rng_below (Rng *rng, guint32 n);
+guint32 scvae__rng_below (Rng *rng, guint32 n);
 /* Standard normal (Box-Muller). */
-double rng_normal (Rng *rng);
+double scvae__rng_normal (Rng *rng);

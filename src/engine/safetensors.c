@@ -41,7 +41,7 @@ entry_free (gpointer data)
 }
 
 void
-safetensors_close (SafetensorsFile *file)
+scvae__safetensors_close (SafetensorsFile *file)
 {
   if (file == NULL)
     return;
@@ -90,7 +90,7 @@ parse_metadata (SafetensorsFile *file, JsonNode *node, GError **error)
   g_autoptr(GList) members = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return scvae_invalid_file (error, file->path, _("__metadata__ is not an object"));
+    return scvae__invalid_file (error, file->path, _("__metadata__ is not an object"));
   object = json_node_get_object (node);
   members = json_object_get_members (object);
   for (GList *l = members; l; l = l->next)
@@ -98,7 +98,7 @@ parse_metadata (SafetensorsFile *file, JsonNode *node, GError **error)
       JsonNode *value = json_object_get_member (object, l->data);
 
       if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
-        return scvae_invalid_file (error, file->path, _("metadata '%s' is not a string"), (char *) l->data);
+        return scvae__invalid_file (error, file->path, _("metadata '%s' is not a string"), (char *) l->data);
       g_hash_table_insert (file->metadata, g_strdup (l->data),
                            g_strdup (json_node_get_string (value)));
     }
@@ -115,7 +115,7 @@ parse_entry (SafetensorsFile *file, const char *name, JsonNode *node, GError **e
   int size;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return scvae_invalid_file (error, file->path, _("tensor '%s' is not described by an object"), name);
+    return scvae__invalid_file (error, file->path, _("tensor '%s' is not described by an object"), name);
   object = json_node_get_object (node);
 
   entry = g_new0 (SafetensorsEntry, 1);
@@ -124,18 +124,18 @@ parse_entry (SafetensorsFile *file, const char *name, JsonNode *node, GError **e
   if (!json_object_has_member (object, "dtype")
       || !JSON_NODE_HOLDS_VALUE (json_object_get_member (object, "dtype"))
       || json_node_get_value_type (json_object_get_member (object, "dtype")) != G_TYPE_STRING)
-    return scvae_invalid_file (error, file->path, _("tensor '%s' has no dtype"), name);
+    return scvae__invalid_file (error, file->path, _("tensor '%s' has no dtype"), name);
   entry->dtype = g_strdup (json_object_get_string_member (object, "dtype"));
   size = dtype_size (entry->dtype);
   if (size == 0)
-    return scvae_invalid_file (error, file->path, _("tensor '%s' has unknown dtype '%s'"), name, entry->dtype);
+    return scvae__invalid_file (error, file->path, _("tensor '%s' has unknown dtype '%s'"), name, entry->dtype);
 
   if (!json_object_has_member (object, "shape")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "shape")))
-    return scvae_invalid_file (error, file->path, _("tensor '%s' has no shape"), name);
+    return scvae__invalid_file (error, file->path, _("tensor '%s' has no shape"), name);
   shape = json_object_get_array_member (object, "shape");
   if (json_array_get_length (shape) > SAFETENSORS_MAX_DIMS)
-    return scvae_invalid_file (error, file->path, _("tensor '%s' has too many dimensions"), name);
+    return scvae__invalid_file (error, file->path, _("tensor '%s' has too many dimensions"), name);
   entry->ndim = json_array_get_length (shape);
   entry->numel = 1;
   for (int i = 0; i < entry->ndim; i++)
@@ -143,29 +143,29 @@ parse_entry (SafetensorsFile *file, const char *name, JsonNode *node, GError **e
       guint64 dim;
 
       if (!node_get_uint (json_array_get_element (shape, i), &dim) || dim > G_MAXINT32)
-        return scvae_invalid_file (error, file->path, _("tensor '%s' has an invalid shape"), name);
+        return scvae__invalid_file (error, file->path, _("tensor '%s' has an invalid shape"), name);
       entry->shape[i] = dim;
       if (!g_uint64_checked_mul (&entry->numel, entry->numel, dim))
-        return scvae_invalid_file (error, file->path, _("tensor '%s' is impossibly large"), name);
+        return scvae__invalid_file (error, file->path, _("tensor '%s' is impossibly large"), name);
     }
 
   if (!json_object_has_member (object, "data_offsets")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "data_offsets")))
-    return scvae_invalid_file (error, file->path, _("tensor '%s' has no data_offsets"), name);
+    return scvae__invalid_file (error, file->path, _("tensor '%s' has no data_offsets"), name);
   offsets = json_object_get_array_member (object, "data_offsets");
   if (json_array_get_length (offsets) != 2
       || !node_get_uint (json_array_get_element (offsets, 0), &begin)
       || !node_get_uint (json_array_get_element (offsets, 1), &end)
       || begin > end)
-    return scvae_invalid_file (error, file->path, _("tensor '%s' has invalid data_offsets"), name);
+    return scvae__invalid_file (error, file->path, _("tensor '%s' has invalid data_offsets"), name);
   if (end > file->data_size)
-    return scvae_invalid_file (error, file->path, _("tensor '%s' lies outside the file (bytes %llu-%llu of %zu)"),
-                               name, (unsigned long long) begin, (unsigned long long) end, file->data_size);
+    return scvae__invalid_file (error, file->path, _("tensor '%s' lies outside the file (bytes %llu-%llu of %zu)"),
+                                name, (unsigned long long) begin, (unsigned long long) end, file->data_size);
   if (!g_uint64_checked_mul (&bytes, entry->numel, size) || bytes != end - begin)
-    return scvae_invalid_file (error, file->path,
-                               g_dngettext (GETTEXT_PACKAGE, "tensor '%s' has %llu byte of data but its shape needs %llu",
-                                            "tensor '%s' has %llu bytes of data but its shape needs %llu", end - begin),
-                               name, (unsigned long long) (end - begin), (unsigned long long) (entry->numel * size));
+    return scvae__invalid_file (error, file->path,
+                                g_dngettext (GETTEXT_PACKAGE, "tensor '%s' has %llu byte of data but its shape needs %llu",
+                                             "tensor '%s' has %llu bytes of data but its shape needs %llu", end - begin),
+                                name, (unsigned long long) (end - begin), (unsigned long long) (entry->numel * size));
   entry->begin = begin;
   entry->end = end;
 
@@ -194,7 +194,7 @@ check_overlaps (SafetensorsFile *file, GError **error)
       const SafetensorsEntry *a = sorted->pdata[i - 1], *b = sorted->pdata[i];
 
       if (a->end > b->begin && a->end > a->begin && b->end > b->begin)
-        return scvae_invalid_file (error, file->path, _("tensors '%s' and '%s' overlap"), a->name, b->name);
+        return scvae__invalid_file (error, file->path, _("tensors '%s' and '%s' overlap"), a->name, b->name);
     }
   return TRUE;
 }
@@ -230,7 +230,7 @@ nests_too_deep (const char *text, gsize length)
 }
 
 SafetensorsFile *
-safetensors_open (const char *path, GError **error)
+scvae__safetensors_open (const char *path, GError **error)
 {
   g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(GBytes) bytes = NULL;
@@ -238,14 +238,14 @@ safetensors_open (const char *path, GError **error)
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      scvae_invalid_file (error, path, _("no such file"));
+      scvae__invalid_file (error, path, _("no such file"));
       return NULL;
     }
   /* Mapping a FIFO or a device would block or misbehave: refuse early. */
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
-      scvae_invalid_file (error, path, "%s", g_file_test (path, G_FILE_TEST_IS_DIR) ? _("is a directory, not a model file")
-                                                                               : _("is not a regular file"));
+      scvae__invalid_file (error, path, "%s", g_file_test (path, G_FILE_TEST_IS_DIR) ? _("is a directory, not a model file")
+                                                                                : _("is not a regular file"));
       return NULL;
     }
   mapped = g_mapped_file_new (path, FALSE, &local_error);
@@ -253,15 +253,15 @@ safetensors_open (const char *path, GError **error)
     {
       /* GLib says "Failed to open file “PATH”: open() failed: REASON". */
       const char *reason = strrchr (local_error->message, ':');
-      scvae_invalid_file (error, path, _("cannot be read: %s"), reason ? reason + 2 : local_error->message);
+      scvae__invalid_file (error, path, _("cannot be read: %s"), reason ? reason + 2 : local_error->message);
       return NULL;
     }
   bytes = g_mapped_file_get_bytes (mapped);
-  return safetensors_open_bytes (path, bytes, error);
+  return scvae__safetensors_open_bytes (path, bytes, error);
 }
 
 SafetensorsFile *
-safetensors_open_bytes (const char *path, GBytes *contents, GError **error)
+scvae__safetensors_open_bytes (const char *path, GBytes *contents, GError **error)
 {
   g_autoptr(SafetensorsFile) file = g_new0 (SafetensorsFile, 1);
   g_autoptr(JsonParser) parser = NULL;
@@ -280,31 +280,31 @@ safetensors_open_bytes (const char *path, GBytes *contents, GError **error)
 
   if (size < 8)
     {
-      scvae_invalid_file (error, path,
-                          g_dngettext (GETTEXT_PACKAGE, "too short to be a safetensors file (%zu byte)",
-                                       "too short to be a safetensors file (%zu bytes)", size),
-                          size);
+      scvae__invalid_file (error, path,
+                           g_dngettext (GETTEXT_PACKAGE, "too short to be a safetensors file (%zu byte)",
+                                        "too short to be a safetensors file (%zu bytes)", size),
+                           size);
       return NULL;
     }
   /* Another kind of file altogether: say what it looks like. */
-  if (sniff_describe (bytes, size))
+  if (scvae__sniff_describe (bytes, size))
     {
-      scvae_invalid_file (error, path, _("not a safetensors model: it looks like %s"),
-                          sniff_describe (bytes, size));
+      scvae__invalid_file (error, path, _("not a safetensors model: it looks like %s"),
+                           scvae__sniff_describe (bytes, size));
       return NULL;
     }
   memcpy (&header_size, bytes, 8);
   header_size = GUINT64_FROM_LE (header_size);
   if (header_size > size - 8)
     {
-      scvae_invalid_file (error, path, _("not a safetensors file: header length %llu exceeds the file size %zu"),
-                          (unsigned long long) header_size, size);
+      scvae__invalid_file (error, path, _("not a safetensors file: header length %llu exceeds the file size %zu"),
+                           (unsigned long long) header_size, size);
       return NULL;
     }
   if (header_size < 2 || header_size > SAFETENSORS_MAX_HEADER)
     {
-      scvae_invalid_file (error, path, _("not a safetensors file: header length %llu"),
-                          (unsigned long long) header_size);
+      scvae__invalid_file (error, path, _("not a safetensors file: header length %llu"),
+                           (unsigned long long) header_size);
       return NULL;
     }
   file->data = bytes + 8 + header_size;
@@ -312,24 +312,24 @@ safetensors_open_bytes (const char *path, GBytes *contents, GError **error)
 
   if (!g_utf8_validate ((const char *) bytes + 8, header_size, NULL))
     {
-      scvae_invalid_file (error, path, _("not a safetensors file: the header is not UTF-8 text"));
+      scvae__invalid_file (error, path, _("not a safetensors file: the header is not UTF-8 text"));
       return NULL;
     }
   if (nests_too_deep ((const char *) bytes + 8, header_size))
     {
-      scvae_invalid_file (error, path, _("not a safetensors file: the header nests deeper than %d levels"),
-                          MAX_HEADER_DEPTH);
+      scvae__invalid_file (error, path, _("not a safetensors file: the header nests deeper than %d levels"),
+                           MAX_HEADER_DEPTH);
       return NULL;
     }
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, (const char *) bytes + 8, header_size, &local_error))
     {
-      scvae_invalid_file (error, path, _("not a safetensors file: bad header JSON (%s)"), local_error->message);
+      scvae__invalid_file (error, path, _("not a safetensors file: bad header JSON (%s)"), local_error->message);
       return NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
-      scvae_invalid_file (error, path, _("not a safetensors file: the header is not a JSON object"));
+      scvae__invalid_file (error, path, _("not a safetensors file: the header is not a JSON object"));
       return NULL;
     }
 
@@ -351,31 +351,31 @@ safetensors_open_bytes (const char *path, GBytes *contents, GError **error)
 }
 
 const char *
-safetensors_get_path (SafetensorsFile *file)
+scvae__safetensors_get_path (SafetensorsFile *file)
 {
   return file->path;
 }
 
 GHashTable *
-safetensors_get_metadata (SafetensorsFile *file)
+scvae__safetensors_get_metadata (SafetensorsFile *file)
 {
   return file->metadata;
 }
 
 guint
-safetensors_get_n_entries (SafetensorsFile *file)
+scvae__safetensors_get_n_entries (SafetensorsFile *file)
 {
   return file->entries->len;
 }
 
 const SafetensorsEntry *
-safetensors_get_entry (SafetensorsFile *file, guint index)
+scvae__safetensors_get_entry (SafetensorsFile *file, guint index)
 {
   return g_ptr_array_index (file->entries, index);
 }
 
 const SafetensorsEntry *
-safetensors_find (SafetensorsFile *file, const char *name)
+scvae__safetensors_find (SafetensorsFile *file, const char *name)
 {
   for (guint i = 0; i < file->entries->len; i++)
     {
@@ -387,7 +387,7 @@ safetensors_find (SafetensorsFile *file, const char *name)
 }
 
 void
-safetensors_read_f32 (SafetensorsFile *file, const SafetensorsEntry *entry, float *out)
+scvae__safetensors_read_f32 (SafetensorsFile *file, const SafetensorsEntry *entry, float *out)
 {
   g_return_if_fail (g_str_equal (entry->dtype, "F32"));
 
@@ -458,11 +458,11 @@ build_header (GHashTable *metadata, const SafetensorsTensor *tensors, guint n, g
 }
 
 gboolean
-safetensors_write (const char *path,
-                   GHashTable *metadata,
-                   const SafetensorsTensor *tensors,
-                   guint n_tensors,
-                   GError **error)
+scvae__safetensors_write (const char *path,
+                          GHashTable *metadata,
+                          const SafetensorsTensor *tensors,
+                          guint n_tensors,
+                          GError **error)
 {
   g_autofree char *header = NULL;
   g_autoptr(GByteArray) out = g_byte_array_new ();

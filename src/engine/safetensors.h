@@ -32,21 +32,21 @@ typedef struct {
 typedef struct _SafetensorsFile SafetensorsFile;
 
 /* Errors are SCVAE_ERROR_INVALID_INPUT with "PATH: reason". */
-SafetensorsFile *safetensors_open (const char *path, GError **error);
+SafetensorsFile *scvae__safetensors_open (const char *path, GError **error);
 /* The same, on a file's contents already in memory; path names it in
  * messages. */
-SafetensorsFile *safetensors_open_bytes (const char *path, GBytes *contents, GError **error);
-void safetensors_close (SafetensorsFile *file);
-const char *safetensors_get_path (SafetensorsFile *file);
+SafetensorsFile *scvae__safetensors_open_bytes (const char *path, GBytes *contents, GError **error);
+void scvae__safetensors_close (SafetensorsFile *file);
+const char *scvae__safetensors_get_path (SafetensorsFile *file);
 /* Metadata: string keys and values, owned by the file. */
-GHashTable *safetensors_get_metadata (SafetensorsFile *file);
-guint safetensors_get_n_entries (SafetensorsFile *file);
-const SafetensorsEntry *safetensors_get_entry (SafetensorsFile *file, guint index);
-const SafetensorsEntry *safetensors_find (SafetensorsFile *file, const char *name);
+GHashTable *scvae__safetensors_get_metadata (SafetensorsFile *file);
+guint scvae__safetensors_get_n_entries (SafetensorsFile *file);
+const SafetensorsEntry *scvae__safetensors_get_entry (SafetensorsFile *file, guint index);
+const SafetensorsEntry *scvae__safetensors_find (SafetensorsFile *file, const char *name);
 /* Copies an F32 entry's numel floats into out, in host byte order. */
-void safetensors_read_f32 (SafetensorsFile *file, const SafetensorsEntry *entry, float *out);
+void scvae__safetensors_read_f32 (SafetensorsFile *file, const SafetensorsEntry *entry, float *out);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SafetensorsFile, safetensors_close)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SafetensorsFile, scvae__safetensors_close)
 
 typedef struct {
   const char *name;
@@ -57,8 +57,8 @@ typedef struct {
 
 /* Writes F32 tensors in the order given, atomically (temporary file, fsync,
  * rename): the destination is either the old file or the complete new one. */
-gboolean safetensors_write (const char *path,
-                            GHashTable *metadata,
-                            const SafetensorsTensor *tensors,
-                            guint n_tensors,
-                            GError **error);
+gboolean scvae__safetensors_write (const char *path,
+                                   GHashTable *metadata,
+                                   const SafetensorsTensor *tensors,
+                                   guint n_tensors,
+                                   GError **error);

@@ -7,7 +7,7 @@
 #include "scratch.h"
 
 float *
-scratch_get (Scratch *scratch, int slot, gsize n)
+scvae__scratch_get (Scratch *scratch, int slot, gsize n)
 {
   g_assert (slot >= 0 && slot < SCRATCH_SLOTS);
 
@@ -22,7 +22,7 @@ scratch_get (Scratch *scratch, int slot, gsize n)
 }
 
 void
-scratch_clear (Scratch *scratch)
+scvae__scratch_clear (Scratch *scratch)
 {
   for (int i = 0; i < SCRATCH_SLOTS; i++)
     {

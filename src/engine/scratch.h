@@ -26,5 +26,5 @@ typedef struct {
 } Scratch;
 
 /* A buffer of at least n floats in the given slot; contents undefined. */
-float *scratch_get (Scratch *scratch, int slot, gsize n);
-void scratch_clear (Scratch *scratch);
+float *scvae__scratch_get (Scratch *scratch, int slot, gsize n);
+void scvae__scratch_clear (Scratch *scratch);

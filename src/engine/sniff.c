@@ -20,7 +20,7 @@ starts_with (const guint8 *data, gsize size, const void *magic, gsize length)
 }
 
 const char *
-sniff_describe (const guint8 *data, gsize size)
+scvae__sniff_describe (const guint8 *data, gsize size)
 {
   if (starts_with (data, size, png_signature, sizeof png_signature))
     return _("a PNG image");
@@ -44,7 +44,7 @@ sniff_describe (const guint8 *data, gsize size)
 }
 
 gboolean
-sniff_png_size (const guint8 *data, gsize size, guint32 *width, guint32 *height)
+scvae__sniff_png_size (const guint8 *data, gsize size, guint32 *width, guint32 *height)
 {
   /* Signature, then the IHDR chunk: length, "IHDR", width, height. */
   if (!starts_with (data, size, png_signature, sizeof png_signature) || size < 24
@@ -66,7 +66,7 @@ skip_gif_blocks (const guint8 *data, gsize size, gsize at)
 }
 
 gboolean
-sniff_gif_largest_frame (const guint8 *data, gsize size, guint *width, guint *height)
+scvae__sniff_gif_largest_frame (const guint8 *data, gsize size, guint *width, guint *height)
 {
   gboolean global_colours;
   gsize at = 13;

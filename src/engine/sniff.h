@@ -14,15 +14,15 @@
 
 /* A translated description of well-known kinds of file ("a PNG image",
  * "a zip archive (...)"), or NULL. */
-const char *sniff_describe (const guint8 *data, gsize size);
+const char *scvae__sniff_describe (const guint8 *data, gsize size);
 
 /* The width and height a PNG's header claims, read as the 32-bit numbers
  * they are (libpng refuses sides above a million before saying anything);
  * FALSE if data is not the start of a PNG. */
-gboolean sniff_png_size (const guint8 *data, gsize size, guint32 *width, guint32 *height);
+gboolean scvae__sniff_png_size (const guint8 *data, gsize size, guint32 *width, guint32 *height);
 
 /* The largest frame a GIF holds, found the way GdkPixbuf's loader reads
  * the file (its decoder allocates a frame's width x height bytes however
  * small the logical screen is); 0x0 if it has none. FALSE if data is not
  * a GIF. */
-gboolean sniff_gif_largest_frame (const guint8 *data, gsize size, guint *width, guint *height);
+gboolean scvae__sniff_gif_largest_frame (const guint8 *data, gsize size, guint *width, guint *height);

@@ -5,7 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * OpenBLAS has one thread count for the whole process. Parts run by
- * parallel_run () need it at 1, every other BLAS call at the engine's
+ * scvae__parallel_run () need it at 1, every other BLAS call at the engine's
  * count, and changing it while a call runs on another thread is a race
  * inside OpenBLAS. So every BLAS call the engine makes passes through this
  * file: the linker sends the engine's calls to the __wrap_ functions below
@@ -20,7 +20,7 @@
 #include <cblas.h>
 
 /* Guards everything below: the engine's thread count, and how many
- * parallel_run ()s and outside BLAS calls are under way. The two never
+ * scvae__parallel_run ()s and outside BLAS calls are under way. The two never
  * overlap; each waits on `idle` for the other to end. */
 static GMutex count_lock;
 static GCond idle;
@@ -191,7 +191,7 @@ shared_pool (void)
 }
 
 void
-parallel_run (int n_parts, ParallelPart part, gpointer data)
+scvae__parallel_run (int n_parts, ParallelPart part, gpointer data)
 {
   ParallelRun run = { .part = part, .data = data, .n_parts = n_parts, .remaining = n_parts - 1 };
   g_autofree PartTask *tasks = NULL;

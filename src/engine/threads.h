@@ -18,4 +18,4 @@
  * and returns when all are done; n_parts is usually scvae_get_threads ().
  * With more than one part, OpenBLAS is single-threaded meanwhile. */
 typedef void (*ParallelPart) (int part, int n_parts, gpointer data);
-void parallel_run (int n_parts, ParallelPart part, gpointer data);
+void scvae__parallel_run (int n_parts, ParallelPart part, gpointer data);

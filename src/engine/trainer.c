@@ -1,19 +1,16 @@
-/* trainer.c: the training loop, checkpoints and resuming
+/* trainer.c: training: options, one step, dictionary upkeep, the loop
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A checkpoint is one safetensors file: the model's tensors (so it also
- * loads as a model), Adam's moments as "optimizer.m.NAME" and
- * "optimizer.v.NAME", and the step, Adam's step count and the data seed in
- * the metadata. Batches are a pure function of (seed, step), so that is
- * the whole random state: a resumed run trains on exactly the batches the
- * uninterrupted run would have.
+ * The loop validates, resamples dead atoms, writes checkpoints
+ * (trainer-checkpoint.c, which also resumes from them) and, at the end,
+ * re-estimates BatchNorm's statistics.
  */
 
 #include "config.h"
 
-#include "model-private.h"
+#include "trainer-private.h"
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
@@ -21,11 +18,8 @@
 
 #include "batch-loader.h"
 #include "batchnorm.h"
-#include "f4-network.h"
 #include "lista.h"
-#include "optimizer.h"
 #include "resample.h"
-#include "safetensors.h"
 
 /* Every RESAMPLE_EVERY steps, atoms that fired on fewer than DEAD_RATE of
  * the patches of those steps (about a hundred in a million: dying, not just
@@ -52,23 +46,6 @@
  * fixes the length of its learning-rate schedule. */
 #define CALIBRATION_STEPS 20
 #define EMA_WEIGHT 0.05
-
-struct _ScvaeTrainer {
-  ScvaeModel *model;
-  ScvaeTrainOptions options;
-  float *grads;
-  F4Tensors grad_tensors;
-  Adam adam;
-  gint64 step;
-  gint64 planned_steps;  /* length of the learning-rate schedule */
-  double elapsed_before; /* seconds trained before a resume */
-  F4Network *net;
-  int net_batch, net_size;
-  Scratch scratch;
-  F4Loss last_loss;
-  float *atom_hits;      /* K: patches each atom fired on since the last resampling */
-  int resampled;         /* atoms moved at the last resampling */
-};
 
 void
 scvae_train_options_init_default (ScvaeTrainOptions *o)
@@ -129,8 +106,8 @@ scvae_trainer_new (ScvaeModel *model, const ScvaeTrainOptions *options, GError *
   trainer->model = scvae_model_ref (model);
   trainer->options = *options;
   trainer->grads = g_new0 (float, model->layout->n_parameters);
-  f4_bind (model->layout, trainer->grads, NULL, &trainer->grad_tensors);
-  adam_init (&trainer->adam, model->layout->n_parameters);
+  scvae__f4_bind (model->layout, trainer->grads, NULL, &trainer->grad_tensors);
+  scvae__adam_init (&trainer->adam, model->layout->n_parameters);
   trainer->planned_steps = options->steps;
   trainer->atom_hits = g_new0 (float, model->layout->config.atoms);
   return trainer;
@@ -144,9 +121,9 @@ scvae_trainer_free (ScvaeTrainer *trainer)
   scvae_model_unref (trainer->model);
   g_free (trainer->grads);
   g_free (trainer->atom_hits);
-  adam_clear (&trainer->adam);
-  f4_network_free (trainer->net);
-  scratch_clear (&trainer->scratch);
+  scvae__adam_clear (&trainer->adam);
+  scvae__f4_network_free (trainer->net);
+  scvae__scratch_clear (&trainer->scratch);
   g_free (trainer);
 }
 
@@ -160,8 +137,8 @@ static void
 count_hits (ScvaeTrainer *trainer)
 {
   int K = trainer->model->layout->config.atoms;
-  gsize P = f4_network_get_n_patches (trainer->net);
-  const float *codes = f4_network_get_codes (trainer->net);
+  gsize P = scvae__f4_network_get_n_patches (trainer->net);
+  const float *codes = scvae__f4_network_get_codes (trainer->net);
 
   for (gsize p = 0; p < P; p++)
     for (int k = 0; k < K; k++)
@@ -194,14 +171,14 @@ resample (ScvaeTrainer *trainer)
 {
   ScvaeModel *model = trainer->model;
   int C = model->layout->config.channels, K = model->layout->config.atoms;
-  gsize P = f4_network_get_n_patches (trainer->net);
+  gsize P = scvae__f4_network_get_n_patches (trainer->net);
   float *D = model->tensors.dictionary;
   gsize d_offset = D - model->parameters;
   g_autofree gboolean *moved = g_new (gboolean, K);
 
-  trainer->resampled = resample_atoms (D, C, K, trainer->atom_hits, DEAD_RATE * P * RESAMPLE_EVERY,
-                                       f4_network_get_feature_rows (trainer->net),
-                                       f4_network_get_decoded_rows (trainer->net), P, moved);
+  trainer->resampled = scvae__resample_atoms (D, C, K, trainer->atom_hits, DEAD_RATE * P * RESAMPLE_EVERY,
+                                              scvae__f4_network_get_feature_rows (trainer->net),
+                                              scvae__f4_network_get_decoded_rows (trainer->net), P, moved);
   for (int k = 0; k < K; k++)
     for (int i = 0; i < C && moved[k]; i++)
       {
@@ -212,7 +189,7 @@ resample (ScvaeTrainer *trainer)
   memset (trainer->atom_hits, 0, K * sizeof (float));
   if (trainer->resampled > 0)
     {
-      float lipschitz = (float) lista_spectral_norm_squared (D, C, K);
+      float lipschitz = (float) scvae__lista_spectral_norm_squared (D, C, K);
 
       if (model->tensors.step[0] < 1.05f * lipschitz)
         model->tensors.step[0] = 1.05f * lipschitz;
@@ -224,8 +201,8 @@ ensure_network (ScvaeTrainer *trainer, int n_images, int size)
 {
   if (trainer->net == NULL || trainer->net_batch != n_images || trainer->net_size != size)
     {
-      f4_network_free (trainer->net);
-      trainer->net = f4_network_new (trainer->model->layout, n_images, size, size);
+      scvae__f4_network_free (trainer->net);
+      trainer->net = scvae__f4_network_new (trainer->model->layout, n_images, size, size);
       trainer->net_batch = n_images;
       trainer->net_size = size;
     }
@@ -240,14 +217,14 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
 
   ensure_network (trainer, n_images, size);
 
-  f4_network_forward (trainer->net, &model->tensors, batch, &trainer->last_loss, &trainer->scratch);
+  scvae__f4_network_forward (trainer->net, &model->tensors, batch, &trainer->last_loss, &trainer->scratch);
   count_hits (trainer);
   memset (trainer->grads, 0, model->layout->n_parameters * sizeof (float));
-  f4_network_backward (trainer->net, &model->tensors, &trainer->grad_tensors, batch, &trainer->scratch);
-  clip_gradient_norm (trainer->grads, model->layout->n_parameters, o->clip_norm);
-  lr = learning_rate_at (trainer->step, trainer->planned_steps, o->warmup_steps, o->lr,
-                         o->min_lr_fraction);
-  adam_step (&trainer->adam, lr, model->parameters, trainer->grads);
+  scvae__f4_network_backward (trainer->net, &model->tensors, &trainer->grad_tensors, batch, &trainer->scratch);
+  scvae__clip_gradient_norm (trainer->grads, model->layout->n_parameters, o->clip_norm);
+  lr = scvae__learning_rate_at (trainer->step, trainer->planned_steps, o->warmup_steps, o->lr,
+                                o->min_lr_fraction);
+  scvae__adam_step (&trainer->adam, lr, model->parameters, trainer->grads);
   normalize_atoms (model->tensors.dictionary, model->layout->config.channels, model->layout->config.atoms);
   /* The step size must stay positive for the threshold beta / c to mean
    * anything; Adam moves it by at most lr per step, so this only guards
@@ -264,164 +241,24 @@ static void
 reestimate_batchnorm (ScvaeTrainer *trainer, ScvaeDataset *train)
 {
   const ScvaeTrainOptions *o = &trainer->options;
-  BatchLoader *loader = batch_loader_new (train, o->seed, BATCHNORM_FIRST_INDEX, o->batch);
+  BatchLoader *loader = scvae__batch_loader_new (train, o->seed, BATCHNORM_FIRST_INDEX, o->batch);
   F4Loss loss;
 
   ensure_network (trainer, o->batch, o->crop);
   for (int i = 1; i <= BATCHNORM_BATCHES; i++)
     {
-      f4_network_set_batchnorm_momentum (trainer->net, 1.f / i);
-      f4_network_forward (trainer->net, &trainer->model->tensors, batch_loader_next (loader), &loss,
-                          &trainer->scratch);
+      scvae__f4_network_set_batchnorm_momentum (trainer->net, 1.f / i);
+      scvae__f4_network_forward (trainer->net, &trainer->model->tensors, scvae__batch_loader_next (loader), &loss,
+                                 &trainer->scratch);
     }
-  f4_network_set_batchnorm_momentum (trainer->net, BATCHNORM_MOMENTUM);
-  batch_loader_free (loader);
+  scvae__f4_network_set_batchnorm_momentum (trainer->net, BATCHNORM_MOMENTUM);
+  scvae__batch_loader_free (loader);
 }
-
-/* ------------------------------------------------------------------------- */
-/* Checkpoints */
-
-#define KEY_STEP "checkpoint_step"
-#define KEY_ADAM_T "checkpoint_adam_t"
-#define KEY_SEED "checkpoint_seed"
-#define KEY_PLANNED "checkpoint_planned_steps"
-#define KEY_ELAPSED "checkpoint_elapsed_s"
-/* What the run's batches were made of, so that a resumed run can refuse
- * other values (the CLI reads them from the loaded checkpoint). */
-#define KEY_CROP "checkpoint_crop"
-#define KEY_BATCH "checkpoint_batch"
 
 static double
 elapsed_total (ScvaeTrainer *trainer, gint64 run_start)
 {
   return trainer->elapsed_before + (g_get_monotonic_time () - run_start) / 1e6;
-}
-
-static gboolean
-save_checkpoint (ScvaeTrainer *trainer, const char *path, double elapsed, GError **error)
-{
-  ScvaeModel *model = trainer->model;
-  g_autoptr(GArray) tensors = scvae_model_describe_tensors (model);
-  g_autoptr(GHashTable) metadata = scvae_model_file_metadata (model);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  guint n_model = tensors->len;
-
-  if (!scvae_model_check_finite (model, path, error))
-    return FALSE;
-  for (guint moment = 0; moment < 2; moment++)
-    for (guint i = 0; i < n_model; i++)
-      {
-        const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
-        SafetensorsTensor t = g_array_index (tensors, SafetensorsTensor, i);
-        char *name;
-
-        if (info->kind != TENSOR_PARAMETER)
-          continue;
-        name = g_strconcat (moment ? "optimizer.v." : "optimizer.m.", info->name, NULL);
-        g_ptr_array_add (names, name);
-        t.name = name;
-        t.data = (moment ? trainer->adam.v : trainer->adam.m) + info->offset;
-        g_array_append_val (tensors, t);
-      }
-
-  {
-    SafetensorsTensor hits = { .name = "optimizer.atom_hits", .ndim = 1,
-                               .shape = { model->layout->config.atoms }, .data = trainer->atom_hits };
-    g_array_append_val (tensors, hits);
-  }
-  g_hash_table_insert (metadata, g_strdup (KEY_STEP), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->step));
-  g_hash_table_insert (metadata, g_strdup (KEY_ADAM_T), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->adam.t));
-  g_hash_table_insert (metadata, g_strdup (KEY_SEED), g_strdup_printf ("%" G_GUINT64_FORMAT, trainer->options.seed));
-  g_hash_table_insert (metadata, g_strdup (KEY_PLANNED), g_strdup_printf ("%" G_GINT64_FORMAT, trainer->planned_steps));
-  g_hash_table_insert (metadata, g_strdup (KEY_ELAPSED), g_strdup_printf ("%.1f", elapsed));
-  g_hash_table_insert (metadata, g_strdup (KEY_CROP), g_strdup_printf ("%d", trainer->options.crop));
-  g_hash_table_insert (metadata, g_strdup (KEY_BATCH), g_strdup_printf ("%d", trainer->options.batch));
-  return safetensors_write (path, metadata, (SafetensorsTensor *) tensors->data, tensors->len, error);
-}
-
-static gboolean
-read_count (SafetensorsFile *file, const char *key, gint64 *value, GError **error)
-{
-  const char *text = g_hash_table_lookup (safetensors_get_metadata (file), key);
-
-  if (text == NULL)
-    {
-      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   _("%s: not a training checkpoint (metadata %s is missing)"), safetensors_get_path (file), key);
-      return FALSE;
-    }
-  if (!scvae_parse_int (text, 0, G_MAXINT64, value))
-    {
-      g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   _("%s: not a training checkpoint (metadata %s is %s)"), safetensors_get_path (file), key, text);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-scvae_trainer_resume (ScvaeTrainer *trainer, const char *path, GError **error)
-{
-  g_autoptr(SafetensorsFile) file = safetensors_open (path, error);
-  ScvaeModel *model = trainer->model;
-  gint64 step, adam_t, seed, planned;
-  const char *elapsed;
-
-  if (file == NULL)
-    return FALSE;
-  if (!read_count (file, KEY_STEP, &step, error) || !read_count (file, KEY_ADAM_T, &adam_t, error)
-      || !read_count (file, KEY_SEED, &seed, error) || !read_count (file, KEY_PLANNED, &planned, error))
-    return FALSE;
-
-  for (guint i = 0; i < model->layout->tensors->len; i++)
-    {
-      const TensorInfo *info = &g_array_index (model->layout->tensors, TensorInfo, i);
-
-      if (info->kind != TENSOR_PARAMETER)
-        continue;
-      for (guint moment = 0; moment < 2; moment++)
-        {
-          g_autofree char *name = g_strconcat (moment ? "optimizer.v." : "optimizer.m.", info->name, NULL);
-          const SafetensorsEntry *entry = safetensors_find (file, name);
-
-          if (entry == NULL || !g_str_equal (entry->dtype, "F32") || entry->numel != info->numel)
-            {
-              g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                           _("%s: optimizer state '%s' is missing or has the wrong size"), path, name);
-              return FALSE;
-            }
-          safetensors_read_f32 (file, entry, (moment ? trainer->adam.v : trainer->adam.m) + info->offset);
-        }
-    }
-
-  {
-    const SafetensorsEntry *hits = safetensors_find (file, "optimizer.atom_hits");
-
-    if (hits == NULL || !g_str_equal (hits->dtype, "F32") || hits->numel != (guint64) model->layout->config.atoms)
-      {
-        g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                     _("%s: optimizer state '%s' is missing or has the wrong size"), path, "optimizer.atom_hits");
-        return FALSE;
-      }
-    safetensors_read_f32 (file, hits, trainer->atom_hits);
-  }
-  trainer->step = step;
-  trainer->adam.t = adam_t;
-  trainer->options.seed = seed;
-  trainer->planned_steps = planned;
-  elapsed = g_hash_table_lookup (safetensors_get_metadata (file), KEY_ELAPSED);
-  trainer->elapsed_before = elapsed ? g_ascii_strtod (elapsed, NULL) : 0.0;
-
-  /* The model was loaded from the checkpoint: its training state is now the
-   * trainer's, and must not linger in the model files written from here. */
-  {
-    static const char *const keys[] = { KEY_STEP, KEY_ADAM_T, KEY_SEED, KEY_PLANNED, KEY_ELAPSED, KEY_CROP,
-                                        KEY_BATCH };
-
-    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-      scvae_model_set_metadata (model, keys[i], NULL);
-  }
-  return TRUE;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -502,8 +339,8 @@ dictionary_health (ScvaeModel *model, ScvaeDictionaryHealth *health)
 static double
 feature_rms (ScvaeTrainer *trainer)
 {
-  gsize n = f4_network_get_n_patches (trainer->net) * trainer->model->layout->config.channels;
-  const float *e = f4_network_get_feature_rows (trainer->net);
+  gsize n = scvae__f4_network_get_n_patches (trainer->net) * trainer->model->layout->config.channels;
+  const float *e = scvae__f4_network_get_feature_rows (trainer->net);
   double sum = 0.0;
 
   for (gsize i = 0; i < n; i++)
@@ -605,7 +442,7 @@ save_all (ScvaeTrainer *trainer, ScvaeDataset *train, const char *model_path,
 {
   record_provenance (trainer, train, elapsed);
   return scvae_model_save (trainer->model, model_path, error)
-         && save_checkpoint (trainer, checkpoint_path, elapsed, error);
+         && scvae__trainer_save_checkpoint (trainer, checkpoint_path, elapsed, error);
 }
 
 gboolean
@@ -624,7 +461,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
   gint64 saved_step = trainer->step > 0 ? trainer->step : -1; /* a resumed run's checkpoint */
   double budget_s = o->minutes * 60.0;
   double reserve_s = 0.0; /* of the budget, for reestimate_batchnorm */
-  BatchLoader *loader = batch_loader_new (train, o->seed, trainer->step, o->batch);
+  BatchLoader *loader = scvae__batch_loader_new (train, o->seed, trainer->step, o->batch);
   ScvaeTrainProgress progress = { .val_psnr = NAN, .val_ssim = NAN };
   double ema_loss = NAN, ema_mse = NAN, ema_active = NAN;
   gboolean keep_going = TRUE, ok = TRUE;
@@ -651,7 +488,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
 
   while (keep_going)
     {
-      const float *batch = batch_loader_next (loader);
+      const float *batch = scvae__batch_loader_next (loader);
       double elapsed, run_elapsed;
 
       if (!step_is_finite (trainer, scvae_trainer_step (trainer, batch, o->batch, o->crop)))
@@ -696,8 +533,8 @@ scvae_trainer_run (ScvaeTrainer *trainer,
       progress.train_psnr = 10.0 * log10 (4.0 / ema_mse);
       progress.active_fraction = ema_active;
       progress.images_per_s = (trainer->step - first_step) * o->batch / run_elapsed;
-      progress.lr = learning_rate_at (trainer->step - 1, trainer->planned_steps, o->warmup_steps,
-                                      o->lr, o->min_lr_fraction);
+      progress.lr = scvae__learning_rate_at (trainer->step - 1, trainer->planned_steps, o->warmup_steps,
+                                             o->lr, o->min_lr_fraction);
       progress.val_psnr = progress.val_ssim = NAN;
       progress.atoms_used = -1;
       progress.atoms_resampled = trainer->resampled;
@@ -731,7 +568,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
         break;
     }
 
-  batch_loader_free (loader);
+  scvae__batch_loader_free (loader);
   if (ok)
     ok = save_all (trainer, train, model_path, checkpoint_path, elapsed_total (trainer, run_start), error);
   trainer->elapsed_before = elapsed_total (trainer, run_start);

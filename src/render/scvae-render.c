@@ -8,8 +8,6 @@
 
 #include "scvae-render.h"
 
-#include "files.h"
-
 #include <string.h>
 
 #define BORDER_SHADE 0.15 /* border pixels keep this much of the image */

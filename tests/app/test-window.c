@@ -21,6 +21,9 @@
 #include "spin.h"
 
 static char *samples;
+/* This run's own folder for what the tests write: other runs of the test
+ * (memcheck-app runs it too, at the same time) have theirs. */
+static char *scratch;
 
 static ScvaeModel *
 test_model (void)
@@ -205,7 +208,7 @@ most_used_atom (LensResult *result, int K, int skip)
 static char *
 export_to (LensWindow *window, LensExportKind kind, const char *name)
 {
-  char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
+  char *path = g_build_filename (scratch, name, NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   gint64 deadline = g_get_monotonic_time () + patience ();
 
@@ -553,6 +556,21 @@ full_size_model (void)
   return model;
 }
 
+static void
+remove_scratch (void)
+{
+  g_autoptr(GDir) dir = g_dir_open (scratch, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (scratch, name, NULL);
+
+      g_remove (path);
+    }
+  g_rmdir (scratch);
+}
+
 /* A sample photo scaled to width x height, written as a PNG file. */
 static char *
 large_photo (const char *name, int width, int height)
@@ -560,7 +578,7 @@ large_photo (const char *name, int width, int height)
   g_autofree char *sample = g_build_filename (samples, "astronaut.jpg", NULL);
   g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new_from_file (sample, NULL);
   g_autoptr(GdkPixbuf) large = gdk_pixbuf_scale_simple (photo, width, height, GDK_INTERP_BILINEAR);
-  char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
+  char *path = g_build_filename (scratch, name, NULL);
 
   g_assert_true (gdk_pixbuf_save (large, path, "png", NULL, NULL));
   return path;
@@ -590,7 +608,7 @@ test_job_yields (void)
 {
   g_autoptr(ScvaeModel) model = full_size_model ();
   g_autofree char *photo = large_photo ("lens-test-large.png", 1600, 1200);
-  g_autofree char *exported = g_build_filename (g_get_tmp_dir (), "lens-test-large-rec.png", NULL);
+  g_autofree char *exported = g_build_filename (scratch, "lens-test-large-rec.png", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (photo), destination = g_file_new_for_path (exported);
   g_autoptr(GdkPixbuf) written = NULL;
   LensWindow *window = lens_window_new (NULL);
@@ -1132,6 +1150,8 @@ test_shortcuts (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   samples = g_strdup (g_getenv ("SCVAE_SAMPLES"));
@@ -1150,5 +1170,10 @@ main (int argc, char **argv)
   g_test_add_func ("/app/heatmap-scale", test_heatmap_scale);
   g_test_add_func ("/app/zoom-aligned", test_zoom_aligned);
   g_test_add_func ("/app/shortcuts", test_shortcuts);
-  return g_test_run ();
+  scratch = g_dir_make_tmp ("lens-test-window-XXXXXX", NULL);
+  g_assert_nonnull (scratch);
+  status = g_test_run ();
+  if (status == 0)
+    remove_scratch ();
+  return status;
 }

@@ -124,6 +124,17 @@ scvae_assert_fails (const ScvaeRun *run, int status, const char *mention)
 }
 
 void
+scvae_assert_peak_at_most (const ScvaeRun *run, double kib)
+{
+  g_test_message ("peak %" G_GINT64_FORMAT " KiB (at most %.0f)", run->peak_kb, kib);
+#ifdef SANITIZED_BUILD
+  g_test_skip ("peak memory is checked in builds without sanitizers");
+#else
+  g_assert_cmpfloat (run->peak_kb, <=, kib);
+#endif
+}
+
+void
 scvae_test_init (int *argc, char ***argv, const char *name, char **tmp, char **samples, char **tiny)
 {
   g_autoptr(GError) error = NULL;

@@ -39,6 +39,11 @@ void scvae_assert_fails (const ScvaeRun *run, int status, const char *mention);
 void scvae_assert_failure (int status, const char *err, int expected_status, const char *mention);
 void scvae_assert_ok (const ScvaeRun *run);
 
+/* The run's peak memory is at most kib KiB. Checked in builds without
+ * sanitizers only: AddressSanitizer's shadow memory, redzones and
+ * quarantine added 200 MB to a 1024 px reconstruct. */
+void scvae_assert_peak_at_most (const ScvaeRun *run, double kib);
+
 /* The start of a CLI test's main: g_test_init, the sample photos
  * ($SCVAE_SAMPLES, and $SCVAE must be set), a new scratch folder
  * scvae-NAME-XXXXXX, and the small valid model of the fuzz corpus. */

@@ -334,6 +334,43 @@ printed_psnr (const char *out)
   return g_ascii_strtod (at + strlen ("PSNR "), NULL);
 }
 
+/* A run killed after its last checkpoint has logged steps that resuming
+ * trains again: the resumed log holds each step once, in order. */
+static void
+test_train_resume_log (void)
+{
+  g_autofree char *out = in_tmp ("logged.safetensors");
+  g_autofree char *log = in_tmp ("logged.csv");
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(Run) first = { 0 }, resumed = { 0 };
+  FILE *f;
+  gint64 previous = 0;
+
+  train_tiny (&first, out, "20", "--val", samples, "--validate-every", "10", "--log", log, NULL);
+  assert_ok (&first);
+  /* What the killed run logged after its checkpoint at step 20. */
+  f = fopen (log, "a");
+  g_assert_nonnull (f);
+  fputs ("30,9.99,1.0,10.0,10.0,0.1,0.5,32,16.0,0,8.0,0.00000,1,1\n", f);
+  fclose (f);
+
+  train_tiny (&resumed, out, "40", "--val", samples, "--validate-every", "10", "--log", log, "--resume", NULL);
+  assert_ok (&resumed);
+  g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
+  lines = g_strsplit (g_strstrip (text), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);   /* header, 10, 20, 30, 40 */
+  for (guint i = 1; lines[i]; i++)
+    {
+      gint64 step = g_ascii_strtoll (lines[i], NULL, 10);
+
+      g_assert_cmpint (step, >, previous);
+      previous = step;
+    }
+  g_assert_cmpint (previous, ==, 40);
+  g_assert_null (strstr (text, "9.99,"));
+}
+
 static void
 test_reconstruct (void)
 {
@@ -731,6 +768,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/train", test_train);
   g_test_add_func ("/cli/train-resume", test_train_resume);
+  g_test_add_func ("/cli/train-resume-log", test_train_resume_log);
   g_test_add_func ("/cli/reconstruct", test_reconstruct);
   g_test_add_func ("/cli/eval-json", test_eval_json);
   g_test_add_func ("/cli/info-bench-json", test_info_and_bench_json);

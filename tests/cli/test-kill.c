@@ -28,7 +28,7 @@ checkpoint_step (const char *path)
   gint64 step = -1;
 
   g_assert_no_error (error);
-  g_assert_true (scvae_parse_int (scvae_model_get_metadata (model, "checkpoint_step"), 0, G_MAXINT64, &step));
+  g_assert_true (scvae__parse_int (scvae_model_get_metadata (model, "checkpoint_step"), 0, G_MAXINT64, &step));
   return step;
 }
 

@@ -12,14 +12,14 @@ void
 check_fill_uniform (Rng *rng, float *x, gsize n, float lo, float hi)
 {
   for (gsize i = 0; i < n; i++)
-    x[i] = lo + (hi - lo) * (float) rng_uniform (rng);
+    x[i] = lo + (hi - lo) * (float) scvae__rng_uniform (rng);
 }
 
 void
 check_fill_uniform_d (Rng *rng, double *x, gsize n, double lo, double hi)
 {
   for (gsize i = 0; i < n; i++)
-    x[i] = lo + (hi - lo) * rng_uniform (rng);
+    x[i] = lo + (hi - lo) * scvae__rng_uniform (rng);
 }
 
 double *

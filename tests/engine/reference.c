@@ -15,7 +15,7 @@ void
 ref_conv (const ConvSpec *s, const double *w, const double *b,
           const double *x, Extent in, double *y)
 {
-  Extent out = conv_output_extent (s, in);
+  Extent out = scvae__conv_output_extent (s, in);
   int k = s->kernel;
 
   for (int co = 0; co < s->out_channels; co++)
@@ -131,10 +131,10 @@ ref_finite_differences (RefLoss loss, gpointer data, double *x, gsize n,
   Rng rng;
   gsize count = MIN (n, max_checks);
 
-  rng_seed (&rng, seed);
+  scvae__rng_seed (&rng, seed);
   for (gsize j = 0; j < count; j++)
     {
-      gsize i = count == n ? j : rng_below (&rng, n);
+      gsize i = count == n ? j : scvae__rng_below (&rng, n);
       double saved = x[i], plus, minus;
 
       x[i] = saved + eps;

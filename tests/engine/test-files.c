@@ -21,7 +21,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "files.h"
 #include "scvae.h"
 
 static char *tmp;

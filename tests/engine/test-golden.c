@@ -29,13 +29,13 @@ static SafetensorsFile *golden;
 static float *
 read_tensor (const char *name, gsize *numel)
 {
-  const SafetensorsEntry *entry = safetensors_find (golden, name);
+  const SafetensorsEntry *entry = scvae__safetensors_find (golden, name);
   float *data;
 
   if (entry == NULL)
     g_error ("golden file lacks '%s'", name);
   data = g_new (float, entry->numel);
-  safetensors_read_f32 (golden, entry, data);
+  scvae__safetensors_read_f32 (golden, entry, data);
   if (numel)
     *numel = entry->numel;
   return data;
@@ -74,21 +74,21 @@ load_model (void)
 {
   ScvaeModel *model;
   ScvaeConfig config;
-  GHashTable *meta = safetensors_get_metadata (golden);
+  GHashTable *meta = scvae__safetensors_get_metadata (golden);
   g_autoptr(GError) error = NULL;
 
   scvae_config_init_default (&config);
   config.channels = atoi (g_hash_table_lookup (meta, "channels"));
   config.atoms = atoi (g_hash_table_lookup (meta, "atoms"));
   config.lista_steps = atoi (g_hash_table_lookup (meta, "lista_steps"));
-  g_assert_true (scvae_parse_float (g_hash_table_lookup (meta, "beta"), &config.beta));
-  g_assert_true (scvae_parse_float (g_hash_table_lookup (meta, "gamma"), &config.gamma));
-  g_assert_true (scvae_parse_float (g_hash_table_lookup (meta, "l1"), &config.l1));
-  g_assert_true (scvae_parse_float (g_hash_table_lookup (meta, "whiten"), &config.whiten));
+  g_assert_true (scvae__parse_float (g_hash_table_lookup (meta, "beta"), &config.beta));
+  g_assert_true (scvae__parse_float (g_hash_table_lookup (meta, "gamma"), &config.gamma));
+  g_assert_true (scvae__parse_float (g_hash_table_lookup (meta, "l1"), &config.l1));
+  g_assert_true (scvae__parse_float (g_hash_table_lookup (meta, "whiten"), &config.whiten));
   g_assert_cmpfloat (config.whiten, >, 0.f); /* the term is compared, not skipped */
 
-  model = scvae_model_alloc (&config);
-  scvae_model_read_tensors (model, golden, TRUE, &error);
+  model = scvae__model_alloc (&config);
+  scvae__model_read_tensors (model, golden, TRUE, &error);
   g_assert_no_error (error);
   return model;
 }
@@ -99,7 +99,7 @@ is_noise_gradient (const char *name)
   /* A bias right before a BatchNorm has a true gradient of zero: both sides
    * hold only rounding noise there, so it is compared on the scale of all
    * gradients rather than its own. */
-  const char *list = g_hash_table_lookup (safetensors_get_metadata (golden), "noise_grads");
+  const char *list = g_hash_table_lookup (scvae__safetensors_get_metadata (golden), "noise_grads");
   g_auto(GStrv) names = g_strsplit (list ? list : "", ",", -1);
 
   return g_strv_contains ((const char * const *) names, name);
@@ -115,9 +115,9 @@ test_dct_init (void)
   g_autofree float *dictionary = g_new (float, n);
   float c;
 
-  g_assert_true (lista_init_dct (dictionary, config->channels, config->atoms));
+  g_assert_true (scvae__lista_init_dct (dictionary, config->channels, config->atoms));
   check_close ("DCT dictionary", dictionary, expect, n, 1e-6);
-  c = (float) lista_spectral_norm_squared (dictionary, config->channels, config->atoms);
+  c = (float) scvae__lista_spectral_norm_squared (dictionary, config->channels, config->atoms);
   g_assert_cmpfloat_with_epsilon (c, read_scalar ("golden.dct_c"), 1e-5 * c);
 }
 
@@ -165,7 +165,7 @@ test_training_step (void)
   g_autofree double *expect_e = read_tensor_d ("golden.e", NULL);
   g_autofree double *expect_z = read_tensor_d ("golden.z", NULL);
   g_autofree float *grads = g_new0 (float, model->layout->n_parameters);
-  F4Network *net = f4_network_new (model->layout, BATCH, SIZE, SIZE);
+  F4Network *net = scvae__f4_network_new (model->layout, BATCH, SIZE, SIZE);
   Scratch scratch = { 0 };
   F4Tensors g;
   F4Loss loss;
@@ -174,13 +174,13 @@ test_training_step (void)
   float lr, clip;
 
   swap_batch_channels (input_nchw, BATCH, 3, SIZE * SIZE, input);
-  f4_network_forward (net, &model->tensors, input, &loss, &scratch);
+  scvae__f4_network_forward (net, &model->tensors, input, &loss, &scratch);
 
   /* Forward, training mode (batch statistics) */
-  swap_batch_channels (f4_network_get_features (net), C, BATCH, P / BATCH, features);
+  swap_batch_channels (scvae__f4_network_get_features (net), C, BATCH, P / BATCH, features);
   check_close ("features e", features, expect_e, C * P, 1e-4);
-  check_close ("codes z", f4_network_get_codes (net), expect_z, P * K, 1e-4);
-  swap_batch_channels (f4_network_get_output (net), 3, BATCH, SIZE * SIZE, out);
+  check_close ("codes z", scvae__f4_network_get_codes (net), expect_z, P * K, 1e-4);
+  swap_batch_channels (scvae__f4_network_get_output (net), 3, BATCH, SIZE * SIZE, out);
   check_close ("reconstruction (train)", out, expect_recon, n_in, 1e-4);
   g_assert_cmpfloat_with_epsilon (loss.image, read_scalar ("golden.loss_image"), 1e-4 * loss.image);
   g_assert_cmpfloat_with_epsilon (loss.latent, read_scalar ("golden.loss_latent"), 1e-4 * loss.latent);
@@ -189,8 +189,8 @@ test_training_step (void)
   g_assert_cmpfloat_with_epsilon (loss.total, read_scalar ("golden.loss"), 1e-4 * loss.total);
 
   /* Backward: every parameter's gradient */
-  f4_bind (model->layout, grads, NULL, &g);
-  f4_network_backward (net, &model->tensors, &g, input, &scratch);
+  scvae__f4_bind (model->layout, grads, NULL, &g);
+  scvae__f4_network_backward (net, &model->tensors, &g, input, &scratch);
   for (gsize i = 0; i < model->layout->n_parameters; i++)
     grad_scale = MAX (grad_scale, fabsf (grads[i]));
   for (guint i = 0; i < model->layout->tensors->len; i++)
@@ -214,14 +214,14 @@ test_training_step (void)
     }
 
   /* One clipped Adam step, and the running statistics the forward updated */
-  g_assert_true (scvae_parse_float (g_hash_table_lookup (safetensors_get_metadata (golden), "lr"), &lr));
-  g_assert_true (scvae_parse_float (g_hash_table_lookup (safetensors_get_metadata (golden), "clip"), &clip));
+  g_assert_true (scvae__parse_float (g_hash_table_lookup (scvae__safetensors_get_metadata (golden), "lr"), &lr));
+  g_assert_true (scvae__parse_float (g_hash_table_lookup (scvae__safetensors_get_metadata (golden), "clip"), &clip));
   zero_noise_gradients (model, grads);
-  norm = clip_gradient_norm (grads, model->layout->n_parameters, clip);
-  g_assert_cmpfloat_with_epsilon (norm, g_ascii_strtod (g_hash_table_lookup (safetensors_get_metadata (golden), "grad_norm"), NULL), 1e-4 * norm);
+  norm = scvae__clip_gradient_norm (grads, model->layout->n_parameters, clip);
+  g_assert_cmpfloat_with_epsilon (norm, g_ascii_strtod (g_hash_table_lookup (scvae__safetensors_get_metadata (golden), "grad_norm"), NULL), 1e-4 * norm);
   g_assert_cmpfloat (norm, >, clip); /* the clip is active in this check */
-  adam_init (&adam, model->layout->n_parameters);
-  adam_step (&adam, lr, model->parameters, grads);
+  scvae__adam_init (&adam, model->layout->n_parameters);
+  scvae__adam_step (&adam, lr, model->parameters, grads);
   check_state (model, "after_step.", 1e-5);
 
   /* Two more steps: at the first, bias correction cancels Adam's betas
@@ -234,19 +234,19 @@ test_training_step (void)
       g_autofree float *batch_nchw = read_tensor (input_name, NULL);
 
       swap_batch_channels (batch_nchw, BATCH, 3, SIZE * SIZE, input);
-      f4_network_forward (net, &model->tensors, input, &loss, &scratch);
+      scvae__f4_network_forward (net, &model->tensors, input, &loss, &scratch);
       g_assert_cmpfloat_with_epsilon (loss.total, read_scalar (loss_name), 1e-4 * loss.total);
       memset (grads, 0, model->layout->n_parameters * sizeof (float));
-      f4_network_backward (net, &model->tensors, &g, input, &scratch);
+      scvae__f4_network_backward (net, &model->tensors, &g, input, &scratch);
       zero_noise_gradients (model, grads);
-      clip_gradient_norm (grads, model->layout->n_parameters, clip);
-      adam_step (&adam, lr, model->parameters, grads);
+      scvae__clip_gradient_norm (grads, model->layout->n_parameters, clip);
+      scvae__adam_step (&adam, lr, model->parameters, grads);
     }
   check_state (model, "after_step3.", 1e-4);
 
-  adam_clear (&adam);
-  scratch_clear (&scratch);
-  f4_network_free (net);
+  scvae__adam_clear (&adam);
+  scvae__scratch_clear (&scratch);
+  scvae__f4_network_free (net);
 }
 
 static void
@@ -260,7 +260,7 @@ check_inference (ScvaeModel *model, int depth, float sparsity, const char *recon
   g_autofree double *expect_recon = recon_name ? read_tensor_d (recon_name, NULL) : NULL;
   g_autoptr(ScvaeSession) session = scvae_session_new (model);
 
-  scvae_session_set_lista_form (session, form);
+  scvae__session_set_lista_form (session, form);
   for (int b = 0; b < BATCH; b++)
     {
       g_autoptr(ScvaeImage) image = scvae_image_new (SIZE, SIZE);
@@ -286,11 +286,11 @@ static void
 test_inference (void)
 {
   g_autoptr(ScvaeModel) model = load_model ();
-  GHashTable *meta = safetensors_get_metadata (golden);
+  GHashTable *meta = scvae__safetensors_get_metadata (golden);
   float sparsity;
   int depth = atoi (g_hash_table_lookup (meta, "override_depth"));
 
-  g_assert_true (scvae_parse_float (g_hash_table_lookup (meta, "override_sparsity"), &sparsity));
+  g_assert_true (scvae__parse_float (g_hash_table_lookup (meta, "override_sparsity"), &sparsity));
   /* Folded BatchNorm with running statistics; both LISTA forms. */
   for (ListaForm form = LISTA_FORM_DENSE; form <= LISTA_FORM_SPARSE; form++)
     {
@@ -345,7 +345,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   path = g_test_build_filename (G_TEST_DIST, "..", "data", "golden-tiny.safetensors", NULL);
-  golden = safetensors_open (path, &error);
+  golden = scvae__safetensors_open (path, &error);
   g_assert_no_error (error);
 
   g_test_add_func ("/golden/dct-init", test_dct_init);
@@ -354,6 +354,6 @@ main (int argc, char **argv)
   g_test_add_func ("/golden/odd-size", test_odd_size);
 
   status = g_test_run ();
-  safetensors_close (golden);
+  scvae__safetensors_close (golden);
   return status;
 }

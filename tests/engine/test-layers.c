@@ -28,7 +28,7 @@ static double
 conv_loss (gpointer data)
 {
   ConvProblem *p = data;
-  gsize n = extent_size (conv_output_extent (&p->spec, p->in)) * p->spec.out_channels;
+  gsize n = extent_size (scvae__conv_output_extent (&p->spec, p->in)) * p->spec.out_channels;
   double loss = 0.0;
 
   ref_conv (&p->spec, p->w, p->b, p->x, p->in, p->y);
@@ -57,9 +57,9 @@ run_conv_case (ConvSpec spec, Extent in, gsize column_limit)
 {
   Rng rng;
   Scratch scratch = { .column_limit = column_limit };
-  Extent out = conv_output_extent (&spec, in);
+  Extent out = scvae__conv_output_extent (&spec, in);
   gsize nx = extent_size (in) * spec.in_channels, ny = extent_size (out) * spec.out_channels;
-  gsize nw = conv_weight_size (&spec);
+  gsize nw = scvae__conv_weight_size (&spec);
   g_autofree float *x = g_new (float, nx), *w = g_new (float, nw), *b = g_new (float, spec.out_channels);
   g_autofree float *y = g_new (float, ny), *dy = g_new (float, ny);
   g_autofree float *dx = g_new0 (float, nx), *dw = g_new0 (float, nw), *db = g_new0 (float, spec.out_channels);
@@ -70,17 +70,17 @@ run_conv_case (ConvSpec spec, Extent in, gsize column_limit)
                                            spec.kernel, spec.stride, spec.pad, spec.in_channels,
                                            spec.out_channels, in.batch, in.height, in.width);
 
-  rng_seed (&rng, 42);
+  scvae__rng_seed (&rng, 42);
   check_fill_uniform (&rng, x, nx, -1, 1);
   check_fill_uniform (&rng, w, nw, -0.5, 0.5);
   check_fill_uniform (&rng, b, spec.out_channels, -0.5, 0.5);
   check_fill_uniform (&rng, dy, ny, -1, 1);
 
-  conv_forward (&spec, w, b, x, in, y, &scratch);
+  scvae__conv_forward (&spec, w, b, x, in, y, &scratch);
   /* dx accumulates: start from a known non-zero value and subtract it. */
   for (gsize i = 0; i < nx; i++)
     dx[i] = 1.f;
-  conv_backward (&spec, w, x, in, dy, dx, dw, db, &scratch);
+  scvae__conv_backward (&spec, w, x, in, dy, dx, dw, db, &scratch);
   for (gsize i = 0; i < nx; i++)
     dx[i] -= 1.f;
 
@@ -98,7 +98,7 @@ run_conv_case (ConvSpec spec, Extent in, gsize column_limit)
   check_gradient ("dweight", conv_loss, &p, p.w, nw, dw, 1e-3, 1e-4);
   check_gradient ("dbias", conv_loss, &p, p.b, spec.out_channels, db, 1e-3, 1e-4);
 
-  scratch_clear (&scratch);
+  scvae__scratch_clear (&scratch);
 }
 
 static void
@@ -166,7 +166,7 @@ test_batchnorm (void)
   BnProblem p = { C, n };
   g_autofree double *x_d = NULL, *w_d = NULL, *b_d = NULL, *dy_d = NULL, *y_d = g_new (double, C * n);
 
-  rng_seed (&rng, 3);
+  scvae__rng_seed (&rng, 3);
   /* Channel offsets far from zero test the two-pass variance. */
   for (int c = 0; c < C; c++)
     check_fill_uniform (&rng, x + c * n, n, 10.f * c - 1, 10.f * c + 2);
@@ -174,8 +174,8 @@ test_batchnorm (void)
   check_fill_uniform (&rng, bias, C, -1, 1);
   check_fill_uniform (&rng, dy, C * n, -1, 1);
 
-  batchnorm_forward_train (&params, C, n, x, y, &saved, BATCHNORM_MOMENTUM);
-  batchnorm_backward (&params, C, n, x, &saved, dy, dx, dweight, dbias);
+  scvae__batchnorm_forward_train (&params, C, n, x, y, &saved, BATCHNORM_MOMENTUM);
+  scvae__batchnorm_backward (&params, C, n, x, &saved, dy, dx, dweight, dbias);
 
   p.x = x_d = check_to_double (x, C * n);
   p.weight = w_d = check_to_double (weight, C);
@@ -229,7 +229,7 @@ test_batchnorm (void)
             expect_mean[c] += m / batches;
             expect_var[c] += v / batches;
           }
-        batchnorm_forward_train (&params, C, n, x, y, &saved, 1.f / b);
+        scvae__batchnorm_forward_train (&params, C, n, x, y, &saved, 1.f / b);
       }
     check_close ("averaged running_mean", rm, expect_mean, C, 1e-5);
     check_close ("averaged running_var", rv, expect_var, C, 1e-5);
@@ -244,13 +244,13 @@ test_batchnorm_fold (void)
   Extent in = { 1, 6, 5 };
   Rng rng;
 
-  rng_seed (&rng, 11);
+  scvae__rng_seed (&rng, 11);
   for (guint s = 0; s < G_N_ELEMENTS (specs); s++)
     {
       const ConvSpec *spec = &specs[s];
       Scratch scratch = { 0 };
-      gsize nw = conv_weight_size (spec), nx = extent_size (in) * 4;
-      gsize ny = extent_size (conv_output_extent (spec, in)) * 3;
+      gsize nw = scvae__conv_weight_size (spec), nx = extent_size (in) * 4;
+      gsize ny = extent_size (scvae__conv_output_extent (spec, in)) * 3;
       g_autofree float *w = g_new (float, nw), *x = g_new (float, nx);
       g_autofree float *y = g_new (float, ny), *y_folded = g_new (float, ny);
       g_autofree double *expect = g_new (double, ny);
@@ -265,15 +265,15 @@ test_batchnorm_fold (void)
       check_fill_uniform (&rng, rm, 3, -1, 1);
       check_fill_uniform (&rng, rv, 3, 0.2, 2);
 
-      conv_forward (spec, w, b, x, in, y, &scratch);
-      batchnorm_forward_eval (&bn, 3, ny / 3, y, y);
+      scvae__conv_forward (spec, w, b, x, in, y, &scratch);
+      scvae__batchnorm_forward_eval (&bn, 3, ny / 3, y, y);
       for (gsize i = 0; i < ny; i++)
         expect[i] = y[i];
 
-      batchnorm_fold (&bn, spec, w, b);
-      conv_forward (spec, w, b, x, in, y_folded, &scratch);
+      scvae__batchnorm_fold (&bn, spec, w, b);
+      scvae__conv_forward (spec, w, b, x, in, y_folded, &scratch);
       check_close (spec->transposed ? "fold conv_t" : "fold conv", y_folded, expect, ny, 1e-5);
-      scratch_clear (&scratch);
+      scvae__scratch_clear (&scratch);
     }
 }
 
@@ -312,7 +312,7 @@ make_lista (Rng *rng, int C, int K, gsize P, float *D, float *E, float *c)
         D[i * K + k] /= sqrt (norm);
     }
   check_fill_uniform (rng, E, P * C, -1, 1);
-  *c = 1.1f * (float) lista_spectral_norm_squared (D, C, K);
+  *c = 1.1f * (float) scvae__lista_spectral_norm_squared (D, C, K);
 }
 
 static void
@@ -333,12 +333,12 @@ test_lista_gradients (void)
   gsize nonzeros = 0;
   Lista lista;
 
-  rng_seed (&rng, 5);
+  scvae__rng_seed (&rng, 5);
   make_lista (&rng, C, K, P, D, E, &c);
   lista = (Lista) { C, K, D, c, beta_s / c };
   check_fill_uniform (&rng, dcodes, P * K, -1, 1);
 
-  lista_forward_train (&lista, P, E, &trace);
+  scvae__lista_forward_train (&lista, P, E, &trace);
   p.D = D_d = check_to_double (D, C * K);
   p.E = E_d = check_to_double (E, P * C);
   p.proj = proj = check_to_double (dcodes, P * K);
@@ -353,7 +353,7 @@ test_lista_gradients (void)
   g_assert_cmpuint (nonzeros, >, P * K / 5);
   g_assert_cmpuint (nonzeros, <, P * K * 4 / 5);
 
-  lista_backward (&lista, P, E, &trace, dcodes, dE, dD, &dc, &scratch);
+  scvae__lista_backward (&lista, P, E, &trace, dcodes, dE, dD, &dc, &scratch);
   {
     float dc_f = (float) dc;
 
@@ -361,7 +361,7 @@ test_lista_gradients (void)
     check_gradient ("lista dD", lista_loss, &p, p.D, C * K, dD, 1e-6, 1e-4);
     check_gradient ("lista dc", lista_loss, &p, p.c, 1, &dc_f, 1e-6, 1e-4);
   }
-  scratch_clear (&scratch);
+  scvae__scratch_clear (&scratch);
 }
 
 static void
@@ -381,7 +381,7 @@ test_lista_inference_forms (void)
   g_autofree float *z = g_new (float, P * K);
   float c;
 
-  rng_seed (&rng, 9);
+  scvae__rng_seed (&rng, 9);
   make_lista (&rng, C, K, P, D, E, &c);
   for (int i = 0; i < K; i++)
     for (int j = 0; j < K; j++)
@@ -408,15 +408,15 @@ test_lista_inference_forms (void)
         g_autofree double *expect = NULL;
         gsize nonzeros;
 
-        lista_forward_train (&lista, P, E, &trace);
+        scvae__lista_forward_train (&lista, P, E, &trace);
         expect = check_to_double (codes + depth * P * K, P * K);
 
-        nonzeros = lista_first_step_inference (&lista, P, dty, z);
+        nonzeros = scvae__lista_first_step_inference (&lista, P, dty, z);
         for (int t = 1; t <= depth; t++)
-          nonzeros = lista_step_inference (&lista, gram, P, E, dty, z, nonzeros, form, &scratch);
+          nonzeros = scvae__lista_step_inference (&lista, gram, P, E, dty, z, nonzeros, form, &scratch);
         check_close ("lista inference", z, expect, P * K, 1e-4);
       }
-  scratch_clear (&scratch);
+  scvae__scratch_clear (&scratch);
 }
 
 static void
@@ -428,7 +428,7 @@ test_spectral_norm (void)
   double v[9], largest = 0.0;
 
   /* Compare with plain power iteration on D D^T, run to convergence. */
-  rng_seed (&rng, 1);
+  scvae__rng_seed (&rng, 1);
   check_fill_uniform (&rng, D, C * K, -1, 1);
   for (int i = 0; i < C; i++)
     v[i] = 1.0;
@@ -447,7 +447,7 @@ test_spectral_norm (void)
       for (int i = 0; i < C; i++)
         v[i] = w[i] / norm;
     }
-  g_assert_cmpfloat_with_epsilon (lista_spectral_norm_squared (D, C, K), largest, largest * 1e-9);
+  g_assert_cmpfloat_with_epsilon (scvae__lista_spectral_norm_squared (D, C, K), largest, largest * 1e-9);
 }
 
 static void
@@ -455,8 +455,8 @@ test_dct (void)
 {
   float D[16 * 32];
 
-  g_assert_false (lista_init_dct (D, 15, 32));
-  g_assert_true (lista_init_dct (D, 16, 32));
+  g_assert_false (scvae__lista_init_dct (D, 15, 32));
+  g_assert_true (scvae__lista_init_dct (D, 16, 32));
   /* Unit columns; the first atom is the constant. */
   for (int k = 0; k < 32; k++)
     {

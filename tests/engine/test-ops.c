@@ -79,7 +79,7 @@ run_elementwise (const char *name, double (*f) (double),
   g_autofree char *forward_name = g_strconcat (name, " forward", NULL);
   g_autofree char *backward_name = g_strconcat (name, " backward", NULL);
 
-  rng_seed (&rng, 3);
+  scvae__rng_seed (&rng, 3);
   fill (&rng, &p, -2, 2);
   for (int i = 0; i < N; i++)
     {
@@ -100,13 +100,13 @@ run_elementwise (const char *name, double (*f) (double),
 static void
 test_relu (void)
 {
-  run_elementwise ("relu", relu, ops_relu, ops_relu_backward, TRUE);
+  run_elementwise ("relu", relu, scvae__ops_relu, scvae__ops_relu_backward, TRUE);
 }
 
 static void
 test_tanh (void)
 {
-  run_elementwise ("tanh", tanh, ops_tanh, ops_tanh_backward, FALSE);
+  run_elementwise ("tanh", tanh, scvae__ops_tanh, scvae__ops_tanh_backward, FALSE);
 }
 
 static double
@@ -142,7 +142,7 @@ test_mse (void)
   float a[N], b[N], da[N] = { 0 }, db[N] = { 0 }, da2[N] = { 0 }, db2[N] = { 0 };
   double value;
 
-  rng_seed (&rng, 4);
+  scvae__rng_seed (&rng, 4);
   fill (&rng, &p, -1, 1);
   for (int i = 0; i < N; i++)
     {
@@ -150,12 +150,12 @@ test_mse (void)
       b[i] = (float) p.y[i];
       p.x[i] = a[i], p.y[i] = b[i];
     }
-  value = loss_mse (a, b, N);
+  value = scvae__loss_mse (a, b, N);
   g_assert_cmpfloat_with_epsilon (value, mse_loss (&p), 1e-7);
-  loss_mse_backward (a, b, N, weight, da, db);
+  scvae__loss_mse_backward (a, b, N, weight, da, db);
   memcpy (da2, da, sizeof da);
   memcpy (db2, db, sizeof db);
-  loss_mse_backward (a, b, N, weight, da2, db2);
+  scvae__loss_mse_backward (a, b, N, weight, da2, db2);
   check_adds ("mse d/da", da, da2, N);
   check_adds ("mse d/db", db, db2, N);
   for (int i = 0; i < N; i++)
@@ -168,7 +168,7 @@ test_mse (void)
 
   /* Without db, only da. */
   memset (da, 0, sizeof da);
-  loss_mse_backward (a, b, N, 1.f, da, NULL);
+  scvae__loss_mse_backward (a, b, N, 1.f, da, NULL);
   check_gradient ("mse d/da alone", mse_loss, &p, p.x, N, da);
 }
 
@@ -191,17 +191,17 @@ test_l1 (void)
   Rng rng;
   float z[N], dz[N] = { 0 }, dz2[N];
 
-  rng_seed (&rng, 5);
+  scvae__rng_seed (&rng, 5);
   fill (&rng, &p, -1, 1);
   for (int i = 0; i < N; i++)
     {
       z[i] = (float) p.x[i];
       p.x[i] = z[i];
     }
-  g_assert_cmpfloat_with_epsilon (loss_l1 (z, N), l1_loss (&p), 1e-7);
-  loss_l1_backward (z, N, weight, dz);
+  g_assert_cmpfloat_with_epsilon (scvae__loss_l1 (z, N), l1_loss (&p), 1e-7);
+  scvae__loss_l1_backward (z, N, weight, dz);
   memcpy (dz2, dz, sizeof dz);
-  loss_l1_backward (z, N, weight, dz2);
+  scvae__loss_l1_backward (z, N, weight, dz2);
   check_adds ("l1", dz, dz2, N);
   for (int i = 0; i < N; i++)
     dz[i] /= weight;
@@ -209,7 +209,7 @@ test_l1 (void)
 
   /* At 0 the subgradient taken is 0: an inactive code is not pushed. */
   z[0] = 0.f, dz[0] = 0.f;
-  loss_l1_backward (z, 1, weight, dz);
+  scvae__loss_l1_backward (z, 1, weight, dz);
   g_assert_cmpfloat (dz[0], ==, 0.f);
 }
 
@@ -240,7 +240,7 @@ test_whiten (void)
   Rng rng;
   float E[P * C], dE[P * C] = { 0 }, dE2[P * C], moment[C * C];
 
-  rng_seed (&rng, 6);
+  scvae__rng_seed (&rng, 6);
   fill (&rng, &p, -2, 2);
   for (int i = 0; i < P * C; i++)
     {
@@ -248,10 +248,10 @@ test_whiten (void)
       E[i] = (float) (p.x[i] * (1 + i % C));
       p.x[i] = E[i];
     }
-  g_assert_cmpfloat_with_epsilon (loss_whiten (E, P, C, moment), whiten_loss (&p), 1e-5 * whiten_loss (&p));
-  loss_whiten_backward (E, P, C, moment, weight, dE);
+  g_assert_cmpfloat_with_epsilon (scvae__loss_whiten (E, P, C, moment), whiten_loss (&p), 1e-5 * whiten_loss (&p));
+  scvae__loss_whiten_backward (E, P, C, moment, weight, dE);
   memcpy (dE2, dE, sizeof dE);
-  loss_whiten_backward (E, P, C, moment, weight, dE2);
+  scvae__loss_whiten_backward (E, P, C, moment, weight, dE2);
   check_adds ("whiten", dE, dE2, P * C);
   for (int i = 0; i < P * C; i++)
     dE[i] /= weight;
@@ -261,7 +261,7 @@ test_whiten (void)
   memset (E, 0, sizeof E);
   for (int r = 0; r < P; r++)
     E[r * C + r % C] = sqrtf ((float) C);
-  g_assert_cmpfloat (loss_whiten (E, P - P % C, C, moment), <, 1e-10);
+  g_assert_cmpfloat (scvae__loss_whiten (E, P - P % C, C, moment), <, 1e-10);
 }
 
 int

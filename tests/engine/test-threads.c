@@ -3,7 +3,7 @@
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * parallel_run () has OpenBLAS single-threaded while its parts compute;
+ * scvae__parallel_run () has OpenBLAS single-threaded while its parts compute;
  * a BLAS call from another thread must wait for the run to end, and a run
  * must wait for such a call, so neither sees the count change under it.
  * The calls here go through the same linker wrapping as the engine's.
@@ -62,7 +62,7 @@ slow_part (int part, int n_parts, gpointer data)
 static gpointer
 run_in_thread (gpointer data)
 {
-  parallel_run (2, slow_part, data);
+  scvae__parallel_run (2, slow_part, data);
   return NULL;
 }
 
@@ -136,7 +136,7 @@ test_run_waits_for_calls (void)
   thread = g_thread_new ("call", large_product, &calls);
   wait_started (&calls);
   g_usleep (20 * 1000);
-  parallel_run (2, quick_part, &run);
+  scvae__parallel_run (2, quick_part, &run);
   g_thread_join (thread);
 
   g_assert_cmpint (run.blas_threads[0], ==, 1);

@@ -46,7 +46,7 @@ write_photos (void)
   Rng rng;
 
   g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
-  rng_seed (&rng, 11);
+  scvae__rng_seed (&rng, 11);
   for (int n = 0; n < 2; n++)
     {
       g_autoptr(ScvaeImage) image = scvae_image_new (40, 40);
@@ -58,7 +58,7 @@ write_photos (void)
         for (int y = 0; y < 40; y++)
           for (int x = 0; x < 40; x++)
             image->data[(c * 40 + y) * 40 + x] =
-              0.6f * sinf (0.2f * (x + 7 * n) + 0.4f * c) * cosf (0.15f * y) + 0.2f * (rng_uniform (&rng) - 0.5f);
+              0.6f * sinf (0.2f * (x + 7 * n) + 0.4f * c) * cosf (0.15f * y) + 0.2f * (scvae__rng_uniform (&rng) - 0.5f);
       scvae_image_save_png (image, path, &error);
       g_assert_no_error (error);
     }
@@ -73,19 +73,19 @@ test_learning_rate (void)
 {
   const float lr = 1e-3f, floor = 0.05f;
 
-  g_assert_cmpfloat_with_epsilon (learning_rate_at (0, 1100, 100, lr, floor), 1e-5, 1e-12);
-  g_assert_cmpfloat_with_epsilon (learning_rate_at (49, 1100, 100, lr, floor), 5e-4, 1e-10);
-  g_assert_cmpfloat_with_epsilon (learning_rate_at (99, 1100, 100, lr, floor), 1e-3, 1e-10);
-  g_assert_cmpfloat_with_epsilon (learning_rate_at (100, 1100, 100, lr, floor), 1e-3, 1e-10);
+  g_assert_cmpfloat_with_epsilon (scvae__learning_rate_at (0, 1100, 100, lr, floor), 1e-5, 1e-12);
+  g_assert_cmpfloat_with_epsilon (scvae__learning_rate_at (49, 1100, 100, lr, floor), 5e-4, 1e-10);
+  g_assert_cmpfloat_with_epsilon (scvae__learning_rate_at (99, 1100, 100, lr, floor), 1e-3, 1e-10);
+  g_assert_cmpfloat_with_epsilon (scvae__learning_rate_at (100, 1100, 100, lr, floor), 1e-3, 1e-10);
   /* Half-way through the decay: floor + (1 - floor) / 2. */
-  g_assert_cmpfloat_with_epsilon (learning_rate_at (600, 1100, 100, lr, floor), 5.25e-4, 1e-9);
+  g_assert_cmpfloat_with_epsilon (scvae__learning_rate_at (600, 1100, 100, lr, floor), 5.25e-4, 1e-9);
   /* A quarter: floor + (1 - floor) (1 + cos(pi/4)) / 2 = 0.8609... */
-  g_assert_cmpfloat_with_epsilon (learning_rate_at (350, 1100, 100, lr, floor),
+  g_assert_cmpfloat_with_epsilon (scvae__learning_rate_at (350, 1100, 100, lr, floor),
                                   1e-3 * (0.05 + 0.95 * 0.5 * (1 + cos (G_PI / 4))), 1e-9);
-  g_assert_cmpfloat_with_epsilon (learning_rate_at (1100, 1100, 100, lr, floor), 5e-5, 1e-11);
-  g_assert_cmpfloat_with_epsilon (learning_rate_at (5000, 1100, 100, lr, floor), 5e-5, 1e-11);
+  g_assert_cmpfloat_with_epsilon (scvae__learning_rate_at (1100, 1100, 100, lr, floor), 5e-5, 1e-11);
+  g_assert_cmpfloat_with_epsilon (scvae__learning_rate_at (5000, 1100, 100, lr, floor), 5e-5, 1e-11);
   /* No room for a decay: the peak throughout. */
-  g_assert_cmpfloat (learning_rate_at (500, 50, 100, lr, floor), ==, lr);
+  g_assert_cmpfloat (scvae__learning_rate_at (500, 50, 100, lr, floor), ==, lr);
 }
 
 /* Four atoms in C = 3 (columns of D):
@@ -121,7 +121,7 @@ test_resample (void)
 
   for (int i = 0; i < 3; i++)
     D[i * 4 + 3] /= length;
-  g_assert_cmpint (resample_atoms (D, 3, 4, hits, 1.f, e, ehat, 4, moved), ==, 2);
+  g_assert_cmpint (scvae__resample_atoms (D, 3, 4, hits, 1.f, e, ehat, 4, moved), ==, 2);
   g_assert_false (moved[0]);
   g_assert_true (moved[1]);
   g_assert_false (moved[2]);
@@ -138,7 +138,7 @@ test_resample (void)
   {
     const float busy[4] = { 10, 10, 10, 10 };
 
-    g_assert_cmpint (resample_atoms (D, 3, 4, busy, 1.f, e, ehat, 4, moved), ==, 0);
+    g_assert_cmpint (scvae__resample_atoms (D, 3, 4, busy, 1.f, e, ehat, 4, moved), ==, 0);
     for (int k = 0; k < 4; k++)
       g_assert_false (moved[k]);
   }
@@ -150,7 +150,7 @@ test_resample (void)
     float before[3 * 4];
 
     memcpy (before, D, sizeof D);
-    g_assert_cmpint (resample_atoms (D, 3, 4, dead, 1.f, only_a0, ehat, 1, moved), ==, 0);
+    g_assert_cmpint (scvae__resample_atoms (D, 3, 4, dead, 1.f, only_a0, ehat, 1, moved), ==, 0);
     g_assert_false (moved[1]);
     g_assert_cmpmem (D, sizeof D, before, sizeof before);
   }
@@ -172,7 +172,7 @@ test_batchnorm_average (void)
   BatchNormSaved saved = { &mean, &inv_std };
 
   for (int i = 1; i <= 3; i++)
-    batchnorm_forward_train (&p, 1, 4, batches[i - 1], y, &saved, 1.f / i);
+    scvae__batchnorm_forward_train (&p, 1, 4, batches[i - 1], y, &saved, 1.f / i);
   g_assert_cmpfloat_with_epsilon (running_mean, 11.0 / 6.0, 1e-6);
   g_assert_cmpfloat_with_epsilon (running_var, 17.0 / 9.0, 1e-6);
 }
@@ -192,9 +192,9 @@ test_overfit (void)
   double first, last = 0.0;
   Rng rng;
 
-  rng_seed (&rng, 3);
+  scvae__rng_seed (&rng, 3);
   for (gsize i = 0; i < n; i++)
-    input[i] = 0.7f * sinf (0.3f * (float) (i % size) + (float) (i / (size * size))) + 0.1f * (rng_uniform (&rng) - 0.5f);
+    input[i] = 0.7f * sinf (0.3f * (float) (i % size) + (float) (i / (size * size))) + 0.1f * (scvae__rng_uniform (&rng) - 0.5f);
   scvae_train_options_init_default (&options);
   options.steps = 150;
   options.warmup_steps = 10;
@@ -219,15 +219,15 @@ static float *
 read_all (const char *path, const char *name, gsize *numel)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SafetensorsFile) file = safetensors_open (path, &error);
+  g_autoptr(SafetensorsFile) file = scvae__safetensors_open (path, &error);
   const SafetensorsEntry *entry;
   float *data;
 
   g_assert_no_error (error);
-  entry = safetensors_find (file, name);
+  entry = scvae__safetensors_find (file, name);
   g_assert_nonnull (entry);
   data = g_new (float, entry->numel);
-  safetensors_read_f32 (file, entry, data);
+  scvae__safetensors_read_f32 (file, entry, data);
   *numel = entry->numel;
   return data;
 }

@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, gsize size)
       scvae_set_threads (1);
       initialised = TRUE;
     }
-  model = scvae_model_load_bytes ("fuzz.safetensors", bytes, &error);
+  model = scvae__model_load_bytes ("fuzz.safetensors", bytes, &error);
   g_assert ((model == NULL) != (error == NULL));
   if (model && scvae_model_get_config (model)->channels <= 64 && scvae_model_get_config (model)->atoms <= 512)
     {

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * For every convolution of the f4 model (C=64) at inference on a 256x256
- * image and in a training batch of 16 crops of 64x64, times conv_forward
+ * image and in a training batch of 16 crops of 64x64, times scvae__conv_forward
  * (im2col or col2im included) and cblas_sgemm alone on the GEMM shape that
  * convolution runs, and prints both rates and their ratio. Medians of 21
  * runs.
@@ -40,7 +40,7 @@ static gsize column_limit;
 static void
 measure (const char *name, ConvSpec spec, Extent in)
 {
-  Extent out = conv_output_extent (&spec, in);
+  Extent out = scvae__conv_output_extent (&spec, in);
   int kk = spec.kernel * spec.kernel;
   gsize n_in = extent_size (in), n_out = extent_size (out);
   /* The GEMM the convolution runs: conv: [Cout x Cin k k] x [Cin k k x
@@ -50,13 +50,13 @@ measure (const char *name, ConvSpec spec, Extent in)
   gsize N = spec.transposed ? n_in : n_out;
   double flops = 2.0 * M * N * K, t_conv[RUNS], t_gemm[RUNS], conv_ms, gemm_ms;
   float *x = g_new (float, spec.in_channels * n_in), *y = g_new (float, spec.out_channels * n_out);
-  float *w = g_new (float, conv_weight_size (&spec)), *b = g_new0 (float, spec.out_channels);
+  float *w = g_new (float, scvae__conv_weight_size (&spec)), *b = g_new0 (float, spec.out_channels);
   float *a = g_new (float, (gsize) M * K), *bb = g_new (float, (gsize) K * N), *c = g_new (float, (gsize) M * N);
   Scratch scratch = { .column_limit = column_limit };
 
   for (gsize i = 0; i < spec.in_channels * n_in; i++)
     x[i] = (float) (i % 13) / 13.f;
-  for (gsize i = 0; i < conv_weight_size (&spec); i++)
+  for (gsize i = 0; i < scvae__conv_weight_size (&spec); i++)
     w[i] = (float) (i % 7) / 70.f;
   for (gsize i = 0; i < (gsize) M * K; i++)
     a[i] = 0.01f;
@@ -67,7 +67,7 @@ measure (const char *name, ConvSpec spec, Extent in)
     {
       gint64 t0 = g_get_monotonic_time ();
 
-      conv_forward (&spec, w, b, x, in, y, &scratch);
+      scvae__conv_forward (&spec, w, b, x, in, y, &scratch);
       if (r >= 0)
         t_conv[r] = (g_get_monotonic_time () - t0) / 1000.0;
       t0 = g_get_monotonic_time ();
@@ -81,7 +81,7 @@ measure (const char *name, ConvSpec spec, Extent in)
           name, M, N, K, conv_ms, flops / conv_ms / 1e6, gemm_ms, flops / gemm_ms / 1e6,
           100.0 * gemm_ms / conv_ms);
 
-  scratch_clear (&scratch);
+  scvae__scratch_clear (&scratch);
   g_free (x), g_free (y), g_free (w), g_free (b), g_free (a), g_free (bb), g_free (c);
 }
 

@@ -276,7 +276,7 @@ gboolean scvae_session_decode_latents (ScvaeSession *session, const float *laten
 /* What atom k adds to the picture when used with the given coefficient:
  * size x size pixels around one patch, scaled so that no change is 0 (mid
  * grey) and the largest change is +-1; *energy (may be NULL) receives that
- * largest change. See session.c for why this rendering. */
+ * largest change. See session-atoms.c for why this rendering. */
 ScvaeImage *scvae_session_render_atom (ScvaeSession *session,
                                        int atom,
                                        float amplitude,
@@ -378,6 +378,31 @@ guint8 *scvae_labels_to_pixels (const guint8 *labels, int rows, int cols, int wi
 
 /* The colour every front end gives cluster index. */
 void scvae_cluster_color (int index, guint8 rgb[3]);
+
+/* ---------------------------------------------------------------------------
+ * Writing files safely (files.c): what the engine writes (models, PNG,
+ * .npy), and what a program writes beside it, goes through this.
+ */
+
+/* Writes data to path, following symbolic links to the file they name.
+ * A regular file (or a new one) is written through a temporary file in
+ * its folder, fsync and rename: the destination is either the old file or
+ * the whole new one, never a torn mix, and an existing file keeps its mode
+ * (and, where allowed, its owner). A character device or a FIFO is written
+ * as it is; anything else is refused. Errors name path, never the
+ * temporary file: SCVAE_ERROR_INVALID_INPUT for a path that cannot be
+ * written (empty, a folder, missing, not permitted), SCVAE_ERROR_FAILED
+ * when the writing itself fails (a full disk). */
+gboolean scvae_write_file (const char *path, const void *data, gsize size, GError **error);
+
+/* Whether scvae_write_file could write path, as far as can be told
+ * without writing: errors as above. */
+gboolean scvae_check_writable (const char *path, GError **error);
+
+/* Deletes the temporary files that writes of path left behind when their
+ * process was killed (ones still being written are locked and kept);
+ * returns how many. */
+int scvae_remove_stale_temporaries (const char *path);
 
 /* Writes a float32 array as NumPy .npy (little-endian, C order), atomically. */
 gboolean scvae_write_npy (const char *path, const float *data, int ndim, const gint64 *shape,

@@ -1,0 +1,53 @@
+/* test-default-model.c: checks on the shipped default model
+ *
+ * Copyright 2026 The Sparse Lens authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "scvae.h"
+#include "shipped.h"
+
+/* The window atoms are shown in holds nearly all that each atom of the
+ * shipped model draws, so no atom is shown cut off (see SCVAE_ATOM_PIXELS). */
+static void
+test_session_atom_window (void)
+{
+  const int whole = 28, window = SCVAE_ATOM_PIXELS, start = (whole - window) / 2;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = shipped_default_model_path (&error);
+  g_autoptr(ScvaeModel) model = path ? scvae_model_load (path, &error) : NULL;
+  g_autoptr(ScvaeSession) session = NULL;
+  double worst = 1.0;
+
+  g_assert_no_error (error);
+  session = scvae_session_new (model);
+  for (int k = 0; k < scvae_model_get_config (model)->atoms; k++)
+    {
+      g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, k, 1.f, whole, NULL);
+      double all = 0, inside = 0;
+
+      for (int c = 0; c < 3; c++)
+        for (int y = 0; y < whole; y++)
+          for (int x = 0; x < whole; x++)
+            {
+              double d = atom->data[((gsize) c * whole + y) * whole + x];
+
+              all += d * d;
+              if (y >= start && y < start + window && x >= start && x < start + window)
+                inside += d * d;
+            }
+      g_assert_cmpfloat (all, >, 0);
+      worst = MIN (worst, inside / all);
+    }
+  g_assert_cmpfloat (worst, >=, 0.95);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/session/atom-window", test_session_atom_window);
+
+  return g_test_run ();
+}
