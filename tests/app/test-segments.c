@@ -14,32 +14,9 @@
 #include <string.h>
 
 #include "lens-window-private.h"
-#include "spin.h"
+#include "app-test.h"
 
 static char *samples;
-
-static ScvaeModel *
-test_model (void)
-{
-  ScvaeConfig config = { .channels = 16, .atoms = 32, .lista_steps = 8, .beta = 0.15f, .gamma = 1.f };
-  g_autoptr(GError) error = NULL;
-  ScvaeModel *model = scvae_model_new (&config, 3, &error);
-
-  g_assert_no_error (error);
-  return model;
-}
-
-static gint64
-patience (void)
-{
-#ifdef SANITIZED_BUILD
-  const int seconds = 120;
-#else
-  const int seconds = 30;
-#endif
-
-  return (g_getenv ("LENS_TEST_SLOW") ? 600 : seconds) * G_USEC_PER_SEC;
-}
 
 /* Runs the main loop until the engine thread is idle, its results are
  * shown, no split runs and the segments shown are those the controls ask

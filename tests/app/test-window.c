@@ -18,37 +18,12 @@
 
 #include "lens-application.h"
 #include "lens-window-private.h"
-#include "spin.h"
+#include "app-test.h"
 
 static char *samples;
 /* This run's own folder for what the tests write: other runs of the test
  * (memcheck-app runs it too, at the same time) have theirs. */
 static char *scratch;
-
-static ScvaeModel *
-test_model (void)
-{
-  ScvaeConfig config = { .channels = 16, .atoms = 32, .lista_steps = 8, .beta = 0.15f, .gamma = 1.f };
-  g_autoptr(GError) error = NULL;
-  ScvaeModel *model = scvae_model_new (&config, 3, &error);
-
-  g_assert_no_error (error);
-  return model;
-}
-
-/* Seconds to wait for the engine; much longer under valgrind, longer with
- * sanitizers (a 1024 px image on a full-size model, in test_job_yields). */
-static gint64
-patience (void)
-{
-#ifdef SANITIZED_BUILD
-  const int seconds = 120;
-#else
-  const int seconds = 20;
-#endif
-
-  return (g_getenv ("LENS_TEST_SLOW") ? 600 : seconds) * G_USEC_PER_SEC;
-}
 
 /* Runs the main loop until a result newer than `after` is shown; returns
  * a new reference to it. */
