@@ -128,21 +128,33 @@ box_line (const float *src, gsize src_stride, float *dst, gsize dst_stride, int 
 }
 
 /* Box average over (2 r + 1)^2 patches, clamped at the borders, done as
- * two 1-D passes through tmp (rows x cols x atoms floats). FALSE when
- * cancelled between the passes. */
+ * two 1-D passes in place, each line through a buffer of one line: the
+ * features never need a second copy. FALSE when cancelled between the
+ * passes. */
 static gboolean
-smooth (float *x, int rows, int cols, int atoms, int stride, int radius, float *tmp, GCancellable *cancellable)
+smooth (float *x, int rows, int cols, int atoms, int stride, int radius, GCancellable *cancellable)
 {
   g_autofree double *sum = g_new (double, atoms);
+  g_autofree float *line = g_new (float, (gsize) MAX (rows, cols) * atoms);
 
   for (int y = 0; y < rows; y++)
-    box_line (x + (gsize) y * cols * stride, stride, tmp + (gsize) y * cols * atoms, atoms, cols, atoms, radius,
-              sum);
+    {
+      float *row = x + (gsize) y * cols * stride;
+
+      box_line (row, stride, line, atoms, cols, atoms, radius, sum);
+      for (int c = 0; c < cols; c++)
+        memcpy (row + (gsize) c * stride, line + (gsize) c * atoms, atoms * sizeof (float));
+    }
   if (g_cancellable_is_cancelled (cancellable))
     return FALSE;
   for (int c = 0; c < cols; c++)
-    box_line (tmp + (gsize) c * atoms, (gsize) cols * atoms, x + (gsize) c * stride, (gsize) cols * stride, rows,
-              atoms, radius, sum);
+    {
+      float *column = x + (gsize) c * stride;
+
+      box_line (column, (gsize) cols * stride, line, atoms, rows, atoms, radius, sum);
+      for (int y = 0; y < rows; y++)
+        memcpy (column + (gsize) y * cols * stride, line + (gsize) y * atoms, atoms * sizeof (float));
+    }
   return TRUE;
 }
 
@@ -168,12 +180,11 @@ unit_spread_scale (const float *x, gsize P, int atoms, int stride)
   return spread > 0.0 ? 1.0 / sqrt (spread) : 1.0;
 }
 
-/* One kind of feature in place of the codes, smoothed over radius (tmp as
- * for smooth()). FALSE when cancelled: each step is one pass over the
+/* One kind of feature in place of the codes, smoothed over radius. FALSE when cancelled: each step is one pass over the
  * codes, about 100 ms at 1024 x 768. */
 static gboolean
 transform_codes (float *x, int rows, int cols, int atoms, int stride, ScvaeSegmentFeatures kind, int radius,
-                 float *tmp, GCancellable *cancellable)
+                 GCancellable *cancellable)
 {
   gsize P = (gsize) rows * cols;
 
@@ -186,7 +197,7 @@ transform_codes (float *x, int rows, int cols, int atoms, int stride, ScvaeSegme
   if (kind == SCVAE_SEGMENT_HISTOGRAM)
     strongest_atom_votes (x, P, atoms, stride);
   if (g_cancellable_is_cancelled (cancellable)
-      || (radius > 0 && !smooth (x, rows, cols, atoms, stride, radius, tmp, cancellable)))
+      || (radius > 0 && !smooth (x, rows, cols, atoms, stride, radius, cancellable)))
     return FALSE;
   if (kind == SCVAE_SEGMENT_HISTOGRAM)
     /* Euclidean distance between square roots is the Hellinger distance
@@ -292,7 +303,7 @@ scvae_segment_features (const float *codes, int rows, int cols, int atoms,
   FeaturePart parts[MAX_FEATURE_PARTS];
   int n_parts = feature_parts (options->features, parts), width = MIN (atoms, SEGMENT_PART_WIDTH);
   int dim = n_parts * width;
-  g_autofree float *part = NULL, *tmp = NULL;
+  g_autofree float *part = NULL;
   g_autofree float *features = g_new (float, P * dim);
 
   for (int i = 0; i < n_parts; i++)
@@ -306,8 +317,6 @@ scvae_segment_features (const float *codes, int rows, int cols, int atoms,
         {
           if (!part)
             part = g_new (float, P * atoms);
-          if (radius > 0 && !tmp)
-            tmp = g_new (float, P * atoms);
           /* The first copy faults in every page of the part: at 1024 x 768
            * that takes long enough to be cancellable row by row. */
           for (int y = 0; y < rows && done; y++)
@@ -316,7 +325,7 @@ scvae_segment_features (const float *codes, int rows, int cols, int atoms,
                       (gsize) cols * atoms * sizeof (float));
               done = !g_cancellable_is_cancelled (cancellable);
             }
-          done = done && transform_codes (part, rows, cols, atoms, atoms, parts[i].kind, radius, tmp, cancellable);
+          done = done && transform_codes (part, rows, cols, atoms, atoms, parts[i].kind, radius, cancellable);
           source = part;
         }
       /* The parts of combined features at equal weight: each at unit spread. */
