@@ -40,6 +40,7 @@ scvae__session_parallel_run (ScvaeSession *session, ParallelPart part, gpointer 
 typedef struct {
   ScvaeSession *session;
   const SessionBands *bands;
+  GCancellable *cancellable;
   gint cancelled;
 } BandsRun;
 
@@ -72,13 +73,15 @@ bands_part (int part, int n_parts, gpointer data)
   for (int r0 = part * rows; r0 < bands->rows; r0 += n_parts * rows)
     {
       SessionBand band = {
+        .rows = bands->rows,
+        .cols = bands->cols,
         .r0 = r0,
         .r1 = MIN (bands->rows, r0 + rows),
         .h0 = MAX (0, r0 - SESSION_BAND_HALO),
         .h1 = MIN (bands->rows, r0 + rows + SESSION_BAND_HALO),
       };
 
-      if (!bands->work (bands->data, &band, &run->session->parts[part]))
+      if (!bands->work (run->session, &band, &run->session->parts[part], run->cancellable, bands->data))
         {
           g_atomic_int_set (&run->cancelled, TRUE);
           break;
@@ -93,10 +96,61 @@ scvae__session_run_bands (ScvaeSession *session, const SessionBands *bands,
   BandsRun run = {
     .session = session,
     .bands = bands,
+    .cancellable = cancellable,
   };
 
   scvae__session_parallel_run (session, bands_part, &run);
   if (run.cancelled)
     return !g_cancellable_set_error_if_cancelled (cancellable, error);
   return TRUE;
+}
+
+const float *
+scvae__session_band_keep_rows (const SessionBand *band, int dim, const float *band_rows, float *whole)
+{
+  gsize row = (gsize) band->cols * dim;
+  const float *own = band_rows + (band->r0 - band->h0) * row;
+
+  memcpy (whole + band->r0 * row, own, (band->r1 - band->r0) * row * sizeof (float));
+  return own;
+}
+
+/* n_rows patch rows of 3 pixel planes: from row src_row of src, planes of
+ * src_rows patch rows, to row dst_row of dst, planes of dst_rows. */
+static void
+copy_pixel_rows (const float *src, int src_rows, int src_row, float *dst, int dst_rows, int dst_row,
+                 int n_rows, int cols)
+{
+  gsize row = (gsize) 16 * cols;
+
+  for (int c = 0; c < 3; c++)
+    memcpy (dst + (c * (gsize) dst_rows + dst_row) * row, src + (c * (gsize) src_rows + src_row) * row,
+            n_rows * row * sizeof (float));
+}
+
+void
+scvae__session_band_take_pixels (const SessionBand *band, const float *whole, float *band_pixels)
+{
+  copy_pixel_rows (whole, band->rows, band->h0, band_pixels, band->h1 - band->h0, 0,
+                   band->h1 - band->h0, band->cols);
+}
+
+void
+scvae__session_band_keep_pixels (const SessionBand *band, const float *band_pixels, float *whole)
+{
+  copy_pixel_rows (band_pixels, band->h1 - band->h0, band->r0 - band->h0, whole, band->rows, band->r0,
+                   band->r1 - band->r0, band->cols);
+}
+
+SessionActivations
+scvae__session_activations (ScvaeSession *session, Scratch *scratch, int rows, int cols)
+{
+  gsize patch = (gsize) session->C * rows * cols;
+
+  return (SessionActivations) {
+    .wide = scvae__scratch_get (scratch, SLOT_WIDE, 4 * patch),
+    .x = scvae__scratch_get (scratch, SLOT_X, patch),
+    .t1 = scvae__scratch_get (scratch, SLOT_T1, patch),
+    .t2 = scvae__scratch_get (scratch, SLOT_T2, patch),
+  };
 }

@@ -54,26 +54,23 @@ encode_grid (ScvaeSession *session, const float *pixels, int rows, int cols, flo
   int C = session->C;
   Extent full = { 1, 4 * rows, 4 * cols }, half = { 1, 2 * rows, 2 * cols }, quarter = { 1, rows, cols };
   gsize P = extent_size (quarter);
-  float *wide = scvae__scratch_get (scratch, SLOT_WIDE, C * extent_size (half));
-  float *x = scvae__scratch_get (scratch, SLOT_X, C * P);
-  float *t1 = scvae__scratch_get (scratch, SLOT_T1, C * P);
-  float *t2 = scvae__scratch_get (scratch, SLOT_T2, C * P);
+  SessionActivations a = scvae__session_activations (session, scratch, rows, cols);
   const FoldedWeights *w = &session->w;
 
   scvae__conv_forward (&session->specs.enc_conv1, w->enc_conv1.weight, w->enc_conv1.bias, pixels, full,
-                       wide, scratch);
-  scvae__ops_relu (wide, wide, C * extent_size (half));
+                       a.wide, scratch);
+  scvae__ops_relu (a.wide, a.wide, C * extent_size (half));
   if (g_cancellable_is_cancelled (cancellable))
     return FALSE;
-  scvae__conv_forward (&session->specs.enc_conv2, w->enc_conv2.weight, w->enc_conv2.bias, wide, half,
-                       x, scratch);
+  scvae__conv_forward (&session->specs.enc_conv2, w->enc_conv2.weight, w->enc_conv2.bias, a.wide, half,
+                       a.x, scratch);
   for (int i = 0; i < F4_RESBLOCKS; i++)
     {
       if (g_cancellable_is_cancelled (cancellable))
         return FALSE;
-      scvae__session_resblock (session, &w->enc_res[i], quarter, x, t1, t2, scratch);
+      scvae__session_resblock (session, &w->enc_res[i], quarter, a.x, a.t1, a.t2, scratch);
     }
-  scvae__ops_transpose (x, C, P, features);
+  scvae__ops_transpose (a.x, C, P, features);
   return TRUE;
 }
 
@@ -83,38 +80,32 @@ encode_grid (ScvaeSession *session, const float *pixels, int rows, int cols, flo
 #define ENCODE_BAND_ROWS 32
 
 typedef struct {
-  ScvaeSession *session;
   const float *pixels;   /* 3 planes of 4 rows x 4 cols */
-  int rows, cols;        /* patches */
   float *features;       /* rows x cols x C */
   float *dty;            /* rows x cols x K */
-  GCancellable *cancellable;
 } EncodeRun;
 
 /* Encodes one band into the run's outputs; FALSE if cancelled. */
 static gboolean
-encode_band (gpointer data, const SessionBand *band, Scratch *scratch)
+encode_band (ScvaeSession *session, const SessionBand *band, Scratch *scratch, GCancellable *cancellable,
+             gpointer data)
 {
   EncodeRun *run = data;
-  ScvaeSession *session = run->session;
-  int C = session->C, K = session->K, cols = run->cols, width = 4 * cols;
-  int r0 = band->r0, r1 = band->r1, h0 = band->h0, h1 = band->h1;
-  gsize n = (gsize) (h1 - h0) * cols, plane = (gsize) 16 * run->rows * cols;
-  gsize own = (gsize) (r1 - r0) * cols, skipped = (gsize) (r0 - h0) * cols;
+  int C = session->C, K = session->K, cols = band->cols, rows = band->h1 - band->h0;
+  gsize n = (gsize) rows * cols;
   float *pixels = scvae__scratch_get (scratch, SLOT_BAND_IN, 3 * 16 * n);
   float *features = scvae__scratch_get (scratch, SLOT_BAND_OUT, n * C);
+  const float *own;
 
-  for (int c = 0; c < 3; c++)
-    memcpy (pixels + c * 16 * n, run->pixels + c * plane + (gsize) 4 * h0 * width,
-            16 * n * sizeof (float));
-  if (!encode_grid (session, pixels, h1 - h0, cols, features, scratch, run->cancellable))
+  scvae__session_band_take_pixels (band, run->pixels, pixels);
+  if (!encode_grid (session, pixels, rows, cols, features, scratch, cancellable))
     return FALSE;
 
   /* The band's own rows: their features, and D^T e. */
-  memcpy (run->features + (gsize) r0 * cols * C, features + skipped * C, own * C * sizeof (float));
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, own, K, C,
-               1.f, features + skipped * C, C, session->model->tensors.dictionary, K,
-               0.f, run->dty + (gsize) r0 * cols * K, K);
+  own = scvae__session_band_keep_rows (band, C, features, run->features);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (gsize) (band->r1 - band->r0) * cols, K, C,
+               1.f, own, C, session->model->tensors.dictionary, K,
+               0.f, run->dty + (gsize) band->r0 * cols * K, K);
   return TRUE;
 }
 
@@ -159,17 +150,13 @@ scvae_session_encode (ScvaeSession *session,
   features = g_new (float, P * C);
   dty = g_new (float, P * session->K);
   run = (EncodeRun) {
-    .session = session,
     .pixels = padded,
-    .rows = quarter.height,
-    .cols = quarter.width,
     .features = features,
     .dty = dty,
-    .cancellable = cancellable,
   };
   bands = (SessionBands) {
-    .rows = run.rows,
-    .cols = run.cols,
+    .rows = quarter.height,
+    .cols = quarter.width,
     .max_rows = ENCODE_BAND_ROWS,
     .work = encode_band,
     .data = &run,

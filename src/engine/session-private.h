@@ -145,13 +145,15 @@ void scvae__session_drop_scratch (ScvaeSession *session);
 #define SESSION_BAND_HALO (F4_RESBLOCKS + 1)
 
 typedef struct {
-  int r0, r1; /* the band's own patch rows, r0 .. r1 - 1 */
-  int h0, h1; /* the rows it computes: its own and its halo */
+  int rows, cols; /* the whole grid of patches */
+  int r0, r1;     /* the band's own patch rows, r0 .. r1 - 1 */
+  int h0, h1;     /* the rows it computes: its own and its halo */
 } SessionBand;
 
-/* Computes one band of a stage into the stage's outputs; FALSE if
- * cancelled. */
-typedef gboolean (*SessionBandWork) (gpointer data, const SessionBand *band, Scratch *scratch);
+/* Computes one band of a stage into the stage's outputs (data), with the
+ * working memory of the part it runs in; FALSE if cancelled. */
+typedef gboolean (*SessionBandWork) (ScvaeSession *session, const SessionBand *band, Scratch *scratch,
+                                     GCancellable *cancellable, gpointer data);
 
 typedef struct {
   int rows, cols;          /* the patch grid */
@@ -168,6 +170,29 @@ typedef struct {
  * FALSE with G_IO_ERROR_CANCELLED when cancelled. */
 gboolean scvae__session_run_bands (ScvaeSession *session, const SessionBands *bands,
                                    GCancellable *cancellable, GError **error);
+
+/* Moving a band's rows between its own buffers, which hold the rows it
+ * computes (halo included), and the whole grid's. Patch-major buffers
+ * have dim floats a patch; pixels are 3 planes of 4 x 4 pixels a patch. */
+
+/* The band's own rows of band_rows into whole; returns where they start in
+ * band_rows. */
+const float *scvae__session_band_keep_rows (const SessionBand *band, int dim, const float *band_rows,
+                                            float *whole);
+/* The rows the band computes, from whole into band_pixels. */
+void scvae__session_band_take_pixels (const SessionBand *band, const float *whole, float *band_pixels);
+/* The band's own rows of band_pixels into whole. */
+void scvae__session_band_keep_pixels (const SessionBand *band, const float *band_pixels, float *whole);
+
+/* The encoder's and decoder's activations for a grid of rows x cols
+ * patches, C channels, channel-major, in a part's Scratch. */
+typedef struct {
+  float *wide;   /* at half resolution: 2 rows x 2 cols */
+  float *x;      /* at patch resolution, and two temporaries of its size */
+  float *t1, *t2;
+} SessionActivations;
+
+SessionActivations scvae__session_activations (ScvaeSession *session, Scratch *scratch, int rows, int cols);
 
 /* A decoder band has about this many patches at most: at 2048 x 2048 px
  * one band per thread kept hundreds of MB of working memory per thread,

@@ -18,44 +18,34 @@
 
 #include <gio/gio.h>
 
-static char *scvae, *bad, *model, *tmp;
+#include "scvae-run.h"
 
-static void
-run (const char * const *argv, int *status, char **err)
-{
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
+static char *bad, *model, *tmp;
 
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, err, &error);
-  g_assert_no_error (error);
-  *status = g_subprocess_get_exit_status (process);
-}
-
-/* Feeds one file to the command that reads its kind. */
+/* Feeds one file to the command that reads its kind: the failure names
+ * the file and the reason, and nothing is written. */
 static void
 check (const char *path, const char *kind, int expected_status, const char *reason)
 {
   g_autofree char *out = g_build_filename (tmp, "out.png", NULL);
   g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *err = NULL;
-  int status;
+  g_auto(ScvaeRun) run = { 0 };
 
   g_remove (out);
   if (g_str_equal (kind, "model"))
-    run ((const char *[]) { scvae, "info", "--model", path, NULL }, &status, &err);
+    SCVAE_RUN (&run, "info", "--model", path);
   else
-    run ((const char *[]) { scvae, "reconstruct", "--model", model, path, out, NULL }, &status, &err);
+    SCVAE_RUN (&run, "reconstruct", "--model", model, path, out);
 
-  g_test_message ("%s: exit %d: %s", base, status, err);
-  g_assert_cmpint (status, ==, expected_status);
+  g_test_message ("%s: exit %d: %s", base, run.status, run.err);
   if (expected_status == 0)
-    return;
-  g_assert_true (g_str_has_prefix (err, "scvae: "));
-  g_assert_nonnull (strstr (err, base));
-  g_assert_nonnull (strstr (err, reason));
-  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);  /* one line */
+    {
+      scvae_assert_ok (&run);
+      return;
+    }
+  scvae_assert_fails (&run, expected_status, base);
+  g_assert_true (g_str_has_prefix (run.err, "scvae: "));
+  g_assert_nonnull (strstr (run.err, reason));
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
 }
 
@@ -137,24 +127,13 @@ test_unreadable (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  int status;
+  g_autofree char *samples = NULL;
 
-  g_test_init (&argc, &argv, NULL);
-  scvae = g_strdup (g_getenv ("SCVAE"));
+  scvae_test_init (&argc, &argv, "bad", &tmp, &samples, &model);
   bad = g_test_build_filename (G_TEST_DIST, "..", "data", "bad", NULL);
-  model = g_test_build_filename (G_TEST_DIST, "..", "fuzz", "model-loader", "tiny-model.safetensors", NULL);
-  tmp = g_dir_make_tmp ("scvae-bad-XXXXXX", &error);
-  g_assert_no_error (error);
 
   g_test_add_func ("/bad-inputs/corpus", test_corpus);
   g_test_add_func ("/bad-inputs/special-files", test_special_files);
   g_test_add_func ("/bad-inputs/unreadable", test_unreadable);
-  status = g_test_run ();
-  if (status == 0)
-    {
-      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmp);
-      (void) !system (command);
-    }
-  return status;
+  return scvae_test_run (tmp);
 }

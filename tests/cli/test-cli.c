@@ -25,63 +25,10 @@ static char *samples;    /* data/samples */
 static char *tmp;        /* scratch folder for this run */
 static char *model;      /* the tiny model trained by /cli/train */
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
 static char *
 in_tmp (const char *name)
 {
   return g_build_filename (tmp, name, NULL);
-}
-
-static void
-run_argv (Run *run, const char * const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_ptr_array_add (argv, scvae);
-  for (int i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_newv ((const char * const *) argv->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_if_exited (process))
-    g_error ("scvae %s died from signal %d: %s", args[0], g_subprocess_get_term_sig (process), run->err);
-  run->status = g_subprocess_get_exit_status (process);
-}
-
-#define RUN(run, ...) run_argv (run, (const char *[]) { __VA_ARGS__, NULL })
-
-static void
-assert_ok (const Run *run)
-{
-  if (run->status != 0)
-    g_error ("scvae exited with %d: %s", run->status, run->err);
-}
-
-/* A failure is one line on stderr that names what was wrong. */
-static void
-assert_fails (const Run *run, int status, const char *mention)
-{
-  scvae_assert_failure (run->status, run->err, status, mention);
 }
 
 static JsonObject *
@@ -107,20 +54,20 @@ sample (const char *name)
 static void
 test_help (void)
 {
-  g_auto(Run) top = { 0 }, train = { 0 }, unknown = { 0 };
+  g_auto(ScvaeRun) top = { 0 }, train = { 0 }, unknown = { 0 };
 
-  RUN (&top, "--help");
-  assert_ok (&top);
+  SCVAE_RUN (&top, "--help");
+  scvae_assert_ok (&top);
   for (const char *const *c = (const char *[]) { "train", "reconstruct", "eval", "info", "bench", NULL }; *c; c++)
     g_assert_nonnull (strstr (top.out, *c));
 
-  RUN (&train, "train", "--help");
-  assert_ok (&train);
+  SCVAE_RUN (&train, "train", "--help");
+  scvae_assert_ok (&train);
   g_assert_nonnull (strstr (train.out, "--data"));
   g_assert_nonnull (strstr (train.out, "--resume"));
 
-  RUN (&unknown, "frobnicate");
-  assert_fails (&unknown, 2, "frobnicate");
+  SCVAE_RUN (&unknown, "frobnicate");
+  scvae_assert_fails (&unknown, 2, "frobnicate");
 }
 
 static const char *tiny[] = { "--channels", "16", "--atoms", "32", "--depth", "4", "--crop", "32",
@@ -128,7 +75,7 @@ static const char *tiny[] = { "--channels", "16", "--atoms", "32", "--depth", "4
 
 /* Trains the tiny model; further arguments, NULL-terminated, follow. */
 G_GNUC_NULL_TERMINATED static void
-train_tiny (Run *run, const char *out, const char *steps, ...)
+train_tiny (ScvaeRun *run, const char *out, const char *steps, ...)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   const char *extra;
@@ -148,7 +95,7 @@ train_tiny (Run *run, const char *out, const char *steps, ...)
     g_ptr_array_add (args, (gpointer) extra);
   va_end (ap);
   g_ptr_array_add (args, NULL);
-  run_argv (run, (const char * const *) args->pdata);
+  scvae_run (run, NULL, (const char * const *) args->pdata);
 }
 
 typedef struct
@@ -185,7 +132,7 @@ read_log (const char *path, LogRow *first, LogRow *last)
 static void
 test_train (void)
 {
-  g_auto(Run) run = { 0 };
+  g_auto(ScvaeRun) run = { 0 };
   g_autofree char *checkpoint = NULL;
   g_autofree char *log = NULL;
   g_autoptr(ScvaeModel) trained = NULL;
@@ -195,7 +142,7 @@ test_train (void)
   model = in_tmp ("tiny.safetensors");
   log = in_tmp ("tiny.csv");
   train_tiny (&run, model, "40", "--val", samples, "--validate-every", "10", "--log", log, NULL);
-  assert_ok (&run);
+  scvae_assert_ok (&run);
 
   /* It learned: the training loss fell to under half its first logged
    * value, and the validation PSNR rose (40 steps from 4.3 to 1.4, and
@@ -270,14 +217,14 @@ test_train_resume (void)
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
-  g_auto(Run) a = { 0 }, b = { 0 }, again = { 0 };
+  g_auto(ScvaeRun) a = { 0 }, b = { 0 }, again = { 0 };
   const char *steps = "300"; /* past the first dead-atom resampling at 250 */
 
   /* Same seed, same steps: the same model, bit for bit. */
   train_tiny (&a, straight, steps, NULL);
-  assert_ok (&a);
+  scvae_assert_ok (&a);
   train_tiny (&b, resumed, steps, NULL);
-  assert_ok (&b);
+  scvae_assert_ok (&b);
   g_assert_true (same_parameters (straight, resumed));
   assert_unit_atoms (straight);
 
@@ -310,7 +257,7 @@ test_train_resume (void)
   g_assert_true (g_subprocess_get_exit_status (process) == 130 || g_subprocess_get_exit_status (process) == 0);
 
   train_tiny (&again, resumed, steps, "--resume", NULL);
-  assert_ok (&again);
+  scvae_assert_ok (&again);
   g_assert_true (same_parameters (straight, resumed));
 
   /* The finished model describes the model, not the checkpoint it resumed. */
@@ -343,12 +290,12 @@ test_train_resume_log (void)
   g_autofree char *log = in_tmp ("logged.csv");
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
-  g_auto(Run) first = { 0 }, resumed = { 0 };
+  g_auto(ScvaeRun) first = { 0 }, resumed = { 0 };
   FILE *f;
   gint64 previous = 0;
 
   train_tiny (&first, out, "20", "--val", samples, "--validate-every", "10", "--log", log, NULL);
-  assert_ok (&first);
+  scvae_assert_ok (&first);
   /* What the killed run logged after its checkpoint at step 20. */
   f = fopen (log, "a");
   g_assert_nonnull (f);
@@ -356,7 +303,7 @@ test_train_resume_log (void)
   fclose (f);
 
   train_tiny (&resumed, out, "40", "--val", samples, "--validate-every", "10", "--log", log, "--resume", NULL);
-  assert_ok (&resumed);
+  scvae_assert_ok (&resumed);
   g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
   lines = g_strsplit (g_strstrip (text), "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 5);   /* header, 10, 20, 30, 40 */
@@ -377,14 +324,14 @@ test_reconstruct (void)
   g_autofree char *input = sample ("coffee.jpg");
   g_autofree char *output = in_tmp ("coffee-out.png");
   g_autoptr(GdkPixbuf) in = NULL, out = NULL;
-  g_auto(Run) run = { 0 }, shallow = { 0 };
+  g_auto(ScvaeRun) run = { 0 }, shallow = { 0 };
   g_autoptr(ScvaeModel) loaded = NULL;
   g_autoptr(ScvaeImage) original = NULL, expected = NULL;
   g_autoptr(GError) error = NULL;
   double trained_psnr, shallow_psnr;
 
-  RUN (&run, "reconstruct", "--model", model, input, output);
-  assert_ok (&run);
+  SCVAE_RUN (&run, "reconstruct", "--model", model, input, output);
+  scvae_assert_ok (&run);
   g_assert_nonnull (strstr (run.out, "PSNR"));
   in = gdk_pixbuf_new_from_file (input, NULL);
   out = gdk_pixbuf_new_from_file (output, NULL);
@@ -395,8 +342,8 @@ test_reconstruct (void)
   /* The flags reach the engine: the PSNR printed for depth 0 and sparsity
    * 2.5 is the one the engine gives at those settings, not the trained
    * depth's. */
-  RUN (&shallow, "reconstruct", "--model", model, "--depth", "0", "--sparsity", "2.5", input, output);
-  assert_ok (&shallow);
+  SCVAE_RUN (&shallow, "reconstruct", "--model", model, "--depth", "0", "--sparsity", "2.5", input, output);
+  scvae_assert_ok (&shallow);
   trained_psnr = printed_psnr (run.out);
   shallow_psnr = printed_psnr (shallow.out);
   loaded = scvae_model_load (model, &error);
@@ -428,12 +375,12 @@ assert_dictionary_health (JsonObject *o, int channels)
 static void
 test_eval_json (void)
 {
-  g_auto(Run) run = { 0 };
+  g_auto(ScvaeRun) run = { 0 };
   g_autoptr(JsonParser) parser = NULL;
   JsonObject *o;
 
-  RUN (&run, "eval", "--model", model, "--json", "--max-size", "256", samples);
-  assert_ok (&run);
+  SCVAE_RUN (&run, "eval", "--model", model, "--json", "--max-size", "256", samples);
+  scvae_assert_ok (&run);
   o = parse_json (run.out, &parser);
   g_assert_cmpint (json_object_get_int_member (o, "images"), ==, 4);
   g_assert_cmpfloat (json_object_get_double_member (o, "psnr"), >, 10.0);
@@ -460,20 +407,20 @@ test_eval_json (void)
 static void
 test_info_and_bench_json (void)
 {
-  g_auto(Run) info = { 0 }, bench = { 0 };
+  g_auto(ScvaeRun) info = { 0 }, bench = { 0 };
   g_autoptr(JsonParser) p1 = NULL, p2 = NULL;
   JsonObject *o;
 
-  RUN (&info, "info", "--model", model, "--json");
-  assert_ok (&info);
+  SCVAE_RUN (&info, "info", "--model", model, "--json");
+  scvae_assert_ok (&info);
   o = parse_json (info.out, &p1);
   g_assert_cmpint (json_object_get_int_member (o, "channels"), ==, 16);
   g_assert_cmpint (json_object_get_int_member (o, "lista_steps"), ==, 4);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "metadata"), "format"), ==, "scvae");
   assert_dictionary_health (o, 16);
 
-  RUN (&bench, "bench", "--model", model, "--size", "64", "--repeats", "3", "--json");
-  assert_ok (&bench);
+  SCVAE_RUN (&bench, "bench", "--model", model, "--size", "64", "--repeats", "3", "--json");
+  scvae_assert_ok (&bench);
   o = parse_json (bench.out, &p2);
   for (const char *const *k = (const char *[]) { "encode", "lista", "decode", "kmeans", "total", NULL }; *k; k++)
     g_assert_cmpfloat (json_object_get_double_member (o, *k), >, 0.0);
@@ -485,12 +432,12 @@ test_encode (void)
   g_autofree char *input = sample ("chelsea.jpg");
   g_autofree char *npy = in_tmp ("codes.npy");
   g_autofree char *contents = NULL;
-  g_auto(Run) run = { 0 };
+  g_auto(ScvaeRun) run = { 0 };
   gsize size;
   guint16 header;
 
-  RUN (&run, "encode", "--model", model, input, "--codes", npy);
-  assert_ok (&run);
+  SCVAE_RUN (&run, "encode", "--model", model, input, "--codes", npy);
+  scvae_assert_ok (&run);
   g_assert_true (g_file_get_contents (npy, &contents, &size, NULL));
   /* NumPy format 1.0: magic, header length, a dict naming float32 and the
    * shape [rows, cols, K] (451x300 pixels: 75 x 113 patches), then data. */
@@ -510,14 +457,14 @@ test_segment (void)
   g_autofree char *labels = in_tmp ("labels.png"), *overlay = in_tmp ("overlay.png");
   g_autoptr(GdkPixbuf) in = gdk_pixbuf_new_from_file (input, NULL);
   g_autoptr(GdkPixbuf) map = NULL;
-  g_auto(Run) run = { 0 }, again = { 0 };
+  g_auto(ScvaeRun) run = { 0 }, again = { 0 };
   g_autofree char *first = NULL, *second = NULL;
   gsize first_length, second_length;
   const char *features[] = { "z", "abs", "normalized", "log", "log+z", "hist", "hist+z", "pixels" };
   gboolean seen[4] = { FALSE };
 
-  RUN (&run, "segment", "--model", model, input, "--k", "4", "--labels", labels, "--overlay", overlay);
-  assert_ok (&run);
+  SCVAE_RUN (&run, "segment", "--model", model, input, "--k", "4", "--labels", labels, "--overlay", overlay);
+  scvae_assert_ok (&run);
   map = gdk_pixbuf_new_from_file (labels, NULL);
   g_assert_nonnull (map);
   g_assert_cmpint (gdk_pixbuf_get_width (map), ==, gdk_pixbuf_get_width (in));
@@ -536,19 +483,19 @@ test_segment (void)
 
   /* Same seed, same labels. */
   g_assert_true (g_file_get_contents (labels, &first, &first_length, NULL));
-  RUN (&again, "segment", "--model", model, input, "--k", "4", "--labels", labels);
-  assert_ok (&again);
+  SCVAE_RUN (&again, "segment", "--model", model, input, "--k", "4", "--labels", labels);
+  scvae_assert_ok (&again);
   g_assert_true (g_file_get_contents (labels, &second, &second_length, NULL));
   g_assert_cmpmem (first, first_length, second, second_length);
 
   /* Every feature choice segments. */
   for (guint i = 0; i < G_N_ELEMENTS (features); i++)
     {
-      g_auto(Run) each = { 0 };
+      g_auto(ScvaeRun) each = { 0 };
 
-      RUN (&each, "segment", "--model", model, input, "--k", "3", "--features", features[i],
+      SCVAE_RUN (&each, "segment", "--model", model, input, "--k", "3", "--features", features[i],
            "--smooth", "2", "--labels", labels);
-      assert_ok (&each);
+      scvae_assert_ok (&each);
     }
 }
 
@@ -559,25 +506,25 @@ test_segment_edge_cases (void)
   g_autofree char *labels = in_tmp ("edge-labels.png");
   g_autoptr(GdkPixbuf) grey = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 40, 24);
   g_autoptr(GdkPixbuf) small = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 3, 2);
-  g_auto(Run) one_colour = { 0 }, too_small = { 0 }, bad_k = { 0 }, bad_features = { 0 };
+  g_auto(ScvaeRun) one_colour = { 0 }, too_small = { 0 }, bad_k = { 0 }, bad_features = { 0 };
 
   /* One flat colour: every patch has the same code, k-means finds empty
    * clusters; it must still write labels. */
   gdk_pixbuf_fill (grey, 0x808080ff);
   gdk_pixbuf_save (grey, flat, "png", NULL, NULL);
-  RUN (&one_colour, "segment", "--model", model, flat, "--k", "3", "--labels", labels);
-  assert_ok (&one_colour);
+  SCVAE_RUN (&one_colour, "segment", "--model", model, flat, "--k", "3", "--labels", labels);
+  scvae_assert_ok (&one_colour);
 
   /* Smaller than two patches: k = 2 cannot be met. */
   gdk_pixbuf_fill (small, 0x336699ff);
   gdk_pixbuf_save (small, small_path, "png", NULL, NULL);
-  RUN (&too_small, "segment", "--model", model, small_path, "--k", "2", "--labels", labels);
-  assert_fails (&too_small, 2, "tiny.png");
+  SCVAE_RUN (&too_small, "segment", "--model", model, small_path, "--k", "2", "--labels", labels);
+  scvae_assert_fails (&too_small, 2, "tiny.png");
 
-  RUN (&bad_k, "segment", "--model", model, flat, "--k", "33", "--labels", labels);
-  assert_fails (&bad_k, 2, "-k must be between 2 and 32");
-  RUN (&bad_features, "segment", "--model", model, flat, "--k", "3", "--features", "rgb", "--labels", labels);
-  assert_fails (&bad_features, 2, "--features");
+  SCVAE_RUN (&bad_k, "segment", "--model", model, flat, "--k", "33", "--labels", labels);
+  scvae_assert_fails (&bad_k, 2, "-k must be between 2 and 32");
+  SCVAE_RUN (&bad_features, "segment", "--model", model, flat, "--k", "3", "--features", "rgb", "--labels", labels);
+  scvae_assert_fails (&bad_features, 2, "--features");
 }
 
 static void
@@ -585,17 +532,17 @@ test_atoms (void)
 {
   g_autofree char *sheet = in_tmp ("atoms.png");
   g_autoptr(GdkPixbuf) picture = NULL;
-  g_auto(Run) run = { 0 }, by_index = { 0 };
+  g_auto(ScvaeRun) run = { 0 }, by_index = { 0 };
 
-  RUN (&run, "atoms", "--model", model, sheet, "--usage-from", samples);
-  assert_ok (&run);
+  SCVAE_RUN (&run, "atoms", "--model", model, sheet, "--usage-from", samples);
+  scvae_assert_ok (&run);
   g_assert_nonnull (strstr (run.out, "32 atoms"));
   picture = gdk_pixbuf_new_from_file (sheet, NULL);
   g_assert_nonnull (picture);
   g_assert_cmpint (gdk_pixbuf_get_width (picture), >, 500);
 
-  RUN (&by_index, "atoms", "--model", model, sheet, "--sort", "index");
-  assert_ok (&by_index);
+  SCVAE_RUN (&by_index, "atoms", "--model", model, sheet, "--sort", "index");
+  scvae_assert_ok (&by_index);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -660,18 +607,18 @@ test_bad_images (void)
   g_assert_true (g_file_set_contents (out, "keep me", -1, NULL));
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(Run) run = { 0 };
+      g_auto(ScvaeRun) run = { 0 };
       g_autofree char *base = g_path_get_basename (cases[i].path);
 
-      RUN (&run, "reconstruct", "--model", model, cases[i].path, out);
-      assert_fails (&run, 2, base);
+      SCVAE_RUN (&run, "reconstruct", "--model", model, cases[i].path, out);
+      scvae_assert_fails (&run, 2, base);
       g_assert_nonnull (strstr (run.err, cases[i].reason));
     }
   {
-    g_auto(Run) run = { 0 };
+    g_auto(ScvaeRun) run = { 0 };
 
-    RUN (&run, "reconstruct", "--model", model, tmp, out);
-    assert_fails (&run, 2, "is a directory");
+    SCVAE_RUN (&run, "reconstruct", "--model", model, tmp, out);
+    scvae_assert_fails (&run, 2, "is a directory");
   }
   g_assert_true (g_file_get_contents (out, &kept, NULL, NULL));
   g_assert_cmpstr (kept, ==, "keep me");
@@ -699,11 +646,11 @@ test_bad_models (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(Run) run = { 0 };
+      g_auto(ScvaeRun) run = { 0 };
       g_autofree char *base = g_path_get_basename (cases[i].path);
 
-      RUN (&run, "reconstruct", "--model", cases[i].path, input, out);
-      assert_fails (&run, 2, base);
+      SCVAE_RUN (&run, "reconstruct", "--model", cases[i].path, input, out);
+      scvae_assert_fails (&run, 2, base);
       g_assert_nonnull (strstr (run.err, cases[i].reason));
     }
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
@@ -714,28 +661,28 @@ test_bad_flags (void)
 {
   g_autofree char *input = sample ("chelsea.jpg");
   g_autofree char *out = in_tmp ("flags.png");
-  g_auto(Run) depth = { 0 }, sparsity = { 0 }, max_size = { 0 }, unknown = { 0 }, args = { 0 };
-  g_auto(Run) train = { 0 }, bench = { 0 }, negative_channels = { 0 }, negative_crop = { 0 };
+  g_auto(ScvaeRun) depth = { 0 }, sparsity = { 0 }, max_size = { 0 }, unknown = { 0 }, args = { 0 };
+  g_auto(ScvaeRun) train = { 0 }, bench = { 0 }, negative_channels = { 0 }, negative_crop = { 0 };
 
-  RUN (&depth, "reconstruct", "--model", model, "--depth", "65", input, out);
-  assert_fails (&depth, 2, "--depth");
-  RUN (&sparsity, "reconstruct", "--model", model, "--sparsity", "-1", input, out);
-  assert_fails (&sparsity, 2, "--sparsity");
-  RUN (&max_size, "eval", "--model", model, "--max-size", "0", input);
-  assert_fails (&max_size, 2, "--max-size");
-  RUN (&unknown, "info", "--colour", "red");
-  assert_fails (&unknown, 2, "--colour");
-  RUN (&args, "reconstruct", "--model", model, input);
-  assert_fails (&args, 2, "expected an input and an output");
-  RUN (&train, "train", "--data", samples, "--out", out, "--steps", "5", "--channels", "15");
-  assert_fails (&train, 2, "perfect square");
+  SCVAE_RUN (&depth, "reconstruct", "--model", model, "--depth", "65", input, out);
+  scvae_assert_fails (&depth, 2, "--depth");
+  SCVAE_RUN (&sparsity, "reconstruct", "--model", model, "--sparsity", "-1", input, out);
+  scvae_assert_fails (&sparsity, 2, "--sparsity");
+  SCVAE_RUN (&max_size, "eval", "--model", model, "--max-size", "0", input);
+  scvae_assert_fails (&max_size, 2, "--max-size");
+  SCVAE_RUN (&unknown, "info", "--colour", "red");
+  scvae_assert_fails (&unknown, 2, "--colour");
+  SCVAE_RUN (&args, "reconstruct", "--model", model, input);
+  scvae_assert_fails (&args, 2, "expected an input and an output");
+  SCVAE_RUN (&train, "train", "--data", samples, "--out", out, "--steps", "5", "--channels", "15");
+  scvae_assert_fails (&train, 2, "perfect square");
   /* Negative values are given, not defaults: refused. */
-  RUN (&negative_channels, "train", "--data", samples, "--out", out, "--steps", "5", "--channels", "-4");
-  assert_fails (&negative_channels, 2, "channels must be between 1 and 1024");
-  RUN (&negative_crop, "train", "--data", samples, "--out", out, "--steps", "5", "--crop", "-8");
-  assert_fails (&negative_crop, 2, "crop must be a multiple of 4 between 8 and 1024");
-  RUN (&bench, "bench", "--model", model, "--size", "0");
-  assert_fails (&bench, 2, "--size");
+  SCVAE_RUN (&negative_channels, "train", "--data", samples, "--out", out, "--steps", "5", "--channels", "-4");
+  scvae_assert_fails (&negative_channels, 2, "channels must be between 1 and 1024");
+  SCVAE_RUN (&negative_crop, "train", "--data", samples, "--out", out, "--steps", "5", "--crop", "-8");
+  scvae_assert_fails (&negative_crop, 2, "crop must be a multiple of 4 between 8 and 1024");
+  SCVAE_RUN (&bench, "bench", "--model", model, "--size", "0");
+  scvae_assert_fails (&bench, 2, "--size");
 }
 
 static void
@@ -743,27 +690,21 @@ test_missing_default_model (void)
 {
   g_autofree char *input = sample ("chelsea.jpg");
   g_autofree char *out = in_tmp ("default.png");
-  g_auto(Run) run = { 0 };
+  g_auto(ScvaeRun) run = { 0 };
 
   g_setenv ("SCVAE_DEFAULT_MODEL", "/nonexistent/default.safetensors", TRUE);
-  RUN (&run, "reconstruct", input, out);
+  SCVAE_RUN (&run, "reconstruct", input, out);
   g_unsetenv ("SCVAE_DEFAULT_MODEL");
-  assert_fails (&run, 2, "/nonexistent/default.safetensors");
+  scvae_assert_fails (&run, 2, "/nonexistent/default.safetensors");
 }
 
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  int status;
+  g_autofree char *tiny_model = NULL;
 
-  g_test_init (&argc, &argv, NULL);
+  scvae_test_init (&argc, &argv, "cli", &tmp, &samples, &tiny_model);
   scvae = g_strdup (g_getenv ("SCVAE"));
-  samples = g_strdup (g_getenv ("SCVAE_SAMPLES"));
-  g_assert_nonnull (scvae);
-  g_assert_nonnull (samples);
-  tmp = g_dir_make_tmp ("scvae-cli-XXXXXX", &error);
-  g_assert_no_error (error);
 
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/train", test_train);
@@ -781,11 +722,5 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/bad-flags", test_bad_flags);
   g_test_add_func ("/cli/missing-default-model", test_missing_default_model);
 
-  status = g_test_run ();
-  if (status == 0)
-    {
-      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmp);
-      (void) !system (command);
-    }
-  return status;
+  return scvae_test_run (tmp);
 }

@@ -15,6 +15,8 @@
 
 #include "model-private.h"
 
+#include "scvae-run.h"
+
 #define KILLS 10
 #define INTERVAL "5"
 
@@ -124,21 +126,11 @@ test_kill_and_resume (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  int status;
+  g_autofree char *tiny = NULL;
 
-  g_test_init (&argc, &argv, NULL);
+  scvae_test_init (&argc, &argv, "kill", &tmp, &samples, &tiny);
   scvae = g_strdup (g_getenv ("SCVAE"));
-  samples = g_strdup (g_getenv ("SCVAE_SAMPLES"));
-  tmp = g_dir_make_tmp ("scvae-kill-XXXXXX", &error);
-  g_assert_no_error (error);
 
   g_test_add_func ("/train/kill-and-resume", test_kill_and_resume);
-  status = g_test_run ();
-  if (status == 0)
-    {
-      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmp);
-      (void) !system (command);
-    }
-  return status;
+  return scvae_test_run (tmp);
 }

@@ -108,13 +108,9 @@ test_session_codes_match_reference (void)
   P = (gsize) rows * cols;
   g_assert_cmpuint (P, >, 2048);
 
-  D = g_new (double, (gsize) C * K);
-  E = g_new (double, P * C);
+  D = check_to_double (model->tensors.dictionary, (gsize) C * K);
+  E = check_to_double (features, P * C);
   Z = g_new (double, P * K);
-  for (gsize i = 0; i < (gsize) C * K; i++)
-    D[i] = model->tensors.dictionary[i];
-  for (gsize i = 0; i < P * C; i++)
-    E[i] = features[i];
   ref_lista (C, K, P, 5, config->beta * 1.5, D, model->tensors.step[0], E, Z);
   worst = check_largest_difference (codes, Z, P * K);
   g_test_message ("largest difference from the reference: %g", worst);

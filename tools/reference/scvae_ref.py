@@ -29,7 +29,8 @@ the batch, so that neither their scale nor a few dominant directions can
 make the threshold beta / c meaningless (see data/models/MODEL-CARD.md).
 
 A new model has PyTorch's default conv init, an overcomplete separable DCT
-dictionary (see dct_dictionary) and c = ||D||_2^2.  Training uses Adam and
+dictionary (see dct_dictionary; random unit atoms when C is not a perfect
+square) and c = ||D||_2^2.  Training uses Adam and
 clip_grad_norm_ over all parameters; BatchNorm has eps 1e-5, momentum 0.1.
 
 Model files are safetensors (F32) whose tensor names are the state_dict names
@@ -40,6 +41,7 @@ provenance (data, steps, date) when known.
 Usage as a tool:
   scvae_ref.py new OUT.safetensors [--channels C --atoms K --depth T --beta B ...]
   scvae_ref.py info MODEL
+  scvae_ref.py encode MODEL IN.png OUT.npy [--depth T] [--sparsity S]
   scvae_ref.py reconstruct MODEL IN.png OUT.png [--depth T] [--sparsity S]
 """
 
@@ -95,12 +97,19 @@ class Lista(nn.Module):
         super().__init__()
         self.steps = steps
         self.beta = float(beta)  # fixed, not learned
-        D = dct_dictionary(channels, atoms)
+        if is_square(channels):
+            D = dct_dictionary(channels, atoms)
+        else:  # any C loads (as in the C engine); only the DCT init needs a square
+            D = torch.randn(channels, atoms, dtype=torch.float64).numpy()
+            D /= np.linalg.norm(D, axis=0)
         self.dictionary = nn.Parameter(torch.from_numpy(D).float())
         self.c = nn.Parameter(torch.tensor([spectral_norm_sq(D)], dtype=torch.float32))
 
     def forward(self, e, depth=None, sparsity=1.0, form="factored"):
         """e [B, C, H, W] -> (ehat [B, C, H, W], z [B, H, W, K])."""
+        if torch.is_autocast_enabled():  # CUDA mixed precision: thresholds in float32
+            with torch.autocast("cuda", enabled=False):
+                return self.forward(e.float(), depth, sparsity, form)
         B, C, H, W = e.shape
         E = e.permute(0, 2, 3, 1).reshape(-1, C)
         D = self.dictionary
@@ -177,14 +186,28 @@ class SCVAE(nn.Module):
         ehat, z = self.lista(e, depth, sparsity, form)
         return Output(self.decoder(ehat), e, ehat, z)
 
-    def loss(self, x, out):
-        """Total loss and its un-weighted terms."""
+    def loss(self, x, out, total=None):
+        """Total loss and its un-weighted terms.
+
+        The first three terms are means over this batch. The whitening term
+        is not: its moment E^T E / P is over every position of the batch.
+        When the batch is split over processes, total(t) must return the sum
+        of t over all of them (differentiably: see train-reference); the
+        moment is then that of the whole batch, and so is this term.
+        """
         image = torch.mean((out.recon - x) ** 2)
         latent = torch.mean((out.e - out.ehat) ** 2)
         l1 = torch.mean(torch.abs(out.z))
         E = out.e.permute(0, 2, 3, 1).reshape(-1, out.e.shape[1])
         C = E.shape[1]
-        moment = E.t() @ E / E.shape[0] - torch.eye(C, dtype=E.dtype)
+        if total is None:
+            moment = E.t() @ E / E.shape[0]
+        else:
+            sums = total(torch.cat([(E.t() @ E).flatten(),
+                                    torch.tensor([float(E.shape[0])], dtype=E.dtype,
+                                                 device=E.device)]))
+            moment = sums[:-1].reshape(C, C) / sums[-1]
+        moment = moment - torch.eye(C, dtype=E.dtype, device=E.device)
         whiten = torch.sum(moment ** 2) / C ** 2
         return Loss(image + self.gamma * latent + self.l1 * l1 + self.whiten * whiten,
                     image, latent, l1, whiten)
@@ -203,6 +226,10 @@ class SCVAE(nn.Module):
             "l1": repr(self.l1),
             "whiten": repr(self.whiten),
         }
+
+
+def is_square(channels):
+    return channels >= 4 and math.isqrt(channels) ** 2 == channels
 
 
 def dct_dictionary(channels, atoms):
@@ -378,6 +405,12 @@ def load_model(path):
     and of the right shape.
     """
     tensors, meta = read_safetensors(path)
+    return model_from_tensors(tensors, meta, path), meta
+
+
+def model_from_tensors(tensors, meta, path="model"):
+    """The SCVAE (in eval mode) that read_safetensors' (tensors, meta) of a
+    model file describe; path names it in errors."""
 
     def need(key, kind):
         if key not in meta:
@@ -410,18 +443,32 @@ def load_model(path):
             raise ValueError(f"{path}: tensor {name!r} has non-finite values")
         state[name] = torch.from_numpy(value)
     model.load_state_dict(state, strict=False)
-    return model.eval(), meta
+    return model.eval()
 
 
 # ---------------------------------------------------------------- command line
 
-def reconstruct(model, image, depth=None, sparsity=1.0):
-    """PIL image -> reconstructed PIL image, reflect-padding to a multiple of 4."""
-    from PIL import Image
+def image_tensor(image):
+    """PIL image -> [1, 3, H', W'] in [-1, 1], reflect-padded on the right and
+    bottom to sides H', W' that are multiples of 4 (as the C engine pads)."""
     x = np.asarray(image.convert("RGB"), dtype=np.float32) / 127.5 - 1.0
     x = torch.from_numpy(x).permute(2, 0, 1)[None]
     h, w = x.shape[2:]
-    x = nn.functional.pad(x, (0, -w % 4, 0, -h % 4), mode="reflect")
+    return nn.functional.pad(x, (0, -w % 4, 0, -h % 4), mode="reflect")
+
+
+def encode(model, image, depth=None, sparsity=1.0):
+    """PIL image -> its sparse codes, float32 [rows, cols, K] with one row of
+    codes per 4 pixel rows of the padded image: what `scvae encode` writes."""
+    with torch.no_grad():
+        return model(image_tensor(image), depth, sparsity).z[0].numpy()
+
+
+def reconstruct(model, image, depth=None, sparsity=1.0):
+    """PIL image -> reconstructed PIL image, reflect-padding to a multiple of 4."""
+    from PIL import Image
+    x = image_tensor(image)
+    w, h = image.size
     with torch.no_grad():
         y = model(x, depth, sparsity).recon[0, :, :h, :w]
     y = ((y.permute(1, 2, 0).numpy() + 1.0) * 127.5).round().clip(0, 255)
@@ -443,6 +490,12 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p = sub.add_parser("info", help="print a model's metadata and tensor shapes")
     p.add_argument("model")
+    p = sub.add_parser("encode", help="write an image's sparse codes as .npy (as scvae encode)")
+    p.add_argument("model")
+    p.add_argument("input")
+    p.add_argument("codes")
+    p.add_argument("--depth", type=int)
+    p.add_argument("--sparsity", type=float, default=1.0)
     p = sub.add_parser("reconstruct", help="reconstruct an image")
     p.add_argument("model")
     p.add_argument("input")
@@ -469,6 +522,10 @@ def run(args):
         tensors, meta = read_safetensors(args.model)
         print(json.dumps({"metadata": meta,
                           "tensors": {k: list(v.shape) for k, v in tensors.items()}}, indent=2))
+    elif args.command == "encode":
+        from PIL import Image
+        model, _ = load_model(args.model)
+        np.save(args.codes, encode(model, Image.open(args.input), args.depth, args.sparsity))
     elif args.command == "reconstruct":
         from PIL import Image
         model, _ = load_model(args.model)
