@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "project.h"
+#include "threads.h"
 
 void
 scvae_segment_options_init_default (ScvaeSegmentOptions *options)
@@ -295,47 +296,83 @@ place_part (const float *part, gsize P, int atoms, int width, int seed, double s
   return TRUE;
 }
 
+/* The features being built: each part is built by one of the engine's
+ * threads, with its own buffer, into its own columns. */
+typedef struct {
+  const float *codes;
+  int rows, cols, atoms, width, n_parts, smooth_radius;
+  FeaturePart parts[MAX_FEATURE_PARTS];
+  float *features;
+  GCancellable *cancellable;
+  gint cancelled;
+} FeaturesRun;
+
+/* Part i into its columns; buffer (P x atoms floats) is allocated on first
+ * use. FALSE when cancelled. */
+static gboolean
+build_part (FeaturesRun *run, int i, float **buffer)
+{
+  gsize P = (gsize) run->rows * run->cols, row = (gsize) run->cols * run->atoms;
+  int radius = run->parts[i].radius_scale * run->smooth_radius;
+  const float *source = run->codes;
+
+  /* Unsmoothed codes are their own feature: no copy. */
+  if (run->parts[i].kind != SCVAE_SEGMENT_CODES || radius > 0)
+    {
+      if (!*buffer)
+        *buffer = g_new (float, P * run->atoms);
+      /* The first copy faults in every page of the part: at 1024 x 768
+       * that takes long enough to be cancellable row by row. */
+      for (int y = 0; y < run->rows; y++)
+        {
+          memcpy (*buffer + y * row, run->codes + y * row, row * sizeof (float));
+          if (g_cancellable_is_cancelled (run->cancellable))
+            return FALSE;
+        }
+      if (!transform_codes (*buffer, run->rows, run->cols, run->atoms, run->atoms, run->parts[i].kind, radius,
+                            run->cancellable))
+        return FALSE;
+      source = *buffer;
+    }
+  /* The parts of combined features at equal weight: each at unit spread. */
+  return place_part (source, P, run->atoms, run->width, 1 + i,
+                     run->n_parts > 1 ? unit_spread_scale (source, P, run->atoms, run->atoms) : 1.0,
+                     run->features, i * run->width, run->n_parts * run->width, run->cancellable);
+}
+
+static void
+build_parts (int thread, int n_threads, gpointer data)
+{
+  FeaturesRun *run = data;
+  g_autofree float *buffer = NULL;
+
+  for (int i = thread; i < run->n_parts && !g_atomic_int_get (&run->cancelled); i += n_threads)
+    if (!build_part (run, i, &buffer))
+      g_atomic_int_set (&run->cancelled, TRUE);
+}
+
 float *
 scvae_segment_features (const float *codes, int rows, int cols, int atoms,
                         const ScvaeSegmentOptions *options, GCancellable *cancellable, GError **error)
 {
-  gsize P = (gsize) rows * cols;
-  FeaturePart parts[MAX_FEATURE_PARTS];
-  int n_parts = feature_parts (options->features, parts), width = MIN (atoms, SEGMENT_PART_WIDTH);
-  int dim = n_parts * width;
-  g_autofree float *part = NULL;
-  g_autofree float *features = g_new (float, P * dim);
+  FeaturesRun run = {
+    .codes = codes,
+    .rows = rows,
+    .cols = cols,
+    .atoms = atoms,
+    .width = MIN (atoms, SEGMENT_PART_WIDTH),
+    .smooth_radius = options->smooth_radius,
+    .cancellable = cancellable,
+  };
+  g_autofree float *features = NULL;
 
-  for (int i = 0; i < n_parts; i++)
+  run.n_parts = feature_parts (options->features, run.parts);
+  features = run.features = g_new (float, (gsize) rows * cols * run.n_parts * run.width);
+  scvae__parallel_run (MIN (scvae_get_threads (), run.n_parts), build_parts, &run);
+  if (run.cancelled)
     {
-      int radius = parts[i].radius_scale * options->smooth_radius;
-      const float *source = codes;
-      gboolean done = TRUE;
-
-      /* Unsmoothed codes are their own feature: no copy. */
-      if (parts[i].kind != SCVAE_SEGMENT_CODES || radius > 0)
-        {
-          if (!part)
-            part = g_new (float, P * atoms);
-          /* The first copy faults in every page of the part: at 1024 x 768
-           * that takes long enough to be cancellable row by row. */
-          for (int y = 0; y < rows && done; y++)
-            {
-              memcpy (part + (gsize) y * cols * atoms, codes + (gsize) y * cols * atoms,
-                      (gsize) cols * atoms * sizeof (float));
-              done = !g_cancellable_is_cancelled (cancellable);
-            }
-          done = done && transform_codes (part, rows, cols, atoms, atoms, parts[i].kind, radius, cancellable);
-          source = part;
-        }
-      /* The parts of combined features at equal weight: each at unit spread. */
-      if (!done
-          || !place_part (source, P, atoms, width, 1 + i, n_parts > 1 ? unit_spread_scale (source, P, atoms, atoms) : 1.0,
-                          features, i * width, dim, cancellable))
-        {
-          g_cancellable_set_error_if_cancelled (cancellable, error);
-          return NULL;
-        }
+      g_cancellable_set_error_if_cancelled (cancellable, error);
+      return NULL;
     }
   return g_steal_pointer (&features);
 }
