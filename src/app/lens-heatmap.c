@@ -7,6 +7,7 @@
 #include "lens-heatmap.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 float *
 lens_activation_values (const float *codes, int rows, int cols, int atoms,
@@ -46,7 +47,7 @@ lens_activation_values (const float *codes, int rows, int cols, int atoms,
 LensColorScale
 lens_color_scale_for (const float *values, gsize n, gboolean signed_values, LensColormap colormap)
 {
-  LensColorScale scale = { 0.f, 0.f, signed_values, colormap };
+  LensColorScale scale = { 0.f, 0.f, signed_values, colormap, 0.f, FALSE };
   float largest = 0.f;
 
   for (gsize i = 0; i < n; i++)
@@ -90,11 +91,65 @@ ramp (const guint8 (*stops)[3], int n_stops, float t, guint8 rgb[3])
     rgb[c] = (guint8) lrintf (stops[i][c] + f * (stops[i + 1][c] - stops[i][c]));
 }
 
+float
+lens_color_scale_position (const LensColorScale *scale, float value)
+{
+  float range = scale->hi - scale->lo;
+
+  if (range <= 0.f)
+    return 0.f;
+  if (scale->knee > 0.f && !scale->diverging)
+    return CLAMP (log1pf (MAX (value - scale->lo, 0.f) / scale->knee) / log1pf (range / scale->knee), 0.f, 1.f);
+  return CLAMP ((value - scale->lo) / range, 0.f, 1.f);
+}
+
 void
 lens_color_scale_map (const LensColorScale *scale, float value, guint8 rgb[3])
 {
-  float t = (value - scale->lo) / (scale->hi - scale->lo);
+  lens_color_scale_map_position (scale, lens_color_scale_position (scale, value), rgb);
+}
 
+static int
+compare_floats (const void *a, const void *b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+float
+lens_quantile (const float *values, gsize n, double q)
+{
+  g_autofree float *sorted = g_memdup2 (values, n * sizeof (float));
+
+  qsort (sorted, n, sizeof (float), compare_floats);
+  return sorted[MIN ((gsize) (q * (n - 1) + 0.5), n - 1)];
+}
+
+LensColorScale
+lens_activation_scale (const float *values, gsize n, LensScaling scaling, float fixed_hi, gboolean whole,
+                       LensColormap colormap)
+{
+  LensColorScale scale = { 0.f, 1.f, FALSE, colormap, 0.f, FALSE };
+  float largest = 0.f;
+
+  for (gsize i = 0; i < n; i++)
+    largest = MAX (largest, values[i]);
+  if (scaling == LENS_SCALING_FIXED && fixed_hi > 0.f)
+    scale.hi = fixed_hi;
+  else if (n > 0)
+    scale.hi = whole ? ceilf (lens_quantile (values, n, 0.995)) : lens_quantile (values, n, 0.995);
+  /* An all-zero map still gets a usable scale. */
+  if (scale.hi <= 0.f)
+    scale.hi = largest > 0.f ? largest : 1.f;
+  scale.knee = scale.hi / LENS_SCALE_SPAN;
+  scale.clipped = largest > scale.hi;
+  return scale;
+}
+
+void
+lens_color_scale_map_position (const LensColorScale *scale, float t, guint8 rgb[3])
+{
   if (scale->diverging)
     ramp (diverging, G_N_ELEMENTS (diverging), t, rgb);
   else if (scale->colormap == LENS_COLORMAP_MAGMA)

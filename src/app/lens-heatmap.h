@@ -45,11 +45,41 @@ typedef struct {
   float hi;
   gboolean diverging;    /* signed values: blue - white - red whatever the map */
   LensColormap colormap;
+  /* 0: linear from lo to hi. Else logarithmic: position
+   * log(1 + (v - lo) / knee) / log(1 + (hi - lo) / knee), so small values
+   * (a sparse code's few atoms) get as much of the ramp as large ones. */
+  float knee;
+  gboolean clipped;      /* values above hi occur (and show as hi) */
 } LensColorScale;
 
+/* From 0 (or -max for signed values) to the largest value. */
 LensColorScale lens_color_scale_for (const float *values, gsize n, gboolean signed_values,
                                      LensColormap colormap);
 void lens_color_scale_map (const LensColorScale *scale, float value, guint8 rgb[3]);
+/* Where value lies on the ramp, 0 to 1, and the colour at a position. */
+float lens_color_scale_position (const LensColorScale *scale, float value);
+void lens_color_scale_map_position (const LensColorScale *scale, float t, guint8 rgb[3]);
+
+/* How the activation heat map (counts and L1) is scaled. */
+typedef enum {
+  /* The same scale for every setting and image: 0 to K atoms, or 0 to
+   * the model's L1 reference (see lens_activation_scale). */
+  LENS_SCALING_FIXED,
+  /* 0 to this image's 99.5th percentile: the most contrast. */
+  LENS_SCALING_PER_IMAGE,
+} LensScaling;
+
+/* The number of logarithmic steps the count and L1 maps span: a
+ * knee at hi / LENS_SCALE_SPAN (1 atom at K = 256). */
+#define LENS_SCALE_SPAN 256.f
+
+/* The scale of a count or L1 map (values >= 0): logarithmic, up to
+ * fixed_hi for LENS_SCALING_FIXED, else up to the values' 99.5th
+ * percentile (rounded up to a whole number for counts). */
+LensColorScale lens_activation_scale (const float *values, gsize n, LensScaling scaling, float fixed_hi,
+                                      gboolean whole, LensColormap colormap);
+/* The q-quantile (0..1) of n values, n > 0. */
+float lens_quantile (const float *values, gsize n, double q);
 
 /* One pixel per patch (the view magnifies without smoothing). */
 cairo_surface_t *lens_heatmap_surface (const float *values, int rows, int cols,

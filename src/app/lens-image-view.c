@@ -13,6 +13,7 @@
 #include "scvae.h"
 
 #include <math.h>
+#include <string.h>
 
 #define FRAME_RADIUS 8
 #define SPLIT_GRAB 8.0 /* pixels either side of the split line that grab it */
@@ -30,6 +31,10 @@ struct _LensImageView {
   double overlay_opacity;
   guint8 *labels;           /* for segment borders */
   int label_rows, label_cols;
+  gboolean highlight[SCVAE_MAX_CLUSTERS]; /* segments outlined as selected */
+  guint32 outline_colors[SCVAE_MAX_CLUSTERS]; /* 0xffRRGGBB per segment, 0: none */
+  int n_outlines;           /* segments drawn as outlines in their colours; 0: none */
+  gboolean any_highlight;
   int *marks;
   int n_marks, mark_cols;
 
@@ -47,7 +52,7 @@ struct _LensImageView {
 G_DEFINE_FINAL_TYPE (LensImageView, lens_image_view, GTK_TYPE_WIDGET)
 
 enum {
-  SIGNAL_PATCH_ACTIVATED,
+  SIGNAL_PATCH_CLICKED,
   N_VIEW_SIGNALS
 };
 
@@ -68,7 +73,9 @@ geometry (LensImageView *self, double *scale, double *ox, double *oy)
     }
   if (zoom == 0.0)
     {
-      *scale = MIN ((double) w / iw, (double) h / ih);
+      double fit = lens_viewport_get_fit_scale (self->viewport);
+
+      *scale = fit > 0.0 ? fit : MIN ((double) w / iw, (double) h / ih);
       *ox = (w - *scale * iw) / 2;
       *oy = (h - *scale * ih) / 2;
     }
@@ -79,6 +86,26 @@ geometry (LensImageView *self, double *scale, double *ox, double *oy)
       *ox = w / 2.0 - zoom * cx;
       *oy = h / 2.0 - zoom * cy;
     }
+}
+
+double
+lens_image_view_get_fit_scale (LensImageView *self)
+{
+  int iw, ih, w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
+
+  if (self->viewport == NULL)
+    return 0.0;
+  lens_viewport_get_image_size (self->viewport, &iw, &ih);
+  return iw > 0 && ih > 0 && w > 0 && h > 0 ? MIN ((double) w / iw, (double) h / ih) : 0.0;
+}
+
+double
+lens_image_view_get_scale (LensImageView *self)
+{
+  double scale, ox, oy;
+
+  geometry (self, &scale, &ox, &oy);
+  return scale;
 }
 
 gboolean
@@ -94,6 +121,16 @@ lens_image_view_to_image (LensImageView *self, double x, double y, double *image
   *image_x = (x - ox) / scale;
   *image_y = (y - oy) / scale;
   return *image_x >= 0 && *image_y >= 0 && *image_x < iw && *image_y < ih;
+}
+
+void
+lens_image_view_from_image (LensImageView *self, double image_x, double image_y, double *x, double *y)
+{
+  double scale, ox, oy;
+
+  geometry (self, &scale, &ox, &oy);
+  *x = ox + scale * image_x;
+  *y = oy + scale * image_y;
 }
 
 static void
@@ -112,6 +149,130 @@ invalidate (LensImageView *self)
       self->image_height = ih;
       gtk_widget_queue_resize (GTK_WIDGET (self));
     }
+}
+
+/* Whether the edge between neighbouring patches of labels a and b (-1:
+ * outside the image) is drawn. */
+typedef gboolean (*EdgeTest) (LensImageView *self, int a, int b);
+
+static gboolean
+between_segments (LensImageView *self, int a, int b)
+{
+  return a >= 0 && b >= 0 && a != b;
+}
+
+static gboolean
+around_selection (LensImageView *self, int a, int b)
+{
+  return (a >= 0 && self->highlight[a]) != (b >= 0 && self->highlight[b]);
+}
+
+static int
+label_at (LensImageView *self, int y, int x)
+{
+  return x >= 0 && y >= 0 && x < self->label_cols && y < self->label_rows ? self->labels[y * self->label_cols + x]
+                                                                         : -1;
+}
+
+/* Adds the patch edges that test picks to the path, consecutive ones
+ * joined into one line: far fewer lines to stroke than edges. */
+static void
+add_edges (LensImageView *self, cairo_t *cr, EdgeTest test)
+{
+  int r = self->label_rows, c = self->label_cols;
+  const int P = SCVAE_PATCH_PIXELS;
+
+  for (int x = 0; x <= c; x++)
+    for (int y = 0, start = -1; y <= r; y++)
+      {
+        gboolean on = y < r && test (self, label_at (self, y, x - 1), label_at (self, y, x));
+
+        if (on && start < 0)
+          start = y;
+        else if (!on && start >= 0)
+          {
+            cairo_move_to (cr, P * x, P * start);
+            cairo_line_to (cr, P * x, P * y);
+            start = -1;
+          }
+      }
+  for (int y = 0; y <= r; y++)
+    for (int x = 0, start = -1; x <= c; x++)
+      {
+        gboolean on = x < c && test (self, label_at (self, y - 1, x), label_at (self, y, x));
+
+        if (on && start < 0)
+          start = x;
+        else if (!on && start >= 0)
+          {
+            cairo_move_to (cr, P * start, P * y);
+            cairo_line_to (cr, P * x, P * y);
+            start = -1;
+          }
+      }
+}
+
+static int outlined_segment; /* for around_segment: the one being drawn (main thread only) */
+
+static gboolean
+around_segment (LensImageView *self, int a, int b)
+{
+  return (a == outlined_segment) != (b == outlined_segment);
+}
+
+/* Each segment's edge in its own colour, inside the segment (the stroke
+ * is clipped to its patches), so neighbours' colours sit side by side and
+ * the image shows unchanged within. */
+static void
+append_outlines (LensImageView *self, cairo_t *cr, double scale)
+{
+  int r = self->label_rows, c = self->label_cols;
+  const int P = SCVAE_PATCH_PIXELS;
+
+  for (int s = 0; s < self->n_outlines; s++)
+    {
+      guint32 color = self->outline_colors[s];
+
+      if (color == 0)
+        continue;
+      cairo_save (cr);
+      /* The segment's patches, a rectangle per run in each row. */
+      for (int y = 0; y < r; y++)
+        for (int x = 0, start = -1; x <= c; x++)
+          {
+            gboolean in = x < c && self->labels[y * c + x] == s;
+
+            if (in && start < 0)
+              start = x;
+            else if (!in && start >= 0)
+              {
+                cairo_rectangle (cr, P * start, P * y, P * (x - start), P);
+                start = -1;
+              }
+          }
+      cairo_clip (cr);
+      outlined_segment = s;
+      add_edges (self, cr, around_segment);
+      cairo_set_line_width (cr, MAX (6.0 / scale, 1.0));
+      cairo_set_source_rgb (cr, (color >> 16 & 0xff) / 255.0, (color >> 8 & 0xff) / 255.0, (color & 0xff) / 255.0);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+    }
+}
+
+/* The outline of the selected segments, the image's edges included, as a
+ * white line over a dark one so it shows on any colour. */
+static void
+append_highlight (LensImageView *self, cairo_t *cr, double scale)
+{
+  add_edges (self, cr, around_selection);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_SQUARE);
+  cairo_set_line_width (cr, 4.0 / scale);
+  cairo_set_source_rgba (cr, 0, 0, 0, 0.85);
+  cairo_stroke_preserve (cr);
+  cairo_set_line_width (cr, 2.0 / scale);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_stroke (cr);
 }
 
 static GskRenderNode *
@@ -134,31 +295,18 @@ render_pictures (LensImageView *self, int w, int h)
   lens_picture_paint (self->picture, cr, scale, 1.0);
   if (self->overlay)
     lens_picture_paint (self->overlay, cr, scale, self->overlay_opacity);
-  if (self->labels)
+  if (self->labels && self->overlay)
     {
-      int r = self->label_rows, c = self->label_cols;
-
       /* A line wherever two neighbouring patches are in different segments */
-      for (int y = 0; y < r; y++)
-        for (int x = 0; x < c; x++)
-          {
-            guint8 l = self->labels[y * c + x];
-
-            if (x + 1 < c && self->labels[y * c + x + 1] != l)
-              {
-                cairo_move_to (cr, 4 * (x + 1), 4 * y);
-                cairo_rel_line_to (cr, 0, 4);
-              }
-            if (y + 1 < r && self->labels[(y + 1) * c + x] != l)
-              {
-                cairo_move_to (cr, 4 * x, 4 * (y + 1));
-                cairo_rel_line_to (cr, 4, 0);
-              }
-          }
+      add_edges (self, cr, between_segments);
       cairo_set_line_width (cr, MAX (1.0 / scale, 0.25));
       cairo_set_source_rgba (cr, 0, 0, 0, 0.7);
       cairo_stroke (cr);
     }
+  if (self->labels && self->n_outlines > 0)
+    append_outlines (self, cr, scale);
+  if (self->labels && self->any_highlight)
+    append_highlight (self, cr, scale);
   if (self->before)
     {
       cairo_rectangle (cr, 0, 0, self->split * iw, ih);
@@ -386,14 +534,26 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy, LensImageView *se
 static void
 on_drag_end (GtkGestureDrag *gesture, double dx, double dy, LensImageView *self)
 {
-  double x, y, ix, iy;
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
+  double x, y;
 
   if (self->viewport == NULL || self->dragging_split || fabs (dx) > 3 || fabs (dy) > 3)
     return;
   gtk_gesture_drag_get_start_point (gesture, &x, &y);
-  if (lens_image_view_to_image (self, x, y, &ix, &iy))
-    g_signal_emit (self, view_signals[SIGNAL_PATCH_ACTIVATED], 0, (int) (iy / SCVAE_PATCH_PIXELS),
-                   (int) (ix / SCVAE_PATCH_PIXELS), x, y);
+  lens_image_view_click (self, x, y, button, state);
+}
+
+gboolean
+lens_image_view_click (LensImageView *self, double x, double y, guint button, GdkModifierType state)
+{
+  double ix, iy;
+
+  if (self->viewport == NULL || !lens_image_view_to_image (self, x, y, &ix, &iy))
+    return FALSE;
+  g_signal_emit (self, view_signals[SIGNAL_PATCH_CLICKED], 0, (int) (iy / SCVAE_PATCH_PIXELS),
+                 (int) (ix / SCVAE_PATCH_PIXELS), x, y, button, state);
+  return TRUE;
 }
 
 static void
@@ -459,6 +619,10 @@ void
 lens_image_view_set_overlay (LensImageView *self, LensPicture *overlay, double opacity,
                              const guint8 *labels, int rows, int cols)
 {
+  /* Labels without an overlay only serve to outline a selection: while
+   * there is none, nothing on screen changes. */
+  gboolean unseen = self->overlay == NULL && overlay == NULL && !self->any_highlight && self->n_outlines == 0;
+
   g_clear_pointer (&self->overlay, lens_picture_unref);
   g_clear_pointer (&self->labels, g_free);
   self->overlay = overlay ? lens_picture_ref (overlay) : NULL;
@@ -469,7 +633,49 @@ lens_image_view_set_overlay (LensImageView *self, LensPicture *overlay, double o
       self->label_rows = rows;
       self->label_cols = cols;
     }
+  else
+    self->any_highlight = FALSE;
+  if (!unseen)
+    invalidate (self);
+}
+
+void
+lens_image_view_set_highlight (LensImageView *self, const gboolean *segments, int n)
+{
+  gboolean highlight[SCVAE_MAX_CLUSTERS] = { FALSE }, any = FALSE;
+
+  for (int i = 0; segments && i < MIN (n, SCVAE_MAX_CLUSTERS); i++)
+    any |= highlight[i] = segments[i];
+  if (any == self->any_highlight && memcmp (highlight, self->highlight, sizeof highlight) == 0)
+    return;
+  memcpy (self->highlight, highlight, sizeof highlight);
+  self->any_highlight = any;
   invalidate (self);
+}
+
+void
+lens_image_view_set_outlines (LensImageView *self, const guint32 *colors, int n)
+{
+  n = colors ? MIN (n, SCVAE_MAX_CLUSTERS) : 0;
+  if (n == self->n_outlines && (n == 0 || memcmp (colors, self->outline_colors, n * sizeof (guint32)) == 0))
+    return;
+  self->n_outlines = n;
+  if (n > 0)
+    memcpy (self->outline_colors, colors, n * sizeof (guint32));
+  invalidate (self);
+}
+
+const guint32 *
+lens_image_view_get_outlines (LensImageView *self, int *n)
+{
+  *n = self->n_outlines;
+  return self->n_outlines ? self->outline_colors : NULL;
+}
+
+LensPicture *
+lens_image_view_get_overlay (LensImageView *self)
+{
+  return self->overlay;
 }
 
 void
@@ -502,8 +708,8 @@ lens_image_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_
 {
   LensImageView *self = LENS_IMAGE_VIEW (widget);
 
-  *minimum = 120;
-  *natural = 250;
+  *minimum = 80;
+  *natural = 240;
   if (orientation == GTK_ORIENTATION_VERTICAL && for_size > 0 && self->image_width > 0)
     *natural = MAX (*minimum, (int) ((double) for_size * self->image_height / self->image_width));
 }
@@ -534,11 +740,13 @@ lens_image_view_class_init (LensImageViewClass *klass)
   widget_class->get_request_mode = lens_image_view_get_request_mode;
   widget_class->measure = lens_image_view_measure;
   gtk_widget_class_set_css_name (widget_class, "lens-image-view");
-  /* (row, column, x, y): a click on a patch, in widget coordinates */
-  view_signals[SIGNAL_PATCH_ACTIVATED] = g_signal_new ("patch-activated", G_TYPE_FROM_CLASS (klass),
-                                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                       G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT,
-                                                       G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  /* (row, column, x, y, button, modifiers): a click on a patch, at x, y
+   * in widget coordinates */
+  view_signals[SIGNAL_PATCH_CLICKED] = g_signal_new ("patch-clicked", G_TYPE_FROM_CLASS (klass),
+                                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                     G_TYPE_NONE, 6, G_TYPE_INT, G_TYPE_INT,
+                                                     G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_UINT,
+                                                     GDK_TYPE_MODIFIER_TYPE);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
@@ -557,6 +765,7 @@ lens_image_view_init (LensImageView *self)
   gtk_widget_add_controller (GTK_WIDGET (self), scroll);
 
   drag = gtk_gesture_drag_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), 0); /* any: a right click inspects */
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
   g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);

@@ -80,8 +80,8 @@ lens_patch_inspector_set_inspection (LensPatchInspector *self, const LensInspect
   g_autofree GdkTexture **thumbnails = g_new0 (GdkTexture *, MAX (inspection->n_active, 1));
   g_autofree char *title = NULL;
 
-  title = g_strdup_printf (ngettext ("Patch (%d, %d): %d active atom", "Patch (%d, %d): %d active atoms",
-                                     inspection->n_active),
+  title = g_strdup_printf (ngettext ("Patch at row %d, column %d: %d active atom",
+                                     "Patch at row %d, column %d: %d active atoms", inspection->n_active),
                            inspection->row, inspection->col, inspection->n_active);
   gtk_label_set_label (self->title, title);
   for (int i = 0; i < 3; i++)

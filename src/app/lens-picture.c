@@ -110,10 +110,11 @@ lens_picture_paint (LensPicture *picture, cairo_t *cr, double scale, double opac
   cairo_save (cr);
   cairo_scale (cr, level_scale, level_scale);
   cairo_set_source_surface (cr, picture->levels[level], 0, 0);
-  /* Patches and zoomed-in pixels stay crisp squares. */
+  /* Patches and magnified pixels stay crisp squares: smoothing is for
+   * shrinking only. */
   cairo_pattern_set_filter (cairo_get_source (cr),
-                            magnification >= 2.0 || picture->units > 1 ? CAIRO_FILTER_NEAREST
-                                                                       : CAIRO_FILTER_BILINEAR);
+                            magnification > 1.0 || picture->units > 1 ? CAIRO_FILTER_NEAREST
+                                                                      : CAIRO_FILTER_BILINEAR);
   cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
   cairo_rectangle (cr, 0, 0, cairo_image_surface_get_width (picture->levels[level]),
                    cairo_image_surface_get_height (picture->levels[level]));

@@ -18,6 +18,7 @@ struct _LensPreferencesWindow {
   /* Template widgets */
   AdwComboRow *style_row;
   AdwComboRow *colormap_row;
+  AdwComboRow *scale_row;
   GtkAdjustment *working_size_adjustment;
   GtkAdjustment *threads_adjustment;
 };
@@ -28,6 +29,7 @@ G_DEFINE_FINAL_TYPE (LensPreferencesWindow, lens_preferences_window, ADW_TYPE_PR
  * "selected" position is the enum's nick at that position. */
 static const char *style_nicks[] = { "follow", "light", "dark", NULL };
 static const char *colormap_nicks[] = { "viridis", "magma", "grey", NULL };
+static const char *scale_nicks[] = { "fixed", "per-image", NULL };
 
 static gboolean
 nick_to_position (GValue *value, GVariant *variant, gpointer data)
@@ -86,6 +88,7 @@ lens_preferences_window_class_init (LensPreferencesWindowClass *klass)
                                                "/io/github/sparselens/SparseLens/lens-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LensPreferencesWindow, style_row);
   gtk_widget_class_bind_template_child (widget_class, LensPreferencesWindow, colormap_row);
+  gtk_widget_class_bind_template_child (widget_class, LensPreferencesWindow, scale_row);
   gtk_widget_class_bind_template_child (widget_class, LensPreferencesWindow, working_size_adjustment);
   gtk_widget_class_bind_template_child (widget_class, LensPreferencesWindow, threads_adjustment);
 }
@@ -98,6 +101,7 @@ lens_preferences_window_init (LensPreferencesWindow *self)
   self->settings = lens_settings_new ();
   bind_enum_row (self->settings, "color-scheme", self->style_row, style_nicks);
   bind_enum_row (self->settings, "heatmap-colormap", self->colormap_row, colormap_nicks);
+  bind_enum_row (self->settings, "heatmap-scale", self->scale_row, scale_nicks);
   lens_settings_bind_int_adjustment (self->settings, "working-size", self->working_size_adjustment);
   lens_settings_bind_int_adjustment (self->settings, "engine-threads", self->threads_adjustment);
 }

@@ -6,6 +6,11 @@
 
 #include "lens-result.h"
 
+#include <math.h>
+#include <string.h>
+
+#include "shipped.h"
+
 void
 lens_request_copy (LensRequest *dst, const LensRequest *src)
 {
@@ -48,6 +53,28 @@ lens_request_same_codes (const LensRequest *a, const LensRequest *b)
   return lens_request_same_input (a, b) && a->depth == b->depth && a->sparsity == b->sparsity;
 }
 
+gboolean
+lens_segment_options_equal (const ScvaeSegmentOptions *a, const ScvaeSegmentOptions *b)
+{
+  return a->k == b->k && a->features == b->features && a->smooth_radius == b->smooth_radius
+         && a->n_restarts == b->n_restarts && a->seed == b->seed;
+}
+
+gboolean
+lens_request_same_segments (const LensRequest *a, const LensRequest *b)
+{
+  return lens_request_same_codes (a, b) && a->segment == b->segment
+         && (!a->segment || lens_segment_options_equal (&a->segment_options, &b->segment_options));
+}
+
+gboolean
+lens_request_same_pictures (const LensRequest *a, const LensRequest *b)
+{
+  return lens_request_same_codes (a, b) && a->mode == b->mode && a->colormap == b->colormap
+         && a->scaling == b->scaling
+         && (a->atoms == b->atoms || (a->atoms && b->atoms && g_bytes_equal (a->atoms, b->atoms)));
+}
+
 G_DEFINE_BOXED_TYPE (LensResult, lens_result, lens_result_ref, lens_result_unref)
 
 LensResult *
@@ -63,6 +90,43 @@ LensResult *
 lens_result_ref (LensResult *result)
 {
   return g_atomic_rc_box_acquire (result);
+}
+
+static LensPicture *
+picture_ref0 (LensPicture *picture)
+{
+  return picture ? lens_picture_ref (picture) : NULL;
+}
+
+LensResult *
+lens_result_copy (const LensResult *result)
+{
+  LensResult *copy = lens_result_new (&result->request);
+  gsize n = (gsize) result->rows * result->cols;
+
+  copy->serial = result->serial;
+  copy->submitted_us = result->submitted_us;
+  copy->preview = result->preview;
+  copy->input_picture = picture_ref0 (result->input_picture);
+  copy->reconstruction = picture_ref0 (result->reconstruction);
+  copy->residual = picture_ref0 (result->residual);
+  copy->activation = picture_ref0 (result->activation);
+  copy->residual_scale = result->residual_scale;
+  copy->activation_scale = result->activation_scale;
+  copy->activation_values = result->activation_values ? g_memdup2 (result->activation_values, n * sizeof (float))
+                                                      : NULL;
+  memcpy (copy->top_patches, result->top_patches, sizeof result->top_patches);
+  copy->n_top_patches = result->n_top_patches;
+  copy->rows = result->rows;
+  copy->cols = result->cols;
+  copy->metrics = result->metrics;
+  if (result->usage)
+    copy->usage = g_memdup2 (result->usage,
+                             scvae_model_get_config (result->request.model)->atoms * sizeof (ScvaeAtomUsage));
+  copy->labels = result->labels ? g_memdup2 (result->labels, n) : NULL;
+  copy->segments_pending = result->segments_pending;
+  copy->compute_ms = result->compute_ms;
+  return copy;
 }
 
 static void
@@ -85,7 +149,8 @@ lens_result_unref (LensResult *result)
 }
 
 cairo_surface_t *
-lens_result_build_activation (LensResult *result, const float *codes, int rows, int cols, int atoms)
+lens_result_build_activation (LensResult *result, const float *codes, int rows, int cols, int atoms,
+                              float l1_reference)
 {
   int n_selected;
   const int *selected = lens_request_get_atoms (&result->request, &n_selected);
@@ -95,12 +160,62 @@ lens_result_build_activation (LensResult *result, const float *codes, int rows, 
   result->cols = cols;
   result->activation_values = lens_activation_values (codes, rows, cols, atoms, result->request.mode,
                                                       selected, n_selected);
-  result->activation_scale = lens_color_scale_for (result->activation_values, (gsize) rows * cols,
-                                                   signed_values, result->request.colormap);
+  if (result->request.mode == LENS_ACTIVATION_ATOMS)
+    result->activation_scale = lens_color_scale_for (result->activation_values, (gsize) rows * cols,
+                                                     signed_values, result->request.colormap);
+  else
+    result->activation_scale = lens_activation_scale (result->activation_values, (gsize) rows * cols,
+                                                      result->request.scaling,
+                                                      result->request.mode == LENS_ACTIVATION_COUNT ? atoms
+                                                                                                    : l1_reference,
+                                                      result->request.mode == LENS_ACTIVATION_COUNT,
+                                                      result->request.colormap);
   if (result->request.mode == LENS_ACTIVATION_ATOMS)
     result->n_top_patches = lens_top_patches (result->activation_values, (gsize) rows * cols,
                                               LENS_TOP_PATCHES, result->top_patches);
   return lens_heatmap_surface (result->activation_values, rows, cols, &result->activation_scale);
+}
+
+/* 1, 2 or 5 times a power of ten, at least x. */
+static float
+nice_ceiling (float x)
+{
+  double decade = pow (10.0, floor (log10 (x)));
+
+  for (int i = 0; i < 3; i++)
+    {
+      const double steps[] = { 1, 2, 5 };
+
+      if (steps[i] * decade >= x)
+        return (float) (steps[i] * decade);
+    }
+  return (float) (10 * decade);
+}
+
+float
+lens_l1_reference (ScvaeModel *model, GCancellable *cancellable)
+{
+  g_autofree char *path = shipped_path ("samples/astronaut.jpg");
+  g_autoptr(ScvaeImage) image = path ? scvae_image_load (path, 256, NULL, NULL) : NULL;
+  g_autofree float *l1 = NULL;
+  ScvaeSession *session;
+  const float *codes;
+  int rows, cols, atoms;
+  float reference = 0.f;
+
+  if (image == NULL)
+    return 0.f;
+  session = scvae_session_new (model);
+  if (scvae_session_encode (session, image, cancellable, NULL)
+      && scvae_session_sparse_code (session, scvae_model_get_config (model)->lista_steps, 1.f, cancellable, NULL))
+    {
+      codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+      l1 = lens_activation_values (codes, rows, cols, atoms, LENS_ACTIVATION_L1, NULL, 0);
+      reference = lens_quantile (l1, (gsize) rows * cols, 0.995);
+      reference = reference > 0.f ? nice_ceiling (reference) : 1.f;
+    }
+  scvae_session_free (session);
+  return reference;
 }
 
 void

@@ -24,6 +24,7 @@ typedef struct {
   float sparsity;
   LensActivationMode mode;
   LensColormap colormap;
+  LensScaling scaling;        /* of the count and L1 maps */
   GBytes *atoms;              /* selected atom indices (int), or NULL */
   gboolean segment;           /* run k-means on the codes */
   ScvaeSegmentOptions segment_options;
@@ -38,6 +39,11 @@ const int *lens_request_get_atoms (const LensRequest *request, int *n_atoms);
 gboolean lens_request_same_input (const LensRequest *a, const LensRequest *b);
 /* Same codes too (depth and sparsity). */
 gboolean lens_request_same_codes (const LensRequest *a, const LensRequest *b);
+/* Same codes and the same heat map: the same pictures. */
+gboolean lens_request_same_pictures (const LensRequest *a, const LensRequest *b);
+/* Same codes and the same k-means on them (or none in both). */
+gboolean lens_request_same_segments (const LensRequest *a, const LensRequest *b);
+gboolean lens_segment_options_equal (const ScvaeSegmentOptions *a, const ScvaeSegmentOptions *b);
 
 /* The answer to a request; immutable once the engine thread posts it. */
 typedef struct {
@@ -63,6 +69,10 @@ typedef struct {
   ScvaeMetrics metrics;
   ScvaeAtomUsage *usage;         /* K, on this image */
   guint8 *labels;                /* rows x cols k-means labels, or NULL */
+  /* The request asks for segments and they are still being computed: a
+   * result with the same serial and the labels follows (unless a newer
+   * request cancels it). The pictures are shown meanwhile. */
+  gboolean segments_pending;
   double compute_ms;             /* the stages this request ran */
 } LensResult;
 
@@ -72,13 +82,23 @@ GType lens_result_get_type (void) G_GNUC_CONST;
 /* Holds a copy of request; the rest is zero. */
 LensResult *lens_result_new (const LensRequest *request);
 LensResult *lens_result_ref (LensResult *result);
+/* A new result holding what result holds (its pictures are shared). */
+LensResult *lens_result_copy (const LensResult *result);
 void lens_result_unref (LensResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensResult, lens_result_unref)
 
 /* The heat map of codes (rows x cols x atoms) in the result's mode, one
- * pixel per patch; fills the result's values, scale and top patches. */
+ * pixel per patch; fills the result's values, scale and top patches. A
+ * fixed scale goes to atoms for counts and to l1_reference (the model's,
+ * see lens_l1_reference) for L1. */
 cairo_surface_t *lens_result_build_activation (LensResult *result, const float *codes, int rows, int cols,
-                                               int atoms);
+                                               int atoms, float l1_reference);
+/* The L1 map's fixed top for a model: the 99.5th percentile of the L1
+ * norm of its codes on a shipped sample photo (256 px, trained depth,
+ * sparsity 1), rounded up to 1, 2 or 5 times a power of ten; the same for
+ * every image and setting. On the engine thread (it encodes); 0 if the
+ * sample cannot be read. */
+float lens_l1_reference (ScvaeModel *model, GCancellable *cancellable);
 
 /* A patch's sparse code, strongest atoms first, and what it draws. */
 typedef struct {

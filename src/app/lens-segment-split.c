@@ -30,22 +30,51 @@ lens_split_divide (LensSplit *split,
                    GError **error)
 {
   ScvaeKMeansOptions options = { .k = 2, .n_restarts = 4, .max_iterations = 100, .seed = seed };
+  /* A large segment is clustered on a regular sample of its patches (as
+   * the segmentation's own k-means does), then every patch takes the
+   * nearer centre, read in place: no copy of all its features. */
+  int stride = (split->n_patches + LENS_SPLIT_MAX_SAMPLE - 1) / LENS_SPLIT_MAX_SAMPLE;
+  int n_sample = (split->n_patches + stride - 1) / stride;
   g_autofree float *rows = NULL;
+  g_autofree guint8 *sample_parts = NULL;
+  float centroids[2 * 1024], *centres = NULL;
+  g_autofree float *big_centres = NULL;
   int counts[2] = { 0, 0 };
 
   g_return_val_if_fail (split != NULL, FALSE);
   g_return_val_if_fail (features != NULL, FALSE);
   g_return_val_if_fail (dim >= 1, FALSE);
 
-  rows = g_new (float, (gsize) split->n_patches * dim);
-  for (int i = 0; i < split->n_patches; i++)
-    memcpy (rows + (gsize) i * dim, features + (gsize) split->patches[i] * dim, dim * sizeof (float));
+  centres = dim <= 1024 ? centroids : (big_centres = g_new (float, 2 * (gsize) dim));
+  rows = g_new (float, (gsize) n_sample * dim);
+  for (int i = 0; i < n_sample; i++)
+    memcpy (rows + (gsize) i * dim, features + (gsize) split->patches[i * stride] * dim, dim * sizeof (float));
   split->keep = -1;
   split->parts = g_renew (guint8, split->parts, split->n_patches);
-  if (!scvae_kmeans (rows, split->n_patches, dim, &options, split->parts, NULL, NULL, cancellable, error))
+  sample_parts = g_new (guint8, n_sample);
+  if (!scvae_kmeans (rows, n_sample, dim, &options, sample_parts, centres, NULL, cancellable, error))
     return FALSE;
   for (int i = 0; i < split->n_patches; i++)
-    counts[split->parts[i]]++;
+    {
+      const float *x = features + (gsize) split->patches[i] * dim;
+      double d[2] = { 0.0, 0.0 };
+
+      if (stride == 1)
+        {
+          split->parts[i] = sample_parts[i];
+          counts[split->parts[i]]++;
+          continue;
+        }
+      for (int c = 0; c < 2; c++)
+        for (int j = 0; j < dim; j++)
+          {
+            double diff = x[j] - centres[c * dim + j];
+
+            d[c] += diff * diff;
+          }
+      split->parts[i] = d[1] < d[0];
+      counts[split->parts[i]]++;
+    }
   /* Identical features leave one part empty: nothing to split along. */
   if (counts[0] > 0 && counts[1] > 0)
     split->keep = counts[0] >= counts[1] ? 0 : 1;

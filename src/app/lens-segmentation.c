@@ -44,12 +44,14 @@ struct _LensSegmentation {
   int rows;
   int cols;
   guint8 *clusters; /* k-means labels of the last set_labels, rows x cols */
-  int n_clusters;
+  int n_clusters;   /* the k of those labels */
+  int n_made;       /* how many of their clusters hold patches */
   Snapshot *current; /* NULL: no segments */
   GPtrArray *undo;   /* of Snapshot, the next undo last */
   GPtrArray *redo;   /* of Snapshot, the next redo last */
-  /* "Segment N" never names two segments, even over time, so a name
-   * seen earlier never comes back meaning another region. */
+  /* "Segment N" never names two segments of one set (from one clear to
+   * the next), so a name seen earlier never comes back meaning another
+   * region; a fresh set counts from 1 again. */
   guint next_number;
 };
 
@@ -175,7 +177,9 @@ lens_segmentation_clear (LensSegmentation *self)
   g_clear_pointer (&self->current, snapshot_free);
   g_clear_pointer (&self->clusters, g_free);
   self->n_clusters = 0;
+  self->n_made = 0;
   self->rows = self->cols = 0;
+  self->next_number = 1;
   g_ptr_array_set_size (self->undo, 0);
   g_ptr_array_set_size (self->redo, 0);
 }
@@ -422,8 +426,37 @@ lens_segmentation_set_labels (LensSegmentation *self,
   g_free (self->clusters);
   self->clusters = g_memdup2 (labels, n);
   self->n_clusters = k;
+  {
+    gboolean seen[SCVAE_MAX_CLUSTERS] = { FALSE };
+
+    self->n_made = 0;
+    for (int p = 0; p < n; p++)
+      if (!seen[labels[p]])
+        {
+          seen[labels[p]] = TRUE;
+          self->n_made++;
+        }
+  }
   for (int c = 0; c < k; c++)
     g_free (fresh[c].name);
+}
+
+int
+lens_segmentation_get_n_clusters (LensSegmentation *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->current ? self->n_made : 0;
+}
+
+int
+lens_segmentation_segment_at (LensSegmentation *self, int row, int col)
+{
+  g_return_val_if_fail (self != NULL, -1);
+
+  if (self->current == NULL || row < 0 || col < 0 || row >= self->rows || col >= self->cols)
+    return -1;
+  return self->current->labels[row * self->cols + col];
 }
 
 int

@@ -46,10 +46,20 @@ void lens_segmentation_set_labels (LensSegmentation *self,
                                    int rows,
                                    int cols,
                                    int k);
-/* No segments (overlay off); also forgets the history. */
+/* No segments (overlay off); also forgets the history, and the next
+ * labels start a fresh set, named from "Segment 1" again. The window
+ * clears before the labels of another image, model, k, seed or feature
+ * choice: only new codes of the same image (a slider move) carry the
+ * user's edits over. */
 void lens_segmentation_clear (LensSegmentation *self);
 
 int lens_segmentation_get_n_segments (LensSegmentation *self);
+/* How many clusters the last k-means made (its k, less any empty
+ * cluster): the segments before the user's merges and splits; 0 when
+ * there are no segments. */
+int lens_segmentation_get_n_clusters (LensSegmentation *self);
+/* The segment of patch (row, col), or -1 outside the grid or without segments. */
+int lens_segmentation_segment_at (LensSegmentation *self, int row, int col);
 /* index must be below get_n_segments; the pointer is valid until the next change. */
 const LensSegment *lens_segmentation_get_segment (LensSegmentation *self, int index);
 /* Segment index of every patch, rows x cols, reflecting all edits; NULL
@@ -81,6 +91,10 @@ typedef struct {
   guint8 *parts;      /* 0 or 1 per patch, once divided */
   int keep;           /* the larger part; -1 while there are not two */
 } LensSplit;
+
+/* A segment of more patches is divided by 2-means on a regular sample of
+ * at most this many, each patch then taking the nearer centre. */
+#define LENS_SPLIT_MAX_SAMPLE 8192
 
 /* NULL if segment index has fewer than 2 patches or there are
  * SCVAE_MAX_CLUSTERS segments already. */

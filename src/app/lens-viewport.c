@@ -10,6 +10,7 @@ struct _LensViewport {
   GObject parent_instance;
   int width, height;
   double zoom;
+  double fit_scale;
   double center_x, center_y;
   int hover_row, hover_col;
 };
@@ -96,6 +97,22 @@ void
 lens_viewport_fit (LensViewport *self)
 {
   lens_viewport_set_view (self, 0.0, self->width / 2.0, self->height / 2.0);
+}
+
+double
+lens_viewport_get_fit_scale (LensViewport *self)
+{
+  return self->fit_scale;
+}
+
+void
+lens_viewport_set_fit_scale (LensViewport *self, double scale)
+{
+  if (self->fit_scale == scale)
+    return;
+  self->fit_scale = scale;
+  if (self->zoom == 0.0)
+    g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0);
 }
 
 void

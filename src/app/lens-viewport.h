@@ -33,6 +33,11 @@ double lens_viewport_get_zoom (LensViewport *self);
 void lens_viewport_get_center (LensViewport *self, double *x, double *y);
 void lens_viewport_set_view (LensViewport *self, double zoom, double center_x, double center_y);
 void lens_viewport_fit (LensViewport *self);
+/* The scale every view uses at zoom 0 ("fit"): the largest that fits the
+ * whole image in each of them, so they stay aligned pixel for pixel. 0:
+ * each view fits the image into itself. */
+double lens_viewport_get_fit_scale (LensViewport *self);
+void lens_viewport_set_fit_scale (LensViewport *self, double scale);
 
 /* Patch under the pointer, or -1, -1. */
 void lens_viewport_get_hover (LensViewport *self, int *row, int *col);

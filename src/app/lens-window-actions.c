@@ -85,16 +85,72 @@ static const struct {
   { "codes", LENS_EXPORT_CODES, "codes.npy" },
 };
 
+typedef struct {
+  LensWindow *window;
+  GFile *file;
+} Export;
+
+static void
+export_free (Export *export)
+{
+  g_object_unref (export->window);
+  g_object_unref (export->file);
+  g_free (export);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Export, export_free)
+
 static void
 on_exported (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr(LensWindow) self = data;
+  g_autoptr(Export) export = data;
   g_autoptr(GError) error = NULL;
   gboolean exported = lens_worker_export_finish (LENS_WORKER (source), result, &error);
 
-  if (lens_window_is_closed (self) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (lens_window_is_closed (export->window) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  lens_window_toast (self, exported ? _("Exported") : error->message);
+  if (exported)
+    lens_window_toast_file (export->window, _("Exported"), export->file);
+  else
+    lens_window_toast (export->window, error->message);
+}
+
+/* The file manager's ShowItems selects the file in its folder; without a
+ * file manager on the bus, the folder opens in whatever shows folders. */
+static void
+on_shown_in_files (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GFile) file = data;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+
+  if (reply == NULL)
+    {
+      g_autoptr(GFile) folder = g_file_get_parent (file);
+      g_autofree char *uri = folder ? g_file_get_uri (folder) : NULL;
+      GApplication *app = g_application_get_default ();
+      GtkWindow *window = app ? gtk_application_get_active_window (GTK_APPLICATION (app)) : NULL;
+
+      if (uri)
+        gtk_show_uri (window, uri, GDK_CURRENT_TIME);
+    }
+}
+
+static void
+show_in_files_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  const char *uri = g_variant_get_string (param, NULL);
+  const char *uris[] = { uri, NULL };
+  GDBusConnection *bus = g_application_get_dbus_connection (g_application_get_default ());
+  GFile *file = g_file_new_for_uri (uri);
+
+  if (bus == NULL)
+    {
+      on_shown_in_files (NULL, NULL, file);
+      return;
+    }
+  g_dbus_connection_call (bus, "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
+                          "org.freedesktop.FileManager1", "ShowItems", g_variant_new ("(^ass)", uris, ""),
+                          NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_shown_in_files, file);
 }
 
 /* Exports what the window shows: the segments with their edits, colours
@@ -118,8 +174,11 @@ lens_window_export (LensWindow *self, LensExportKind kind, GFile *file)
       memcpy (segments[i].rgb, segment->rgb, 3);
       segments[i].visible = segment->visible;
     }
-  lens_worker_export_async (self->worker, &request, kind, &view, file, self->cancellable, on_exported,
-                            g_object_ref (self));
+  Export *export = g_new0 (Export, 1);
+
+  export->window = g_object_ref (self);
+  export->file = g_object_ref (file);
+  lens_worker_export_async (self->worker, &request, kind, &view, file, self->cancellable, on_exported, export);
 }
 
 static void
@@ -188,12 +247,8 @@ zoom_by (LensWindow *self, double factor)
   if (iw <= 0)
     return;
   if (zoom == 0.0)
-    {
-      /* From "fit", start at the scale the input view shows. */
-      int w = gtk_widget_get_width (GTK_WIDGET (self->input_view));
-      int h = gtk_widget_get_height (GTK_WIDGET (self->input_view));
-      zoom = MIN ((double) w / iw, (double) h / ih);
-    }
+    /* From "fit", start at the scale the views show. */
+    zoom = lens_image_view_get_scale (self->input_view);
   lens_viewport_get_center (self->viewport, &cx, &cy);
   lens_viewport_set_view (self->viewport, zoom * factor, cx, cy);
 }
@@ -214,6 +269,37 @@ static void
 zoom_fit_action (GtkWidget *widget, const char *action, GVariant *param)
 {
   lens_viewport_fit (LENS_WINDOW (widget)->viewport);
+}
+
+static int
+view_index (const char *name)
+{
+  static const char *names[] = { "input", "reconstruction", "activation" };
+
+  for (int i = 0; i < 3; i++)
+    if (g_strcmp0 (name, names[i]) == 0)
+      return i;
+  return -1;
+}
+
+/* win.view: "all", or the one view shown alone. */
+static void
+change_view (GSimpleAction *action, GVariant *state, gpointer data)
+{
+  g_simple_action_set_state (action, state);
+  lens_window_show_view (LENS_WINDOW (data), view_index (g_variant_get_string (state, NULL)));
+}
+
+/* win.toggle-view: that view alone, or all three again if it is alone. */
+static void
+toggle_view_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (widget), "view");
+  const char *view = g_variant_get_string (param, NULL);
+
+  g_action_group_change_action_state (G_ACTION_GROUP (widget), "view",
+                                      g_variant_new_string (g_strcmp0 (g_variant_get_string (state, NULL), view) == 0
+                                                              ? "all" : view));
 }
 
 static void
@@ -289,6 +375,10 @@ change_toggle (GSimpleAction *action, GVariant *state, gpointer data)
       lens_window_show_segments (self);  /* the overlay goes at once */
       lens_window_update (self);         /* k-means runs, or stops */
     }
+  else if (g_str_has_prefix (g_action_get_name (G_ACTION (action)), "segments-"))
+    {
+      lens_window_show_segments (self);  /* only how they are drawn */
+    }
   else
     {
       lens_window_show_pictures (self);
@@ -302,14 +392,19 @@ lens_window_add_actions (LensWindow *self)
     { .name = "show-residual", .state = "false", .change_state = change_toggle },
     { .name = "compare", .state = "false", .change_state = change_toggle },
     { .name = "show-segments", .state = "false", .change_state = change_toggle },
+    { .name = "segments-outlines", .state = "false", .change_state = change_toggle },
+    { .name = "segments-everywhere", .state = "false", .change_state = change_toggle },
+    { .name = "view", .parameter_type = "s", .state = "'all'", .change_state = change_view },
   };
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), toggles, G_N_ELEMENTS (toggles), self);
   if (self->settings)
     {
       g_autoptr(GAction) colormap = g_settings_create_action (self->settings, "heatmap-colormap");
+      g_autoptr(GAction) scale = g_settings_create_action (self->settings, "heatmap-scale");
 
       g_action_map_add_action (G_ACTION_MAP (self), colormap);
+      g_action_map_add_action (G_ACTION_MAP (self), scale);
     }
 }
 
@@ -351,6 +446,8 @@ lens_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_fit_action);
   gtk_widget_class_install_action (widget_class, "win.reset-controls", NULL, reset_controls_action);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-view", "s", toggle_view_action);
+  gtk_widget_class_install_action (widget_class, "win.show-in-files", "s", show_in_files_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
@@ -369,4 +466,9 @@ lens_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, 0, "win.zoom-out", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, 0, "win.zoom-fit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reset-controls", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.toggle-view", "s", "input");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.toggle-view", "s",
+                                       "reconstruction");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.toggle-view", "s", "activation");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_ALT_MASK, "win.view", "s", "all");
 }

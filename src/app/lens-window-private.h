@@ -6,7 +6,7 @@
  * lens-window.c: the class, its controls and the request they make;
  * lens-window-results.c: showing what the engine thread sends back;
  * lens-window-open.c: opening images and models;
- * lens-window-segments.c: the segments over the input, and splitting one;
+ * lens-window-segments.c: the segments over the views, selecting and splitting them;
  * lens-window-views.c: the grid of the three views, and the patch inspector;
  * lens-window-actions.c, lens-window-dnd.c: actions, drag and drop.
  */
@@ -20,6 +20,7 @@
 #include "lens-quality-panel.h"
 #include "lens-segment-legend.h"
 #include "lens-segmentation.h"
+#include "lens-view-grid.h"
 #include "lens-viewport.h"
 #include "lens-welcome-page.h"
 #include "lens-window.h"
@@ -36,7 +37,12 @@ struct _LensWindow {
   GtkStack *stack;
   LensWelcomePage *welcome_page;
   AdwFlap *flap;
-  GtkFlowBox *views;
+  LensViewGrid *views;
+  GtkButton *input_maximize;
+  GtkButton *reconstruction_maximize;
+  GtkButton *activation_maximize;
+  GtkWidget *header_switcher;
+  GtkActionBar *bottom_bar;
   LensImageView *input_view;
   LensImageView *reconstruction_view;
   LensImageView *activation_view;
@@ -59,6 +65,12 @@ struct _LensWindow {
   LensPatchInspector *inspector;
   int inspected_row, inspected_col;
   LensSegmentation *segmentation;
+  LensRequest segmented;     /* the request whose labels the segmentation holds */
+  gboolean splitting;        /* a split's 2-means is running */
+  LensSegmentAtoms *segment_atoms; /* each segment's typical atoms, for the labels hashed below */
+  guint32 segment_atoms_hash;
+  guint32 asked_atoms_hash;  /* of the labels the atoms were last asked for */
+  GCancellable *segment_atoms_cancellable;
   guint64 seed;
   GSettings *settings;       /* NULL when the schema is not installed */
 
@@ -74,8 +86,9 @@ struct _LensWindow {
   GCancellable *loading;     /* of the image being opened */
   GCancellable *rendering_atoms;
   guint busy_timeout;
-  guint view_columns_idle;   /* applies a new number of view columns */
-  int view_columns;
+  guint layout_idle;         /* applies a new width class of the window */
+  gboolean wide;             /* the view switcher fits in the header bar */
+  gboolean narrow;           /* the side bar folds away */
   double shown_latency_ms;   /* of the result on screen, once painted; 0 before */
   guint64 painted_serial;    /* the newest full result that reached the screen */
   guint64 painted_preview_serial; /* the newest preview that did */
@@ -102,13 +115,26 @@ void lens_window_connect_worker (LensWindow *self);
 void lens_window_paste (LensWindow *self);
 
 /* lens-window-segments.c */
+/* Redraws the overlay, the legend and the selection from the segmentation. */
 void lens_window_show_segments (LensWindow *self);
+/* Adopts the labels of a result (or drops the segments when it has none). */
+void lens_window_take_segments (LensWindow *self, LensResult *result);
+/* Tells the legend whether k-means runs for what the controls ask. */
+void lens_window_update_segments_status (LensWindow *self);
+/* Selects the segment of patch (row, col) in the legend. */
+void lens_window_select_segment_at (LensWindow *self, int row, int col, gboolean extend);
 void lens_window_setup_segments (LensWindow *self);
+void lens_window_dispose_segments (LensWindow *self);
+/* The legend's atom pictures, once the gallery has them. */
+void lens_window_show_segment_atoms (LensWindow *self);
 
 /* lens-window-views.c */
 void lens_window_setup_views (LensWindow *self);
-/* After an allocation: as many views per row as shows the image largest. */
-void lens_window_fit_view_columns (LensWindow *self);
+/* After an allocation: the view switcher in the header bar if it fits,
+ * the side bar folded on a narrow window, one fit scale for all views. */
+void lens_window_fit_views (LensWindow *self);
+/* Shows view (0 input, 1 reconstruction, 2 activations) alone, or all three (-1). */
+void lens_window_show_view (LensWindow *self, int view);
 
 /* lens-window-actions.c */
 void lens_window_install_actions (GtkWidgetClass *widget_class);

@@ -90,7 +90,7 @@ lens_window_update_status (LensWindow *self)
     {
       float value = r->activation_values[(gsize) row * r->cols + col];
 
-      g_string_append_printf (status, _(" · patch (%d, %d): "), row, col);
+      g_string_append_printf (status, _(" · row %d, column %d: "), row, col);
       if (r->request.mode == LENS_ACTIVATION_COUNT)
         g_string_append_printf (status, ngettext ("%.0f active atom", "%.0f active atoms", (gulong) value), value);
       else if (r->request.mode == LENS_ACTIVATION_L1)
@@ -149,6 +149,8 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
 
   lens_viewport_set_image_size (self->viewport, result->request.input->image->width,
                                 result->request.input->image->height);
+  lens_view_grid_set_image_size (self->views, result->request.input->image->width,
+                                 result->request.input->image->height);
   lens_window_show_pictures (self);
   show_captions (self, result);
   lens_quality_panel_show_metrics (self->quality_panel, &result->metrics,
@@ -157,11 +159,7 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
   gtk_stack_set_visible_child_name (self->stack, "main");
   log_latency_at_next_paint (self);
   lens_window_show_atom_usage (self);
-  if (result->labels)
-    lens_segmentation_set_labels (self->segmentation, result->labels, result->rows, result->cols,
-                                  result->request.segment_options.k);
-  else
-    lens_segmentation_clear (self->segmentation);
+  lens_window_take_segments (self, result);
   lens_window_show_segments (self);
   lens_window_update_actions (self);
 }

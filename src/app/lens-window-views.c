@@ -1,4 +1,4 @@
-/* lens-window-views.c: the grid of the three views, and the patch inspector
+/* lens-window-views.c: the three views, their layout, and the patch inspector
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -8,64 +8,87 @@
 
 #include "lens-window-private.h"
 
-/* How many views per row show the image largest in a width x height area:
- * three side by side suit a wide window or a tall image, two and one below
- * a landscape photo in a window of the usual shape. chrome_w and chrome_h
- * are what a view's caption and header take beside the image. */
-static int
-best_view_columns (int width, int height, int chrome_w, int chrome_h, int image_w, int image_h)
+#include <glib/gi18n.h>
+
+/* The header bar holds the view switcher from this window width; below
+ * it, a bar at the bottom does. */
+#define WIDE_WINDOW 1000
+/* The side bar folds away (and shows over the views when asked for) on a
+ * window narrower than this: beside it, three views would get less than
+ * their minimum width. */
+#define FOLD_BELOW 1000
+
+static GtkButton *
+maximize_button (LensWindow *self, int view)
 {
-  const int n_views = 3, spacing = 12;
-  double best_scale = 0;
-  int best = n_views;
+  GtkButton *buttons[] = { self->input_maximize, self->reconstruction_maximize, self->activation_maximize };
 
-  for (int columns = n_views; columns >= 1; columns--)
-    {
-      int rows = (n_views + columns - 1) / columns;
-      double cell_w = (double) (width - (columns - 1) * spacing) / columns - chrome_w;
-      double cell_h = (double) (height - (rows - 1) * spacing) / rows - chrome_h;
-      double scale = MIN (cell_w / image_w, cell_h / image_h);
-
-      /* Fewer columns only for a clearly larger picture: at about the same
-       * size, one row keeps all three views side by side. */
-      if (scale > best_scale * 1.05)
-        best_scale = scale, best = columns;
-    }
-  return best;
+  return buttons[view];
 }
 
 static gboolean
-apply_view_columns (gpointer data)
+apply_layout (gpointer data)
 {
   LensWindow *self = data;
+  gboolean main_page = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "main") == 0;
 
-  self->view_columns_idle = 0;
-  /* Only the maximum: the flow box still puts fewer in a row that is too
-   * narrow, and the window can still be made narrower. */
-  gtk_flow_box_set_max_children_per_line (self->views, self->view_columns);
+  self->layout_idle = 0;
+  adw_flap_set_fold_policy (self->flap, self->narrow ? ADW_FLAP_FOLD_POLICY_ALWAYS : ADW_FLAP_FOLD_POLICY_NEVER);
+  gtk_widget_set_visible (self->header_switcher, main_page && self->wide);
+  gtk_action_bar_set_revealed (self->bottom_bar, main_page && !self->wide);
   return G_SOURCE_REMOVE;
 }
 
 void
-lens_window_fit_view_columns (LensWindow *self)
+lens_window_show_view (LensWindow *self, int view)
 {
-  GtkWidget *views = GTK_WIDGET (self->views), *view = GTK_WIDGET (self->input_view);
-  GtkWidget *cell = gtk_widget_get_parent (view); /* the view with its header and caption */
-  int columns;
+  static const char *alone[] = { N_("Show only the input (Alt+1)"), N_("Show only the reconstruction (Alt+2)"),
+                                 N_("Show only the activations (Alt+3)") };
 
-  if (self->input == NULL || !gtk_widget_get_mapped (views) || gtk_widget_get_width (view) <= 0)
-    return;
-  columns = best_view_columns (gtk_widget_get_width (views), gtk_widget_get_height (views),
-                               gtk_widget_get_width (cell) - gtk_widget_get_width (view),
-                               gtk_widget_get_height (cell) - gtk_widget_get_height (view),
-                               self->input->image->width, self->input->image->height);
-  /* Changing the flow box while it is being allocated would be ignored
-   * until the next layout: change it just after. */
-  if (columns != self->view_columns && self->view_columns_idle == 0)
+  lens_view_grid_set_shown (self->views, CLAMP (view, -1, 2));
+  for (int i = 0; i < 3; i++)
     {
-      self->view_columns = columns;
-      self->view_columns_idle = g_idle_add (apply_view_columns, self);
+      gboolean maximized = view == i;
+
+      gtk_button_set_icon_name (maximize_button (self, i),
+                                maximized ? "view-restore-symbolic" : "view-fullscreen-symbolic");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (maximize_button (self, i)),
+                                   maximized ? _("Show all three views (Alt+0)") : _(alone[i]));
     }
+}
+
+void
+lens_window_fit_views (LensWindow *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  gboolean wide = width >= WIDE_WINDOW, narrow = width < FOLD_BELOW;
+  gboolean main_page = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "main") == 0;
+  LensImageView *all[] = { self->input_view, self->reconstruction_view, self->activation_view };
+  double fit = 0.0;
+
+  /* Changing widgets while the window is being allocated would be
+   * ignored until the next layout: change them just after. */
+  if ((wide != self->wide || narrow != self->narrow || gtk_widget_get_visible (self->header_switcher) != (main_page && wide)
+       || gtk_action_bar_get_revealed (self->bottom_bar) != (main_page && !wide))
+      && self->layout_idle == 0)
+    {
+      self->wide = wide;
+      self->narrow = narrow;
+      self->layout_idle = g_idle_add (apply_layout, self);
+    }
+  if (self->input == NULL)
+    return;
+
+  /* One fit scale for the views shown: the same pixels side by side. */
+  for (int i = 0; i < 3; i++)
+    {
+      double f = gtk_widget_get_child_visible (gtk_widget_get_parent (GTK_WIDGET (all[i])))
+                   ? lens_image_view_get_fit_scale (all[i]) : 0.0;
+
+      if (f > 0.0 && (fit == 0.0 || f < fit))
+        fit = f;
+    }
+  lens_viewport_set_fit_scale (self->viewport, fit);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -102,16 +125,43 @@ inspect (LensWindow *self)
                              on_inspected, g_object_ref (self));
 }
 
+/* With the segments shown, a click selects the segment under it (Shift
+ * or Ctrl adds it to the selection, or takes it out); otherwise, and on a
+ * right click, it opens the patch's sparse code. */
 static void
-on_patch_activated (LensImageView *view, int row, int col, double x, double y, LensWindow *self)
+on_patch_clicked (LensImageView *view, int row, int col, double x, double y, guint button,
+                  GdkModifierType state, LensWindow *self)
 {
   graphene_point_t point;
 
+  if (button == GDK_BUTTON_PRIMARY && lens_window_get_toggle (self, "show-segments")
+      && lens_segmentation_segment_at (self->segmentation, row, col) >= 0)
+    {
+      lens_window_select_segment_at (self, row, col, (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK)) != 0);
+      return;
+    }
+
   self->inspected_row = row;
   self->inspected_col = col;
-  /* The popover lives on the window and points at the click. */
+  /* The popover lives on the window and points at the click, opening
+   * towards the larger part of the window so that it stays inside. */
   if (!gtk_widget_compute_point (GTK_WIDGET (view), GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &point))
     return;
+  {
+    int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
+    int need_w, need_h;
+    GtkPositionType position;
+
+    gtk_widget_measure (GTK_WIDGET (self->inspector), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &need_w, NULL, NULL);
+    gtk_widget_measure (GTK_WIDGET (self->inspector), GTK_ORIENTATION_VERTICAL, need_w, NULL, &need_h, NULL, NULL);
+    if (h - point.y >= need_h)
+      position = GTK_POS_BOTTOM;
+    else if (point.y >= need_h)
+      position = GTK_POS_TOP;
+    else
+      position = w - point.x >= point.x ? GTK_POS_RIGHT : GTK_POS_LEFT;
+    gtk_popover_set_position (GTK_POPOVER (self->inspector), position);
+  }
   gtk_popover_set_pointing_to (GTK_POPOVER (self->inspector),
                                &(GdkRectangle) { (int) point.x - 4, (int) point.y - 4, 8, 8 });
   inspect (self);
@@ -122,12 +172,14 @@ lens_window_setup_views (LensWindow *self)
 {
   LensImageView *views[] = { self->input_view, self->reconstruction_view, self->activation_view };
 
+  lens_window_show_view (self, -1);
+
   self->inspector = LENS_PATCH_INSPECTOR (lens_patch_inspector_new ());
   gtk_widget_set_parent (GTK_WIDGET (self->inspector), GTK_WIDGET (self));
   g_signal_connect_swapped (self->inspector, "top-m-changed", G_CALLBACK (inspect), self);
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     {
       lens_image_view_set_viewport (views[i], self->viewport);
-      g_signal_connect (views[i], "patch-activated", G_CALLBACK (on_patch_activated), self);
+      g_signal_connect (views[i], "patch-clicked", G_CALLBACK (on_patch_clicked), self);
     }
 }

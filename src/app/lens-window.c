@@ -26,6 +26,22 @@ lens_window_toast (LensWindow *self, const char *message)
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* A toast with a "Show in Files" button for a file just written. */
+void
+lens_window_toast_file (LensWindow *self, const char *message, GFile *file)
+{
+  AdwToast *toast = adw_toast_new (message);
+  g_autofree char *uri = g_file_get_uri (file);
+
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_set_button_label (toast, _("Show in Files"));
+  adw_toast_set_action_name (toast, "win.show-in-files");
+  adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 gboolean
 lens_window_get_toggle (LensWindow *self, const char *action)
 {
@@ -45,6 +61,8 @@ lens_window_current_request (LensWindow *self)
     .mode = (LensActivationMode) gtk_drop_down_get_selected (self->mode_dropdown),
     .colormap = self->settings ? (LensColormap) g_settings_get_enum (self->settings, "heatmap-colormap")
                                : LENS_COLORMAP_VIRIDIS,
+    .scaling = self->settings ? (LensScaling) g_settings_get_enum (self->settings, "heatmap-scale")
+                              : LENS_SCALING_FIXED,
     .atoms = self->selected_atoms,
     .segment = lens_window_get_toggle (self, "show-segments"),
     .segment_options = {
@@ -64,6 +82,7 @@ lens_window_update (LensWindow *self)
 
   if (request.model && request.input)
     lens_worker_submit (self->worker, &request);
+  lens_window_update_segments_status (self);
 }
 
 int
@@ -126,12 +145,111 @@ on_close_request (LensWindow *self)
 }
 
 /* ------------------------------------------------------------------------- */
+/* What the segments are clustered on: a plain name (the combo row's
+ * items, in the order of ScvaeSegmentFeatures) and a line that says what
+ * it means, shown under each name in the popup and as the row's subtitle. */
+
+static const char *
+feature_explanation (guint index)
+{
+  switch (index)
+    {
+    case SCVAE_SEGMENT_CODES:
+      return _("Each patch's sparse code, as it is");
+    case SCVAE_SEGMENT_ABS:
+      return _("How strongly each atom fires, whatever its sign");
+    case SCVAE_SEGMENT_NORMALIZED:
+      return _("Which atoms fire together, not how strongly");
+    case SCVAE_SEGMENT_LOG:
+      return _("Atom strengths on a log scale, so weak ones count");
+    case SCVAE_SEGMENT_LOG_AND_CODES:
+      return _("Atom strengths around the patch, and its own code");
+    case SCVAE_SEGMENT_HISTOGRAM:
+      return _("The strongest atoms around the patch");
+    case SCVAE_SEGMENT_HISTOGRAMS_AND_CODES:
+      return _("Texture near and further out, and the patch's own code");
+    default:
+      return "";
+    }
+}
+
+/* The choice and what it means, under the title: beside it, the name
+ * would be cut off. */
+static void
+on_features_selected (LensWindow *self)
+{
+  guint selected = adw_combo_row_get_selected (self->features_row);
+  GtkStringObject *item = g_list_model_get_item (adw_combo_row_get_model (self->features_row), selected);
+  g_autofree char *subtitle = NULL;
+
+  if (item == NULL)
+    return;
+  subtitle = g_strdup_printf ("%s\n%s", gtk_string_object_get_string (item), feature_explanation (selected));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->features_row), subtitle);
+  g_object_unref (item);
+}
+
+static void
+setup_empty_item (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  gtk_list_item_set_child (item, gtk_label_new (NULL));
+}
+
+static void
+setup_feature_item (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *name = gtk_label_new (NULL), *explanation = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_xalign (GTK_LABEL (explanation), 0);
+  gtk_label_set_wrap (GTK_LABEL (explanation), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (explanation), 36);
+  gtk_widget_add_css_class (explanation, "dim-label");
+  gtk_widget_add_css_class (explanation, "caption");
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), explanation);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_feature_item (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkStringObject *string = gtk_list_item_get_item (item);
+  const char *name = gtk_string_object_get_string (string);
+  const char *explanation = feature_explanation (gtk_list_item_get_position (item));
+  g_autofree char *description = g_strdup_printf ("%s: %s", name, explanation);
+
+  gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (box)), name);
+  gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (box)), explanation);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
+}
+
+static void
+setup_features_row (LensWindow *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  g_autoptr(GtkListItemFactory) empty = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_feature_item), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_feature_item), NULL);
+  adw_combo_row_set_list_factory (self->features_row, factory);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->features_row), FALSE);
+  g_signal_connect (empty, "setup", G_CALLBACK (setup_empty_item), NULL);
+  adw_combo_row_set_factory (self->features_row, empty);
+  g_signal_connect_swapped (self->features_row, "notify::selected", G_CALLBACK (on_features_selected), self);
+  on_features_selected (self);
+}
+
+/* ------------------------------------------------------------------------- */
 
 static void
 lens_window_size_allocate (GtkWidget *widget, int width, int height, int baseline)
 {
   GTK_WIDGET_CLASS (lens_window_parent_class)->size_allocate (widget, width, height, baseline);
-  lens_window_fit_view_columns (LENS_WINDOW (widget));
+  lens_window_fit_views (LENS_WINDOW (widget));
 }
 
 static void
@@ -150,7 +268,7 @@ lens_window_dispose (GObject *object)
     }
   g_clear_object (&self->worker);
   g_clear_handle_id (&self->busy_timeout, g_source_remove);
-  g_clear_handle_id (&self->view_columns_idle, g_source_remove);
+  g_clear_handle_id (&self->layout_idle, g_source_remove);
   g_clear_object (&self->viewport);
   g_clear_pointer (&self->model, scvae_model_unref);
   g_clear_pointer (&self->input, lens_input_unref);
@@ -170,6 +288,8 @@ lens_window_dispose (GObject *object)
   if (self->segment_legend)
     lens_segment_legend_set_segmentation (self->segment_legend, NULL);
   g_clear_pointer (&self->segmentation, lens_segmentation_free);
+  lens_request_clear (&self->segmented);
+  lens_window_dispose_segments (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), LENS_TYPE_WINDOW);
 
   G_OBJECT_CLASS (lens_window_parent_class)->dispose (object);
@@ -198,6 +318,7 @@ lens_window_class_init (LensWindowClass *klass)
   g_type_ensure (LENS_TYPE_LEGEND);
   g_type_ensure (LENS_TYPE_QUALITY_PANEL);
   g_type_ensure (LENS_TYPE_SEGMENT_LEGEND);
+  g_type_ensure (LENS_TYPE_VIEW_GRID);
   g_type_ensure (LENS_TYPE_WELCOME_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/sparselens/SparseLens/lens-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LensWindow, toast_overlay);
@@ -207,6 +328,11 @@ lens_window_class_init (LensWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LensWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, views);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, input_maximize);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, reconstruction_maximize);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, activation_maximize);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, header_switcher);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, bottom_bar);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, input_view);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, reconstruction_view);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, activation_view);
@@ -251,6 +377,7 @@ lens_window_init (LensWindow *self)
     adw_combo_row_set_selected (self->features_row, defaults.features);
     gtk_adjustment_set_value (self->smooth_adjustment, defaults.smooth_radius);
   }
+  setup_features_row (self);
 
   self->viewport = lens_viewport_new ();
   g_signal_connect_swapped (self->viewport, "hover-changed", G_CALLBACK (on_hover_changed), self);
@@ -267,6 +394,7 @@ lens_window_init (LensWindow *self)
       g_settings_bind (self->settings, "overlay-opacity", self->opacity_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
       lens_settings_bind_int_adjustment (self->settings, "segment-k", self->k_adjustment);
       g_signal_connect_swapped (self->settings, "changed::heatmap-colormap", G_CALLBACK (on_control_changed), self);
+      g_signal_connect_swapped (self->settings, "changed::heatmap-scale", G_CALLBACK (on_control_changed), self);
     }
 
   lens_window_setup_views (self);

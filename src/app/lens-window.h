@@ -22,6 +22,8 @@ void lens_window_open_model (LensWindow *self, GFile *file);
 void lens_window_set_model (LensWindow *self, ScvaeModel *model);
 void lens_window_open_input (LensWindow *self, LensInput *input);
 void lens_window_toast (LensWindow *self, const char *message);
+/* The same, with a button that shows the file in the file manager. */
+void lens_window_toast_file (LensWindow *self, const char *message, GFile *file);
 /* Cancelled when the window goes: for work whose end the window waits for.
  * Callbacks check lens_window_is_closed () first: a GTask that failed
  * reports its own error even when its cancellable was cancelled. */

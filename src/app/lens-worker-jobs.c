@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 /* Pixels around an inspected patch: the patch and two on each side. */
 #define INSPECT_PATCHES 5
@@ -182,7 +183,9 @@ run_export (LensWorker *self, Job *job, GCancellable *cancellable, GError **erro
       g_autoptr(LensResult) shown = lens_result_new (&job->request);
       int rows, cols, atoms;
       const float *codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
-      cairo_surface_t *patches = lens_result_build_activation (shown, codes, rows, cols, atoms);
+      cairo_surface_t *patches = lens_result_build_activation (shown, codes, rows, cols, atoms,
+                                                               lens_worker_get_l1_reference (self, &job->request,
+                                                                                             cancellable));
 
       surface = scvae_render_patches (patches, image->width, image->height);
       cairo_surface_destroy (patches);
@@ -210,14 +213,39 @@ run_export_codes (LensWorker *self, Job *job, GCancellable *cancellable, GError 
   return TRUE;
 }
 
-/* The segments as the window shows them, on the working image. */
+/* One label per pixel of a width x height picture of the working image:
+ * each pixel takes the label of the working image's patch it falls in. */
+static guint8 *
+labels_at_size (const Job *job, const ScvaeImage *working, int width, int height)
+{
+  guint8 *pixels = g_new (guint8, (gsize) width * height);
+
+  for (int y = 0; y < height; y++)
+    {
+      int row = MIN ((int) (((double) y + 0.5) * working->height / height) / SCVAE_PATCH_PIXELS, job->rows - 1);
+
+      for (int x = 0; x < width; x++)
+        {
+          int col = MIN ((int) (((double) x + 0.5) * working->width / width) / SCVAE_PATCH_PIXELS, job->cols - 1);
+
+          pixels[(gsize) y * width + x] = job->labels[(gsize) row * job->cols + col];
+        }
+    }
+  return pixels;
+}
+
+/* The segments as the window shows them, at the source's size like the
+ * other pictures: the labels of the working image's patches, scaled up. */
 static gboolean
 run_export_segments (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
 {
-  const ScvaeImage *image = job->request.input->image;
-  g_autofree guint8 *pixels = scvae_labels_to_pixels (job->labels, job->rows, job->cols,
-                                                      image->width, image->height);
+  const ScvaeImage *working = job->request.input->image, *image;
+  g_autofree guint8 *pixels = NULL;
 
+  if (job->source == NULL && !load_source (job, error))
+    return FALSE;
+  image = job->source->image;
+  pixels = labels_at_size (job, working, image->width, image->height);
   if (job->kind == LENS_EXPORT_OVERLAY)
     return write_png (job, scvae_render_overlay (image, pixels, job->segments, job->n_segments, job->opacity),
                       error);
@@ -472,18 +500,29 @@ static gboolean
 run_split (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
 {
   const ScvaeSegmentOptions *options = &job->request.segment_options;
-  ScvaeSession *session = job_session (self, job, &job->request, job->request.input->image, cancellable, error);
-  g_autofree float *features = NULL;
-  int rows, cols, K;
-  const float *codes;
+  g_autofree float *own = NULL;
+  const float *features;
+  int dim;
 
-  if (session == NULL)
-    return FALSE;
-  codes = scvae_session_get_codes (session, &rows, &cols, &K);
-  features = scvae_segment_features (codes, rows, cols, K, options, cancellable, error);
-  if (features == NULL
-      || !lens_split_divide (job->split, features, scvae_segment_features_dim (options, K), job->seed,
-                             cancellable, error))
+  /* The features the segments were clustered on: usually kept by the
+   * worker, so only the 2-means on the segment's rows runs. */
+  if (lens_stage_cache_has_codes (self->full, &job->request))
+    {
+      features = lens_worker_get_features (self, &job->request, &dim, cancellable, error);
+    }
+  else
+    {
+      ScvaeSession *session = job_session (self, job, &job->request, job->request.input->image, cancellable, error);
+      int rows, cols, K;
+      const float *codes;
+
+      if (session == NULL)
+        return FALSE;
+      codes = scvae_session_get_codes (session, &rows, &cols, &K);
+      features = own = scvae_segment_features (codes, rows, cols, K, options, cancellable, error);
+      dim = scvae_segment_features_dim (options, K);
+    }
+  if (features == NULL || !lens_split_divide (job->split, features, dim, job->seed, cancellable, error))
     return FALSE;
   job->value = g_steal_pointer (&job->split);
   job->value_free = (GDestroyNotify) lens_split_free;
@@ -503,6 +542,104 @@ lens_worker_split_async (LensWorker *self, const LensRequest *request, LensSplit
 
 LensSplit *
 lens_worker_split_finish (LensWorker *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The atoms that characterise each segment */
+
+static gboolean
+run_segment_atoms (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
+{
+  ScvaeSession *session = job_session (self, job, &job->request, job->request.input->image, cancellable, error);
+  const int n = job->n_segments, top = LENS_SEGMENT_ATOMS;
+  g_autofree double *image_sum = NULL, *segment_sum = NULL;
+  g_autofree int *counts = NULL;
+  LensSegmentAtoms *atoms;
+  const float *codes;
+  int rows, cols, K;
+  double largest = 0.0;
+
+  if (session == NULL)
+    return FALSE;
+  codes = scvae_session_get_codes (session, &rows, &cols, &K);
+  if (rows != job->rows || cols != job->cols)
+    {
+      g_set_error_literal (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, "The segments are of other codes");
+      return FALSE;
+    }
+  image_sum = g_new0 (double, K);
+  segment_sum = g_new0 (double, (gsize) n * K);
+  counts = g_new0 (int, n);
+  for (gsize p = 0; p < (gsize) rows * cols; p++)
+    {
+      const float *z = codes + p * K;
+      double *sum = segment_sum + (gsize) job->labels[p] * K;
+
+      counts[job->labels[p]]++;
+      for (int k = 0; k < K; k++)
+        {
+          double magnitude = fabsf (z[k]);
+
+          sum[k] += magnitude;
+          image_sum[k] += magnitude;
+        }
+    }
+  for (int k = 0; k < K; k++)
+    largest = MAX (largest, image_sum[k]);
+
+  atoms = g_malloc0 (sizeof (LensSegmentAtoms) + (gsize) n * top * sizeof (int));
+  atoms->n_segments = n;
+  for (int s = 0; s < n; s++)
+    {
+      int *best = atoms->atoms + s * top;
+      double score[LENS_SEGMENT_ATOMS];
+
+      for (int i = 0; i < top; i++)
+        best[i] = -1, score[i] = 0.0;
+      for (int k = 0; counts[s] > 0 && k < K; k++)
+        {
+          /* Mean |z| in the segment over the mean in the image; atoms the
+           * image hardly uses are held back by a floor under the latter. */
+          double inside = segment_sum[(gsize) s * K + k] / counts[s];
+          double everywhere = (image_sum[k] + 0.05 * largest) / ((gsize) rows * cols);
+          double ratio = inside / everywhere;
+          int at = top;
+
+          if (inside <= 0.0)
+            continue;
+          while (at > 0 && (best[at - 1] < 0 || ratio > score[at - 1]))
+            at--;
+          if (at == top)
+            continue;
+          memmove (best + at + 1, best + at, (top - at - 1) * sizeof (int));
+          memmove (score + at + 1, score + at, (top - at - 1) * sizeof (double));
+          best[at] = k;
+          score[at] = ratio;
+        }
+    }
+  job->value = atoms;
+  job->value_free = g_free;
+  return TRUE;
+}
+
+void
+lens_worker_segment_atoms_async (LensWorker *self, const LensRequest *request, const guint8 *labels, int rows,
+                                 int cols, int n_segments, GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  Job *job = lens_job_new (run_segment_atoms, request);
+
+  job->labels = g_memdup2 (labels, (gsize) rows * cols);
+  job->rows = rows;
+  job->cols = cols;
+  job->n_segments = n_segments;
+  lens_worker_queue_job (self, job, cancellable, lens_worker_segment_atoms_async, callback, user_data);
+}
+
+LensSegmentAtoms *
+lens_worker_segment_atoms_finish (LensWorker *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -42,6 +42,7 @@ struct _LensWorker {
   gboolean is_running;
   gboolean job_running;
   gboolean run_previewed;     /* the running request has shown its preview */
+  gboolean run_segmenting;    /* it has posted its pictures and runs k-means */
   GCancellable *cancellable;  /* of what the thread runs */
   GQueue jobs;                /* GTask with a Job */
   gboolean busy;
@@ -50,9 +51,17 @@ struct _LensWorker {
   LensStageCache *full;       /* the working image */
   LensStageCache *preview;    /* its half-size copy, while a slider is dragged */
   ScvaeImage *preview_image;
-  guint8 *labels;             /* k-means of the full cache's codes, or NULL */
+  /* Segmentation of the full cache's codes: the features (the costly
+   * part: a new k or seed reuses them) and the k-means labels. Both go
+   * when the codes change. */
+  float *features;            /* rows x cols x features_dim, or NULL */
+  int features_dim;
+  ScvaeSegmentOptions features_options; /* features and smooth_radius count */
+  guint8 *labels;             /* k-means of the features, or NULL */
   ScvaeSegmentOptions labels_options;
   LensResult *last;           /* pictures reused when a stage is skipped */
+  ScvaeModel *l1_model;       /* the model whose fixed L1 scale is l1_reference */
+  float l1_reference;
 };
 
 /* lens-worker.c */
@@ -62,11 +71,23 @@ struct _LensWorker {
 void lens_worker_post (LensWorker *self, LensResult *result, GError *error);
 gboolean lens_worker_newer_request_waiting (LensWorker *self);
 void lens_worker_mark_previewed (LensWorker *self);
+/* The running request has posted its pictures and now runs k-means: a
+ * new request with other segment options makes that work useless. */
+void lens_worker_mark_segmenting (LensWorker *self, gboolean segmenting);
+/* The features of the full cache's codes under options, computed unless
+ * they are kept already; NULL with error when cancelled. On the engine
+ * thread; valid until the next request runs. */
+const float *lens_worker_get_features (LensWorker *self, const LensRequest *request, int *dim,
+                                       GCancellable *cancellable, GError **error);
 /* Queues a job (the task takes it) to run when no request waits. */
 void lens_worker_queue_job (LensWorker *self, Job *job, GCancellable *cancellable, gpointer source_tag,
                             GAsyncReadyCallback callback, gpointer user_data);
 
 /* lens-worker-requests.c */
+
+/* The top of the fixed L1 scale for request's model, when its heat map
+ * needs it (else 0); measured once per model. On the engine thread. */
+float lens_worker_get_l1_reference (LensWorker *self, const LensRequest *request, GCancellable *cancellable);
 
 /* Answers a request: a preview first when wanted, then the full result.
  * Failures other than cancelling are posted. */

@@ -12,13 +12,6 @@
  * about 0.15 s at 640x480; below that, a preview would only add work. */
 #define PREVIEW_MIN_PIXELS (640 * 480)
 
-static gboolean
-same_segment_options (const ScvaeSegmentOptions *a, const ScvaeSegmentOptions *b)
-{
-  return a->k == b->k && a->features == b->features && a->smooth_radius == b->smooth_radius
-         && a->n_restarts == b->n_restarts && a->seed == b->seed;
-}
-
 /* Brings the working image's cache to the request's codes. */
 static gboolean
 prepare (LensWorker *self, const LensRequest *request, GCancellable *cancellable,
@@ -27,26 +20,53 @@ prepare (LensWorker *self, const LensRequest *request, GCancellable *cancellable
   if (!lens_stage_cache_bring (self->full, request, request->input->image, cancellable, new_codes, error))
     return FALSE;
   if (*new_codes)
-    g_clear_pointer (&self->labels, g_free);
+    {
+      g_clear_pointer (&self->features, g_free);
+      g_clear_pointer (&self->labels, g_free);
+    }
   return TRUE;
 }
 
+const float *
+lens_worker_get_features (LensWorker *self, const LensRequest *request, int *dim,
+                          GCancellable *cancellable, GError **error)
+{
+  const ScvaeSegmentOptions *options = &request->segment_options;
+  int rows, cols, atoms;
+  const float *codes = scvae_session_get_codes (lens_stage_cache_get_session (self->full), &rows, &cols, &atoms);
+
+  if (self->features == NULL || self->features_options.features != options->features
+      || self->features_options.smooth_radius != options->smooth_radius)
+    {
+      g_clear_pointer (&self->features, g_free);
+      g_clear_pointer (&self->labels, g_free);
+      self->features = scvae_segment_features (codes, rows, cols, atoms, options, cancellable, error);
+      if (self->features == NULL)
+        return NULL;
+      self->features_dim = scvae_segment_features_dim (options, atoms);
+      self->features_options = *options;
+    }
+  *dim = self->features_dim;
+  return self->features;
+}
+
+/* k-means on the features of the full cache's codes: only what the
+ * options change runs again (a new k or seed reuses the features). */
 static gboolean
 segment (LensWorker *self, const LensRequest *request, GCancellable *cancellable, GError **error)
 {
-  int rows, cols, atoms;
-  const float *codes = scvae_session_get_codes (lens_stage_cache_get_session (self->full), &rows, &cols, &atoms);
-  g_autofree float *features = NULL;
+  int rows, cols, atoms, dim;
   g_autofree guint8 *labels = NULL;
+  const float *features;
 
-  if (self->labels && same_segment_options (&self->labels_options, &request->segment_options))
+  if (self->labels && lens_segment_options_equal (&self->labels_options, &request->segment_options))
     return TRUE;
-  features = scvae_segment_features (codes, rows, cols, atoms, &request->segment_options, cancellable, error);
+  features = lens_worker_get_features (self, request, &dim, cancellable, error);
   if (features == NULL)
     return FALSE;
+  scvae_session_get_codes (lens_stage_cache_get_session (self->full), &rows, &cols, &atoms);
   labels = g_new (guint8, (gsize) rows * cols);
-  if (!scvae_segment (features, rows, cols, scvae_segment_features_dim (&request->segment_options, atoms),
-                      &request->segment_options, labels, cancellable, error))
+  if (!scvae_segment (features, rows, cols, dim, &request->segment_options, labels, cancellable, error))
     return FALSE;
   g_free (self->labels);
   self->labels = g_steal_pointer (&labels);
@@ -68,15 +88,36 @@ result_new (LensWorker *self, const LensRequest *request, guint64 serial, gint64
   return result;
 }
 
+float
+lens_worker_get_l1_reference (LensWorker *self, const LensRequest *request, GCancellable *cancellable)
+{
+  if (request->mode != LENS_ACTIVATION_L1 || request->scaling != LENS_SCALING_FIXED)
+    return 0.f;
+  if (self->l1_model != request->model)
+    {
+      float reference = lens_l1_reference (request->model, cancellable);
+
+      /* Cancelled: measured again next time. */
+      if (g_cancellable_is_cancelled (cancellable))
+        return 0.f;
+      g_clear_pointer (&self->l1_model, scvae_model_unref);
+      self->l1_model = scvae_model_ref (request->model);
+      self->l1_reference = reference;
+    }
+  return self->l1_reference;
+}
+
 /* The heat map of a session's codes, one pixel per patch, magnified by
  * units when shown. */
 static LensPicture *
-activation_picture (LensResult *result, ScvaeSession *session, int units)
+activation_picture (LensWorker *self, LensResult *result, ScvaeSession *session, int units,
+                    GCancellable *cancellable)
 {
   int rows, cols, atoms;
   const float *codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+  float l1_reference = lens_worker_get_l1_reference (self, &result->request, cancellable);
 
-  return lens_picture_new (lens_result_build_activation (result, codes, rows, cols, atoms), units);
+  return lens_picture_new (lens_result_build_activation (result, codes, rows, cols, atoms, l1_reference), units);
 }
 
 /* A preview is worth it for a slider move on a large image while the user
@@ -128,11 +169,18 @@ answer_preview (LensWorker *self, const LensRequest *request, guint64 serial, gi
   result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), 2);
   result->residual = lens_picture_new (lens_residual_surface (self->preview_image, reconstruction,
                                                               request->colormap, &result->residual_scale), 2);
-  result->activation = activation_picture (result, session, 2 * SCVAE_PATCH_PIXELS);
+  result->activation = activation_picture (self, result, session, 2 * SCVAE_PATCH_PIXELS, cancellable);
   result->compute_ms = (g_get_monotonic_time () - start) / 1000.0;
   lens_worker_post (self, g_steal_pointer (&result), NULL);
   lens_worker_mark_previewed (self);
   return TRUE;
+}
+
+/* Whether the request's segments are computed already. */
+static gboolean
+has_labels (LensWorker *self, const LensRequest *request)
+{
+  return self->labels && lens_segment_options_equal (&self->labels_options, &request->segment_options);
 }
 
 static gboolean
@@ -142,37 +190,69 @@ answer_full (LensWorker *self, const LensRequest *request, guint64 serial, gint6
   g_autoptr(LensResult) result = NULL;
   gint64 start = g_get_monotonic_time ();
   ScvaeSession *session;
-  gboolean new_codes;
+  gboolean new_codes, same_pictures;
   int K;
 
-  if (!prepare (self, request, cancellable, &new_codes, error)
-      || (request->segment && !segment (self, request, cancellable, error)))
+  if (!prepare (self, request, cancellable, &new_codes, error))
     return FALSE;
 
   session = lens_stage_cache_get_session (self->full);
   K = scvae_model_get_config (request->model)->atoms;
-  result = result_new (self, request, serial, submitted);
+  same_pictures = !new_codes && self->last && lens_request_same_pictures (&self->last->request, request);
 
-  /* Reuse the pictures of stages that did not run. */
-  if (!new_codes && self->last && lens_request_same_codes (&self->last->request, request)
-      && self->last->request.colormap == request->colormap)
+  if (same_pictures)
     {
-      result->reconstruction = lens_picture_ref (self->last->reconstruction);
-      result->residual = lens_picture_ref (self->last->residual);
-      result->residual_scale = self->last->residual_scale;
-      result->metrics = self->last->metrics;
+      /* Only the segments change (or nothing): the pictures stay. */
+      result = lens_result_copy (self->last);
+      g_clear_pointer (&result->labels, g_free);
+      lens_request_clear (&result->request);
+      lens_request_copy (&result->request, request);
+      result->serial = serial;
+      result->submitted_us = submitted;
     }
   else
     {
-      const ScvaeImage *reconstruction = scvae_session_get_reconstruction (session);
+      result = result_new (self, request, serial, submitted);
+      /* Reuse the pictures of stages that did not run. */
+      if (!new_codes && self->last && lens_request_same_codes (&self->last->request, request)
+          && self->last->request.colormap == request->colormap)
+        {
+          result->reconstruction = lens_picture_ref (self->last->reconstruction);
+          result->residual = lens_picture_ref (self->last->residual);
+          result->residual_scale = self->last->residual_scale;
+          result->metrics = self->last->metrics;
+        }
+      else
+        {
+          const ScvaeImage *reconstruction = scvae_session_get_reconstruction (session);
 
-      scvae_session_compute_metrics (session, &result->metrics);
-      result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), 1);
-      result->residual = lens_picture_new (lens_residual_surface (request->input->image, reconstruction,
-                                                                  request->colormap, &result->residual_scale), 1);
+          scvae_session_compute_metrics (session, &result->metrics);
+          result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), 1);
+          result->residual = lens_picture_new (lens_residual_surface (request->input->image, reconstruction,
+                                                                      request->colormap, &result->residual_scale), 1);
+        }
+      result->activation = activation_picture (self, result, session, SCVAE_PATCH_PIXELS, cancellable);
+      result->usage = g_memdup2 (scvae_session_get_atom_usage (session), K * sizeof (ScvaeAtomUsage));
     }
-  result->activation = activation_picture (result, session, SCVAE_PATCH_PIXELS);
-  result->usage = g_memdup2 (scvae_session_get_atom_usage (session), K * sizeof (ScvaeAtomUsage));
+
+  /* New pictures go on screen before k-means, which takes longer than
+   * they do; the segments follow in a second result. */
+  if (request->segment && !has_labels (self, request))
+    {
+      if (!same_pictures)
+        {
+          LensResult *pictures = lens_result_copy (result);
+
+          pictures->segments_pending = TRUE;
+          pictures->compute_ms = (g_get_monotonic_time () - start) / 1000.0;
+          g_clear_pointer (&self->last, lens_result_unref);
+          self->last = lens_result_ref (pictures);
+          lens_worker_post (self, pictures, NULL);
+        }
+      lens_worker_mark_segmenting (self, TRUE);
+      if (!segment (self, request, cancellable, error))
+        return FALSE;
+    }
   if (request->segment)
     result->labels = g_memdup2 (self->labels, (gsize) result->rows * result->cols);
   result->compute_ms = (g_get_monotonic_time () - start) / 1000.0;

@@ -165,6 +165,14 @@ lens_worker_mark_previewed (LensWorker *self)
   g_mutex_unlock (&self->mutex);
 }
 
+void
+lens_worker_mark_segmenting (LensWorker *self, gboolean segmenting)
+{
+  g_mutex_lock (&self->mutex);
+  self->run_segmenting = segmenting;
+  g_mutex_unlock (&self->mutex);
+}
+
 /* ------------------------------------------------------------------------- */
 /* The thread */
 
@@ -239,6 +247,7 @@ worker_thread (gpointer data)
           lens_request_copy (&self->running, &request);
           self->is_running = TRUE;
           self->run_previewed = FALSE;
+          self->run_segmenting = FALSE;
         }
       else
         {
@@ -266,8 +275,10 @@ worker_thread (gpointer data)
   g_clear_pointer (&self->full, lens_stage_cache_free);
   g_clear_pointer (&self->preview, lens_stage_cache_free);
   g_clear_pointer (&self->preview_image, scvae_image_free);
+  g_clear_pointer (&self->features, g_free);
   g_clear_pointer (&self->labels, g_free);
   g_clear_pointer (&self->last, lens_result_unref);
+  g_clear_pointer (&self->l1_model, scvae_model_unref);
   return NULL;
 }
 
@@ -291,12 +302,15 @@ lens_worker_submit (LensWorker *self, const LensRequest *request)
 
   /* A job gives way at once. A running request is cancelled if its work
    * is stale: always when it encodes another image or model; for new
-   * slider values unless they come in a drag (see DRAG_GAP_US). */
+   * slider values unless they come in a drag (see DRAG_GAP_US); and once
+   * it has shown its pictures and runs k-means, for any other
+   * segmentation (a new k, seed or features, or segments off). */
   if (self->job_running
       || (self->is_running
           && (!lens_request_same_input (&self->running, request)
               || (!lens_request_same_codes (&self->running, request)
-                  && (!self->pending_in_drag || self->run_previewed)))))
+                  && (!self->pending_in_drag || self->run_previewed))
+              || (self->run_segmenting && !lens_request_same_segments (&self->running, request)))))
     g_cancellable_cancel (self->cancellable);
   g_cond_signal (&self->cond);
   g_mutex_unlock (&self->mutex);

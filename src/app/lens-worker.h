@@ -35,8 +35,8 @@ typedef enum {
   LENS_EXPORT_RESIDUAL,
   LENS_EXPORT_ACTIVATION,
   LENS_EXPORT_CODES,          /* .npy [rows, cols, K] of the working image */
-  LENS_EXPORT_OVERLAY,        /* the segments as shown, at working size */
-  LENS_EXPORT_LABELS,         /* 8-bit PNG, pixel = segment index */
+  LENS_EXPORT_OVERLAY,        /* the segments as shown, at the source's size too */
+  LENS_EXPORT_LABELS,         /* 8-bit PNG, pixel = segment index, at the source's size */
 } LensExportKind;
 
 /* The segments as the window shows them, for LENS_EXPORT_OVERLAY and
@@ -89,5 +89,23 @@ GPtrArray *lens_worker_render_atoms_finish (LensWorker *self, GAsyncResult *resu
 void lens_worker_split_async (LensWorker *self, const LensRequest *request, LensSplit *split, guint64 seed,
                               GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
 LensSplit *lens_worker_split_finish (LensWorker *self, GAsyncResult *result, GError **error);
+
+/* The atoms that characterise each segment: the LENS_SEGMENT_ATOMS whose
+ * mean |coefficient| in the segment most exceeds their mean in the image
+ * (with a floor under the latter, so that atoms the image hardly uses do
+ * not win by a near-zero mean), strongest first, -1 where fewer. */
+#define LENS_SEGMENT_ATOMS 3
+
+typedef struct {
+  int n_segments;
+  int atoms[];            /* n_segments x LENS_SEGMENT_ATOMS */
+} LensSegmentAtoms;
+
+/* For the segments of labels (rows x cols segment indices) on the
+ * request's codes; g_free the result. */
+void lens_worker_segment_atoms_async (LensWorker *self, const LensRequest *request, const guint8 *labels, int rows,
+                                      int cols, int n_segments, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+LensSegmentAtoms *lens_worker_segment_atoms_finish (LensWorker *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

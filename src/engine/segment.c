@@ -12,6 +12,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "project.h"
+#include "threads.h"
+
 void
 scvae_segment_options_init_default (ScvaeSegmentOptions *options)
 {
@@ -126,28 +129,40 @@ box_line (const float *src, gsize src_stride, float *dst, gsize dst_stride, int 
 }
 
 /* Box average over (2 r + 1)^2 patches, clamped at the borders, done as
- * two 1-D passes through tmp (rows x cols x atoms floats). FALSE when
- * cancelled between the passes. */
+ * two 1-D passes in place, each line through a buffer of one line: the
+ * features never need a second copy. FALSE when cancelled between the
+ * passes. */
 static gboolean
-smooth (float *x, int rows, int cols, int atoms, int stride, int radius, float *tmp, GCancellable *cancellable)
+smooth (float *x, int rows, int cols, int atoms, int stride, int radius, GCancellable *cancellable)
 {
   g_autofree double *sum = g_new (double, atoms);
+  g_autofree float *line = g_new (float, (gsize) MAX (rows, cols) * atoms);
 
   for (int y = 0; y < rows; y++)
-    box_line (x + (gsize) y * cols * stride, stride, tmp + (gsize) y * cols * atoms, atoms, cols, atoms, radius,
-              sum);
+    {
+      float *row = x + (gsize) y * cols * stride;
+
+      box_line (row, stride, line, atoms, cols, atoms, radius, sum);
+      for (int c = 0; c < cols; c++)
+        memcpy (row + (gsize) c * stride, line + (gsize) c * atoms, atoms * sizeof (float));
+    }
   if (g_cancellable_is_cancelled (cancellable))
     return FALSE;
   for (int c = 0; c < cols; c++)
-    box_line (tmp + (gsize) c * atoms, (gsize) cols * atoms, x + (gsize) c * stride, (gsize) cols * stride, rows,
-              atoms, radius, sum);
+    {
+      float *column = x + (gsize) c * stride;
+
+      box_line (column, (gsize) cols * stride, line, atoms, rows, atoms, radius, sum);
+      for (int y = 0; y < rows; y++)
+        memcpy (column + (gsize) y * cols * stride, line + (gsize) y * atoms, atoms * sizeof (float));
+    }
   return TRUE;
 }
 
-/* Scales the P vectors so that their mean squared distance from their mean
- * is 1. */
-static void
-unit_spread (float *x, gsize P, int atoms, int stride)
+/* 1 / the root mean squared distance of the P vectors from their mean: the
+ * factor that gives them unit spread (1 if they do not spread at all). */
+static double
+unit_spread_scale (const float *x, gsize P, int atoms, int stride)
 {
   g_autofree double *sum = g_new0 (double, atoms);
   double squares = 0.0, spread;
@@ -163,19 +178,14 @@ unit_spread (float *x, gsize P, int atoms, int stride)
   spread = squares / P;
   for (int d = 0; d < atoms; d++)
     spread -= (sum[d] / P) * (sum[d] / P);
-  if (spread <= 0.0)
-    return;
-  for (gsize p = 0; p < P; p++)
-    for (int d = 0; d < atoms; d++)
-      x[p * stride + d] *= (float) (1.0 / sqrt (spread));
+  return spread > 0.0 ? 1.0 / sqrt (spread) : 1.0;
 }
 
-/* One kind of feature in place of the codes, smoothed over radius (tmp as
- * for smooth()). FALSE when cancelled: each step is one pass over the
+/* One kind of feature in place of the codes, smoothed over radius. FALSE when cancelled: each step is one pass over the
  * codes, about 100 ms at 1024 x 768. */
 static gboolean
 transform_codes (float *x, int rows, int cols, int atoms, int stride, ScvaeSegmentFeatures kind, int radius,
-                 float *tmp, GCancellable *cancellable)
+                 GCancellable *cancellable)
 {
   gsize P = (gsize) rows * cols;
 
@@ -188,7 +198,7 @@ transform_codes (float *x, int rows, int cols, int atoms, int stride, ScvaeSegme
   if (kind == SCVAE_SEGMENT_HISTOGRAM)
     strongest_atom_votes (x, P, atoms, stride);
   if (g_cancellable_is_cancelled (cancellable)
-      || (radius > 0 && !smooth (x, rows, cols, atoms, stride, radius, tmp, cancellable)))
+      || (radius > 0 && !smooth (x, rows, cols, atoms, stride, radius, cancellable)))
     return FALSE;
   if (kind == SCVAE_SEGMENT_HISTOGRAM)
     /* Euclidean distance between square roots is the Hellinger distance
@@ -245,46 +255,124 @@ feature_parts (ScvaeSegmentFeatures features, FeaturePart parts[MAX_FEATURE_PART
     }
 }
 
+/* Each part of the features, when the model has more atoms than this, is
+ * projected onto its principal subspace of this width (project.c) before
+ * k-means: the parts are smooth or sparse, and this many directions keep
+ * their distances well enough that segmentation scores the same as on all
+ * 3 x 256 numbers (tools/bench/README.md), while k-means, split and the
+ * memory for the features shrink tenfold. */
+#define SEGMENT_PART_WIDTH 24
+
+/* The range finder of a part looks at this many patches at most. */
+#define SEGMENT_PROJECTION_SAMPLE 4096
+
 int
 scvae_segment_features_dim (const ScvaeSegmentOptions *options, int atoms)
 {
   FeaturePart parts[MAX_FEATURE_PARTS];
 
-  return feature_parts (options->features, parts) * atoms;
+  return feature_parts (options->features, parts) * MIN (atoms, SEGMENT_PART_WIDTH);
+}
+
+/* One part's P x atoms features into columns offset .. offset + width of
+ * the P x dim features, scaled by scale: projected when width < atoms. */
+static gboolean
+place_part (const float *part, gsize P, int atoms, int width, int seed, double scale, float *features,
+            int offset, int dim, GCancellable *cancellable)
+{
+  g_autofree float *projected = NULL;
+  const float *source = part;
+
+  if (width < atoms)
+    {
+      projected = scvae__project_rows (part, P, atoms, width, SEGMENT_PROJECTION_SAMPLE, seed, cancellable);
+      if (!projected)
+        return FALSE;
+      source = projected;
+    }
+  for (gsize p = 0; p < P; p++)
+    for (int d = 0; d < width; d++)
+      features[p * dim + offset + d] = (float) (source[p * width + d] * scale);
+  return TRUE;
+}
+
+/* The features being built: each part is built by one of the engine's
+ * threads, with its own buffer, into its own columns. */
+typedef struct {
+  const float *codes;
+  int rows, cols, atoms, width, n_parts, smooth_radius;
+  FeaturePart parts[MAX_FEATURE_PARTS];
+  float *features;
+  GCancellable *cancellable;
+  gint cancelled;
+} FeaturesRun;
+
+/* Part i into its columns; buffer (P x atoms floats) is allocated on first
+ * use. FALSE when cancelled. */
+static gboolean
+build_part (FeaturesRun *run, int i, float **buffer)
+{
+  gsize P = (gsize) run->rows * run->cols, row = (gsize) run->cols * run->atoms;
+  int radius = run->parts[i].radius_scale * run->smooth_radius;
+  const float *source = run->codes;
+
+  /* Unsmoothed codes are their own feature: no copy. */
+  if (run->parts[i].kind != SCVAE_SEGMENT_CODES || radius > 0)
+    {
+      if (!*buffer)
+        *buffer = g_new (float, P * run->atoms);
+      /* The first copy faults in every page of the part: at 1024 x 768
+       * that takes long enough to be cancellable row by row. */
+      for (int y = 0; y < run->rows; y++)
+        {
+          memcpy (*buffer + y * row, run->codes + y * row, row * sizeof (float));
+          if (g_cancellable_is_cancelled (run->cancellable))
+            return FALSE;
+        }
+      if (!transform_codes (*buffer, run->rows, run->cols, run->atoms, run->atoms, run->parts[i].kind, radius,
+                            run->cancellable))
+        return FALSE;
+      source = *buffer;
+    }
+  /* The parts of combined features at equal weight: each at unit spread. */
+  return place_part (source, P, run->atoms, run->width, 1 + i,
+                     run->n_parts > 1 ? unit_spread_scale (source, P, run->atoms, run->atoms) : 1.0,
+                     run->features, i * run->width, run->n_parts * run->width, run->cancellable);
+}
+
+static void
+build_parts (int thread, int n_threads, gpointer data)
+{
+  FeaturesRun *run = data;
+  g_autofree float *buffer = NULL;
+
+  for (int i = thread; i < run->n_parts && !g_atomic_int_get (&run->cancelled); i += n_threads)
+    if (!build_part (run, i, &buffer))
+      g_atomic_int_set (&run->cancelled, TRUE);
 }
 
 float *
 scvae_segment_features (const float *codes, int rows, int cols, int atoms,
                         const ScvaeSegmentOptions *options, GCancellable *cancellable, GError **error)
 {
-  gsize P = (gsize) rows * cols;
-  FeaturePart parts[MAX_FEATURE_PARTS];
-  int n_parts = feature_parts (options->features, parts), dim = n_parts * atoms;
-  g_autofree float *tmp = options->smooth_radius > 0 ? g_new (float, P * atoms) : NULL;
-  g_autofree float *features = g_new (float, P * dim);
+  FeaturesRun run = {
+    .codes = codes,
+    .rows = rows,
+    .cols = cols,
+    .atoms = atoms,
+    .width = MIN (atoms, SEGMENT_PART_WIDTH),
+    .smooth_radius = options->smooth_radius,
+    .cancellable = cancellable,
+  };
+  g_autofree float *features = NULL;
 
-  for (int i = 0; i < n_parts; i++)
+  run.n_parts = feature_parts (options->features, run.parts);
+  features = run.features = g_new (float, (gsize) rows * cols * run.n_parts * run.width);
+  scvae__parallel_run (MIN (scvae_get_threads (), run.n_parts), build_parts, &run);
+  if (run.cancelled)
     {
-      float *part = features + i * atoms;
-      gboolean done = TRUE;
-
-      /* The first copy faults in every page of the features: at 1024 x 768
-       * that alone takes about half a second here, so it is cancellable row
-       * by row. */
-      for (int y = 0; y < rows && done; y++)
-        {
-          for (gsize p = (gsize) y * cols; p < (gsize) (y + 1) * cols; p++)
-            memcpy (part + p * dim, codes + p * atoms, atoms * sizeof (float));
-          done = !g_cancellable_is_cancelled (cancellable);
-        }
-      if (!done || !transform_codes (part, rows, cols, atoms, dim, parts[i].kind,
-                                     parts[i].radius_scale * options->smooth_radius, tmp, cancellable))
-        {
-          g_cancellable_set_error_if_cancelled (cancellable, error);
-          return NULL;
-        }
-      if (n_parts > 1)
-        unit_spread (part, P, atoms, dim);
+      g_cancellable_set_error_if_cancelled (cancellable, error);
+      return NULL;
     }
   return g_steal_pointer (&features);
 }

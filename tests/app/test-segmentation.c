@@ -611,7 +611,8 @@ test_history_across_labels (void)
   g_assert_false (lens_segmentation_can_undo (seg));
   g_assert_false (lens_segmentation_can_redo (seg));
   g_assert_cmpint (lens_segmentation_get_n_segments (seg), ==, 1);
-  g_assert_cmpstr (name_of (seg, 0), ==, "Segment 5");
+  /* A fresh set, numbered from 1 again. */
+  g_assert_cmpstr (name_of (seg, 0), ==, "Segment 1");
 }
 
 static void
@@ -629,8 +630,53 @@ test_clear (void)
   g_assert_false (lens_segmentation_can_undo (seg));
   g_assert_false (lens_segmentation_rename (seg, 0, "A"));
 
+  /* The next labels are a fresh set: "Segment 1" again, however many
+   * names the last set used, and no history. */
   set (seg, base, 4);
-  g_assert_cmpstr (name_of (seg, 0), ==, "Segment 5");
+  g_assert_true (lens_segmentation_merge (seg, 0, 1));
+  set (seg, "000444"
+            "000444"
+            "222111"
+            "222333", 5);  /* a cluster cut off another: "Segment 5" */
+  g_assert_cmpstr (name_of (seg, lens_segmentation_get_n_segments (seg) - 1), ==, "Segment 5");
+  lens_segmentation_clear (seg);
+  set (seg, base, 4);
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Segment %d", i + 1);
+
+      g_assert_cmpstr (name_of (seg, i), ==, name);
+    }
+  g_assert_false (lens_segmentation_can_undo (seg));
+}
+
+/* What k-means made, beside the segments after edits; the segment under a patch. */
+static void
+test_clusters_and_lookup (void)
+{
+  g_autoptr(LensSegmentation) seg = lens_segmentation_new ();
+  float features[N];
+
+  g_assert_cmpint (lens_segmentation_get_n_clusters (seg), ==, 0);
+  g_assert_cmpint (lens_segmentation_segment_at (seg, 0, 0), ==, -1);
+  /* k = 5 with one empty cluster: k-means made 4. */
+  set (seg, base, 5);
+  g_assert_cmpint (lens_segmentation_get_n_clusters (seg), ==, 4);
+  g_assert_cmpint (lens_segmentation_get_n_segments (seg), ==, 4);
+  g_assert_true (lens_segmentation_merge (seg, 0, 2));
+  g_assert_cmpint (lens_segmentation_get_n_clusters (seg), ==, 4);
+  g_assert_cmpint (lens_segmentation_get_n_segments (seg), ==, 3);
+  split_features (features);
+  g_assert_true (split_segment (seg, 1, features, 1, 7));
+  g_assert_cmpint (lens_segmentation_get_n_segments (seg), ==, 4);
+
+  for (int p = 0; p < N; p++)
+    g_assert_cmpint (lens_segmentation_segment_at (seg, p / COLS, p % COLS), ==,
+                     lens_segmentation_get_labels (seg, NULL, NULL)[p]);
+  g_assert_cmpint (lens_segmentation_segment_at (seg, ROWS, 0), ==, -1);
+  g_assert_cmpint (lens_segmentation_segment_at (seg, 0, -1), ==, -1);
+  lens_segmentation_clear (seg);
+  g_assert_cmpint (lens_segmentation_get_n_clusters (seg), ==, 0);
 }
 
 /* Random clusterings and edits: shares always add up to 1. */
@@ -694,6 +740,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/segmentation/bad-index", test_bad_index);
   g_test_add_func ("/segmentation/history-across-labels", test_history_across_labels);
   g_test_add_func ("/segmentation/clear", test_clear);
+  g_test_add_func ("/segmentation/clusters-and-lookup", test_clusters_and_lookup);
   g_test_add_func ("/segmentation/shares", test_shares);
 
   return g_test_run ();

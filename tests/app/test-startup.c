@@ -16,7 +16,7 @@
 #include "lens-application.h"
 #include "lens-window-private.h"
 #include "shipped.h"
-#include "spin.h"
+#include "app-test.h"
 
 static char *tmp;
 

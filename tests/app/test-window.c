@@ -11,42 +11,19 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lens-application.h"
 #include "lens-window-private.h"
-#include "spin.h"
+#include "app-test.h"
 
 static char *samples;
 /* This run's own folder for what the tests write: other runs of the test
  * (memcheck-app runs it too, at the same time) have theirs. */
 static char *scratch;
-
-static ScvaeModel *
-test_model (void)
-{
-  ScvaeConfig config = { .channels = 16, .atoms = 32, .lista_steps = 8, .beta = 0.15f, .gamma = 1.f };
-  g_autoptr(GError) error = NULL;
-  ScvaeModel *model = scvae_model_new (&config, 3, &error);
-
-  g_assert_no_error (error);
-  return model;
-}
-
-/* Seconds to wait for the engine; much longer under valgrind, longer with
- * sanitizers (a 1024 px image on a full-size model, in test_job_yields). */
-static gint64
-patience (void)
-{
-#ifdef SANITIZED_BUILD
-  const int seconds = 120;
-#else
-  const int seconds = 20;
-#endif
-
-  return (g_getenv ("LENS_TEST_SLOW") ? 600 : seconds) * G_USEC_PER_SEC;
-}
 
 /* Runs the main loop until a result newer than `after` is shown; returns
  * a new reference to it. */
@@ -164,7 +141,7 @@ test_window (void)
 
   /* Hovering a patch names it in the status line. */
   lens_viewport_set_hover (window->viewport, 3, 5);
-  g_assert_nonnull (strstr (gtk_label_get_label (window->status_label), "(3, 5)"));
+  g_assert_nonnull (strstr (gtk_label_get_label (window->status_label), "row 3, column 5"));
   lens_viewport_set_hover (window->viewport, -1, -1);
 
   /* Reset returns both controls to the model's defaults. */
@@ -222,7 +199,6 @@ export_to (LensWindow *window, LensExportKind kind, const char *name)
 static void
 check_exports (LensWindow *window, LensResult *shown, int n_segments)
 {
-  const ScvaeImage *image = shown->request.input->image;
   g_autofree char *overlay = export_to (window, LENS_EXPORT_OVERLAY, "lens-test-segments.png");
   g_autofree char *labels = export_to (window, LENS_EXPORT_LABELS, "lens-test-labels.png");
   g_autofree char *codes = export_to (window, LENS_EXPORT_CODES, "lens-test-codes.npy");
@@ -237,15 +213,17 @@ check_exports (LensWindow *window, LensResult *shown, int n_segments)
   /* Pictures of the model's output are at the source's size. */
   g_assert_nonnull (reconstructed);
   g_assert_cmpint (gdk_pixbuf_get_width (reconstructed), ==, shown->request.input->source_width);
+  /* The segments too, like every export. */
   g_assert_nonnull (overlay_image);
-  g_assert_cmpint (gdk_pixbuf_get_width (overlay_image), ==, image->width);
-  g_assert_cmpint (gdk_pixbuf_get_height (overlay_image), ==, image->height);
+  g_assert_cmpint (gdk_pixbuf_get_width (overlay_image), ==, shown->request.input->source_width);
+  g_assert_cmpint (gdk_pixbuf_get_height (overlay_image), ==, shown->request.input->source_height);
 
   /* Every pixel names a segment, and every segment is there. */
   g_assert_nonnull (label_map);
-  g_assert_cmpint (gdk_pixbuf_get_width (label_map), ==, image->width);
-  for (int y = 0; y < image->height; y++)
-    for (int x = 0; x < image->width; x++)
+  g_assert_cmpint (gdk_pixbuf_get_width (label_map), ==, shown->request.input->source_width);
+  g_assert_cmpint (gdk_pixbuf_get_height (label_map), ==, shown->request.input->source_height);
+  for (int y = 0; y < gdk_pixbuf_get_height (label_map); y++)
+    for (int x = 0; x < gdk_pixbuf_get_width (label_map); x++)
       {
         guint8 v = gdk_pixbuf_read_pixels (label_map)[y * gdk_pixbuf_get_rowstride (label_map)
                                                       + x * gdk_pixbuf_get_n_channels (label_map)];
@@ -278,8 +256,11 @@ test_explore (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
   lens_window_set_model (window, model);
+  /* Worked on at 256 px: the exports still come at the photo's 512. */
+  g_settings_set_int (window->settings, "working-size", 256);
   lens_window_open_file (window, file);
   first = wait_for_result (window, 0);
+  g_assert_cmpint (first->request.input->image->width, ==, 256);
 
   /* The gallery fills with every atom, rendered on the engine thread. */
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
@@ -333,8 +314,10 @@ test_explore (void)
     spin (10);
   g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), ==, n + 1);
 
-  /* Clicking a patch opens the inspector with its code. */
-  g_signal_emit_by_name (window->input_view, "patch-activated", 10, 12, 100.0, 100.0);
+  /* Right-clicking a patch opens the inspector with its code (with the
+   * segments shown, a left click selects a segment instead). */
+  g_signal_emit_by_name (window->input_view, "patch-clicked", 10, 12, 100.0, 100.0, GDK_BUTTON_SECONDARY,
+                         (GdkModifierType) 0);
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   while (!gtk_widget_get_visible (GTK_WIDGET (window->inspector)) && g_get_monotonic_time () < deadline)
     spin (10);
@@ -342,6 +325,7 @@ test_explore (void)
   spin (300);
   save_snapshot (GTK_WIDGET (window), "explore-snapshot.png");
   gtk_popover_popdown (GTK_POPOVER (window->inspector));
+  g_settings_reset (window->settings, "working-size");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -781,6 +765,363 @@ test_status_latency (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The heat map's fixed scale stays put across slider settings (0 to K
+ * for counts, the model's L1 reference for L1), so two settings can be
+ * compared by eye; the per-image scale follows the values. */
+static void
+test_heatmap_scale (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "coffee.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) a = NULL, b = NULL, c = NULL, d = NULL, e = NULL, f = NULL;
+  float reference;
+
+  g_assert_nonnull (window->settings);
+  g_assert_cmpint (g_settings_get_enum (window->settings, "heatmap-scale"), ==, LENS_SCALING_FIXED);
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  a = wait_for_result (window, 0);
+  g_assert_cmpfloat (a->activation_scale.lo, ==, 0.f);
+  g_assert_cmpfloat (a->activation_scale.hi, ==, 32.f);   /* K */
+  g_assert_cmpfloat (a->activation_scale.knee, >, 0.f);
+  gtk_adjustment_set_value (window->sparsity_adjustment, 2.5);
+  b = wait_for_result (window, a->serial);
+  g_assert_cmpfloat (b->activation_scale.hi, ==, 32.f);
+  /* Fewer atoms: darker, on the same scale. */
+  g_assert_true (pictures_differ (a->activation, b->activation));
+
+  gtk_drop_down_set_selected (window->mode_dropdown, LENS_ACTIVATION_L1);
+  c = wait_for_result (window, b->serial);
+  reference = lens_l1_reference (model, NULL);
+  g_assert_cmpfloat (reference, >, 0.f);
+  g_assert_cmpfloat (c->activation_scale.hi, ==, reference);
+  gtk_adjustment_set_value (window->sparsity_adjustment, 1.0);
+  d = wait_for_result (window, c->serial);
+  g_assert_cmpfloat (d->activation_scale.hi, ==, reference);
+
+  /* Stretched to the image: the top follows the values (the 99.5th
+   * percentile, which no value of the map exceeds by much). */
+  g_settings_set_enum (window->settings, "heatmap-scale", LENS_SCALING_PER_IMAGE);
+  e = wait_for_result (window, d->serial);
+  g_assert_cmpint (e->request.scaling, ==, LENS_SCALING_PER_IMAGE);
+  g_assert_cmpfloat (e->activation_scale.hi, ==,
+                     lens_quantile (e->activation_values, (gsize) e->rows * e->cols, 0.995));
+  gtk_adjustment_set_value (window->sparsity_adjustment, 2.5);
+  f = wait_for_result (window, e->serial);
+  g_assert_cmpfloat (f->activation_scale.hi, <, e->activation_scale.hi);
+  g_settings_reset (window->settings, "heatmap-scale");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+on_painted (GdkFrameClock *clock, gboolean *painted)
+{
+  *painted = TRUE;
+}
+
+/* Waits until the widget has been drawn (its render node exists only then). */
+static void
+wait_painted (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gboolean painted = FALSE;
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_painted), &painted);
+  gint64 deadline = g_get_monotonic_time () + patience ();
+
+  gtk_widget_queue_draw (widget);
+  while (!painted && g_get_monotonic_time () < deadline)
+    spin (5);
+  g_signal_handler_disconnect (clock, handler);
+  g_assert_true (painted);
+}
+
+/* Draws a widget as it is on screen; the caller frees the pixels
+ * (CAIRO_FORMAT_ARGB32 order, stride *stride). */
+static guint8 *
+render_widget (GtkWidget *widget, int *width, int *height, gsize *stride)
+{
+  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  guint8 *pixels;
+
+  wait_painted (widget);
+  *width = gtk_widget_get_width (widget);
+  *height = gtk_widget_get_height (widget);
+  gdk_paintable_snapshot (paintable, snapshot, *width, *height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, *width, *height));
+  *stride = (gsize) *width * 4;
+  pixels = g_malloc (*stride * *height);
+  gdk_texture_download (texture, pixels, *stride);
+  g_object_unref (paintable);
+  return pixels;
+}
+
+/* Every view shows the same image pixel at the same place, at every
+ * zoom and pan, and a magnified pixel is a block of one colour (nearest
+ * neighbour, no smoothing). */
+static void
+assert_views_aligned (LensWindow *window)
+{
+  LensImageView *views[] = { window->input_view, window->reconstruction_view, window->activation_view };
+  int w = gtk_widget_get_width (GTK_WIDGET (views[0])), h = gtk_widget_get_height (GTK_WIDGET (views[0]));
+  double scale = lens_image_view_get_scale (views[0]);
+
+  for (int i = 1; i < 3; i++)
+    {
+      g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (views[i])), ==, w);
+      g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (views[i])), ==, h);
+      g_assert_cmpfloat (lens_image_view_get_scale (views[i]), ==, scale);
+    }
+  for (int y = 0; y < h; y += 17)
+    for (int x = 0; x < w; x += 13)
+      {
+        double ix0, iy0;
+        gboolean inside = lens_image_view_to_image (views[0], x, y, &ix0, &iy0);
+
+        for (int i = 1; i < 3; i++)
+          {
+            double ix, iy;
+
+            g_assert_cmpint (lens_image_view_to_image (views[i], x, y, &ix, &iy), ==, inside);
+            g_assert_cmpfloat (ix, ==, ix0);
+            g_assert_cmpfloat (iy, ==, iy0);
+          }
+      }
+}
+
+static void
+assert_crisp (LensImageView *view)
+{
+  double scale = lens_image_view_get_scale (view), cx, cy;
+  int w, h, checked = 0;
+  gsize stride;
+  g_autofree guint8 *pixels = render_widget (GTK_WIDGET (view), &w, &h, &stride);
+
+  g_assert_cmpfloat (scale, >=, 4.0);
+  /* The image pixels around the middle: each a uniform square. */
+  lens_image_view_to_image (view, w / 2.0, h / 2.0, &cx, &cy);
+  for (int py = (int) cy - 3; py <= (int) cy + 3; py++)
+    for (int px = (int) cx - 3; px <= (int) cx + 3; px++)
+      {
+        double x0, y0;
+        guint32 first;
+
+        lens_image_view_from_image (view, px, py, &x0, &y0);
+        first = *(guint32 *) (pixels + (gsize) (ceil (y0) + 1) * stride + (gsize) (ceil (x0) + 1) * 4);
+        for (int y = (int) ceil (y0) + 1; y < (int) floor (y0 + scale) - 1; y++)
+          for (int x = (int) ceil (x0) + 1; x < (int) floor (x0 + scale) - 1; x++)
+            if (x >= 0 && y >= 0 && x < w && y < h)
+              {
+                g_assert_cmphex (*(guint32 *) (pixels + (gsize) y * stride + (gsize) x * 4), ==, first);
+                checked++;
+              }
+      }
+  g_assert_cmpint (checked, >, 100);
+}
+
+static void
+test_zoom_aligned (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "chelsea.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) first = NULL;
+  double cx, cy;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  first = wait_for_result (window, 0);
+  spin (300);
+
+  /* Fit: one scale for all three. */
+  assert_views_aligned (window);
+  g_assert_cmpfloat (lens_viewport_get_zoom (window->viewport), ==, 0.0);
+
+  /* Zoom in by the keyboard's actions, then pan as a drag does. */
+  for (int i = 0; i < 8; i++)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-in", NULL);
+  spin (100);
+  g_assert_cmpfloat (lens_viewport_get_zoom (window->viewport), >, 4.0);
+  assert_views_aligned (window);
+  assert_crisp (window->input_view);
+  lens_viewport_get_center (window->viewport, &cx, &cy);
+  lens_viewport_set_view (window->viewport, lens_viewport_get_zoom (window->viewport), cx + 37.5, cy - 12.25);
+  spin (100);
+  assert_views_aligned (window);
+  assert_crisp (window->input_view);
+  assert_crisp (window->activation_view);
+
+  /* One view alone, and back: still aligned. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-view", "s", "reconstruction");
+  spin (300);
+  g_assert_false (gtk_widget_get_child_visible (gtk_widget_get_parent (GTK_WIDGET (window->input_view))));
+  g_assert_true (gtk_widget_get_child_visible (gtk_widget_get_parent (GTK_WIDGET (window->reconstruction_view))));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window->reconstruction_view)), >,
+                   gtk_widget_get_width (GTK_WIDGET (window->activation_view)));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-view", "s", "reconstruction");
+  spin (300);
+  assert_views_aligned (window);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-fit", NULL);
+  spin (100);
+  g_assert_cmpfloat (lens_viewport_get_zoom (window->viewport), ==, 0.0);
+  assert_views_aligned (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The window's own shortcut for a key, or NULL. */
+static GtkShortcut *
+find_shortcut (GtkWidget *widget, GtkShortcutTrigger *trigger)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+
+          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), trigger))
+            return g_steal_pointer (&shortcut);
+        }
+    }
+  return NULL;
+}
+
+/* Installed on the window's class, or in its action group. */
+static gboolean
+window_has_action (LensWindow *window, const char *name)
+{
+  const char *installed, *property;
+  const GVariantType *parameter;
+  GType owner;
+
+  for (guint i = 0;
+       gtk_widget_class_query_action (GTK_WIDGET_GET_CLASS (window), i, &owner, &installed, &parameter, &property);
+       i++)
+    if (g_str_equal (installed, name))
+      return TRUE;
+  return g_action_group_has_action (G_ACTION_GROUP (window), name + strlen ("win."));
+}
+
+/* Runs what a key runs in the window. */
+static void
+press (LensWindow *window, const char *accelerator)
+{
+  g_autoptr(GtkShortcutTrigger) trigger = gtk_shortcut_trigger_parse_string (accelerator);
+  g_autoptr(GtkShortcut) shortcut = find_shortcut (GTK_WIDGET (window), trigger);
+
+  g_assert_nonnull (shortcut);
+  g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                               GTK_WIDGET (window), gtk_shortcut_get_arguments (shortcut)));
+  spin (200);
+}
+
+/* Every row of the Shortcuts window names a key, and each key is bound:
+ * to an enabled action of the window, or by the application. A few are
+ * pressed and their effect checked. */
+static void
+test_shortcuts (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "chelsea.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/io/github/sparselens/SparseLens/gtk/help-overlay.ui");
+  g_autoptr(GSList) objects = gtk_builder_get_objects (builder);
+  g_autoptr(GtkApplication) app = GTK_APPLICATION (lens_application_new ());
+  g_autoptr(GError) error = NULL;
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) first = NULL;
+  int rows = 0, keys = 0;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  first = wait_for_result (window, 0);
+  spin (200);
+
+  for (GSList *l = objects; l; l = l->next)
+    {
+      g_autofree char *title = NULL, *accelerator = NULL;
+      GtkShortcutType type;
+
+      if (!GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+        continue;
+      rows++;
+      g_object_get (l->data, "title", &title, "accelerator", &accelerator, "shortcut-type", &type, NULL);
+      if (type != GTK_SHORTCUT_ACCELERATOR)
+        continue;  /* a gesture: the views' own */
+      g_test_message ("%s: %s", title, accelerator);
+      g_assert_nonnull (accelerator);
+      g_assert_cmpstr (accelerator, !=, "");
+      {
+        g_autoptr(GtkShortcutTrigger) trigger = gtk_shortcut_trigger_parse_string (accelerator);
+        g_autoptr(GtkShortcut) shortcut = NULL;
+        g_auto(GStrv) app_actions = NULL;
+
+        g_assert_nonnull (trigger);
+        shortcut = find_shortcut (GTK_WIDGET (window), trigger);
+        if (shortcut)
+          {
+            GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+            const char *name;
+
+            g_assert_true (GTK_IS_NAMED_ACTION (action));
+            name = gtk_named_action_get_action_name (GTK_NAMED_ACTION (action));
+            g_assert_true (g_str_has_prefix (name, "win."));
+            g_assert_true (window_has_action (window, name));
+          }
+        else
+          {
+            app_actions = gtk_application_get_actions_for_accel (app, accelerator);
+            g_assert_nonnull (app_actions);
+            g_assert_nonnull (app_actions[0]);
+          }
+        keys++;
+      }
+    }
+  g_assert_cmpint (rows, >=, 18);
+  g_assert_cmpint (keys, ==, rows - 1);
+
+  /* Pressed: each does what its row says. */
+  press (window, "<Control>plus");
+  g_assert_cmpfloat (lens_viewport_get_zoom (window->viewport), >, 0.0);
+  press (window, "<Control>0");
+  g_assert_cmpfloat (lens_viewport_get_zoom (window->viewport), ==, 0.0);
+  press (window, "<Alt>2");
+  g_assert_cmpint (lens_view_grid_get_shown (window->views), ==, 1);
+  press (window, "<Alt>2");
+  g_assert_cmpint (lens_view_grid_get_shown (window->views), ==, -1);
+  press (window, "<Alt>3");
+  g_assert_cmpint (lens_view_grid_get_shown (window->views), ==, 2);
+  press (window, "<Alt>0");
+  g_assert_cmpint (lens_view_grid_get_shown (window->views), ==, -1);
+  gtk_adjustment_set_value (window->sparsity_adjustment, 2.0);
+  press (window, "<Control>r");
+  g_assert_cmpfloat (gtk_adjustment_get_value (window->sparsity_adjustment), ==, 1.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -801,6 +1142,9 @@ main (int argc, char **argv)
   g_test_add_func ("/app/status-latency", test_status_latency);
   g_test_add_func ("/app/paste-texture", test_paste_texture);
   g_test_add_func ("/app/transparent-image", test_transparent_image);
+  g_test_add_func ("/app/heatmap-scale", test_heatmap_scale);
+  g_test_add_func ("/app/zoom-aligned", test_zoom_aligned);
+  g_test_add_func ("/app/shortcuts", test_shortcuts);
   scratch = g_dir_make_tmp ("lens-test-window-XXXXXX", NULL);
   g_assert_nonnull (scratch);
   status = g_test_run ();

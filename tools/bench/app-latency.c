@@ -10,11 +10,17 @@
  * the frame that shows its result, plus the longest main-thread stall
  * seen meanwhile (a 1 ms timer that should fire every millisecond; any
  * longer gap is the main loop being busy). Then it drags the sparsity
- * slider as a hand would (see drag ()). Run it under Xvfb:
+ * slider as a hand would (see drag ()).
+ *
+ * With --segments it times segment work instead, on a 512x512 and the
+ * 1024x768 photo (see segments ()): the first segmentation, a new k, a new
+ * seed, another smoothing, a split, and the edits that touch labels only
+ * (merge, hide, rename, recolour, undo), each from the change to the
+ * painted frame that shows it. Run it under Xvfb:
  *
  *   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" \
  *     env GSK_RENDERER=cairo GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=build/data \
- *     build/tools/bench/app-latency
+ *     build/tools/bench/app-latency [--segments] [MODEL]
  */
 
 #include "config.h"
@@ -27,6 +33,7 @@
 #include "shipped.h"
 
 #define POSITIONS 50
+#define SEGMENT_REPEATS 9
 
 static gint64 last_tick;
 static gint64 longest_stall;
@@ -188,6 +195,253 @@ drag (LensWindow *window, const char *image_name)
           n ? ages[n / 2] : 0.0, n ? ages[(int) (0.95 * (n - 1) + 0.5)] : 0.0, settle);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Segments */
+
+static gboolean painted;
+
+static void
+on_after_paint (GdkFrameClock *clock, gpointer data)
+{
+  painted = TRUE;
+}
+
+/* Runs an edit and waits for the frame that shows it; ms. Edits change
+ * the segmentation and redraw on the main thread: the next frame has them. */
+static double
+time_edit (LensWindow *window, void (*edit) (LensWindow *window, int i), int i)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), NULL);
+  gint64 t0 = g_get_monotonic_time ();
+  guint64 serial = window->result->serial;
+
+  painted = FALSE;
+  edit (window, i);
+  while (!painted)
+    iterate ();
+  g_signal_handler_disconnect (clock, handler);
+  if (window->result->serial != serial)
+    {
+      g_printerr ("app-latency: an edit asked the engine for something\n");
+      exit (1);
+    }
+  return (g_get_monotonic_time () - t0) / 1000.0;
+}
+
+/* Waits until segments for the current controls are on screen; ms from since. */
+static double
+wait_segments (LensWindow *window, gint64 since, double *worker_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      LensRequest request = lens_window_current_request (window);
+      LensResult *r = window->result;
+
+      if (r && r->labels && lens_request_same_segments (&r->request, &request)
+          && window->painted_serial == r->serial && !window->splitting)
+        {
+          if (worker_ms)
+            *worker_ms = r->compute_ms;
+          return (g_get_monotonic_time () - since) / 1000.0;
+        }
+      iterate ();
+    }
+  g_printerr ("app-latency: no segments within 300 s\n");
+  exit (1);
+}
+
+static void
+report_segments (const char *image_name, const char *what, double *ms, double *worker, int n)
+{
+  g_autofree char *label = g_strdup_printf ("%s %s", image_name, what);
+
+  qsort (ms, n, sizeof (double), compare);
+  if (worker)
+    {
+      qsort (worker, n, sizeof (double), compare);
+      printf ("%-26s median %6.1f ms (worker %6.1f)   min %6.1f ms   max %6.1f ms   (%d runs)\n",
+              label, ms[n / 2], worker[n / 2], ms[0], ms[n - 1], n);
+    }
+  else
+    printf ("%-26s median %6.1f ms                    min %6.1f ms   max %6.1f ms   (%d runs)\n",
+            label, ms[n / 2], ms[0], ms[n - 1], n);
+}
+
+static GtkWidget *
+find_named (GtkWidget *widget, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Selects the first two segments and clicks Merge Selected. */
+static void
+edit_merge (LensWindow *window, int i)
+{
+  lens_segment_legend_select (window->segment_legend, 0, FALSE);
+  lens_segment_legend_select (window->segment_legend, 1, TRUE);
+  g_signal_emit_by_name (find_named (GTK_WIDGET (window->segment_legend), "merge"), "clicked");
+}
+
+static void
+edit_undo (LensWindow *window, int i)
+{
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+}
+
+static void
+edit_hide (LensWindow *window, int i)
+{
+  int index = i % lens_segmentation_get_n_segments (window->segmentation);
+
+  lens_segmentation_set_visible (window->segmentation, index,
+                                 !lens_segmentation_get_segment (window->segmentation, index)->visible);
+  g_signal_emit_by_name (window->segment_legend, "edited");
+}
+
+static void
+edit_rename (LensWindow *window, int i)
+{
+  g_autofree char *name = g_strdup_printf ("Region %d", i);
+
+  lens_segmentation_rename (window->segmentation, 0, name);
+  g_signal_emit_by_name (window->segment_legend, "edited");
+}
+
+static void
+edit_recolour (LensWindow *window, int i)
+{
+  guint8 rgb[3] = { (guint8) (40 * i), 120, (guint8) (255 - 20 * i) };
+
+  lens_segmentation_recolor (window->segmentation, 1, rgb);
+  g_signal_emit_by_name (window->segment_legend, "edited");
+}
+
+/* The floor under every edit: redrawing the views, nothing else. */
+static void
+edit_nothing (LensWindow *window, int i)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (window->input_view));
+}
+
+static void
+segments (LensWindow *window, const char *image_name)
+{
+  double ms[SEGMENT_REPEATS], worker[SEGMENT_REPEATS];
+  int n;
+
+  /* The first segmentation of the image. */
+  for (int i = 0; i < 3; i++)
+    {
+      gint64 t0;
+
+      g_action_group_change_action_state (G_ACTION_GROUP (window), "show-segments", g_variant_new_boolean (FALSE));
+      wait_painted (window, (int) gtk_adjustment_get_value (window->depth_adjustment),
+                    (float) gtk_adjustment_get_value (window->sparsity_adjustment), g_get_monotonic_time (), NULL);
+      /* Each time on codes the worker has not segmented: another sparsity. */
+      gtk_adjustment_set_value (window->sparsity_adjustment, 1.0 + 0.05 * (i + 1));
+      wait_painted (window, (int) gtk_adjustment_get_value (window->depth_adjustment),
+                    (float) gtk_adjustment_get_value (window->sparsity_adjustment), g_get_monotonic_time (), NULL);
+      t0 = g_get_monotonic_time ();
+      g_action_group_change_action_state (G_ACTION_GROUP (window), "show-segments", g_variant_new_boolean (TRUE));
+      ms[i] = wait_segments (window, t0, &worker[i]);
+    }
+  report_segments (image_name, "first segmentation", ms, worker, 3);
+
+  for (int i = 0; i < SEGMENT_REPEATS; i++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+
+      gtk_adjustment_set_value (window->k_adjustment, gtk_adjustment_get_value (window->k_adjustment) == 5 ? 8 : 5);
+      ms[i] = wait_segments (window, t0, &worker[i]);
+    }
+  report_segments (image_name, "k change", ms, worker, SEGMENT_REPEATS);
+
+  for (int i = 0; i < SEGMENT_REPEATS; i++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.reseed", NULL);
+      ms[i] = wait_segments (window, t0, &worker[i]);
+    }
+  report_segments (image_name, "re-seed", ms, worker, SEGMENT_REPEATS);
+
+  for (int i = 0; i < SEGMENT_REPEATS; i++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+
+      gtk_adjustment_set_value (window->smooth_adjustment,
+                                gtk_adjustment_get_value (window->smooth_adjustment) == 4 ? 3 : 4);
+      ms[i] = wait_segments (window, t0, &worker[i]);
+    }
+  report_segments (image_name, "smoothing", ms, worker, SEGMENT_REPEATS);
+
+  /* A split of the largest segment, undone after each (not timed). */
+  for (int i = 0; i < SEGMENT_REPEATS; i++)
+    {
+      int largest = 0;
+      gint64 t0;
+
+      n = lens_segmentation_get_n_segments (window->segmentation);
+      for (int s = 1; s < n; s++)
+        if (lens_segmentation_get_segment (window->segmentation, s)->share
+            > lens_segmentation_get_segment (window->segmentation, largest)->share)
+          largest = s;
+      t0 = g_get_monotonic_time ();
+      g_signal_emit_by_name (window->segment_legend, "split-requested", largest);
+      while (lens_segmentation_get_n_segments (window->segmentation) == n)
+        iterate ();
+      painted = FALSE;
+      {
+        GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+        gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), NULL);
+
+        while (!painted)
+          iterate ();
+        g_signal_handler_disconnect (clock, handler);
+      }
+      ms[i] = (g_get_monotonic_time () - t0) / 1000.0;
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+    }
+  report_segments (image_name, "split", ms, NULL, SEGMENT_REPEATS);
+
+  /* Edits of the labels only: each merge is undone (both timed). */
+  {
+    double undo[SEGMENT_REPEATS];
+
+    for (int i = 0; i < SEGMENT_REPEATS; i++)
+      {
+        ms[i] = time_edit (window, edit_merge, i);
+        undo[i] = time_edit (window, edit_undo, i);
+      }
+    report_segments (image_name, "merge", ms, NULL, SEGMENT_REPEATS);
+    report_segments (image_name, "undo", undo, NULL, SEGMENT_REPEATS);
+  }
+  for (int i = 0; i < SEGMENT_REPEATS; i++)
+    ms[i] = time_edit (window, edit_nothing, i);
+  report_segments (image_name, "repaint only", ms, NULL, SEGMENT_REPEATS);
+  for (int i = 0; i < SEGMENT_REPEATS; i++)
+    ms[i] = time_edit (window, edit_hide, i);
+  report_segments (image_name, "hide", ms, NULL, SEGMENT_REPEATS);
+  for (int i = 0; i < SEGMENT_REPEATS; i++)
+    ms[i] = time_edit (window, edit_rename, i);
+  report_segments (image_name, "rename", ms, NULL, SEGMENT_REPEATS);
+  for (int i = 0; i < SEGMENT_REPEATS; i++)
+    ms[i] = time_edit (window, edit_recolour, i);
+  report_segments (image_name, "recolour", ms, NULL, SEGMENT_REPEATS);
+}
+
 static GdkPixbuf *
 photo (const char *path, const char *fallback, int width, int height)
 {
@@ -215,17 +469,22 @@ main (int argc, char **argv)
   g_autofree char *sample = shipped_path ("samples/astronaut.jpg");
   g_autofree char *face = g_build_filename (g_get_user_cache_dir (), "sparse-lens", "photos", "val",
                                             "scipy-face.png", NULL);
-  const struct { const char *name; const char *path; int w, h; } images[] = {
+  const struct { const char *name; const char *path; int w, h; } slider_images[] = {
     { "256x256", sample, 256, 256 },
     { "1024x768", face, 1024, 768 },
+  }, segment_images[] = {
+    { "512x512", sample, 512, 512 },
+    { "1024x768", face, 1024, 768 },
   };
+  gboolean with_segments = argc > 1 && g_str_equal (argv[1], "--segments");
+  const char *model_arg = argc > 1 + with_segments ? argv[1 + with_segments] : NULL;
   LensWindow *window;
 
   scvae_init_process ();
   gtk_init ();
   adw_init ();
 
-  model_path = argc > 1 ? g_strdup (argv[1]) : shipped_default_model_path (&error);
+  model_path = model_arg ? g_strdup (model_arg) : shipped_default_model_path (&error);
   model = model_path ? scvae_model_load (model_path, &error) : NULL;
   if (model == NULL)
     {
@@ -240,19 +499,31 @@ main (int argc, char **argv)
   lens_window_set_model (window, model);
   g_timeout_add_full (G_PRIORITY_HIGH, 1, tick, NULL, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (images); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (slider_images); i++)
     {
-      g_autoptr(GdkPixbuf) pixbuf = photo (images[i].path, sample, images[i].w, images[i].h);
-      g_autoptr(LensInput) input = lens_input_new (scvae_image_new_from_pixbuf (pixbuf), images[i].name, NULL,
-                                                   images[i].w, images[i].h);
+      const char *name = with_segments ? segment_images[i].name : slider_images[i].name;
+      const char *path = with_segments ? segment_images[i].path : slider_images[i].path;
+      int w = with_segments ? segment_images[i].w : slider_images[i].w;
+      int h = with_segments ? segment_images[i].h : slider_images[i].h;
+      g_autoptr(GdkPixbuf) pixbuf = photo (path, sample, w, h);
+      g_autoptr(LensInput) input = lens_input_new (scvae_image_new_from_pixbuf (pixbuf), name, NULL, w, h);
       gint64 t0 = g_get_monotonic_time ();
 
       lens_window_open_input (window, input);
-      printf ("%-26s first picture after %.0f ms (encode included)\n", images[i].name,
+      printf ("%-26s first picture after %.0f ms (encode included)\n", name,
               wait_painted (window, (int) gtk_adjustment_get_value (window->depth_adjustment),
                             (float) gtk_adjustment_get_value (window->sparsity_adjustment), t0, NULL));
-      sweep (window, images[i].name);
-      drag (window, images[i].name);
+      if (with_segments)
+        {
+          segments (window, name);
+          g_action_group_change_action_state (G_ACTION_GROUP (window), "show-segments",
+                                              g_variant_new_boolean (FALSE));
+        }
+      else
+        {
+          sweep (window, name);
+          drag (window, name);
+        }
     }
 
   gtk_window_destroy (GTK_WINDOW (window));

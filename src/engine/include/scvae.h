@@ -359,7 +359,9 @@ typedef struct {
 } ScvaeSegmentOptions;
 
 void scvae_segment_options_init_default (ScvaeSegmentOptions *options);
-/* How many features a patch gets: atoms times the number of parts. */
+/* How many features a patch gets: the number of parts times the atoms, or
+ * times the width each part is projected to when there are more atoms (24:
+ * the principal subspace of the part, which keeps its distances). */
 int scvae_segment_features_dim (const ScvaeSegmentOptions *options, int atoms);
 /* rows x cols x atoms codes to rows x cols x dim features; g_free it.
  * NULL only when cancelled. */
