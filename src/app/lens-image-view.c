@@ -10,6 +10,8 @@
 
 #include "lens-image-view.h"
 
+#include "lens-segment-edges.h"
+
 #include "scvae.h"
 
 #include <math.h>
@@ -151,130 +153,6 @@ invalidate (LensImageView *self)
     }
 }
 
-/* Whether the edge between neighbouring patches of labels a and b (-1:
- * outside the image) is drawn. */
-typedef gboolean (*EdgeTest) (LensImageView *self, int a, int b);
-
-static gboolean
-between_segments (LensImageView *self, int a, int b)
-{
-  return a >= 0 && b >= 0 && a != b;
-}
-
-static gboolean
-around_selection (LensImageView *self, int a, int b)
-{
-  return (a >= 0 && self->highlight[a]) != (b >= 0 && self->highlight[b]);
-}
-
-static int
-label_at (LensImageView *self, int y, int x)
-{
-  return x >= 0 && y >= 0 && x < self->label_cols && y < self->label_rows ? self->labels[y * self->label_cols + x]
-                                                                         : -1;
-}
-
-/* Adds the patch edges that test picks to the path, consecutive ones
- * joined into one line: far fewer lines to stroke than edges. */
-static void
-add_edges (LensImageView *self, cairo_t *cr, EdgeTest test)
-{
-  int r = self->label_rows, c = self->label_cols;
-  const int P = SCVAE_PATCH_PIXELS;
-
-  for (int x = 0; x <= c; x++)
-    for (int y = 0, start = -1; y <= r; y++)
-      {
-        gboolean on = y < r && test (self, label_at (self, y, x - 1), label_at (self, y, x));
-
-        if (on && start < 0)
-          start = y;
-        else if (!on && start >= 0)
-          {
-            cairo_move_to (cr, P * x, P * start);
-            cairo_line_to (cr, P * x, P * y);
-            start = -1;
-          }
-      }
-  for (int y = 0; y <= r; y++)
-    for (int x = 0, start = -1; x <= c; x++)
-      {
-        gboolean on = x < c && test (self, label_at (self, y - 1, x), label_at (self, y, x));
-
-        if (on && start < 0)
-          start = x;
-        else if (!on && start >= 0)
-          {
-            cairo_move_to (cr, P * start, P * y);
-            cairo_line_to (cr, P * x, P * y);
-            start = -1;
-          }
-      }
-}
-
-static int outlined_segment; /* for around_segment: the one being drawn (main thread only) */
-
-static gboolean
-around_segment (LensImageView *self, int a, int b)
-{
-  return (a == outlined_segment) != (b == outlined_segment);
-}
-
-/* Each segment's edge in its own colour, inside the segment (the stroke
- * is clipped to its patches), so neighbours' colours sit side by side and
- * the image shows unchanged within. */
-static void
-append_outlines (LensImageView *self, cairo_t *cr, double scale)
-{
-  int r = self->label_rows, c = self->label_cols;
-  const int P = SCVAE_PATCH_PIXELS;
-
-  for (int s = 0; s < self->n_outlines; s++)
-    {
-      guint32 color = self->outline_colors[s];
-
-      if (color == 0)
-        continue;
-      cairo_save (cr);
-      /* The segment's patches, a rectangle per run in each row. */
-      for (int y = 0; y < r; y++)
-        for (int x = 0, start = -1; x <= c; x++)
-          {
-            gboolean in = x < c && self->labels[y * c + x] == s;
-
-            if (in && start < 0)
-              start = x;
-            else if (!in && start >= 0)
-              {
-                cairo_rectangle (cr, P * start, P * y, P * (x - start), P);
-                start = -1;
-              }
-          }
-      cairo_clip (cr);
-      outlined_segment = s;
-      add_edges (self, cr, around_segment);
-      cairo_set_line_width (cr, MAX (6.0 / scale, 1.0));
-      cairo_set_source_rgb (cr, (color >> 16 & 0xff) / 255.0, (color >> 8 & 0xff) / 255.0, (color & 0xff) / 255.0);
-      cairo_stroke (cr);
-      cairo_restore (cr);
-    }
-}
-
-/* The outline of the selected segments, the image's edges included, as a
- * white line over a dark one so it shows on any colour. */
-static void
-append_highlight (LensImageView *self, cairo_t *cr, double scale)
-{
-  add_edges (self, cr, around_selection);
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_SQUARE);
-  cairo_set_line_width (cr, 4.0 / scale);
-  cairo_set_source_rgba (cr, 0, 0, 0, 0.85);
-  cairo_stroke_preserve (cr);
-  cairo_set_line_width (cr, 2.0 / scale);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_stroke (cr);
-}
-
 static GskRenderNode *
 render_pictures (LensImageView *self, int w, int h)
 {
@@ -295,18 +173,17 @@ render_pictures (LensImageView *self, int w, int h)
   lens_picture_paint (self->picture, cr, scale, 1.0);
   if (self->overlay)
     lens_picture_paint (self->overlay, cr, scale, self->overlay_opacity);
-  if (self->labels && self->overlay)
+  if (self->labels)
     {
-      /* A line wherever two neighbouring patches are in different segments */
-      add_edges (self, cr, between_segments);
-      cairo_set_line_width (cr, MAX (1.0 / scale, 0.25));
-      cairo_set_source_rgba (cr, 0, 0, 0, 0.7);
-      cairo_stroke (cr);
+      LensLabelGrid grid = { self->labels, self->label_rows, self->label_cols };
+
+      if (self->overlay)
+        lens_segment_edges_draw_borders (cr, &grid, scale);
+      if (self->n_outlines > 0)
+        lens_segment_edges_draw_outlines (cr, &grid, self->outline_colors, self->n_outlines, scale);
+      if (self->any_highlight)
+        lens_segment_edges_draw_selection (cr, &grid, self->highlight, scale);
     }
-  if (self->labels && self->n_outlines > 0)
-    append_outlines (self, cr, scale);
-  if (self->labels && self->any_highlight)
-    append_highlight (self, cr, scale);
   if (self->before)
     {
       cairo_rectangle (cr, 0, 0, self->split * iw, ih);
