@@ -64,8 +64,11 @@ pictures_differ (LensPicture *a, LensPicture *b)
 }
 
 static void
-save_snapshot (GtkWidget *widget, const char *path)
+save_snapshot (GtkWidget *widget, const char *name)
 {
+  /* Beside the test's executable, in the build tree, to look at after a
+   * run. */
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
   GdkPaintable *paintable = gtk_widget_paintable_new (widget);
   GtkSnapshot *snapshot = gtk_snapshot_new ();
   int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
