@@ -403,9 +403,9 @@ scvae_patch_pixels (const ScvaeImage *image, int *rows, int *cols)
 /* Large images cluster a regular subsample of their patches, at most
  * twice a 256 x 256 image's, and then give every patch the nearest centre:
  * the centroids of a few thousand patches are as good as those of all, and
- * the iterations cost no more than at 512 x 512. At 1024 x 1024 the
- * default segmentation took 4.5 s on all 65,536 patches, 2.4 s with the
- * sample (scvae bench). */
+ * the iterations cost no more than at 512 x 512. (Measured before the
+ * features were projected: at 1024 x 1024, 4.5 s on all 65,536 patches,
+ * 2.4 s with the sample.) */
 #define SEGMENT_MAX_SAMPLE 8192
 
 gboolean
