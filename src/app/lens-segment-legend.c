@@ -607,18 +607,16 @@ static void
 lens_segment_legend_dispose (GObject *object)
 {
   LensSegmentLegend *self = LENS_SEGMENT_LEGEND (object);
-  GtkWidget *child;
 
   /* The rows go with the box, their data with them. */
   self->refreshing = TRUE;
   for (guint i = 0; self->rows && i < self->rows->len; i++)
     ((Row *) g_ptr_array_index (self->rows, i))->removed = TRUE;
   g_clear_pointer (&self->rows, g_ptr_array_unref);
-  gtk_widget_dispose_template (GTK_WIDGET (object), LENS_TYPE_SEGMENT_LEGEND);
-  /* A plain GtkWidget unparents nothing itself. */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))))
-    gtk_widget_unparent (child);
+  g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_pointer (&self->atoms, g_free);
+  self->caption = NULL;
+  self->spinner = NULL;
   G_OBJECT_CLASS (lens_segment_legend_parent_class)->dispose (object);
 }
 
@@ -629,19 +627,6 @@ lens_segment_legend_class_init (LensSegmentLegendClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = lens_segment_legend_dispose;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/sparselens/SparseLens/lens-segment-legend.ui");
-  gtk_widget_class_bind_template_child (widget_class, LensSegmentLegend, box);
-  gtk_widget_class_bind_template_child (widget_class, LensSegmentLegend, caption);
-  gtk_widget_class_bind_template_child (widget_class, LensSegmentLegend, spinner);
-  gtk_widget_class_bind_template_child (widget_class, LensSegmentLegend, list);
-  gtk_widget_class_bind_template_child (widget_class, LensSegmentLegend, merge);
-  gtk_widget_class_bind_template_child (widget_class, LensSegmentLegend, undo);
-  gtk_widget_class_bind_template_child (widget_class, LensSegmentLegend, redo);
-  gtk_widget_class_bind_template_callback (widget_class, on_selection_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_merge_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_undo_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_redo_clicked);
   signals[SIGNAL_EDITED] = g_signal_new ("edited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_SPLIT_REQUESTED] = g_signal_new ("split-requested", G_TYPE_FROM_CLASS (klass),
@@ -658,8 +643,61 @@ lens_segment_legend_class_init (LensSegmentLegendClass *klass)
 static void
 lens_segment_legend_init (LensSegmentLegend *self)
 {
+  GtkWidget *heading = gtk_label_new (_("Segments"));
+  GtkWidget *titles = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
   self->rows = g_ptr_array_new ();
-  gtk_widget_init_template (GTK_WIDGET (self));
+  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  self->caption = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->caption, 0);
+  gtk_label_set_wrap (self->caption, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->caption), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->caption), "caption");
+  gtk_box_append (GTK_BOX (titles), heading);
+  gtk_box_append (GTK_BOX (titles), GTK_WIDGET (self->caption));
+  gtk_widget_set_hexpand (titles, TRUE);
+  self->spinner = GTK_SPINNER (gtk_spinner_new ());
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
+  gtk_box_append (GTK_BOX (top), titles);
+  gtk_box_append (GTK_BOX (top), GTK_WIDGET (self->spinner));
+  gtk_box_append (GTK_BOX (self->box), top);
+
+  self->list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_list_box_set_selection_mode (self->list, GTK_SELECTION_MULTIPLE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->list), "boxed-list");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Segments: Ctrl+click to select several, then merge them"), -1);
+  g_signal_connect_swapped (self->list, "selected-rows-changed", G_CALLBACK (on_selection_changed), self);
+  gtk_box_append (GTK_BOX (self->box), GTK_WIDGET (self->list));
+
+  self->merge = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Merge Selected")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->merge),
+                               _("Ctrl+click rows, or Shift+click regions in the image, to select several"));
+  self->undo = GTK_BUTTON (gtk_button_new_from_icon_name ("edit-undo-symbolic"));
+  self->redo = GTK_BUTTON (gtk_button_new_from_icon_name ("edit-redo-symbolic"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->undo), _("Undo (Ctrl+Z)"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->redo), _("Redo (Shift+Ctrl+Z)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->undo), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Undo"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->redo), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Redo"), -1);
+  gtk_widget_set_name (GTK_WIDGET (self->merge), "merge");
+  gtk_widget_set_name (GTK_WIDGET (self->undo), "undo");
+  gtk_widget_set_name (GTK_WIDGET (self->redo), "redo");
+  gtk_widget_set_hexpand (GTK_WIDGET (self->merge), TRUE);
+  gtk_widget_set_halign (GTK_WIDGET (self->merge), GTK_ALIGN_START);
+  g_signal_connect_swapped (self->merge, "clicked", G_CALLBACK (on_merge_clicked), self);
+  g_signal_connect_swapped (self->undo, "clicked", G_CALLBACK (on_undo_clicked), self);
+  g_signal_connect_swapped (self->redo, "clicked", G_CALLBACK (on_redo_clicked), self);
+  gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->merge));
+  gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->undo));
+  gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->redo));
+  gtk_box_append (GTK_BOX (self->box), buttons);
+  gtk_widget_set_visible (self->box, FALSE);
 }
 
 GtkWidget *
