@@ -19,6 +19,7 @@
 #include "lens-patch-inspector.h"
 #include "lens-quality-panel.h"
 #include "lens-segment-legend.h"
+#include "lens-segments-page.h"
 #include "lens-segmentation.h"
 #include "lens-view-grid.h"
 #include "lens-viewport.h"
@@ -56,6 +57,8 @@ struct _LensWindow {
   LensQualityPanel *quality_panel;
   AdwViewStack *sidebar_stack;
   LensAtomGallery *gallery;
+  LensSegmentsPage *segments_page;
+  /* The segments page's controls (lens_segments_page_get_controls) */
   GtkAdjustment *k_adjustment;
   AdwComboRow *features_row;
   GtkAdjustment *smooth_adjustment;

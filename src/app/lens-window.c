@@ -145,105 +145,6 @@ on_close_request (LensWindow *self)
 }
 
 /* ------------------------------------------------------------------------- */
-/* What the segments are clustered on: a plain name (the combo row's
- * items, in the order of ScvaeSegmentFeatures) and a line that says what
- * it means, shown under each name in the popup and as the row's subtitle. */
-
-static const char *
-feature_explanation (guint index)
-{
-  switch (index)
-    {
-    case SCVAE_SEGMENT_CODES:
-      return _("Each patch's sparse code, as it is");
-    case SCVAE_SEGMENT_ABS:
-      return _("How strongly each atom fires, whatever its sign");
-    case SCVAE_SEGMENT_NORMALIZED:
-      return _("Which atoms fire together, not how strongly");
-    case SCVAE_SEGMENT_LOG:
-      return _("Atom strengths on a log scale, so weak ones count");
-    case SCVAE_SEGMENT_LOG_AND_CODES:
-      return _("Atom strengths around the patch, and its own code");
-    case SCVAE_SEGMENT_HISTOGRAM:
-      return _("The strongest atoms around the patch");
-    case SCVAE_SEGMENT_HISTOGRAMS_AND_CODES:
-      return _("Texture near and further out, and the patch's own code");
-    default:
-      return "";
-    }
-}
-
-/* The choice and what it means, under the title: beside it, the name
- * would be cut off. */
-static void
-on_features_selected (LensWindow *self)
-{
-  guint selected = adw_combo_row_get_selected (self->features_row);
-  GtkStringObject *item = g_list_model_get_item (adw_combo_row_get_model (self->features_row), selected);
-  g_autofree char *subtitle = NULL;
-
-  if (item == NULL)
-    return;
-  subtitle = g_strdup_printf ("%s\n%s", gtk_string_object_get_string (item), feature_explanation (selected));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->features_row), subtitle);
-  g_object_unref (item);
-}
-
-static void
-setup_empty_item (GtkSignalListItemFactory *factory, GtkListItem *item)
-{
-  gtk_list_item_set_child (item, gtk_label_new (NULL));
-}
-
-static void
-setup_feature_item (GtkSignalListItemFactory *factory, GtkListItem *item)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *name = gtk_label_new (NULL), *explanation = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_label_set_xalign (GTK_LABEL (explanation), 0);
-  gtk_label_set_wrap (GTK_LABEL (explanation), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (explanation), 36);
-  gtk_widget_add_css_class (explanation, "dim-label");
-  gtk_widget_add_css_class (explanation, "caption");
-  gtk_box_append (GTK_BOX (box), name);
-  gtk_box_append (GTK_BOX (box), explanation);
-  gtk_list_item_set_child (item, box);
-}
-
-static void
-bind_feature_item (GtkSignalListItemFactory *factory, GtkListItem *item)
-{
-  GtkWidget *box = gtk_list_item_get_child (item);
-  GtkStringObject *string = gtk_list_item_get_item (item);
-  const char *name = gtk_string_object_get_string (string);
-  const char *explanation = feature_explanation (gtk_list_item_get_position (item));
-  g_autofree char *description = g_strdup_printf ("%s: %s", name, explanation);
-
-  gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (box)), name);
-  gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (box)), explanation);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
-}
-
-static void
-setup_features_row (LensWindow *self)
-{
-  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
-
-  g_autoptr(GtkListItemFactory) empty = gtk_signal_list_item_factory_new ();
-
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_feature_item), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_feature_item), NULL);
-  adw_combo_row_set_list_factory (self->features_row, factory);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->features_row), FALSE);
-  g_signal_connect (empty, "setup", G_CALLBACK (setup_empty_item), NULL);
-  adw_combo_row_set_factory (self->features_row, empty);
-  g_signal_connect_swapped (self->features_row, "notify::selected", G_CALLBACK (on_features_selected), self);
-  on_features_selected (self);
-}
-
-/* ------------------------------------------------------------------------- */
 
 static void
 lens_window_size_allocate (GtkWidget *widget, int width, int height, int baseline)
@@ -317,7 +218,7 @@ lens_window_class_init (LensWindowClass *klass)
   g_type_ensure (LENS_TYPE_IMAGE_VIEW);
   g_type_ensure (LENS_TYPE_LEGEND);
   g_type_ensure (LENS_TYPE_QUALITY_PANEL);
-  g_type_ensure (LENS_TYPE_SEGMENT_LEGEND);
+  g_type_ensure (LENS_TYPE_SEGMENTS_PAGE);
   g_type_ensure (LENS_TYPE_VIEW_GRID);
   g_type_ensure (LENS_TYPE_WELCOME_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/sparselens/SparseLens/lens-window.ui");
@@ -346,11 +247,7 @@ lens_window_class_init (LensWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LensWindow, quality_panel);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, gallery);
-  gtk_widget_class_bind_template_child (widget_class, LensWindow, k_adjustment);
-  gtk_widget_class_bind_template_child (widget_class, LensWindow, features_row);
-  gtk_widget_class_bind_template_child (widget_class, LensWindow, smooth_adjustment);
-  gtk_widget_class_bind_template_child (widget_class, LensWindow, opacity_adjustment);
-  gtk_widget_class_bind_template_child (widget_class, LensWindow, segment_legend);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, segments_page);
   gtk_widget_class_bind_template_callback (widget_class, on_control_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_depth_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_atoms_selected);
@@ -369,15 +266,23 @@ lens_window_init (LensWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   {
+    const LensSegmentsControls *controls = lens_segments_page_get_controls (self->segments_page);
     /* The segmentation defaults are the engine's, measured best by
      * tools/bench/segmentation; the combo lists the features in enum order. */
     ScvaeSegmentOptions defaults;
 
+    self->k_adjustment = controls->k;
+    self->features_row = controls->features;
+    self->smooth_adjustment = controls->smooth;
+    self->opacity_adjustment = controls->opacity;
+    self->segment_legend = controls->legend;
     scvae_segment_options_init_default (&defaults);
     adw_combo_row_set_selected (self->features_row, defaults.features);
     gtk_adjustment_set_value (self->smooth_adjustment, defaults.smooth_radius);
+    g_signal_connect_swapped (self->k_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
+    g_signal_connect_swapped (self->features_row, "notify::selected", G_CALLBACK (on_control_changed), self);
+    g_signal_connect_swapped (self->smooth_adjustment, "value-changed", G_CALLBACK (on_control_changed), self);
   }
-  setup_features_row (self);
 
   self->viewport = lens_viewport_new ();
   g_signal_connect_swapped (self->viewport, "hover-changed", G_CALLBACK (on_hover_changed), self);
