@@ -46,21 +46,6 @@ settle (LensWindow *window)
   g_error ("the window did not settle in time");
 }
 
-static GtkWidget *
-find_named (GtkWidget *widget, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 /* The legend's rows, in order. */
 static GPtrArray *
 legend_rows (LensWindow *window)
@@ -547,8 +532,7 @@ main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-  samples = g_strdup (g_getenv ("SCVAE_SAMPLES"));
-  g_assert_nonnull (samples);
+  samples = samples_folder ();
 
   g_test_add_func ("/segments/random-edits", test_random_edits);
   g_test_add_func ("/segments/click-selects", test_click_selects);

@@ -14,19 +14,9 @@
 #include <string.h>
 
 #include "lens-window-private.h"
+#include "app-test.h"
 
 static char *samples;
-
-static ScvaeModel *
-make_model (int channels, int atoms, guint64 seed)
-{
-  ScvaeConfig config = { .channels = channels, .atoms = atoms, .lista_steps = 8, .beta = 0.15f, .gamma = 1.f };
-  g_autoptr(GError) error = NULL;
-  ScvaeModel *model = scvae_model_new (&config, seed, &error);
-
-  g_assert_no_error (error);
-  return model;
-}
 
 static void
 spin_for (gint64 us)
@@ -41,8 +31,8 @@ spin_for (gint64 us)
 static void
 test_storm (void)
 {
-  g_autoptr(ScvaeModel) a = make_model (16, 32, 1);
-  g_autoptr(ScvaeModel) b = make_model (16, 48, 2);
+  g_autoptr(ScvaeModel) a = random_model (16, 32, 1);
+  g_autoptr(ScvaeModel) b = random_model (16, 48, 2);
   const char *names[] = { "chelsea.jpg", "coffee.jpg", "rocket.jpg" };
   LensWindow *window = lens_window_new (NULL);
   GRand *rand = g_rand_new_with_seed (7);
@@ -121,21 +111,12 @@ test_storm (void)
 static void
 test_close_while_busy (void)
 {
-  g_autoptr(ScvaeModel) model = make_model (64, 256, 3);
-  g_autofree char *path = g_build_filename (samples, "astronaut.jpg", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ScvaeImage) image = scvae_image_load (path, 0, NULL, &error);
-  g_autoptr(GdkPixbuf) small = NULL, big = NULL;
-  g_autoptr(LensInput) input = NULL;
+  /* A 1024 px image on a full-size model: a long encode and LISTA. */
+  g_autoptr(ScvaeModel) model = random_model (64, 256, 3);
+  g_autoptr(LensInput) input = scaled_sample (samples, "astronaut.jpg", 1024, 1024);
   LensWindow *window = lens_window_new (NULL);
   g_autoptr(LensWorker) worker = NULL;
   gint64 start, elapsed;
-
-  g_assert_no_error (error);
-  /* A 1024 px image on a full-size model: a long encode and LISTA. */
-  small = scvae_image_to_pixbuf (image);
-  big = gdk_pixbuf_scale_simple (small, 1024, 1024, GDK_INTERP_BILINEAR);
-  input = lens_input_new (scvae_image_new_from_pixbuf (big), "big", NULL, 1024, 1024);
 
   gtk_window_present (GTK_WINDOW (window));
   lens_window_set_model (window, model);
@@ -158,8 +139,7 @@ main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-  samples = g_strdup (g_getenv ("SCVAE_SAMPLES"));
-  g_assert_nonnull (samples);
+  samples = samples_folder ();
 
   g_test_add_func ("/stress/storm", test_storm);
   g_test_add_func ("/stress/close-while-busy", test_close_while_busy);

@@ -347,10 +347,7 @@ static void
 test_drag_preview (void)
 {
   g_autoptr(ScvaeModel) model = test_model ();
-  g_autofree char *path = g_build_filename (samples, "coffee.jpg", NULL);
-  g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new_from_file (path, NULL);
-  g_autoptr(GdkPixbuf) big = gdk_pixbuf_scale_simple (photo, 640, 480, GDK_INTERP_BILINEAR);
-  g_autoptr(LensInput) input = lens_input_new (scvae_image_new_from_pixbuf (big), "big", NULL, 640, 480);
+  g_autoptr(LensInput) input = scaled_sample (samples, "coffee.jpg", 640, 480);
   g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) lens_result_unref);
   LensWindow *window = lens_window_new (NULL);
   g_autoptr(LensResult) first = NULL, last = NULL, single = NULL;
@@ -523,15 +520,11 @@ test_transparent_image (void)
   g_rmdir (folder);
 }
 
+/* The default model's size, and so its cost, with random weights. */
 static ScvaeModel *
 full_size_model (void)
 {
-  ScvaeConfig config = { .channels = 64, .atoms = 256, .lista_steps = 8, .beta = 0.15f, .gamma = 1.f };
-  g_autoptr(GError) error = NULL;
-  ScvaeModel *model = scvae_model_new (&config, 5, &error);
-
-  g_assert_no_error (error);
-  return model;
+  return random_model (64, 256, 5);
 }
 
 static void
@@ -627,10 +620,7 @@ static void
 test_drop_busy_worker (void)
 {
   g_autoptr(ScvaeModel) model = full_size_model ();
-  g_autofree char *path = g_build_filename (samples, "astronaut.jpg", NULL);
-  g_autoptr(GdkPixbuf) photo = gdk_pixbuf_new_from_file (path, NULL);
-  g_autoptr(GdkPixbuf) big = gdk_pixbuf_scale_simple (photo, 1024, 1024, GDK_INTERP_BILINEAR);
-  g_autoptr(LensInput) input = lens_input_new (scvae_image_new_from_pixbuf (big), "big", NULL, 1024, 1024);
+  g_autoptr(LensInput) input = scaled_sample (samples, "astronaut.jpg", 1024, 1024);
   LensRequest request = { .model = model, .input = input, .depth = 8, .sparsity = 1.f };
   LensWorker *worker = lens_worker_new ();
   gint64 deadline;
@@ -1132,8 +1122,7 @@ main (int argc, char **argv)
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-  samples = g_strdup (g_getenv ("SCVAE_SAMPLES"));
-  g_assert_nonnull (samples);
+  samples = samples_folder ();
 
   g_test_add_func ("/app/window", test_window);
   g_test_add_func ("/app/explore", test_explore);

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "app-test.h"
 #include "lens-window-private.h"
 #include "shipped.h"
 
@@ -268,21 +269,6 @@ report_segments (const char *image_name, const char *what, double *ms, double *w
   else
     printf ("%-26s median %6.1f ms                    min %6.1f ms   max %6.1f ms   (%d runs)\n",
             label, ms[n / 2], ms[0], ms[n - 1], n);
-}
-
-static GtkWidget *
-find_named (GtkWidget *widget, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found)
-        return found;
-    }
-  return NULL;
 }
 
 /* Selects the first two segments and clicks Merge Selected. */
