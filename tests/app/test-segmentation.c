@@ -79,6 +79,15 @@ describe (LensSegmentation *seg)
   return g_string_free (s, FALSE);
 }
 
+/* Asserts the whole visible state: describe (seg) is expected. */
+static void
+assert_state (LensSegmentation *seg, const char *expected)
+{
+  g_autofree char *now = describe (seg);
+
+  g_assert_cmpstr (now, ==, expected);
+}
+
 static void
 assert_consistent (LensSegmentation *seg)
 {
@@ -151,7 +160,7 @@ test_permuted (void)
 {
   g_autoptr(LensSegmentation) seg = lens_segmentation_new ();
   const guint8 ochre[3] = { 200, 150, 40 };
-  g_autofree char *before = NULL, *after = NULL;
+  g_autofree char *before = NULL;
 
   set (seg, base, 4);
   g_assert_true (lens_segmentation_rename (seg, 1, "Sky"));
@@ -164,8 +173,7 @@ test_permuted (void)
             "222000"
             "333000"
             "333111", 4);
-  after = describe (seg);
-  g_assert_cmpstr (after, ==, before);
+  assert_state (seg, before);
   assert_consistent (seg);
 
   /* A slightly different clustering, numbered differently again. */
@@ -187,7 +195,7 @@ static void
 test_merge_kept (void)
 {
   g_autoptr(LensSegmentation) seg = lens_segmentation_new ();
-  g_autofree char *merged = NULL, *after = NULL;
+  g_autofree char *merged = NULL;
 
   set (seg, base, 4);
   g_assert_true (lens_segmentation_merge (seg, 0, 2));
@@ -211,8 +219,7 @@ test_merge_kept (void)
             "333000"
             "111000"
             "111222", 4);
-  after = describe (seg);
-  g_assert_cmpstr (after, ==, merged);
+  assert_state (seg, merged);
   assert_consistent (seg);
 }
 
@@ -269,7 +276,7 @@ static void
 test_split_and_recluster (void)
 {
   g_autoptr(LensSegmentation) seg = lens_segmentation_new ();
-  g_autofree char *split = NULL, *after = NULL;
+  g_autofree char *split = NULL;
   float features[N];
 
   split_features (features);
@@ -292,8 +299,7 @@ test_split_and_recluster (void)
             "111000"
             "333222"
             "333444", 5);
-  after = describe (seg);
-  g_assert_cmpstr (after, ==, split);
+  assert_state (seg, split);
 
   /* It does not: the part goes back, and the split is no longer undoable
    * (undoing it would change nothing). */
@@ -355,7 +361,7 @@ static void
 test_split_refused (void)
 {
   g_autoptr(LensSegmentation) seg = lens_segmentation_new ();
-  g_autofree char *before = NULL, *after = NULL;
+  g_autofree char *before = NULL;
   g_autofree guint8 *many = g_new (guint8, 8 * 8);
   g_autofree float *many_features = g_new0 (float, 8 * 8);
   float features[N], flat[N] = { 0 };
@@ -371,8 +377,7 @@ test_split_refused (void)
   g_assert_false (split_segment (seg, 1, features, 1, 1));
   /* Nothing to tell the patches apart. */
   g_assert_false (split_segment (seg, 0, flat, 1, 1));
-  after = describe (seg);
-  g_assert_cmpstr (after, ==, before);
+  assert_state (seg, before);
   g_assert_false (lens_segmentation_can_undo (seg));
 
   /* No room for another segment. */
@@ -397,7 +402,7 @@ test_split_outdated (void)
 {
   g_autoptr(LensSegmentation) seg = lens_segmentation_new ();
   g_autoptr(LensSplit) split = NULL;
-  g_autofree char *before = NULL, *after = NULL;
+  g_autofree char *before = NULL;
   float features[N];
 
   split_features (features);
@@ -412,8 +417,7 @@ test_split_outdated (void)
             "222333", 4);
   before = describe (seg);
   g_assert_false (lens_segmentation_finish_split (seg, split));
-  after = describe (seg);
-  g_assert_cmpstr (after, ==, before);
+  assert_state (seg, before);
   g_assert_false (lens_segmentation_can_undo (seg));
 }
 
@@ -445,12 +449,9 @@ test_undo_redo (void)
   g_assert_false (lens_segmentation_can_redo (seg));
   for (int i = n_states - 2; i >= 0; i--)
     {
-      g_autofree char *now = NULL;
-
       g_assert_true (lens_segmentation_can_undo (seg));
       g_assert_true (lens_segmentation_undo (seg));
-      now = describe (seg);
-      g_assert_cmpstr (now, ==, states[i]);
+      assert_state (seg, states[i]);
       assert_consistent (seg);
     }
   g_assert_false (lens_segmentation_can_undo (seg));
@@ -458,12 +459,9 @@ test_undo_redo (void)
 
   for (int i = 1; i < n_states; i++)
     {
-      g_autofree char *now = NULL;
-
       g_assert_true (lens_segmentation_can_redo (seg));
       g_assert_true (lens_segmentation_redo (seg));
-      now = describe (seg);
-      g_assert_cmpstr (now, ==, states[i]);
+      assert_state (seg, states[i]);
     }
   g_assert_false (lens_segmentation_can_redo (seg));
   g_assert_false (lens_segmentation_redo (seg));
@@ -475,10 +473,7 @@ test_undo_redo (void)
   g_assert_true (lens_segmentation_rename (seg, 0, "Field"));
   g_assert_false (lens_segmentation_can_redo (seg));
   g_assert_true (lens_segmentation_undo (seg));
-  {
-    g_autofree char *now = describe (seg);
-    g_assert_cmpstr (now, ==, states[n_states - 3]);
-  }
+  assert_state (seg, states[n_states - 3]);
 
   for (int i = 0; i < n_states; i++)
     g_free (states[i]);
@@ -529,7 +524,7 @@ test_bad_index (void)
   g_autoptr(LensSegmentation) seg = lens_segmentation_new ();
   const guint8 rgb[3] = { 1, 2, 3 };
   float features[N] = { 0 };
-  g_autofree char *before = NULL, *after = NULL;
+  g_autofree char *before = NULL;
 
   /* No segments at all. */
   g_assert_false (lens_segmentation_rename (seg, 0, "A"));
@@ -554,8 +549,7 @@ test_bad_index (void)
   g_assert_false (lens_segmentation_merge (seg, 2, 2));
   g_assert_false (lens_segmentation_rename (seg, 0, ""));
   g_assert_false (lens_segmentation_rename (seg, 0, " \n"));
-  after = describe (seg);
-  g_assert_cmpstr (after, ==, before);
+  assert_state (seg, before);
   g_assert_false (lens_segmentation_can_undo (seg));
 }
 
@@ -564,7 +558,7 @@ static void
 test_history_across_labels (void)
 {
   g_autoptr(LensSegmentation) seg = lens_segmentation_new ();
-  g_autofree char *unmerged = NULL, *merged = NULL, *now = NULL;
+  g_autofree char *unmerged = NULL, *merged = NULL;
 
   set (seg, base, 4);
   unmerged = describe (seg);
@@ -576,12 +570,9 @@ test_history_across_labels (void)
             "111222"
             "333222"
             "333000", 4);
-  now = describe (seg);
-  g_assert_cmpstr (now, ==, merged);
+  assert_state (seg, merged);
   g_assert_true (lens_segmentation_undo (seg));
-  g_clear_pointer (&now, g_free);
-  now = describe (seg);
-  g_assert_cmpstr (now, ==, unmerged);
+  assert_state (seg, unmerged);
 
   /* The history follows the new regions, not the old ones. */
   set (seg, "000011"
@@ -590,16 +581,14 @@ test_history_across_labels (void)
             "222333", 4);
   g_assert_cmpint (lens_segmentation_get_n_segments (seg), ==, 4);
   g_assert_true (lens_segmentation_redo (seg));
-  g_clear_pointer (&now, g_free);
-  now = describe (seg);
-  g_assert_cmpstr (now, ==,
-                   "Segment 1 #4e79a7 shown 0.6250\n"
-                   "Segment 3 #e15759 shown 0.2500\n"
-                   "Segment 4 #76b7b2 shown 0.1250\n"
-                   "000000\n"
-                   "000000\n"
-                   "111000\n"
-                   "111222\n");
+  assert_state (seg,
+                "Segment 1 #4e79a7 shown 0.6250\n"
+                "Segment 3 #e15759 shown 0.2500\n"
+                "Segment 4 #76b7b2 shown 0.1250\n"
+                "000000\n"
+                "000000\n"
+                "111000\n"
+                "111222\n");
   assert_consistent (seg);
 
   /* Another grid size: nothing carries over. */
