@@ -24,17 +24,26 @@ typedef struct {
   double *y;
 } ConvProblem;
 
+/* Every layer's loss: its output y projected on a fixed random direction,
+ * so that dloss/dy is that direction, the dy given to the backward. */
+static double
+projected (const double *direction, const double *y, gsize n)
+{
+  double loss = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    loss += direction[i] * y[i];
+  return loss;
+}
+
 static double
 conv_loss (gpointer data)
 {
   ConvProblem *p = data;
   gsize n = extent_size (scvae__conv_output_extent (&p->spec, p->in)) * p->spec.out_channels;
-  double loss = 0.0;
 
   ref_conv (&p->spec, p->w, p->b, p->x, p->in, p->y);
-  for (gsize i = 0; i < n; i++)
-    loss += p->weights_out[i] * p->y[i];
-  return loss;
+  return projected (p->weights_out, p->y, n);
 }
 
 static void
@@ -144,12 +153,9 @@ static double
 bn_loss (gpointer data)
 {
   BnProblem *p = data;
-  double loss = 0.0;
 
   ref_batchnorm_train (p->C, p->n, p->x, p->weight, p->bias, p->y);
-  for (gsize i = 0; i < p->C * p->n; i++)
-    loss += p->proj[i] * p->y[i];
-  return loss;
+  return projected (p->proj, p->y, p->C * p->n);
 }
 
 static void
@@ -291,12 +297,9 @@ static double
 lista_loss (gpointer data)
 {
   ListaProblem *p = data;
-  double loss = 0.0;
 
   ref_lista (p->C, p->K, p->P, p->depth, p->beta_s, p->D, p->c[0], p->E, p->Z);
-  for (gsize i = 0; i < p->P * p->K; i++)
-    loss += p->proj[i] * p->Z[i];
-  return loss;
+  return projected (p->proj, p->Z, p->P * p->K);
 }
 
 static void
