@@ -60,21 +60,23 @@ iterate (void)
   g_main_context_iteration (NULL, TRUE);
 }
 
-/* Waits until a result whose controls match is on screen; returns ms from
- * `since` and stores the worker's share of it in *worker_ms. */
-static double
-wait_painted (LensWindow *window, int depth, float sparsity, gint64 since, double *worker_ms)
-{
-  LensInput *input = window->input;
+/* Whether the painted result r shows what a wait is for. */
+typedef gboolean (*Awaited) (LensWindow *window, const LensResult *r, gconstpointer data);
 
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+/* Waits until the painted result is one awaited; returns ms from `since`
+ * and stores the worker's share of it in *worker_ms. After `seconds` the
+ * run ends: what it measures no longer comes. */
+static double
+wait_for (LensWindow *window, Awaited awaited, gconstpointer data, int seconds, const char *what, gint64 since,
+          double *worker_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
 
   while (g_get_monotonic_time () < deadline)
     {
       LensResult *r = window->result;
 
-      if (r && r->request.input == input && r->request.depth == depth && r->request.sparsity == sparsity
-          && window->painted_serial == r->serial)
+      if (r && window->painted_serial == r->serial && awaited (window, r, data))
         {
           if (worker_ms)
             *worker_ms = r->compute_ms;
@@ -82,8 +84,32 @@ wait_painted (LensWindow *window, int depth, float sparsity, gint64 since, doubl
         }
       iterate ();
     }
-  g_printerr ("app-latency: no frame within 30 s\n");
+  g_printerr ("app-latency: no %s within %d s\n", what, seconds);
   exit (1);
+}
+
+typedef struct {
+  LensInput *input;
+  int depth;
+  float sparsity;
+} Controls;
+
+static gboolean
+shows_controls (LensWindow *window, const LensResult *r, gconstpointer data)
+{
+  const Controls *controls = data;
+
+  return r->request.input == controls->input && r->request.depth == controls->depth
+         && r->request.sparsity == controls->sparsity;
+}
+
+/* Waits until a result whose controls match is on screen. */
+static double
+wait_painted (LensWindow *window, int depth, float sparsity, gint64 since, double *worker_ms)
+{
+  Controls controls = { window->input, depth, sparsity };
+
+  return wait_for (window, shows_controls, &controls, 30, "frame", since, worker_ms);
 }
 
 static int
@@ -230,28 +256,19 @@ time_edit (LensWindow *window, void (*edit) (LensWindow *window, int i), int i)
   return (g_get_monotonic_time () - t0) / 1000.0;
 }
 
-/* Waits until segments for the current controls are on screen; ms from since. */
+static gboolean
+shows_segments (LensWindow *window, const LensResult *r, gconstpointer data)
+{
+  LensRequest request = lens_window_current_request (window);
+
+  return r->labels && lens_request_same_segments (&r->request, &request) && !window->splitting;
+}
+
+/* Waits until segments for the current controls are on screen. */
 static double
 wait_segments (LensWindow *window, gint64 since, double *worker_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      LensRequest request = lens_window_current_request (window);
-      LensResult *r = window->result;
-
-      if (r && r->labels && lens_request_same_segments (&r->request, &request)
-          && window->painted_serial == r->serial && !window->splitting)
-        {
-          if (worker_ms)
-            *worker_ms = r->compute_ms;
-          return (g_get_monotonic_time () - since) / 1000.0;
-        }
-      iterate ();
-    }
-  g_printerr ("app-latency: no segments within 300 s\n");
-  exit (1);
+  return wait_for (window, shows_segments, NULL, 300, "segments", since, worker_ms);
 }
 
 static void
