@@ -57,8 +57,9 @@ ScvaeModel *cli_load_model (const char *spec, GError **error);
 #define CLI_MAX_SIZE_OPTION(max_size) \
   { "max-size", 0, 0, G_OPTION_ARG_INT, &(max_size), N_("Downscale images longer than this (default 2048)"), N_("PX") }
 
-/* Range checks for the inference controls shared by several commands. */
-gboolean cli_check_depth_sparsity (const char *command, int depth, double sparsity);
+/* Range checks for the options CLI_CODING_OPTIONS and CLI_MAX_SIZE_OPTION
+ * declare; FALSE after a usage message. */
+gboolean cli_check_coding_options (const char *command, int depth, double sparsity, int max_size);
 
 /* Loads an image, with a note on stderr when it was downscaled to
  * max_size or had transparent pixels flattened. */

@@ -93,7 +93,7 @@ cli_load_model (const char *spec, GError **error)
 }
 
 gboolean
-cli_check_depth_sparsity (const char *command, int depth, double sparsity)
+cli_check_coding_options (const char *command, int depth, double sparsity, int max_size)
 {
   if (depth < -1 || depth > SCVAE_MAX_DEPTH)
     {
@@ -104,6 +104,11 @@ cli_check_depth_sparsity (const char *command, int depth, double sparsity)
     {
       cli_usage_error (command, _("--sparsity must be between 0 and %g (got %g)"),
                        SCVAE_MAX_SPARSITY, sparsity);
+      return FALSE;
+    }
+  if (max_size < 4)
+    {
+      cli_usage_error (command, _("--max-size must be at least 4 (got %d)"), max_size);
       return FALSE;
     }
   return TRUE;

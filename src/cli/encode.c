@@ -37,10 +37,8 @@ cli_encode (int argc, char **argv)
     return cli_usage_error ("encode", _("expected one input image"));
   if (codes_path == NULL)
     return cli_usage_error ("encode", _("--codes is required"));
-  if (!cli_check_depth_sparsity ("encode", depth, sparsity))
+  if (!cli_check_coding_options ("encode", depth, sparsity, max_size))
     return CLI_BAD_INPUT;
-  if (max_size < 4)
-    return cli_usage_error ("encode", _("--max-size must be at least 4 (got %d)"), max_size);
 
   if (!scvae_check_writable (codes_path, &error))
     return cli_report (error);

@@ -69,10 +69,8 @@ cli_eval (int argc, char **argv)
     return CLI_BAD_INPUT;
   if (argc < 2)
     return cli_usage_error ("eval", _("expected at least one image or folder"));
-  if (!cli_check_depth_sparsity ("eval", depth, sparsity))
+  if (!cli_check_coding_options ("eval", depth, sparsity, max_size))
     return CLI_BAD_INPUT;
-  if (max_size < 4)
-    return cli_usage_error ("eval", _("--max-size must be at least 4 (got %d)"), max_size);
 
   model = cli_load_model (model_spec, &error);
   if (model == NULL)

@@ -34,10 +34,8 @@ cli_reconstruct (int argc, char **argv)
     return CLI_BAD_INPUT;
   if (argc != 3)
     return cli_usage_error ("reconstruct", _("expected an input and an output file"));
-  if (!cli_check_depth_sparsity ("reconstruct", depth, sparsity))
+  if (!cli_check_coding_options ("reconstruct", depth, sparsity, max_size))
     return CLI_BAD_INPUT;
-  if (max_size < 4)
-    return cli_usage_error ("reconstruct", _("--max-size must be at least 4 (got %d)"), max_size);
 
   /* A wrong output path is found before the work, not after it. */
   if (!scvae_check_writable (argv[2], &error))

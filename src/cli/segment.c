@@ -83,10 +83,8 @@ cli_segment (int argc, char **argv)
                             features_name);
   if (smooth < -1 || smooth > 4)
     return cli_usage_error ("segment", _("--smooth must be between 0 and 4 (got %d)"), smooth);
-  if (!cli_check_depth_sparsity ("segment", depth, sparsity))
+  if (!cli_check_coding_options ("segment", depth, sparsity, max_size))
     return CLI_BAD_INPUT;
-  if (max_size < 4)
-    return cli_usage_error ("segment", _("--max-size must be at least 4 (got %d)"), max_size);
   options.k = k;
   if (seed >= 0)
     options.seed = (guint64) seed;
