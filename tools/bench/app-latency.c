@@ -288,6 +288,17 @@ report_segments (const char *image_name, const char *what, double *ms, double *w
             label, ms[n / 2], ms[0], ms[n - 1], n);
 }
 
+/* Times SEGMENT_REPEATS runs of an edit and reports them as `what`. */
+static void
+time_edits (LensWindow *window, const char *image_name, const char *what, void (*edit) (LensWindow *window, int i))
+{
+  double ms[SEGMENT_REPEATS];
+
+  for (int i = 0; i < SEGMENT_REPEATS; i++)
+    ms[i] = time_edit (window, edit, i);
+  report_segments (image_name, what, ms, NULL, SEGMENT_REPEATS);
+}
+
 /* Selects the first two segments and clicks Merge Selected. */
 static void
 edit_merge (LensWindow *window, int i)
@@ -431,18 +442,10 @@ segments (LensWindow *window, const char *image_name)
     report_segments (image_name, "merge", ms, NULL, SEGMENT_REPEATS);
     report_segments (image_name, "undo", undo, NULL, SEGMENT_REPEATS);
   }
-  for (int i = 0; i < SEGMENT_REPEATS; i++)
-    ms[i] = time_edit (window, edit_nothing, i);
-  report_segments (image_name, "repaint only", ms, NULL, SEGMENT_REPEATS);
-  for (int i = 0; i < SEGMENT_REPEATS; i++)
-    ms[i] = time_edit (window, edit_hide, i);
-  report_segments (image_name, "hide", ms, NULL, SEGMENT_REPEATS);
-  for (int i = 0; i < SEGMENT_REPEATS; i++)
-    ms[i] = time_edit (window, edit_rename, i);
-  report_segments (image_name, "rename", ms, NULL, SEGMENT_REPEATS);
-  for (int i = 0; i < SEGMENT_REPEATS; i++)
-    ms[i] = time_edit (window, edit_recolour, i);
-  report_segments (image_name, "recolour", ms, NULL, SEGMENT_REPEATS);
+  time_edits (window, image_name, "repaint only", edit_nothing);
+  time_edits (window, image_name, "hide", edit_hide);
+  time_edits (window, image_name, "rename", edit_rename);
+  time_edits (window, image_name, "recolour", edit_recolour);
 }
 
 static GdkPixbuf *
