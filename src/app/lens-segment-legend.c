@@ -145,7 +145,7 @@ on_selection_changed (LensSegmentLegend *self)
     g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
 }
 
-static LensSegmentRow *
+static void
 add_row (LensSegmentLegend *self)
 {
   LensSegmentRow *row = LENS_SEGMENT_ROW (lens_segment_row_new ());
@@ -157,7 +157,6 @@ add_row (LensSegmentLegend *self)
   g_signal_connect (row, "atom-activated", G_CALLBACK (on_row_atom_activated), self);
   g_ptr_array_add (self->rows, row);
   gtk_list_box_append (self->list, GTK_WIDGET (row));
-  return row;
 }
 
 /* A row that goes takes its edit with it. */
