@@ -76,3 +76,29 @@ scvae__loss_whiten_backward (const float *E, gsize P, int C, const float *moment
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, P, C, C, 4.f * weight / ((float) P * C * C),
                E, C, moment, C, 1.f, dE, C);
 }
+
+double
+scvae__loss_center (const float *E, gsize P, int C, float *mean)
+{
+  double sum = 0.0;
+
+  for (int i = 0; i < C; i++)
+    {
+      double column = 0.0;
+
+      for (gsize p = 0; p < P; p++)
+        column += E[p * C + i];
+      mean[i] = (float) (column / P);
+      sum += column / P * (column / P);
+    }
+  return sum / C;
+}
+
+void
+scvae__loss_center_backward (gsize P, int C, const float *mean, float weight, float *dE)
+{
+  /* Every row gets the same 2 mean / (P C). */
+  for (gsize p = 0; p < P; p++)
+    for (int i = 0; i < C; i++)
+      dE[p * C + i] += 2.f * weight * mean[i] / ((float) P * C);
+}

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * loss = mean((x_hat - x)^2) + gamma mean((e - D z)^2) + l1 mean(|z|)
- *        + whiten |E^T E / P - I|_F^2 / C^2
+ *        + whiten |E^T E / P - I|_F^2 / C^2 + center |mean(E)|^2 / C
  *
  * Each *_backward adds weight times the term's gradient to what its
  * gradient arguments already hold.
@@ -27,3 +27,8 @@ void scvae__loss_l1_backward (const float *z, gsize n, float weight, float *dz);
  * receives M (C x C), which the backward needs. */
 double scvae__loss_whiten (const float *E, gsize P, int C, float *moment);
 void scvae__loss_whiten_backward (const float *E, gsize P, int C, const float *moment, float weight, float *dE);
+
+/* |mean(E)|^2 / C, the mean taken over the P rows of the P x C matrix E;
+ * mean receives the C column means, which the backward needs. */
+double scvae__loss_center (const float *E, gsize P, int C, float *mean);
+void scvae__loss_center_backward (gsize P, int C, const float *mean, float weight, float *dE);

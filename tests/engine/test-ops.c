@@ -15,7 +15,7 @@
 #include "reference.h"
 
 #define N 300
-/* Rows and channels of the whitening term's features. */
+/* Rows and channels of the whitening and centring terms' features. */
 #define P 40
 #define C 6
 
@@ -264,6 +264,60 @@ test_whiten (void)
   g_assert_cmpfloat (scvae__loss_whiten (E, P - P % C, C, moment), <, 1e-10);
 }
 
+/* |mean(E)|^2 / C from the definition. */
+static double
+center_loss (gpointer data)
+{
+  Problem *p = data;
+  double sum = 0.0;
+
+  for (int i = 0; i < C; i++)
+    {
+      double mean = 0.0;
+
+      for (int r = 0; r < P; r++)
+        mean += p->x[r * C + i] / P;
+      sum += mean * mean;
+    }
+  return sum / C;
+}
+
+static void
+test_center (void)
+{
+  const float weight = 0.25f;
+  Problem p;
+  Rng rng;
+  float E[P * C], dE[P * C] = { 0 }, dE2[P * C], mean[C];
+
+  /* Worked by hand: rows (1, 2) and (3, -2) have the mean (2, 0), so the
+   * term is (4 + 0) / 2, and each row's gradient is 2 (2, 0) / (2 * 2). */
+  {
+    const float rows[] = { 1, 2, 3, -2 };
+    float grad[4] = { 0 };
+
+    g_assert_cmpfloat (scvae__loss_center (rows, 2, 2, mean), ==, 2.0);
+    scvae__loss_center_backward (2, 2, mean, 1.f, grad);
+    g_assert_cmpfloat (grad[0], ==, 1.f);
+    g_assert_cmpfloat (grad[1], ==, 0.f);
+    g_assert_cmpfloat (grad[2], ==, 1.f);
+    g_assert_cmpfloat (grad[3], ==, 0.f);
+  }
+
+  scvae__rng_seed (&rng, 7);
+  fill (&rng, &p, -1, 3); /* off-centre, as features with a constant part */
+  for (int i = 0; i < P * C; i++)
+    E[i] = (float) p.x[i];
+  g_assert_cmpfloat_with_epsilon (scvae__loss_center (E, P, C, mean), center_loss (&p), 1e-5 * center_loss (&p));
+  scvae__loss_center_backward (P, C, mean, weight, dE);
+  memcpy (dE2, dE, sizeof dE);
+  scvae__loss_center_backward (P, C, mean, weight, dE2);
+  check_adds ("center", dE, dE2, P * C);
+  for (int i = 0; i < P * C; i++)
+    dE[i] /= weight;
+  check_gradient ("center", center_loss, &p, p.x, P * C, dE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -273,5 +327,6 @@ main (int argc, char **argv)
   g_test_add_func ("/loss/mse", test_mse);
   g_test_add_func ("/loss/l1", test_l1);
   g_test_add_func ("/loss/whiten", test_whiten);
+  g_test_add_func ("/loss/center", test_center);
   return g_test_run ();
 }
