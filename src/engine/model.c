@@ -37,6 +37,7 @@ scvae_config_init_default (ScvaeConfig *config)
     .l1 = 0.0f,
     .whiten = 10.0f,
     .center = 10.0f,
+    .lifetime = 0.0f,
   };
 }
 
@@ -61,6 +62,8 @@ scvae_config_validate (const ScvaeConfig *config, GError **error)
     problem = _("whiten must be a finite number >= 0");
   else if (!isfinite (config->center) || config->center < 0)
     problem = _("center must be a finite number >= 0");
+  else if (!isfinite (config->lifetime) || config->lifetime < 0)
+    problem = _("lifetime must be a finite number >= 0");
 
   if (problem)
     {
@@ -299,6 +302,7 @@ store_config (GHashTable *metadata, const ScvaeConfig *config)
   g_hash_table_insert (metadata, g_strdup ("l1"), scvae_format_float (config->l1));
   g_hash_table_insert (metadata, g_strdup ("whiten"), scvae_format_float (config->whiten));
   g_hash_table_insert (metadata, g_strdup ("center"), scvae_format_float (config->center));
+  g_hash_table_insert (metadata, g_strdup ("lifetime"), scvae_format_float (config->lifetime));
 }
 
 GHashTable *
@@ -360,6 +364,7 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
   config->l1 = 0.f;
   config->whiten = 0.f;
   config->center = 0.f;
+  config->lifetime = 0.f;
   if (!scvae__parse_int (g_hash_table_lookup (metadata, "channels"), 1, 1024, &channels))
     return scvae__invalid_file (error, path, _("metadata channels '%s' is not a number in 1..1024"),
                      (char *) g_hash_table_lookup (metadata, "channels"));
@@ -380,6 +385,7 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
       { "l1", G_STRUCT_OFFSET (ScvaeConfig, l1) },
       { "whiten", G_STRUCT_OFFSET (ScvaeConfig, whiten) },
       { "center", G_STRUCT_OFFSET (ScvaeConfig, center) },
+      { "lifetime", G_STRUCT_OFFSET (ScvaeConfig, lifetime) },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (floats); i++)

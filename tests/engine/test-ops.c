@@ -318,6 +318,77 @@ test_center (void)
   check_gradient ("center", center_loss, &p, p.x, P * C, dE);
 }
 
+/* The lifetime term from its definition, P rows of C atoms. */
+static double
+lifetime_loss (gpointer data)
+{
+  Problem *p = data;
+  double sum = 0.0;
+
+  for (int k = 0; k < C; k++)
+    {
+      double l1 = 0.0;
+      int active = 0;
+
+      for (int r = 0; r < P; r++)
+        {
+          l1 += fabs (p->x[r * C + k]);
+          active += p->x[r * C + k] != 0.0;
+        }
+      sum += MAX (0.0, (double) active / P / SCVAE_LIFETIME_TARGET - 1.0) * l1 / P;
+    }
+  return sum / C;
+}
+
+static void
+test_lifetime (void)
+{
+  const float weight = 0.5f;
+  Problem p;
+  Rng rng;
+  float Z[P * C], dZ[P * C] = { 0 }, dZ2[P * C], excess[C];
+
+  /* Worked by hand: atom 0 is active on 3 of 4 rows, three times the
+   * target share, so w = 2 and the term is 2 mean(1, 2, 3, 0) / 2 = 1.5;
+   * atom 1, on 1 row in 4, is at the target and pays nothing. Each active
+   * code of atom 0 gets 2 sign(z) / (4 * 2). */
+  {
+    const float codes[] = { 1, 0, -2, 0, 3, 0, 0, 4 };
+    float grad[8] = { 0 };
+    const float expect[8] = { 0.25f, 0, -0.25f, 0, 0.25f, 0, 0, 0 };
+
+    g_assert_cmpfloat (scvae__loss_lifetime (codes, 4, 2, excess), ==, 1.5);
+    g_assert_cmpfloat (excess[0], ==, 2.f);
+    g_assert_cmpfloat (excess[1], ==, 0.f);
+    scvae__loss_lifetime_backward (codes, 4, 2, excess, 1.f, grad);
+    for (int i = 0; i < 8; i++)
+      g_assert_cmpfloat (grad[i], ==, expect[i]);
+  }
+
+  /* Atom k is silent on the first 4k rows: shares from 1 down to 0.5, so
+   * every weight differs. A zero code moved either way by the finite
+   * difference counts as active both ways: its difference is 0, as its
+   * subgradient. */
+  scvae__rng_seed (&rng, 8);
+  fill (&rng, &p, -2, 2);
+  for (int r = 0; r < P; r++)
+    for (int k = 0; k < C; k++)
+      {
+        if (r < 4 * k)
+          p.x[r * C + k] = 0.0;
+        Z[r * C + k] = (float) p.x[r * C + k];
+      }
+  g_assert_cmpfloat_with_epsilon (scvae__loss_lifetime (Z, P, C, excess), lifetime_loss (&p),
+                                  1e-5 * lifetime_loss (&p));
+  scvae__loss_lifetime_backward (Z, P, C, excess, weight, dZ);
+  memcpy (dZ2, dZ, sizeof dZ);
+  scvae__loss_lifetime_backward (Z, P, C, excess, weight, dZ2);
+  check_adds ("lifetime", dZ, dZ2, P * C);
+  for (int i = 0; i < P * C; i++)
+    dZ[i] /= weight;
+  check_gradient ("lifetime", lifetime_loss, &p, p.x, P * C, dZ);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -328,5 +399,6 @@ main (int argc, char **argv)
   g_test_add_func ("/loss/l1", test_l1);
   g_test_add_func ("/loss/whiten", test_whiten);
   g_test_add_func ("/loss/center", test_center);
+  g_test_add_func ("/loss/lifetime", test_lifetime);
   return g_test_run ();
 }

@@ -32,7 +32,8 @@ process, and let L = image + gamma * latent + l1 * |z| + whiten * W
     S = sum_r E_r^T E_r and P = sum_r P_r, each summed with total(), and
     puts the whole W in its loss: W = (1/N) sum_r W.
   - M0 = |m|^2 / C with the mean m = sum_r E_r^T 1 / P likewise: the column
-    sums are summed with total() in the same call.
+    sums are summed with total() in the same call, and so are the lifetime
+    term's active counts and |z| sums per atom.
   - BatchNorm normalises with the mean and variance over the global batch,
     summed the same way (GlobalBatchNorm2d).
 

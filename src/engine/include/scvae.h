@@ -105,6 +105,9 @@ typedef struct {
                     * features at unit scale in every direction */
   float center;    /* weight of |E[e]|^2 / C, which keeps any direction
                     * from being a constant that every patch carries */
+  float lifetime;  /* weight of an L1 on the codes of atoms active on more
+                    * than a quarter of the patches, in proportion to the
+                    * excess, which keeps any atom from being dense */
 } ScvaeConfig;
 
 void scvae_config_init_default (ScvaeConfig *config);
