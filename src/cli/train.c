@@ -205,7 +205,7 @@ cli_train (int argc, char **argv)
       { "l1", 0, 0, G_OPTION_ARG_DOUBLE, &l1, N_("Weight of the mean(|z|) loss (default 0)"), N_("L") },
       { "whiten", 0, 0, G_OPTION_ARG_DOUBLE, &whiten, N_("Weight of the loss |E[e e^T] - I|^2 / C^2 that holds the features at unit scale in every direction (default 10)"), N_("W") },
       { "center", 0, 0, G_OPTION_ARG_DOUBLE, &center, N_("Weight of the loss |E[e]|^2 / C that keeps the features centred, so that no atom codes a constant every patch carries (default 10)"), N_("W") },
-      { "lifetime", 0, 0, G_OPTION_ARG_DOUBLE, &lifetime, N_("Weight of an L1 on the codes of atoms active on more than a quarter of the patches, which keeps atoms from firing everywhere (default 0)"), N_("W") },
+      { "lifetime", 0, 0, G_OPTION_ARG_DOUBLE, &lifetime, N_("Weight of an L1 on the codes of atoms active on more than a quarter of the patches, which keeps atoms from firing everywhere (default 10)"), N_("W") },
       { "crop", 0, 0, G_OPTION_ARG_INT, &crop, N_("Training crop side, a multiple of 4 (default 64)"), N_("PX") },
       { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Crops per step (default 16)"), N_("N") },
       { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Peak learning rate (default 1e-3; warm-up, then cosine)"), N_("X") },

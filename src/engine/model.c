@@ -37,7 +37,7 @@ scvae_config_init_default (ScvaeConfig *config)
     .l1 = 0.0f,
     .whiten = 10.0f,
     .center = 10.0f,
-    .lifetime = 0.0f,
+    .lifetime = 10.0f,
   };
 }
 
