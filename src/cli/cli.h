@@ -103,7 +103,7 @@ gboolean cli_train_check_outputs (const char *out, const char *checkpoint, const
 #define CLI_NOT_GIVEN G_MININT
 typedef struct {
   int channels, atoms, depth, crop, batch;
-  double beta, gamma, l1, whiten;
+  double beta, gamma, l1, whiten, center, lifetime;
 } CliTrainFlags;
 
 /* A model from --init or --resume keeps its architecture, and a resumed

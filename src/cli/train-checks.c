@@ -113,7 +113,9 @@ cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTrainFlags *
       || !check_float (error, path, "--beta", given->beta, config->beta)
       || !check_float (error, path, "--gamma", given->gamma, config->gamma)
       || !check_float (error, path, "--l1", given->l1, config->l1)
-      || !check_float (error, path, "--whiten", given->whiten, config->whiten))
+      || !check_float (error, path, "--whiten", given->whiten, config->whiten)
+      || !check_float (error, path, "--center", given->center, config->center)
+      || !check_float (error, path, "--lifetime", given->lifetime, config->lifetime))
     return FALSE;
   if (!resume)
     return TRUE;

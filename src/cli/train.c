@@ -166,7 +166,7 @@ cli_train (int argc, char **argv)
   ScvaeConfig config;
   ScvaeTrainOptions options;
   gint64 steps = 0, checkpoint_every = -1, validate_every = -1, seed = 1;
-  double minutes = 0, lr, beta, gamma, l1, whiten;
+  double minutes = 0, lr, beta, gamma, l1, whiten, center, lifetime;
   int channels, atoms, depth, crop, batch, warmup;
   gboolean resume = FALSE, force = FALSE;
   CliTrainFlags given;
@@ -184,7 +184,7 @@ cli_train (int argc, char **argv)
   /* Not given until parsed: --resume and --init must tell a flag given
    * from a default (a negative value is given, and refused later). */
   channels = atoms = depth = crop = batch = CLI_NOT_GIVEN;
-  beta = gamma = l1 = whiten = NAN;
+  beta = gamma = l1 = whiten = center = lifetime = NAN;
   lr = options.lr, warmup = options.warmup_steps;
 
   {
@@ -204,6 +204,8 @@ cli_train (int argc, char **argv)
       { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, N_("Weight of the latent loss mean((e - Dz)^2) (default 1)"), N_("G") },
       { "l1", 0, 0, G_OPTION_ARG_DOUBLE, &l1, N_("Weight of the mean(|z|) loss (default 0)"), N_("L") },
       { "whiten", 0, 0, G_OPTION_ARG_DOUBLE, &whiten, N_("Weight of the loss |E[e e^T] - I|^2 / C^2 that holds the features at unit scale in every direction (default 10)"), N_("W") },
+      { "center", 0, 0, G_OPTION_ARG_DOUBLE, &center, N_("Weight of the loss |E[e]|^2 / C that keeps the features centred, so that no atom codes a constant every patch carries (default 10)"), N_("W") },
+      { "lifetime", 0, 0, G_OPTION_ARG_DOUBLE, &lifetime, N_("Weight of an L1 on the codes of atoms active on more than a quarter of the patches, which keeps atoms from firing everywhere (default 10)"), N_("W") },
       { "crop", 0, 0, G_OPTION_ARG_INT, &crop, N_("Training crop side, a multiple of 4 (default 64)"), N_("PX") },
       { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Crops per step (default 16)"), N_("N") },
       { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Peak learning rate (default 1e-3; warm-up, then cosine)"), N_("X") },
@@ -231,7 +233,7 @@ cli_train (int argc, char **argv)
   if (resume && init)
     return cli_usage_error ("train", _("--resume and --init exclude each other"));
 
-  given = (CliTrainFlags) { channels, atoms, depth, crop, batch, beta, gamma, l1, whiten };
+  given = (CliTrainFlags) { channels, atoms, depth, crop, batch, beta, gamma, l1, whiten, center, lifetime };
   config = (ScvaeConfig) {
     channels == CLI_NOT_GIVEN ? config.channels : channels,
     atoms == CLI_NOT_GIVEN ? config.atoms : atoms,
@@ -240,6 +242,8 @@ cli_train (int argc, char **argv)
     isnan (gamma) ? config.gamma : (float) gamma,
     isnan (l1) ? config.l1 : (float) l1,
     isnan (whiten) ? config.whiten : (float) whiten,
+    isnan (center) ? config.center : (float) center,
+    isnan (lifetime) ? config.lifetime : (float) lifetime,
   };
   options.steps = steps;
   options.minutes = minutes;

@@ -39,6 +39,8 @@ struct _F4Network {
   /* LISTA */
   float *features;       /* e, patch-major */
   float *moment;         /* E[e e^T] - I over the batch, C x C */
+  float *feature_mean;   /* E[e] over the batch, C */
+  float *atom_excess;    /* the lifetime term's weights, K */
   ListaTrace trace;
   float *decoded_rows;   /* D z, patch-major */
   float *decoded;        /* D z, channel-major */
@@ -106,6 +108,8 @@ network_layout (F4Network *net, float *base)
 
   net->features = take (&arena, P * C);
   net->moment = take (&arena, C * C);
+  net->feature_mean = take (&arena, C);
+  net->atom_excess = take (&arena, K);
   net->trace.depth = T;
   net->trace.codes = take (&arena, (T + 1) * P * K);
   net->trace.residuals = take (&arena, MAX (T, 1) * P * C);
@@ -321,8 +325,11 @@ scvae__f4_network_forward (F4Network *net,
   loss->latent = scvae__loss_mse (net->features, net->decoded_rows, P * C);
   loss->l1 = scvae__loss_l1 (codes, P * K);
   loss->whiten = scvae__loss_whiten (net->features, P, C, net->moment);
+  loss->center = scvae__loss_center (net->features, P, C, net->feature_mean);
+  loss->lifetime = scvae__loss_lifetime (codes, P, K, net->atom_excess);
   loss->total = loss->image + net->config.gamma * loss->latent + net->config.l1 * loss->l1
-                + net->config.whiten * loss->whiten;
+                + net->config.whiten * loss->whiten + net->config.center * loss->center
+                + net->config.lifetime * loss->lifetime;
   loss->active_fraction = (double) nonzeros / (P * K);
 }
 
@@ -434,8 +441,12 @@ scvae__f4_network_backward (F4Network *net,
                1.f, net->g_decoded_rows, C, codes, K, 1.f, g->dictionary, K);
   if (net->config.l1 != 0.f)
     scvae__loss_l1_backward (codes, P * K, net->config.l1, net->g_codes);
+  if (net->config.lifetime != 0.f)
+    scvae__loss_lifetime_backward (codes, P, K, net->atom_excess, net->config.lifetime, net->g_codes);
   if (net->config.whiten != 0.f)
     scvae__loss_whiten_backward (net->features, P, C, net->moment, net->config.whiten, net->g_features);
+  if (net->config.center != 0.f)
+    scvae__loss_center_backward (P, C, net->feature_mean, net->config.center, net->g_features);
   scvae__lista_backward (&lista, P, net->features, &net->trace, net->g_codes, net->g_features,
                          g->dictionary, &dc, scratch);
   g->step[0] += (float) dc;

@@ -20,6 +20,8 @@ typedef struct {
   double latent; /* mean((e - D z)^2) */
   double l1;     /* mean(|z|) */
   double whiten; /* |E[e e^T] - I|_F^2 / C^2 over the batch's patches */
+  double center; /* |E[e]|^2 / C over the batch's patches */
+  double lifetime; /* sum_k w_k mean(|z_k|) / K, w_k an atom's excess use */
   double active_fraction;
 } F4Loss;
 

@@ -76,3 +76,69 @@ scvae__loss_whiten_backward (const float *E, gsize P, int C, const float *moment
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, P, C, C, 4.f * weight / ((float) P * C * C),
                E, C, moment, C, 1.f, dE, C);
 }
+
+double
+scvae__loss_center (const float *E, gsize P, int C, float *mean)
+{
+  double sum = 0.0;
+
+  for (int i = 0; i < C; i++)
+    {
+      double column = 0.0;
+
+      for (gsize p = 0; p < P; p++)
+        column += E[p * C + i];
+      mean[i] = (float) (column / P);
+      sum += column / P * (column / P);
+    }
+  return sum / C;
+}
+
+void
+scvae__loss_center_backward (gsize P, int C, const float *mean, float weight, float *dE)
+{
+  /* Every row gets the same 2 mean / (P C). */
+  for (gsize p = 0; p < P; p++)
+    for (int i = 0; i < C; i++)
+      dE[p * C + i] += 2.f * weight * mean[i] / ((float) P * C);
+}
+
+double
+scvae__loss_lifetime (const float *Z, gsize P, int K, float *excess)
+{
+  g_autofree double *l1 = g_new0 (double, K);
+  g_autofree gsize *active = g_new0 (gsize, K);
+  double sum = 0.0;
+
+  for (gsize p = 0; p < P; p++)
+    for (int k = 0; k < K; k++)
+      {
+        float z = Z[p * K + k];
+
+        l1[k] += fabsf (z);
+        active[k] += z != 0.f;
+      }
+  for (int k = 0; k < K; k++)
+    {
+      double share = (double) active[k] / P;
+
+      excess[k] = (float) MAX (0.0, share / SCVAE_LIFETIME_TARGET - 1.0);
+      sum += excess[k] * l1[k] / P;
+    }
+  return sum / K;
+}
+
+void
+scvae__loss_lifetime_backward (const float *Z, gsize P, int K, const float *excess, float weight, float *dZ)
+{
+  float k_scale = weight / ((float) P * K);
+
+  for (gsize p = 0; p < P; p++)
+    for (int k = 0; k < K; k++)
+      {
+        float z = Z[p * K + k], w = k_scale * excess[k];
+
+        /* At z = 0 the subgradient taken is 0, as for the L1 term. */
+        dZ[p * K + k] += z > 0.f ? w : z < 0.f ? -w : 0.f;
+      }
+}

@@ -36,6 +36,8 @@ scvae_config_init_default (ScvaeConfig *config)
     .gamma = 1.0f,
     .l1 = 0.0f,
     .whiten = 10.0f,
+    .center = 10.0f,
+    .lifetime = 10.0f,
   };
 }
 
@@ -58,6 +60,10 @@ scvae_config_validate (const ScvaeConfig *config, GError **error)
     problem = _("l1 must be a finite number >= 0");
   else if (!isfinite (config->whiten) || config->whiten < 0)
     problem = _("whiten must be a finite number >= 0");
+  else if (!isfinite (config->center) || config->center < 0)
+    problem = _("center must be a finite number >= 0");
+  else if (!isfinite (config->lifetime) || config->lifetime < 0)
+    problem = _("lifetime must be a finite number >= 0");
 
   if (problem)
     {
@@ -295,6 +301,8 @@ store_config (GHashTable *metadata, const ScvaeConfig *config)
   g_hash_table_insert (metadata, g_strdup ("gamma"), scvae_format_float (config->gamma));
   g_hash_table_insert (metadata, g_strdup ("l1"), scvae_format_float (config->l1));
   g_hash_table_insert (metadata, g_strdup ("whiten"), scvae_format_float (config->whiten));
+  g_hash_table_insert (metadata, g_strdup ("center"), scvae_format_float (config->center));
+  g_hash_table_insert (metadata, g_strdup ("lifetime"), scvae_format_float (config->lifetime));
 }
 
 GHashTable *
@@ -355,6 +363,8 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
   /* Models from before a loss term existed were trained without it. */
   config->l1 = 0.f;
   config->whiten = 0.f;
+  config->center = 0.f;
+  config->lifetime = 0.f;
   if (!scvae__parse_int (g_hash_table_lookup (metadata, "channels"), 1, 1024, &channels))
     return scvae__invalid_file (error, path, _("metadata channels '%s' is not a number in 1..1024"),
                      (char *) g_hash_table_lookup (metadata, "channels"));
@@ -374,6 +384,8 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
       { "gamma", G_STRUCT_OFFSET (ScvaeConfig, gamma) },
       { "l1", G_STRUCT_OFFSET (ScvaeConfig, l1) },
       { "whiten", G_STRUCT_OFFSET (ScvaeConfig, whiten) },
+      { "center", G_STRUCT_OFFSET (ScvaeConfig, center) },
+      { "lifetime", G_STRUCT_OFFSET (ScvaeConfig, lifetime) },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (floats); i++)

@@ -85,7 +85,12 @@ load_model (void)
   g_assert_true (scvae__parse_float (g_hash_table_lookup (meta, "gamma"), &config.gamma));
   g_assert_true (scvae__parse_float (g_hash_table_lookup (meta, "l1"), &config.l1));
   g_assert_true (scvae__parse_float (g_hash_table_lookup (meta, "whiten"), &config.whiten));
-  g_assert_cmpfloat (config.whiten, >, 0.f); /* the term is compared, not skipped */
+  g_assert_true (scvae__parse_float (g_hash_table_lookup (meta, "center"), &config.center));
+  g_assert_true (scvae__parse_float (g_hash_table_lookup (meta, "lifetime"), &config.lifetime));
+  /* The terms are compared, not skipped. */
+  g_assert_cmpfloat (config.whiten, >, 0.f);
+  g_assert_cmpfloat (config.center, >, 0.f);
+  g_assert_cmpfloat (config.lifetime, >, 0.f);
 
   model = scvae__model_alloc (&config);
   scvae__model_read_tensors (model, golden, TRUE, &error);
@@ -186,6 +191,8 @@ test_training_step (void)
   g_assert_cmpfloat_with_epsilon (loss.latent, read_scalar ("golden.loss_latent"), 1e-4 * loss.latent);
   g_assert_cmpfloat_with_epsilon (loss.l1, read_scalar ("golden.loss_l1"), 1e-4 * loss.l1);
   g_assert_cmpfloat_with_epsilon (loss.whiten, read_scalar ("golden.loss_whiten"), 1e-4 * loss.whiten);
+  g_assert_cmpfloat_with_epsilon (loss.center, read_scalar ("golden.loss_center"), 1e-4 * loss.center);
+  g_assert_cmpfloat_with_epsilon (loss.lifetime, read_scalar ("golden.loss_lifetime"), 1e-4 * loss.lifetime);
   g_assert_cmpfloat_with_epsilon (loss.total, read_scalar ("golden.loss"), 1e-4 * loss.total);
 
   /* Backward: every parameter's gradient */

@@ -15,7 +15,7 @@
 #include "reference.h"
 
 #define N 300
-/* Rows and channels of the whitening term's features. */
+/* Rows and channels of the whitening and centring terms' features. */
 #define P 40
 #define C 6
 
@@ -264,6 +264,131 @@ test_whiten (void)
   g_assert_cmpfloat (scvae__loss_whiten (E, P - P % C, C, moment), <, 1e-10);
 }
 
+/* |mean(E)|^2 / C from the definition. */
+static double
+center_loss (gpointer data)
+{
+  Problem *p = data;
+  double sum = 0.0;
+
+  for (int i = 0; i < C; i++)
+    {
+      double mean = 0.0;
+
+      for (int r = 0; r < P; r++)
+        mean += p->x[r * C + i] / P;
+      sum += mean * mean;
+    }
+  return sum / C;
+}
+
+static void
+test_center (void)
+{
+  const float weight = 0.25f;
+  Problem p;
+  Rng rng;
+  float E[P * C], dE[P * C] = { 0 }, dE2[P * C], mean[C];
+
+  /* Worked by hand: rows (1, 2) and (3, -2) have the mean (2, 0), so the
+   * term is (4 + 0) / 2, and each row's gradient is 2 (2, 0) / (2 * 2). */
+  {
+    const float rows[] = { 1, 2, 3, -2 };
+    float grad[4] = { 0 };
+
+    g_assert_cmpfloat (scvae__loss_center (rows, 2, 2, mean), ==, 2.0);
+    scvae__loss_center_backward (2, 2, mean, 1.f, grad);
+    g_assert_cmpfloat (grad[0], ==, 1.f);
+    g_assert_cmpfloat (grad[1], ==, 0.f);
+    g_assert_cmpfloat (grad[2], ==, 1.f);
+    g_assert_cmpfloat (grad[3], ==, 0.f);
+  }
+
+  scvae__rng_seed (&rng, 7);
+  fill (&rng, &p, -1, 3); /* off-centre, as features with a constant part */
+  for (int i = 0; i < P * C; i++)
+    E[i] = (float) p.x[i];
+  g_assert_cmpfloat_with_epsilon (scvae__loss_center (E, P, C, mean), center_loss (&p), 1e-5 * center_loss (&p));
+  scvae__loss_center_backward (P, C, mean, weight, dE);
+  memcpy (dE2, dE, sizeof dE);
+  scvae__loss_center_backward (P, C, mean, weight, dE2);
+  check_adds ("center", dE, dE2, P * C);
+  for (int i = 0; i < P * C; i++)
+    dE[i] /= weight;
+  check_gradient ("center", center_loss, &p, p.x, P * C, dE);
+}
+
+/* The lifetime term from its definition, P rows of C atoms. */
+static double
+lifetime_loss (gpointer data)
+{
+  Problem *p = data;
+  double sum = 0.0;
+
+  for (int k = 0; k < C; k++)
+    {
+      double l1 = 0.0;
+      int active = 0;
+
+      for (int r = 0; r < P; r++)
+        {
+          l1 += fabs (p->x[r * C + k]);
+          active += p->x[r * C + k] != 0.0;
+        }
+      sum += MAX (0.0, (double) active / P / SCVAE_LIFETIME_TARGET - 1.0) * l1 / P;
+    }
+  return sum / C;
+}
+
+static void
+test_lifetime (void)
+{
+  const float weight = 0.5f;
+  Problem p;
+  Rng rng;
+  float Z[P * C], dZ[P * C] = { 0 }, dZ2[P * C], excess[C];
+
+  /* Worked by hand: atom 0 is active on 3 of 4 rows, three times the
+   * target share, so w = 2 and the term is 2 mean(1, 2, 3, 0) / 2 = 1.5;
+   * atom 1, on 1 row in 4, is at the target and pays nothing. Each active
+   * code of atom 0 gets 2 sign(z) / (4 * 2). */
+  {
+    const float codes[] = { 1, 0, -2, 0, 3, 0, 0, 4 };
+    float grad[8] = { 0 };
+    const float expect[8] = { 0.25f, 0, -0.25f, 0, 0.25f, 0, 0, 0 };
+
+    g_assert_cmpfloat (scvae__loss_lifetime (codes, 4, 2, excess), ==, 1.5);
+    g_assert_cmpfloat (excess[0], ==, 2.f);
+    g_assert_cmpfloat (excess[1], ==, 0.f);
+    scvae__loss_lifetime_backward (codes, 4, 2, excess, 1.f, grad);
+    for (int i = 0; i < 8; i++)
+      g_assert_cmpfloat (grad[i], ==, expect[i]);
+  }
+
+  /* Atom k is silent on the first 4k rows: shares from 1 down to 0.5, so
+   * every weight differs. A zero code moved either way by the finite
+   * difference counts as active both ways: its difference is 0, as its
+   * subgradient. */
+  scvae__rng_seed (&rng, 8);
+  fill (&rng, &p, -2, 2);
+  for (int r = 0; r < P; r++)
+    for (int k = 0; k < C; k++)
+      {
+        if (r < 4 * k)
+          p.x[r * C + k] = 0.0;
+        Z[r * C + k] = (float) p.x[r * C + k];
+      }
+  g_assert_cmpfloat_with_epsilon (scvae__loss_lifetime (Z, P, C, excess), lifetime_loss (&p),
+                                  1e-5 * lifetime_loss (&p));
+  scvae__loss_lifetime_backward (Z, P, C, excess, weight, dZ);
+  memcpy (dZ2, dZ, sizeof dZ);
+  scvae__loss_lifetime_backward (Z, P, C, excess, weight, dZ2);
+  check_adds ("lifetime", dZ, dZ2, P * C);
+  for (int i = 0; i < P * C; i++)
+    dZ[i] /= weight;
+  check_gradient ("lifetime", lifetime_loss, &p, p.x, P * C, dZ);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -273,5 +398,7 @@ main (int argc, char **argv)
   g_test_add_func ("/loss/mse", test_mse);
   g_test_add_func ("/loss/l1", test_l1);
   g_test_add_func ("/loss/whiten", test_whiten);
+  g_test_add_func ("/loss/center", test_center);
+  g_test_add_func ("/loss/lifetime", test_lifetime);
   return g_test_run ();
 }

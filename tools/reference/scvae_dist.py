@@ -21,8 +21,8 @@ train on a share of every global batch and average their gradients
 Why N processes compute the gradient of the global batch, exactly
 -----------------------------------------------------------------
 Let the global batch of B crops be split into N equal shares, one per
-process, and let L = image + gamma * latent + l1 * |z| + whiten * W be the
-loss a single process computes on the whole batch.
+process, and let L = image + gamma * latent + l1 * |z| + whiten * W
++ center * M0 be the loss a single process computes on the whole batch.
 
   - image, latent and l1 are means over elements of the batch; with equal
     shares, each is the mean over processes of the same mean on a share:
@@ -31,6 +31,9 @@ loss a single process computes on the whole batch.
     mean of per-share terms. Every process computes M from
     S = sum_r E_r^T E_r and P = sum_r P_r, each summed with total(), and
     puts the whole W in its loss: W = (1/N) sum_r W.
+  - M0 = |m|^2 / C with the mean m = sum_r E_r^T 1 / P likewise: the column
+    sums are summed with total() in the same call, and so are the lifetime
+    term's active counts and |z| sums per atom.
   - BatchNorm normalises with the mean and variance over the global batch,
     summed the same way (GlobalBatchNorm2d).
 

@@ -22,11 +22,17 @@ Model (images RGB in [-1, 1], NCHW; C latent channels, K atoms, T LISTA steps):
   ResBlock(x) = x + BN(Conv1x1(ReLU(BN(Conv3x3(ReLU(x))))))
 
   loss = mean((xhat - x)^2) + gamma * mean((E - Ehat)^2) + l1 * mean(|Z|)
-         + whiten * |E^T E / P - I|_F^2 / C^2
+         + whiten * |E^T E / P - I|_F^2 / C^2 + center * |mean(E)|^2 / C
+         + lifetime * sum_k w_k mean(|Z_k|) / K
 
 The whiten term holds the features at unit scale in every direction over
 the batch, so that neither their scale nor a few dominant directions can
-make the threshold beta / c meaningless (see data/models/MODEL-CARD.md).
+make the threshold beta / c meaningless; the center term keeps their mean
+at zero, so that no direction is a constant that every patch carries and
+some atom must code everywhere; the lifetime term puts an L1 on the codes
+of each atom active on more than LIFETIME_TARGET of the batch's patches,
+w_k = max(0, share_k / LIFETIME_TARGET - 1) (measured, not differentiated),
+so that no atom fires on most patches (see data/models/MODEL-CARD.md).
 
 A new model has PyTorch's default conv init, an overcomplete separable DCT
 dictionary (see dct_dictionary; random unit atoms when C is not a perfect
@@ -35,7 +41,8 @@ clip_grad_norm_ over all parameters; BatchNorm has eps 1e-5, momentum 0.1.
 
 Model files are safetensors (F32) whose tensor names are the state_dict names
 without the `num_batches_tracked` buffers; __metadata__ holds format=scvae,
-format_version=1, arch=f4, channels, atoms, lista_steps, beta, gamma, l1, whiten and
+format_version=1, arch=f4, channels, atoms, lista_steps, beta, gamma, l1, whiten, center,
+lifetime and
 provenance (data, steps, date) when known.
 
 Usage as a tool:
@@ -141,18 +148,26 @@ class ResBlock(nn.Module):
 
 
 Output = namedtuple("Output", "recon e ehat z")
-Loss = namedtuple("Loss", "total image latent l1 whiten")
+Loss = namedtuple("Loss", "total image latent l1 whiten center lifetime")
+
+# The share of patches above which an atom pays the lifetime term
+# (SCVAE_LIFETIME_TARGET in src/engine/losses.h).
+LIFETIME_TARGET = 0.25
 
 
 class SCVAE(nn.Module):
-    """The f4 model; gamma, l1 and whiten are the loss weights it was (or will be) trained with."""
+    """The f4 model; gamma, l1, whiten, center and lifetime are the loss
+    weights it was (or will be) trained with."""
 
-    def __init__(self, channels, atoms, steps, beta, gamma=1.0, l1=0.0, whiten=0.0):
+    def __init__(self, channels, atoms, steps, beta, gamma=1.0, l1=0.0, whiten=0.0, center=0.0,
+                 lifetime=0.0):
         super().__init__()
         C = channels
         self.gamma = float(gamma)
         self.l1 = float(l1)
         self.whiten = float(whiten)
+        self.center = float(center)
+        self.lifetime = float(lifetime)
         self.encoder = nn.Sequential(
             nn.Conv2d(3, C, 4, 2, 1),
             nn.BatchNorm2d(C),
@@ -189,28 +204,42 @@ class SCVAE(nn.Module):
     def loss(self, x, out, total=None):
         """Total loss and its un-weighted terms.
 
-        The first three terms are means over this batch. The whitening term
-        is not: its moment E^T E / P is over every position of the batch.
-        When the batch is split over processes, total(t) must return the sum
-        of t over all of them (differentiably: see train-reference); the
-        moment is then that of the whole batch, and so is this term.
+        The first three terms are means over this batch. The whitening,
+        centring and lifetime terms are not: their moment E^T E / P, mean and
+        atoms' shares are over every position of the batch. When the batch is split over processes,
+        total(t) must return the sum of t over all of them (differentiably:
+        see train-reference); the moment and mean are then those of the
+        whole batch, and so are these terms.
         """
         image = torch.mean((out.recon - x) ** 2)
         latent = torch.mean((out.e - out.ehat) ** 2)
         l1 = torch.mean(torch.abs(out.z))
         E = out.e.permute(0, 2, 3, 1).reshape(-1, out.e.shape[1])
         C = E.shape[1]
+        Z = out.z.reshape(-1, out.z.shape[-1])
+        K = Z.shape[1]
+        active = (Z != 0).to(E.dtype).sum(0)
         if total is None:
             moment = E.t() @ E / E.shape[0]
+            mean = E.mean(0)
+            share = active / Z.shape[0]
+            magnitude = Z.abs().mean(0)
         else:
-            sums = total(torch.cat([(E.t() @ E).flatten(),
+            sums = total(torch.cat([(E.t() @ E).flatten(), E.sum(0), active, Z.abs().sum(0),
                                     torch.tensor([float(E.shape[0])], dtype=E.dtype,
                                                  device=E.device)]))
-            moment = sums[:-1].reshape(C, C) / sums[-1]
+            moment = sums[:C * C].reshape(C, C) / sums[-1]
+            mean = sums[C * C:C * C + C] / sums[-1]
+            share = sums[C * C + C:C * C + C + K].detach() / sums[-1]
+            magnitude = sums[C * C + C + K:-1] / sums[-1]
         moment = moment - torch.eye(C, dtype=E.dtype, device=E.device)
         whiten = torch.sum(moment ** 2) / C ** 2
-        return Loss(image + self.gamma * latent + self.l1 * l1 + self.whiten * whiten,
-                    image, latent, l1, whiten)
+        center = torch.sum(mean ** 2) / C
+        excess = torch.clamp(share / LIFETIME_TARGET - 1, min=0).detach()
+        lifetime = torch.sum(excess * magnitude) / K
+        return Loss(image + self.gamma * latent + self.l1 * l1 + self.whiten * whiten
+                    + self.center * center + self.lifetime * lifetime,
+                    image, latent, l1, whiten, center, lifetime)
 
     def metadata(self):
         """The architecture part of the file metadata, as strings."""
@@ -225,6 +254,8 @@ class SCVAE(nn.Module):
             "gamma": repr(self.gamma),
             "l1": repr(self.l1),
             "whiten": repr(self.whiten),
+            "center": repr(self.center),
+            "lifetime": repr(self.lifetime),
         }
 
 
@@ -427,7 +458,8 @@ def model_from_tensors(tensors, meta, path="model"):
         raise ValueError(f"{path}: architecture {meta['arch']!r} is not {ARCH!r}")
     model = SCVAE(need("channels", int), need("atoms", int), need("lista_steps", int),
                   need("beta", float), need("gamma", float), need("l1", float),
-                  float(meta.get("whiten", 0.0)))
+                  float(meta.get("whiten", 0.0)), float(meta.get("center", 0.0)),
+                  float(meta.get("lifetime", 0.0)))
 
     state = {}
     for name, expected in model.state_dict().items():
@@ -487,6 +519,8 @@ def main(argv=None):
     p.add_argument("--gamma", type=float, default=1.0)
     p.add_argument("--l1", type=float, default=0.0)
     p.add_argument("--whiten", type=float, default=0.0)
+    p.add_argument("--center", type=float, default=0.0)
+    p.add_argument("--lifetime", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0)
     p = sub.add_parser("info", help="print a model's metadata and tensor shapes")
     p.add_argument("model")
@@ -515,7 +549,7 @@ def run(args):
     if args.command == "new":
         torch.manual_seed(args.seed)
         model = SCVAE(args.channels, args.atoms, args.depth, args.beta, args.gamma, args.l1,
-                      args.whiten)
+                      args.whiten, args.center, args.lifetime)
         save_model(model, args.out, {"data": "none (random init)", "steps": "0",
                                      "seed": str(args.seed)})
     elif args.command == "info":

@@ -216,7 +216,7 @@ class Run:
     def recipe(self):
         """What every process must agree on."""
         a = self.args
-        keys = ("channels", "atoms", "depth", "beta", "gamma", "l1", "whiten", "crop", "batch",
+        keys = ("channels", "atoms", "depth", "beta", "gamma", "l1", "whiten", "center", "lifetime", "crop", "batch",
                 "lr", "warmup", "seed", "steps", "minutes", "resample_every", "bn_batches",
                 "checkpoint_every", "resume", "amp")
         recipe = {key: getattr(a, key) for key in keys}
@@ -300,7 +300,8 @@ class Run:
             start = box[0]
         torch.manual_seed(a.seed)
         if start is None:
-            model = scvae_ref.SCVAE(a.channels, a.atoms, a.depth, a.beta, a.gamma, a.l1, a.whiten)
+            model = scvae_ref.SCVAE(a.channels, a.atoms, a.depth, a.beta, a.gamma, a.l1, a.whiten,
+                                    a.center, a.lifetime)
             with torch.no_grad():
                 D = torch.from_numpy(scvae_ref.dct_dictionary(a.channels, a.atoms)).float()
                 model.lista.dictionary.copy_(D)

@@ -103,6 +103,11 @@ typedef struct {
   float l1;        /* weight of the optional mean(|z|) loss */
   float whiten;    /* weight of |E[e e^T] - I|^2 / C^2, which holds the
                     * features at unit scale in every direction */
+  float center;    /* weight of |E[e]|^2 / C, which keeps any direction
+                    * from being a constant that every patch carries */
+  float lifetime;  /* weight of an L1 on the codes of atoms active on more
+                    * than a quarter of the patches, in proportion to the
+                    * excess, which keeps any atom from being dense */
 } ScvaeConfig;
 
 void scvae_config_init_default (ScvaeConfig *config);
