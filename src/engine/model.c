@@ -36,8 +36,8 @@ scvae_config_init_default (ScvaeConfig *config)
     .gamma = 1.0f,
     .l1 = 0.0f,
     .whiten = 10.0f,
-    .center = 10.0f,
-    .lifetime = 10.0f,
+    .center = 0.0f,
+    .lifetime = 0.0f,
   };
 }
 
