@@ -198,11 +198,17 @@ open_segmented (const char *photo_name, int k)
   return window;
 }
 
-/* The centre of patch (row, col) in a view, in widget coordinates. */
+/* The centre of the part of patch (row, col) inside the image (the last
+ * row or column of patches may stick out), in a view's coordinates. */
 static void
-patch_point (LensImageView *view, int row, int col, double *x, double *y)
+patch_point (LensWindow *window, LensImageView *view, int row, int col, double *x, double *y)
 {
-  lens_image_view_from_image (view, (col + 0.5) * SCVAE_PATCH_PIXELS, (row + 0.5) * SCVAE_PATCH_PIXELS, x, y);
+  int width, height;
+  double left = col * SCVAE_PATCH_PIXELS, top = row * SCVAE_PATCH_PIXELS;
+
+  lens_viewport_get_image_size (window->viewport, &width, &height);
+  lens_image_view_from_image (view, (left + MIN (left + SCVAE_PATCH_PIXELS, width)) / 2,
+                              (top + MIN (top + SCVAE_PATCH_PIXELS, height)) / 2, x, y);
 }
 
 /* Clicks the middle of a random patch of segment s in a view. */
@@ -221,7 +227,7 @@ click_segment (LensWindow *window, LensImageView *view, GRand *rand, int s, GdkM
   for (p = 0; p < rows * cols; p++)
     if (labels[p] == s && pick-- == 0)
       break;
-  patch_point (view, p / cols, p % cols, &x, &y);
+  patch_point (window, view, p / cols, p % cols, &x, &y);
   g_assert_true (lens_image_view_click (view, x, y, GDK_BUTTON_PRIMARY, state));
 }
 
@@ -373,7 +379,7 @@ test_click_selects (void)
       int row = g_rand_int_range (rand, 0, rows), col = g_rand_int_range (rand, 0, cols);
       double x, y;
 
-      patch_point (view, row, col, &x, &y);
+      patch_point (window, view, row, col, &x, &y);
       g_assert_true (lens_image_view_click (view, x, y, GDK_BUTTON_PRIMARY, 0));
       g_assert_cmpint (selection (window, selected), ==, 1);
       g_assert_true (selected[labels[row * cols + col]]);
