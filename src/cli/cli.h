@@ -107,8 +107,10 @@ typedef struct {
 } CliTrainFlags;
 
 /* A model from --init or --resume keeps its architecture, and a resumed
- * run its checkpoint's crop and batch size (set in *crop and *batch when
- * not given): a flag that contradicts them is refused. */
+ * run its loss weights and its checkpoint's crop and batch size (set in
+ * *crop and *batch when not given): a flag that contradicts them is
+ * refused. A run from --init is a new run: the loss weights given replace
+ * the file's (fine-tuning with another recipe). */
 gboolean cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTrainFlags *given, int *crop,
                                 int *batch, GError **error);
 

@@ -99,6 +99,27 @@ checkpoint_value (ScvaeModel *model, const char *key, const char *recipe_key)
   return -1;
 }
 
+static float
+given_or (double given, float kept)
+{
+  return isnan (given) ? kept : (float) given;
+}
+
+/* The loss weights given on the command line, the file's for the others. */
+static gboolean
+set_loss_weights (ScvaeModel *model, const CliTrainFlags *given, GError **error)
+{
+  ScvaeConfig weights = *scvae_model_get_config (model);
+
+  weights.beta = given_or (given->beta, weights.beta);
+  weights.gamma = given_or (given->gamma, weights.gamma);
+  weights.l1 = given_or (given->l1, weights.l1);
+  weights.whiten = given_or (given->whiten, weights.whiten);
+  weights.center = given_or (given->center, weights.center);
+  weights.lifetime = given_or (given->lifetime, weights.lifetime);
+  return scvae_model_set_loss_weights (model, &weights, error);
+}
+
 gboolean
 cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTrainFlags *given, int *crop,
                        int *batch, GError **error)
@@ -109,16 +130,17 @@ cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTrainFlags *
 
   if (!check_int (error, path, "--channels", given->channels, config->channels)
       || !check_int (error, path, "--atoms", given->atoms, config->atoms)
-      || !check_int (error, path, "--depth", given->depth, config->lista_steps)
-      || !check_float (error, path, "--beta", given->beta, config->beta)
+      || !check_int (error, path, "--depth", given->depth, config->lista_steps))
+    return FALSE;
+  if (!resume)
+    return set_loss_weights (model, given, error);
+  if (!check_float (error, path, "--beta", given->beta, config->beta)
       || !check_float (error, path, "--gamma", given->gamma, config->gamma)
       || !check_float (error, path, "--l1", given->l1, config->l1)
       || !check_float (error, path, "--whiten", given->whiten, config->whiten)
       || !check_float (error, path, "--center", given->center, config->center)
       || !check_float (error, path, "--lifetime", given->lifetime, config->lifetime))
     return FALSE;
-  if (!resume)
-    return TRUE;
 
   /* Batches are a function of (seed, step, crop, batch): a resumed run
    * goes on with the checkpoint's. */

@@ -158,6 +158,37 @@ report_skipped (ScvaeDataset *dataset)
                                "scvae: %u files skipped: they are not usable images\n", n), n);
 }
 
+/* A run from --init writes its own steps, recipe and date over the file's:
+ * what the weights went through before is kept in "previous_training", one
+ * entry per run ("13000 steps: batch=16 ... lifetime=0"), oldest first,
+ * separated by "; ". */
+static void
+remember_previous_training (ScvaeModel *model)
+{
+  const char *keys[] = { "beta", "gamma", "l1", "whiten", "center", "lifetime" };
+  const char *steps = scvae_model_get_metadata (model, "steps");
+  const char *recipe = scvae_model_get_metadata (model, "train_recipe");
+  const char *earlier = scvae_model_get_metadata (model, "previous_training");
+  g_autoptr(GString) line = NULL;
+
+  if (steps == NULL)
+    return;
+  line = g_string_new (earlier);
+  if (earlier)
+    g_string_append (line, "; ");
+  g_string_append_printf (line, "%s steps:", steps);
+  if (recipe)
+    g_string_append_printf (line, " %s", recipe);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      const char *value = scvae_model_get_metadata (model, keys[i]);
+
+      if (value)
+        g_string_append_printf (line, " %s=%s", keys[i], value);
+    }
+  scvae_model_set_metadata (model, "previous_training", line->str);
+}
+
 int
 cli_train (int argc, char **argv)
 {
@@ -268,6 +299,8 @@ cli_train (int argc, char **argv)
     model = scvae_model_new (&config, (guint64) seed, &error);
   if (model == NULL)
     return cli_report (error);
+  if (init)
+    remember_previous_training (model);
   if ((resume || init) && !cli_train_check_flags (model, resume, &given, &options.crop, &options.batch, &error))
     return cli_report (error);
 

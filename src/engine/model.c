@@ -305,6 +305,25 @@ store_config (GHashTable *metadata, const ScvaeConfig *config)
   g_hash_table_insert (metadata, g_strdup ("lifetime"), scvae_format_float (config->lifetime));
 }
 
+gboolean
+scvae_model_set_loss_weights (ScvaeModel *model, const ScvaeConfig *weights, GError **error)
+{
+  ScvaeConfig *config = &model->layout->config;
+  ScvaeConfig changed = *config;
+
+  changed.beta = weights->beta;
+  changed.gamma = weights->gamma;
+  changed.l1 = weights->l1;
+  changed.whiten = weights->whiten;
+  changed.center = weights->center;
+  changed.lifetime = weights->lifetime;
+  if (!scvae_config_validate (&changed, error))
+    return FALSE;
+  *config = changed;
+  store_config (model->metadata, config);
+  return TRUE;
+}
+
 GHashTable *
 scvae__model_file_metadata (ScvaeModel *model)
 {

@@ -528,6 +528,54 @@ test_train_resume_conflicts (void)
   g_assert_true (same_weights (a, b));
 }
 
+/* --init starts a new run from a model's weights: the loss weights given
+ * replace the file's and reach the trainer (fine-tuning with another
+ * recipe), the architecture stays, and what the weights went through before
+ * is kept in "previous_training". */
+static void
+test_train_init_recipe (void)
+{
+  g_autofree char *a = in_tmp ("init-a.safetensors"), *kept = in_tmp ("init-kept.safetensors");
+  g_autofree char *tuned = in_tmp ("init-tuned.safetensors"), *again = in_tmp ("init-again.safetensors");
+  g_autofree char *wide = in_tmp ("init-wide.safetensors");
+  g_auto(ScvaeRun) first = { 0 }, keep = { 0 }, tune = { 0 }, twice = { 0 }, atoms = { 0 };
+  g_autoptr(ScvaeModel) kept_model = NULL, tuned_model = NULL, again_model = NULL;
+  const char *history = "4 steps: batch=2 crop=32 lr=0.001 seed=1 beta=0.35 gamma=1 l1=0 whiten=10 center=0 lifetime=0";
+  g_autofree char *two = NULL;
+
+  train (&first, a, "4", NULL);
+  scvae_assert_ok (&first);
+  train (&keep, kept, "4", (const char *[]) { "--init", a, NULL });
+  scvae_assert_ok (&keep);
+  train (&tune, tuned, "4", (const char *[]) { "--init", a, "--whiten", "0", "--lifetime", "2", NULL });
+  scvae_assert_ok (&tune);
+
+  kept_model = scvae_model_load (kept, NULL);
+  tuned_model = scvae_model_load (tuned, NULL);
+  g_assert_cmpfloat (scvae_model_get_config (kept_model)->whiten, ==, 10.f);
+  g_assert_cmpfloat (scvae_model_get_config (tuned_model)->whiten, ==, 0.f);
+  g_assert_cmpfloat (scvae_model_get_config (tuned_model)->lifetime, ==, 2.f);
+  g_assert_cmpstr (scvae_model_get_metadata (tuned_model, "whiten"), ==, "0");
+  /* The same start and seed: only the loss weights differ. */
+  g_assert_false (same_weights (kept, tuned));
+  g_assert_cmpstr (scvae_model_get_metadata (tuned_model, "previous_training"), ==, history);
+  g_assert_cmpstr (scvae_model_get_metadata (tuned_model, "steps"), ==, "4");
+
+  /* Runs chain, oldest first. */
+  train (&twice, again, "4", (const char *[]) { "--init", tuned, NULL });
+  scvae_assert_ok (&twice);
+  again_model = scvae_model_load (again, NULL);
+  two = g_strconcat (history, "; 4 steps: batch=2 crop=32 lr=0.001 seed=1 beta=0.35 gamma=1 l1=0 whiten=0 center=0 "
+                     "lifetime=2", NULL);
+  g_assert_cmpstr (scvae_model_get_metadata (again_model, "previous_training"), ==, two);
+  g_assert_cmpfloat (scvae_model_get_config (again_model)->lifetime, ==, 2.f);
+
+  /* The architecture is the file's. */
+  SCVAE_RUN (&atoms, "train", "--data", photos, "--init", a, "--out", wide, "--steps", "4", "--atoms", "16",
+             "--crop", "32", "--batch", "2");
+  scvae_assert_fails (&atoms, 2, "init-a.safetensors: --atoms 16 conflicts with the file's 8");
+}
+
 /* --log /dev/full exited 0. */
 static void
 test_train_log_write_error (void)
@@ -854,6 +902,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/train-refuses-to-overwrite", test_train_refuses_to_overwrite);
   g_test_add_func ("/hardening/train-removes-stale-temporaries", test_train_removes_stale_temporaries);
   g_test_add_func ("/hardening/train-resume-conflicts", test_train_resume_conflicts);
+  g_test_add_func ("/hardening/train-init-recipe", test_train_init_recipe);
   g_test_add_func ("/hardening/train-log-write-error", test_train_log_write_error);
   g_test_add_func ("/hardening/train-skips-unusable-files", test_train_skips_unusable_files);
   g_test_add_func ("/hardening/memory-limit-variable", test_memory_limit_variable);

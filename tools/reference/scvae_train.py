@@ -51,6 +51,10 @@ KEY_SEED = "checkpoint_seed"
 KEY_PLANNED = "checkpoint_planned_steps"
 KEY_ELAPSED = "checkpoint_elapsed_s"
 CHECKPOINT_KEYS = (KEY_STEP, KEY_ADAM_T, KEY_SEED, KEY_PLANNED, KEY_ELAPSED)
+# The loss weights, in the order scvae train records them in
+# "previous_training".
+LOSS_KEYS = ("beta", "gamma", "l1", "whiten", "center", "lifetime")
+
 UNPLANNED = 2 ** 62  # the schedule's length before a time budget is calibrated
 
 
@@ -150,9 +154,29 @@ def resample_atoms(model, optimizer, residual, hits, patches):
 
 # ---------------------------------------------------------------- files
 
-def read_start(path, checkpoint):
-    """A model file (--init) or checkpoint (--resume) as a picklable dict."""
+def init_metadata(meta, given):
+    """The metadata of a run from --init: the loss weights given over the
+    file's, and what the weights went through before kept in
+    "previous_training" (one entry per run, oldest first), as scvae train
+    writes them."""
+    meta = dict(meta)
+    if "steps" in meta:
+        entry = f"{meta['steps']} steps:"
+        if "train_recipe" in meta:
+            entry += f" {meta['train_recipe']}"
+        entry += "".join(f" {key}={meta[key]}" for key in LOSS_KEYS if key in meta)
+        earlier = meta.get("previous_training")
+        meta["previous_training"] = f"{earlier}; {entry}" if earlier else entry
+    meta.update({key: repr(float(value)) for key, value in given.items()})
+    return meta
+
+
+def read_start(path, checkpoint, given_weights):
+    """A model file (--init, with the loss weights given on the command
+    line) or checkpoint (--resume) as a picklable dict."""
     tensors, meta = scvae_ref.read_safetensors(path)
+    if not checkpoint:
+        meta = init_metadata(meta, given_weights)
     model = scvae_ref.model_from_tensors(tensors, meta, path)
     start = {"path": path, "meta": meta, "model": scvae_ref.file_state(model)}
     if not checkpoint:
@@ -250,7 +274,7 @@ class Run:
                     raise Failure(f"{path}: no such file"
                                   + (" (nothing to resume)" if a.resume else ""), 2)
                 try:
-                    self.start = read_start(path, a.resume)
+                    self.start = read_start(path, a.resume, a.given_weights)
                 except ValueError as err:  # read_safetensors, model_from_tensors
                     raise Failure(str(err), 2) from None
         except (Failure, scvae_data.DataError) as err:

@@ -125,6 +125,12 @@ gboolean scvae_model_save (ScvaeModel *model, const char *path, GError **error);
 ScvaeModel *scvae_model_ref (ScvaeModel *model);
 void scvae_model_unref (ScvaeModel *model);
 const ScvaeConfig *scvae_model_get_config (ScvaeModel *model);
+/* A new run from a model's weights (scvae train --init) may train with
+ * other loss weights: beta, gamma, l1, whiten, center and lifetime are taken
+ * from weights, the architecture (channels, atoms, lista_steps) stays. */
+gboolean scvae_model_set_loss_weights (ScvaeModel *model,
+                                       const ScvaeConfig *weights,
+                                       GError **error);
 /* Metadata stored in the file (strings): at least format, format_version,
  * arch, channels, atoms, lista_steps and beta, and where the model was
  * trained (data, steps, date). */
