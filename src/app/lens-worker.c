@@ -46,6 +46,21 @@ typedef struct {
   GError *error;
 } Delivery;
 
+/* Always through an idle source, never g_main_context_invoke: that runs
+ * the function at once on the calling thread whenever it can take the
+ * context, which a loop of g_main_context_iteration () (as in the tests)
+ * leaves free between iterations; a result would then reach the window on
+ * the worker thread. */
+static void
+run_on_main (LensWorker *self, GSourceFunc func, gpointer data, GDestroyNotify notify)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, self->main_context);
+}
+
 static gboolean
 deliver (gpointer data)
 {
@@ -81,7 +96,7 @@ lens_worker_post (LensWorker *self, LensResult *result, GError *error)
   d->self = g_object_ref (self);
   d->result = result;
   d->error = error;
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver, d, delivery_free);
+  run_on_main (self, deliver, d, delivery_free);
 }
 
 /* A finished job: its task (which holds the worker) returns there. */
@@ -116,7 +131,7 @@ post_job (LensWorker *self, GTask *task, GError *error)
 
   d->task = task;
   d->error = error;
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver_job, d, job_delivery_free);
+  run_on_main (self, deliver_job, d, job_delivery_free);
 }
 
 static gboolean
@@ -134,16 +149,12 @@ static void
 update_busy (LensWorker *self, gboolean working)
 {
   gboolean busy = working || self->has_pending || !g_queue_is_empty (&self->jobs);
-  g_autoptr(GSource) source = NULL;
 
   if (busy == self->busy)
     return;
   self->busy = busy;
   /* Deferred even on the main thread: handlers may take the mutex. */
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, notify_busy, g_object_ref (self), g_object_unref);
-  g_source_attach (source, self->main_context);
+  run_on_main (self, notify_busy, g_object_ref (self), g_object_unref);
 }
 
 gboolean
