@@ -223,7 +223,7 @@ cli_train (int argc, char **argv)
       { "data", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &data, N_("Training images: a folder, an image, or a text list of paths (repeatable)"), N_("DIR|LIST") },
       { "val", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &val, N_("Validation images, measured at up to 512 px (repeatable)"), N_("DIR|LIST") },
       { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Where to write the model; the checkpoint goes to OUT.ckpt"), N_("MODEL") },
-      { "init", 0, 0, G_OPTION_ARG_FILENAME, &init, N_("Start from this model instead of a fresh one"), N_("MODEL") },
+      { "init", 0, 0, G_OPTION_ARG_FILENAME, &init, N_("Start a new run from this model's weights, with the loss weights given here and the model's for the others"), N_("MODEL") },
       { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, N_("Continue from OUT.ckpt"), NULL },
       { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Replace an existing model and checkpoint at OUT"), NULL },
       { "steps", 0, 0, G_OPTION_ARG_INT64, &steps, N_("Optimisation steps"), N_("N") },
