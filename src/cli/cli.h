@@ -29,6 +29,7 @@ int cli_bench (int argc, char **argv);
 int cli_encode (int argc, char **argv);
 int cli_segment (int argc, char **argv);
 int cli_atoms (int argc, char **argv);
+int cli_survey (int argc, char **argv);
 
 /* Prints "scvae: MESSAGE" on one line and returns the exit status the
  * error calls for. */

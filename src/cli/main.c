@@ -24,6 +24,7 @@ static const struct {
   { "encode", cli_encode, N_("Write an image's sparse codes as .npy") },
   { "segment", cli_segment, N_("Segment an image by clustering its codes") },
   { "atoms", cli_atoms, N_("Draw the dictionary atoms on a contact sheet") },
+  { "survey", cli_survey, N_("Survey what every atom does over a collection of images") },
   { "info", cli_info, N_("Describe a model file") },
   { "bench", cli_bench, N_("Time every stage of the pipeline") },
 };

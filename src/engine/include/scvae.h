@@ -190,6 +190,39 @@ const ScvaeAtomUsage *scvae_code_stats_get_usage (ScvaeCodeStats *stats);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeCodeStats, scvae_code_stats_free)
 
+/* A survey (survey.c): per-atom statistics of the codes of a collection,
+ * added image by image and never held all at once. */
+#define SCVAE_SURVEY_BINS 21 /* histogram of |z|: [0, 1e-3), then quarter
+                              * decades from 1e-3; the last bin holds all
+                              * above 10^2 too */
+
+typedef struct {
+  int image;   /* as numbered by the caller of scvae_survey_add */
+  int row, col;
+  float value; /* the signed code */
+} ScvaeSurveyPatch;
+
+typedef struct _ScvaeSurvey ScvaeSurvey;
+
+ScvaeSurvey *scvae_survey_new (int atoms, int top_n);
+void scvae_survey_free (ScvaeSurvey *survey);
+/* codes: rows x cols x K, patch-major, as scvae_session_get_codes. */
+void scvae_survey_add (ScvaeSurvey *survey, int image, const float *codes, int rows, int cols);
+/* Frequency, mean and largest |z| per atom, and the bottleneck's health. */
+ScvaeCodeStats *scvae_survey_get_code_stats (ScvaeSurvey *survey);
+/* The lower edge of bin i (0 <= i <= SCVAE_SURVEY_BINS: the last is the
+ * upper edge of the bins below 10^2). */
+double scvae_survey_bin_edge (int i);
+/* SCVAE_SURVEY_BINS counts of |z| over the patches where the atom fires. */
+const guint64 *scvae_survey_get_histogram (ScvaeSurvey *survey, int atom);
+/* The atom's strongest patches, largest |value| first (the earlier patch
+ * at equal magnitude), copied into top (room for top_n); returns how many. */
+int scvae_survey_get_top (ScvaeSurvey *survey, int atom, ScvaeSurveyPatch *top);
+/* Patches where atoms a and b both fire (0 for a == b). */
+guint64 scvae_survey_get_together (ScvaeSurvey *survey, int a, int b);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeSurvey, scvae_survey_free)
+
 typedef struct {
   double effective_rank;      /* of the unit-length atoms: exp of the entropy
                                * of the shares of the squared singular
