@@ -208,6 +208,7 @@ cli_survey (int argc, char **argv)
   ScvaeCodeHealth health;
   gboolean tty = isatty (STDERR_FILENO);
   gint64 started = g_get_monotonic_time ();
+  guint64 budget;
   int total;
 
   if (!cli_parse_options ("survey", N_("IMAGE|DIR..."),
@@ -234,6 +235,17 @@ cli_survey (int argc, char **argv)
     return cli_report (error);
 
   config = scvae_model_get_config (model);
+  /* The per-pair counts grow with K²: 0.25 MB at K = 256, 1 GB at 16384. */
+  if (!scvae_memory_budget (&budget, &error))
+    return cli_report (error);
+  if ((guint64) config->atoms * config->atoms * sizeof (guint32) > budget / 2)
+    {
+      fprintf (stderr, _("scvae: %s: %d atoms need %.0f MB for the counts of atoms firing together, more than "
+                         "half the memory limit\n"),
+               scvae_model_get_path (model), config->atoms,
+               (double) config->atoms * config->atoms * sizeof (guint32) / 1e6);
+      return CLI_BAD_INPUT;
+    }
   survey = scvae_survey_new (config->atoms, top_n);
   session = scvae_session_new (model);
   total = (int) g_strv_length (files);
