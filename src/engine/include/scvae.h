@@ -310,6 +310,20 @@ gboolean scvae_session_decode_latents (ScvaeSession *session, const float *laten
                                        int cols, float *out, GCancellable *cancellable,
                                        GError **error);
 
+/* Interventions on codes (intervene.c): per-atom gains, then a budget of
+ * each patch's strongest atoms. */
+#define SCVAE_MAX_ATOM_GAIN 3.f
+
+typedef struct {
+  const float *atom_gain; /* K gains (0: off), or NULL for all 1 */
+  int keep;               /* keep each patch's `keep` strongest atoms after
+                           * the gains (the lower index at a tie); 0: all */
+} ScvaeIntervention;
+
+/* codes and out: patches x K, patch-major; out may not alias codes. */
+void scvae_codes_intervene (const float *codes, gsize patches, int atoms,
+                            const ScvaeIntervention *intervention, float *out);
+
 /* The side, in pixels, of the window atoms are shown in. The decoder spreads
  * one patch's atom over about 12 pixels: for the default model, the centred
  * 16 x 16 window holds 99.8 % of the mean atom's change and 97 % of the
