@@ -122,10 +122,22 @@ scvae_session_decode (ScvaeSession *session, GCancellable *cancellable, GError *
     .latents = decoded_rows,
     .out = out,
   };
+  float *changed = NULL;
+  gboolean ok;
 
   g_return_val_if_fail (session->coded, FALSE);
 
-  if (!decode_bands (session, &run, session->rows, session->cols, cancellable, error))
+  if (session->intervention_gain || session->intervention_keep > 0)
+    {
+      ScvaeIntervention intervention = { session->intervention_gain, session->intervention_keep };
+
+      changed = scvae__session_take_codes_buffer (session, FALSE);
+      scvae_codes_intervene (session->codes, P, session->K, &intervention, changed);
+      run.codes = changed;
+    }
+  ok = decode_bands (session, &run, session->rows, session->cols, cancellable, error);
+  scvae__session_give_codes_buffer (session, changed);
+  if (!ok)
     return FALSE;
 
   /* Cropped back to the input's size */

@@ -71,6 +71,8 @@ struct _ScvaeSession {
   GPtrArray *spare_codes;
 
   /* decode */
+  float *intervention_gain;  /* K, or NULL: no gains */
+  int intervention_keep;     /* 0: every atom */
   gboolean decoded;
   float *decoded_rows;       /* P x C: D z */
   ScvaeImage *reconstruction;

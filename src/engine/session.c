@@ -124,6 +124,7 @@ scvae_session_free (ScvaeSession *session)
   g_free (session->features);
   g_free (session->dty);
   g_free (session->codes);
+  g_free (session->intervention_gain);
   scvae__session_clear_checkpoints (session);
   g_ptr_array_unref (session->spare_codes);
   g_free (session->decoded_rows);
@@ -190,4 +191,16 @@ scvae_session_estimate_bytes (ScvaeModel *model, int width, int height)
    * input. Per patch: the features and D z in C floats, D^T e, the codes
    * and a spare set of codes in K floats. */
   return sizeof (float) * (3 * 5 * pixels + 9 * pixels + P * (2 * C + 3 * K)) + checkpoints + working;
+}
+
+void
+scvae_session_set_intervention (ScvaeSession *session, const ScvaeIntervention *intervention)
+{
+  g_clear_pointer (&session->intervention_gain, g_free);
+  session->intervention_keep = 0;
+  if (intervention && intervention->atom_gain)
+    session->intervention_gain = g_memdup2 (intervention->atom_gain, session->K * sizeof (float));
+  if (intervention)
+    session->intervention_keep = intervention->keep;
+  session->decoded = FALSE;
 }

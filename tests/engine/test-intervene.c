@@ -7,7 +7,9 @@
 #include <glib.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "fixtures.h"
 #include "scvae.h"
 
 /* Gains, then a budget of 2, on two patches worked by hand. */
@@ -100,11 +102,70 @@ test_against_latents (void)
     }
 }
 
+static gboolean
+same_images (const ScvaeImage *a, const ScvaeImage *b)
+{
+  return a->width == b->width && a->height == b->height
+         && memcmp (a->data, b->data, (gsize) 3 * a->width * a->height * sizeof (float)) == 0;
+}
+
+/* The session decodes the intervened codes and keeps LISTA's: no
+ * intervention (or gains of 1) decodes as before, every atom off decodes
+ * as all-zero codes do, and clearing it brings the reconstruction back. */
+static void
+test_session (void)
+{
+  g_autoptr(ScvaeModel) model = fixture_tiny_model (3);
+  g_autoptr(ScvaeImage) image = fixture_test_image (40, 28);
+  g_autoptr(ScvaeSession) session = scvae_session_new (model);
+  g_autoptr(ScvaeImage) plain = NULL, none = NULL;
+  int K = scvae_model_get_config (model)->atoms, rows, cols;
+  g_autofree float *ones = g_new (float, K), *zeros = g_new0 (float, K);
+  g_autofree float *codes = NULL, *blank = NULL, *pixels = NULL;
+  ScvaeIntervention same = { ones, 0 }, off = { zeros, 0 };
+  const float *kept;
+
+  for (int k = 0; k < K; k++)
+    ones[k] = 1.f;
+  g_assert_true (scvae_session_encode (session, image, NULL, NULL));
+  g_assert_true (scvae_session_sparse_code (session, -1, 1.f, NULL, NULL));
+  g_assert_true (scvae_session_decode (session, NULL, NULL));
+  plain = scvae_image_copy (scvae_session_get_reconstruction (session));
+  kept = scvae_session_get_codes (session, &rows, &cols, NULL);
+  codes = g_memdup2 (kept, (gsize) rows * cols * K * sizeof (float));
+
+  scvae_session_set_intervention (session, &same);
+  g_assert_true (scvae_session_decode (session, NULL, NULL));
+  g_assert_true (same_images (plain, scvae_session_get_reconstruction (session)));
+
+  scvae_session_set_intervention (session, &off);
+  g_assert_true (scvae_session_decode (session, NULL, NULL));
+  g_assert_false (same_images (plain, scvae_session_get_reconstruction (session)));
+  /* The decoder of zero latents, cropped as decode crops. */
+  blank = g_new0 (float, (gsize) rows * cols * scvae_model_get_config (model)->channels);
+  pixels = g_new (float, (gsize) 3 * 16 * rows * cols);
+  g_assert_true (scvae_session_decode_latents (session, blank, rows, cols, pixels, NULL, NULL));
+  none = scvae_image_copy (scvae_session_get_reconstruction (session));
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < none->height; y++)
+      for (int x = 0; x < none->width; x++)
+        g_assert_cmpfloat (fabsf (none->data[((gsize) c * none->height + y) * none->width + x]
+                                  - pixels[((gsize) c * 4 * rows + y) * 4 * cols + x]), <, 1e-6f);
+  /* LISTA's codes are untouched. */
+  kept = scvae_session_get_codes (session, NULL, NULL, NULL);
+  g_assert_cmpint (memcmp (kept, codes, (gsize) rows * cols * K * sizeof (float)), ==, 0);
+
+  scvae_session_set_intervention (session, NULL);
+  g_assert_true (scvae_session_decode (session, NULL, NULL));
+  g_assert_true (same_images (plain, scvae_session_get_reconstruction (session)));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/intervene/by-hand", test_by_hand);
   g_test_add_func ("/intervene/against-latents", test_against_latents);
+  g_test_add_func ("/intervene/session", test_session);
   return g_test_run ();
 }

@@ -237,6 +237,20 @@ typedef struct {
 void scvae_dictionary_health (const float *dictionary, int channels, int atoms,
                               ScvaeDictionaryHealth *health);
 
+/* Interventions on codes (intervene.c): per-atom gains, then a budget of
+ * each patch's strongest atoms. */
+#define SCVAE_MAX_ATOM_GAIN 3.f
+
+typedef struct {
+  const float *atom_gain; /* K gains (0: off), or NULL for all 1 */
+  int keep;               /* keep each patch's `keep` strongest atoms after
+                           * the gains (the lower index at a tie); 0: all */
+} ScvaeIntervention;
+
+/* codes and out: patches x K, patch-major; out may not alias codes. */
+void scvae_codes_intervene (const float *codes, gsize patches, int atoms,
+                            const ScvaeIntervention *intervention, float *out);
+
 /* ---------------------------------------------------------------------------
  * Inference, stage by stage. A session keeps every stage's result so a
  * caller reruns only what a changed parameter invalidates:
@@ -283,6 +297,10 @@ gboolean scvae_session_sparse_code (ScvaeSession *session,
 gboolean scvae_session_decode (ScvaeSession *session,
                                GCancellable *cancellable,
                                GError **error);
+/* What decode applies to the codes before D z (see scvae_codes_intervene;
+ * NULL: nothing); the codes themselves stay as LISTA wrote them. */
+void scvae_session_set_intervention (ScvaeSession *session,
+                                     const ScvaeIntervention *intervention);
 /* Needs encode, sparse_code and decode to have run. */
 void scvae_session_compute_metrics (ScvaeSession *session, ScvaeMetrics *metrics);
 /* Per-atom usage over the current codes; returns K entries. */
@@ -309,20 +327,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeSession, scvae_session_free)
 gboolean scvae_session_decode_latents (ScvaeSession *session, const float *latents, int rows,
                                        int cols, float *out, GCancellable *cancellable,
                                        GError **error);
-
-/* Interventions on codes (intervene.c): per-atom gains, then a budget of
- * each patch's strongest atoms. */
-#define SCVAE_MAX_ATOM_GAIN 3.f
-
-typedef struct {
-  const float *atom_gain; /* K gains (0: off), or NULL for all 1 */
-  int keep;               /* keep each patch's `keep` strongest atoms after
-                           * the gains (the lower index at a tie); 0: all */
-} ScvaeIntervention;
-
-/* codes and out: patches x K, patch-major; out may not alias codes. */
-void scvae_codes_intervene (const float *codes, gsize patches, int atoms,
-                            const ScvaeIntervention *intervention, float *out);
 
 /* The side, in pixels, of the window atoms are shown in. The decoder spreads
  * one patch's atom over about 12 pixels: for the default model, the centred
