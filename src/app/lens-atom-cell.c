@@ -12,6 +12,8 @@
 
 #include "lens-atom-cell.h"
 
+#include <string.h>
+
 #define BAR_HEIGHT 4
 #define GAP 2
 
@@ -22,6 +24,7 @@ struct _LensAtomCell {
   double bar;
   gboolean dimmed;
   PangoLayout *caption;
+  PangoLayout *badges[2];   /* top left, top right; empty: none */
   char *description;
 };
 
@@ -34,6 +37,31 @@ caption_height (LensAtomCell *self)
 
   pango_layout_get_pixel_size (self->caption, NULL, &height);
   return height;
+}
+
+/* A short word on a dark tab in a corner of the thumbnail, at x (its left
+ * edge, or its right edge when right). */
+static void
+append_badge (GtkSnapshot *snapshot, PangoLayout *badge, float x, gboolean right)
+{
+  const GdkRGBA back = { 0, 0, 0, 0.7f }, text = { 1, 1, 1, 1 };
+  int width, height;
+  GskRoundedRect tab;
+
+  if (*pango_layout_get_text (badge) == '\0')
+    return;
+  pango_layout_get_pixel_size (badge, &width, &height);
+  width += 2 * GAP;
+  if (right)
+    x -= width;
+  gsk_rounded_rect_init_from_rect (&tab, &GRAPHENE_RECT_INIT (x, 0, width, height), 3);
+  gtk_snapshot_push_rounded_clip (snapshot, &tab);
+  gtk_snapshot_append_color (snapshot, &back, &tab.bounds);
+  gtk_snapshot_pop (snapshot);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x + GAP, 0));
+  gtk_snapshot_append_layout (snapshot, badge, &text);
+  gtk_snapshot_restore (snapshot);
 }
 
 static void
@@ -63,6 +91,9 @@ lens_atom_cell_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   gtk_snapshot_pop (snapshot);
   if (self->dimmed)
     gtk_snapshot_pop (snapshot);
+
+  for (int i = 0; i < 2; i++)
+    append_badge (snapshot, self->badges[i], i == 0 ? x : x + size, i == 1);
 
   pango_layout_get_pixel_size (self->caption, &caption_width, NULL);
   gtk_snapshot_save (snapshot);
@@ -94,6 +125,8 @@ lens_atom_cell_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
   GTK_WIDGET_CLASS (lens_atom_cell_parent_class)->css_changed (widget, change);
   /* The caption's font comes from the style. */
   pango_layout_context_changed (self->caption);
+  for (int i = 0; i < 2; i++)
+    pango_layout_context_changed (self->badges[i]);
   gtk_widget_queue_resize (widget);
 }
 
@@ -104,6 +137,8 @@ lens_atom_cell_finalize (GObject *object)
 
   g_clear_object (&self->thumbnail);
   g_clear_object (&self->caption);
+  for (int i = 0; i < 2; i++)
+    g_clear_object (&self->badges[i]);
   g_free (self->description);
   G_OBJECT_CLASS (lens_atom_cell_parent_class)->finalize (object);
 }
@@ -129,6 +164,8 @@ lens_atom_cell_init (LensAtomCell *self)
   gtk_widget_add_css_class (GTK_WIDGET (self), "numeric");
   self->caption = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
   pango_layout_set_ellipsize (self->caption, PANGO_ELLIPSIZE_END);
+  for (int i = 0; i < 2; i++)
+    self->badges[i] = gtk_widget_create_pango_layout (GTK_WIDGET (self), "");
 }
 
 GtkWidget *
@@ -143,8 +180,10 @@ lens_atom_cell_new (int thumbnail_size)
 
 void
 lens_atom_cell_set (LensAtomCell *self, GdkTexture *thumbnail, double bar, const char *caption,
-                    gboolean dimmed, const char *description)
+                    gboolean dimmed, const char *left_badge, const char *right_badge, const char *description)
 {
+  const char *badges[2] = { left_badge ? left_badge : "", right_badge ? right_badge : "" };
+
   g_return_if_fail (LENS_IS_ATOM_CELL (self));
 
   g_set_object (&self->thumbnail, thumbnail);
@@ -152,6 +191,9 @@ lens_atom_cell_set (LensAtomCell *self, GdkTexture *thumbnail, double bar, const
   self->dimmed = dimmed;
   if (g_strcmp0 (pango_layout_get_text (self->caption), caption) != 0)
     pango_layout_set_text (self->caption, caption, -1);
+  for (int i = 0; i < 2; i++)
+    if (strcmp (pango_layout_get_text (self->badges[i]), badges[i]) != 0)
+      pango_layout_set_text (self->badges[i], badges[i], -1);
   /* Accessibility updates go over D-Bus: only real changes. */
   if (g_strcmp0 (self->description, description) != 0)
     {

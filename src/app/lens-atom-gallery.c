@@ -34,6 +34,7 @@ struct _LensAtomItem {
   double usage;         /* fraction of this image's patches */
   double mean_abs;      /* mean |coefficient| where it fires */
   double stored_usage;  /* on the model's validation photos; < 0: unknown */
+  float gain;           /* the intervention's (1: none) */
   cairo_surface_t *surface;  /* as rendered, SCVAE_ATOM_PIXELS square */
   GdkTexture *thumbnail;
   GdkTexture *preview;       /* made when first hovered */
@@ -66,6 +67,7 @@ static void
 lens_atom_item_init (LensAtomItem *self)
 {
   self->stored_usage = -1;
+  self->gain = 1.f;
 }
 
 static gboolean
@@ -195,7 +197,7 @@ filter_item (gpointer item, gpointer data)
 static void
 update_cell (LensAtomItem *item, GtkWidget *cell)
 {
-  g_autofree char *caption = NULL, *description = NULL;
+  g_autofree char *caption = NULL, *description = NULL, *gain = NULL;
 
   /* Whole percents, as the caption shows them: finer numbers would change
    * with every slider step and tell a screen reader nothing more. */
@@ -209,8 +211,19 @@ update_cell (LensAtomItem *item, GtkWidget *cell)
       caption = g_strdup_printf ("%d · %.0f%%", item->index, 100 * item->usage);
       description = g_strdup_printf (_("Atom %d: fires in %.0f %% of patches"), item->index, 100 * item->usage);
     }
+  if (item->gain != 1.f)
+    {
+      g_autofree char *more = NULL;
+
+      /* Translators: a badge on an atom an intervention switched off */
+      gain = item->gain == 0.f ? g_strdup (C_("atom", "off")) : g_strdup_printf ("×%.2g", item->gain);
+      more = item->gain == 0.f ? g_strdup_printf (_("%s; switched off"), description)
+                               : g_strdup_printf (_("%s; scaled by %.2f"), description, item->gain);
+      g_free (description);
+      description = g_steal_pointer (&more);
+    }
   lens_atom_cell_set (LENS_ATOM_CELL (cell), item->thumbnail, MIN (1.0, item->usage), caption,
-                      item_is_dead (item), description);
+                      item_is_dead (item), NULL, gain, description);
 }
 
 static gboolean
@@ -391,6 +404,24 @@ lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *usage,
     return;
   g_clear_handle_id (&self->resort_id, g_source_remove);
   self->resort_id = g_timeout_add (RESORT_DELAY_MS, resort, self);
+}
+
+void
+lens_atom_gallery_set_gains (LensAtomGallery *self, const float *gains, guint n_atoms)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LensAtomItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+      float gain = gains && i < n_atoms ? gains[i] : 1.f;
+
+      if (item->gain != gain)
+        {
+          item->gain = gain;
+          g_signal_emit (item, item_changed_signal, 0);
+        }
+    }
 }
 
 GBytes *

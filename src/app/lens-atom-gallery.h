@@ -26,6 +26,8 @@ void lens_atom_gallery_clear (LensAtomGallery *self);
  * patches); shown once the gallery has that many atoms. */
 void lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *usage, guint n_atoms,
                                   guint n_patches);
+/* The intervention's gain of each atom (NULL: all 1), as badges. */
+void lens_atom_gallery_set_gains (LensAtomGallery *self, const float *gains, guint n_atoms);
 /* Selected atom indices as a GBytes of ints (NULL when none). */
 GBytes *lens_atom_gallery_get_selection (LensAtomGallery *self);
 void lens_atom_gallery_focus_search (LensAtomGallery *self);

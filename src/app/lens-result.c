@@ -21,6 +21,8 @@ lens_request_copy (LensRequest *dst, const LensRequest *src)
     lens_input_ref (dst->input);
   if (dst->atoms)
     g_bytes_ref (dst->atoms);
+  if (dst->atom_gains)
+    g_bytes_ref (dst->atom_gains);
 }
 
 void
@@ -29,6 +31,7 @@ lens_request_clear (LensRequest *request)
   g_clear_pointer (&request->model, scvae_model_unref);
   g_clear_pointer (&request->input, lens_input_unref);
   g_clear_pointer (&request->atoms, g_bytes_unref);
+  g_clear_pointer (&request->atom_gains, g_bytes_unref);
 }
 
 const int *
@@ -53,6 +56,27 @@ lens_request_same_codes (const LensRequest *a, const LensRequest *b)
   return lens_request_same_input (a, b) && a->depth == b->depth && a->sparsity == b->sparsity;
 }
 
+static gboolean
+bytes_equal0 (GBytes *a, GBytes *b)
+{
+  return a == b || (a && b && g_bytes_equal (a, b));
+}
+
+gboolean
+lens_request_same_reconstruction (const LensRequest *a, const LensRequest *b)
+{
+  return lens_request_same_codes (a, b) && a->keep == b->keep && bytes_equal0 (a->atom_gains, b->atom_gains);
+}
+
+ScvaeIntervention
+lens_request_get_intervention (const LensRequest *request)
+{
+  return (ScvaeIntervention) {
+    .atom_gain = request->atom_gains ? g_bytes_get_data (request->atom_gains, NULL) : NULL,
+    .keep = request->keep,
+  };
+}
+
 gboolean
 lens_segment_options_equal (const ScvaeSegmentOptions *a, const ScvaeSegmentOptions *b)
 {
@@ -70,9 +94,8 @@ lens_request_same_segments (const LensRequest *a, const LensRequest *b)
 gboolean
 lens_request_same_pictures (const LensRequest *a, const LensRequest *b)
 {
-  return lens_request_same_codes (a, b) && a->mode == b->mode && a->colormap == b->colormap
-         && a->scaling == b->scaling
-         && (a->atoms == b->atoms || (a->atoms && b->atoms && g_bytes_equal (a->atoms, b->atoms)));
+  return lens_request_same_reconstruction (a, b) && a->mode == b->mode && a->colormap == b->colormap
+         && a->scaling == b->scaling && bytes_equal0 (a->atoms, b->atoms);
 }
 
 G_DEFINE_BOXED_TYPE (LensResult, lens_result, lens_result_ref, lens_result_unref)
@@ -228,5 +251,7 @@ lens_inspection_free (LensInspection *inspection)
   g_clear_pointer (&inspection->input, cairo_surface_destroy);
   g_clear_pointer (&inspection->reconstruction, cairo_surface_destroy);
   g_clear_pointer (&inspection->top_m_reconstruction, cairo_surface_destroy);
+  for (int i = 0; i < inspection->n_contributions; i++)
+    cairo_surface_destroy (inspection->contributions[i]);
   g_free (inspection);
 }

@@ -28,6 +28,10 @@ typedef struct {
   GBytes *atoms;              /* selected atom indices (int), or NULL */
   gboolean segment;           /* run k-means on the codes */
   ScvaeSegmentOptions segment_options;
+  /* What the decoder sees changed (see ScvaeIntervention); the codes, the
+   * heat map and the segments stay LISTA's. */
+  GBytes *atom_gains;         /* K floats, or NULL: every gain 1 */
+  int keep;                   /* each patch's strongest atoms kept; 0: all */
 } LensRequest;
 
 /* dst takes references to what src holds; lens_request_clear drops them. */
@@ -39,7 +43,11 @@ const int *lens_request_get_atoms (const LensRequest *request, int *n_atoms);
 gboolean lens_request_same_input (const LensRequest *a, const LensRequest *b);
 /* Same codes too (depth and sparsity). */
 gboolean lens_request_same_codes (const LensRequest *a, const LensRequest *b);
-/* Same codes and the same heat map: the same pictures. */
+/* Same codes and the same intervention: the same reconstruction. */
+gboolean lens_request_same_reconstruction (const LensRequest *a, const LensRequest *b);
+/* The request's intervention, for the engine (valid while request is). */
+ScvaeIntervention lens_request_get_intervention (const LensRequest *request);
+/* Same reconstruction and the same heat map: the same pictures. */
 gboolean lens_request_same_pictures (const LensRequest *a, const LensRequest *b);
 /* Same codes and the same k-means on them (or none in both). */
 gboolean lens_request_same_segments (const LensRequest *a, const LensRequest *b);
@@ -100,16 +108,28 @@ cairo_surface_t *lens_result_build_activation (LensResult *result, const float *
  * sample cannot be read. */
 float lens_l1_reference (ScvaeModel *model, GCancellable *cancellable);
 
-/* A patch's sparse code, strongest atoms first, and what it draws. */
+/* What the inspector shows each of a patch's strongest atoms adds, at most */
+#define LENS_INSPECT_CONTRIBUTIONS 8
+
+/* A patch's sparse code as the decoder sees it (after the request's
+ * intervention), strongest atoms first, and what it draws. */
 typedef struct {
   int row, col;
   int n_active;
+  int n_coded;             /* active in LISTA's code, before the intervention */
   int *atoms;              /* n_active, by descending |coefficient| */
   float *coefficients;
   int top_m;
   cairo_surface_t *input;          /* the patch and its surroundings */
   cairo_surface_t *reconstruction;
   cairo_surface_t *top_m_reconstruction; /* from only the top_m atoms of this patch */
+  /* What atoms[i] adds to the reconstruction (the code less that atom,
+   * decoded, subtracted from the whole), for the first n_contributions;
+   * mid grey is no change and +-contribution_scale (in [-1, 1] image
+   * units) full white or black. */
+  cairo_surface_t *contributions[LENS_INSPECT_CONTRIBUTIONS];
+  int n_contributions;
+  float contribution_scale;
   int window;              /* pixels on a side of those pictures */
 } LensInspection;
 

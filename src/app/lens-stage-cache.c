@@ -12,6 +12,10 @@ struct _LensStageCache {
   int depth;             /* and coded and decoded, when have_codes */
   float sparsity;
   gboolean have_codes;
+  /* The intervention the reconstruction was decoded with, when decoded */
+  GBytes *atom_gains;
+  int keep;
+  gboolean decoded;
 };
 
 LensStageCache *
@@ -27,6 +31,7 @@ lens_stage_cache_free (LensStageCache *self)
     return;
   g_clear_pointer (&self->session, scvae_session_free);
   g_clear_pointer (&self->encoded, lens_input_unref);
+  g_clear_pointer (&self->atom_gains, g_bytes_unref);
   g_free (self);
 }
 
@@ -42,6 +47,15 @@ lens_stage_cache_has_codes (LensStageCache *self, const LensRequest *request)
 {
   return lens_stage_cache_has_input (self, request) && self->have_codes && self->depth == request->depth
          && self->sparsity == request->sparsity;
+}
+
+gboolean
+lens_stage_cache_has_reconstruction (LensStageCache *self, const LensRequest *request)
+{
+  GBytes *gains = request->atom_gains;
+
+  return lens_stage_cache_has_codes (self, request) && self->decoded && self->keep == request->keep
+         && (self->atom_gains == gains || (self->atom_gains && gains && g_bytes_equal (self->atom_gains, gains)));
 }
 
 ScvaeSession *
@@ -61,6 +75,7 @@ lens_stage_cache_bring (LensStageCache *self, const LensRequest *request, const 
       g_clear_pointer (&self->encoded, lens_input_unref);
       self->session = scvae_session_new (request->model);
       self->have_codes = FALSE;
+      self->decoded = FALSE;
     }
   if (self->encoded != request->input)
     {
@@ -76,13 +91,26 @@ lens_stage_cache_bring (LensStageCache *self, const LensRequest *request, const 
   if (!lens_stage_cache_has_codes (self, request))
     {
       self->have_codes = FALSE;
-      if (!scvae_session_sparse_code (self->session, request->depth, request->sparsity, cancellable, error)
-          || !scvae_session_decode (self->session, cancellable, error))
+      self->decoded = FALSE;
+      if (!scvae_session_sparse_code (self->session, request->depth, request->sparsity, cancellable, error))
         return FALSE;
       self->have_codes = TRUE;
       self->depth = request->depth;
       self->sparsity = request->sparsity;
       *new_codes = TRUE;
+    }
+  if (!lens_stage_cache_has_reconstruction (self, request))
+    {
+      ScvaeIntervention intervention = lens_request_get_intervention (request);
+
+      self->decoded = FALSE;
+      g_clear_pointer (&self->atom_gains, g_bytes_unref);
+      scvae_session_set_intervention (self->session, &intervention);
+      if (!scvae_session_decode (self->session, cancellable, error))
+        return FALSE;
+      self->atom_gains = request->atom_gains ? g_bytes_ref (request->atom_gains) : NULL;
+      self->keep = request->keep;
+      self->decoded = TRUE;
     }
   return TRUE;
 }

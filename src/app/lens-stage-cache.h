@@ -22,13 +22,16 @@ LensStageCache *lens_stage_cache_new (void);
 void lens_stage_cache_free (LensStageCache *self);
 
 /* Runs what the request's codes of image (its input at working size, or a
- * copy of it) still need; *new_codes tells whether LISTA ran. */
+ * copy of it) and their reconstruction still need; *new_codes tells
+ * whether LISTA ran (a new intervention alone decodes again). */
 gboolean lens_stage_cache_bring (LensStageCache *self, const LensRequest *request, const ScvaeImage *image,
                                  GCancellable *cancellable, gboolean *new_codes, GError **error);
 /* Has the request's input encoded, whatever its codes. */
 gboolean lens_stage_cache_has_input (LensStageCache *self, const LensRequest *request);
-/* Holds the request's codes and reconstruction already. */
+/* Holds the request's codes (LISTA's, whatever the intervention). */
 gboolean lens_stage_cache_has_codes (LensStageCache *self, const LensRequest *request);
+/* And their reconstruction, decoded with the request's intervention. */
+gboolean lens_stage_cache_has_reconstruction (LensStageCache *self, const LensRequest *request);
 /* The session, for reading its stages' results; NULL before the first bring. */
 ScvaeSession *lens_stage_cache_get_session (LensStageCache *self);
 

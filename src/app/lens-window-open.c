@@ -209,6 +209,8 @@ lens_window_set_model (LensWindow *self, ScvaeModel *model)
   g_clear_pointer (&self->model, scvae_model_unref);
   self->model = scvae_model_ref (model);
   g_clear_pointer (&self->selected_atoms, g_bytes_unref);
+  lens_intervention_panel_set_selection (self->intervention_panel, NULL);
+  lens_intervention_panel_set_n_atoms (self->intervention_panel, config->atoms);
 
   name = path ? g_path_get_basename (path) : g_strdup (_("Untitled model"));
   subtitle = g_strdup_printf (_("%s · C=%d, K=%d, T=%d"), name, config->channels, config->atoms,

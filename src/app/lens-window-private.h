@@ -15,6 +15,7 @@
 
 #include "lens-atom-gallery.h"
 #include "lens-image-view.h"
+#include "lens-intervention-panel.h"
 #include "lens-legend.h"
 #include "lens-patch-inspector.h"
 #include "lens-quality-panel.h"
@@ -54,6 +55,7 @@ struct _LensWindow {
   GtkLabel *status_label;
   GtkAdjustment *sparsity_adjustment;
   GtkAdjustment *depth_adjustment;
+  LensInterventionPanel *intervention_panel;
   LensQualityPanel *quality_panel;
   AdwViewStack *sidebar_stack;
   LensAtomGallery *gallery;

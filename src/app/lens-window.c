@@ -72,6 +72,8 @@ lens_window_current_request (LensWindow *self)
       .n_restarts = 4,
       .seed = self->seed,
     },
+    .atom_gains = lens_intervention_panel_get_gains (self->intervention_panel),
+    .keep = lens_intervention_panel_get_keep (self->intervention_panel),
   };
 }
 
@@ -114,11 +116,23 @@ on_atoms_selected (LensWindow *self)
 {
   g_clear_pointer (&self->selected_atoms, g_bytes_unref);
   self->selected_atoms = lens_atom_gallery_get_selection (self->gallery);
+  lens_intervention_panel_set_selection (self->intervention_panel, self->selected_atoms);
   /* Selecting atoms shows where they fire; clearing returns to the counts. */
   if (self->selected_atoms)
     gtk_drop_down_set_selected (self->mode_dropdown, LENS_ACTIVATION_ATOMS);
   else if (gtk_drop_down_get_selected (self->mode_dropdown) == LENS_ACTIVATION_ATOMS)
     gtk_drop_down_set_selected (self->mode_dropdown, LENS_ACTIVATION_COUNT);
+  lens_window_update (self);
+}
+
+static void
+on_intervention_changed (LensWindow *self)
+{
+  GBytes *gains = lens_intervention_panel_get_gains (self->intervention_panel);
+  gsize size = 0;
+  const float *data = gains ? g_bytes_get_data (gains, &size) : NULL;
+
+  lens_atom_gallery_set_gains (self->gallery, data, size / sizeof (float));
   lens_window_update (self);
 }
 
@@ -217,6 +231,7 @@ lens_window_class_init (LensWindowClass *klass)
   g_type_ensure (LENS_TYPE_ATOM_GALLERY);
   g_type_ensure (LENS_TYPE_IMAGE_VIEW);
   g_type_ensure (LENS_TYPE_LEGEND);
+  g_type_ensure (LENS_TYPE_INTERVENTION_PANEL);
   g_type_ensure (LENS_TYPE_QUALITY_PANEL);
   g_type_ensure (LENS_TYPE_SEGMENTS_PAGE);
   g_type_ensure (LENS_TYPE_VIEW_GRID);
@@ -244,6 +259,7 @@ lens_window_class_init (LensWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LensWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, sparsity_adjustment);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, depth_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, intervention_panel);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, quality_panel);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, gallery);
@@ -251,6 +267,7 @@ lens_window_class_init (LensWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_control_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_depth_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_atoms_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_intervention_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_file_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_close_request);
 

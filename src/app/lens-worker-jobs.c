@@ -92,7 +92,8 @@ lens_job_return (Job *job, GTask *task, GError *error)
     g_task_return_pointer (task, g_steal_pointer (&job->value), g_steal_pointer (&job->value_free));
 }
 
-/* The session holding the codes of request (whose input has image): the
+/* The session holding the codes of request (whose input has image) and
+ * their reconstruction with its intervention: the
  * window's when it holds them already, read only; else the job's own. */
 static ScvaeSession *
 job_session (LensWorker *self, Job *job, const LensRequest *request, const ScvaeImage *image,
@@ -100,7 +101,7 @@ job_session (LensWorker *self, Job *job, const LensRequest *request, const Scvae
 {
   gboolean new_codes;
 
-  if (lens_stage_cache_has_codes (self->full, request))
+  if (lens_stage_cache_has_reconstruction (self->full, request))
     return lens_stage_cache_get_session (self->full);
   if (job->own == NULL)
     job->own = lens_stage_cache_new ();
@@ -319,50 +320,105 @@ crop_around (const ScvaeImage *image, int row, int col)
                             SCVAE_PATCH_PIXELS * INSPECT_PATCHES);
 }
 
-/* The neighbourhood decoded with the patch's code cut to its m strongest
- * atoms. The decoder sees about two patches around each patch, so the
- * decoded grid has two patches of margin around the part that is shown. */
-static cairo_surface_t *
-decode_top_m (ScvaeSession *session, const LensInspection *inspection, const float *codes, int rows, int cols,
-              int K, const float *D, int C)
+/* The codes of the grid x grid patches centred on patch (row, col), with
+ * the request's intervention (as the decoder saw them), patches past the
+ * image's edge repeating its edge patches. */
+static float *
+window_codes (const LensRequest *request, const float *codes, int rows, int cols, int K, int row, int col,
+              int grid)
 {
-  int grid = INSPECT_PATCHES + 4, side = SCVAE_PATCH_PIXELS * grid;
-  int r0 = inspection->row - grid / 2, c0 = inspection->col - grid / 2;
-  g_autofree float *latents = g_new0 (float, (gsize) grid * grid * C);
-  g_autofree float *out = g_new (float, (gsize) 3 * side * side);
-  ScvaeImage decoded = { side, side, out };
+  ScvaeIntervention intervention = lens_request_get_intervention (request);
+  float *window = g_new (float, (gsize) grid * grid * K);
 
   for (int y = 0; y < grid; y++)
     for (int x = 0; x < grid; x++)
       {
-        int r = CLAMP (r0 + y, 0, rows - 1), c = CLAMP (c0 + x, 0, cols - 1);
-        const float *z = codes + ((gsize) r * cols + c) * K;
-        float *e = latents + ((gsize) y * grid + x) * C;
-        gboolean centre = r0 + y == inspection->row && c0 + x == inspection->col;
+        int r = CLAMP (row - grid / 2 + y, 0, rows - 1), c = CLAMP (col - grid / 2 + x, 0, cols - 1);
 
-        /* e = D z, with only the strongest atoms at the centre */
-        for (int i = 0; i < C; i++)
-          {
-            double sum = 0.0;
-
-            if (centre)
-              for (int j = 0; j < inspection->top_m; j++)
-                sum += (double) D[(gsize) i * K + inspection->atoms[j]] * inspection->coefficients[j];
-            else
-              for (int k = 0; k < K; k++)
-                sum += (double) D[(gsize) i * K + k] * z[k];
-            e[i] = (float) sum;
-          }
+        scvae_codes_intervene (codes + ((gsize) r * cols + c) * K, 1, K, &intervention,
+                               window + ((gsize) y * grid + x) * K);
       }
-  scvae_session_decode_latents (session, latents, grid, grid, out, NULL, NULL);
-  return crop_around (&decoded, grid / 2, grid / 2);
+  return window;
+}
+
+/* The window decoded with centre (K floats) as the centre patch's code.
+ * The decoder sees about two patches around each patch, so the decoded
+ * grid has two patches of margin around the part that is shown. */
+static ScvaeImage *
+decode_window (ScvaeSession *session, const float *window, int grid, const float *centre, int K,
+               const float *D, int C)
+{
+  int side = SCVAE_PATCH_PIXELS * grid;
+  g_autofree float *latents = g_new (float, (gsize) grid * grid * C);
+  ScvaeImage *decoded = scvae_image_new (side, side);
+
+  for (int p = 0; p < grid * grid; p++)
+    {
+      const float *z = p == grid * grid / 2 ? centre : window + (gsize) p * K;
+
+      /* e = D z */
+      for (int i = 0; i < C; i++)
+        {
+          double sum = 0.0;
+
+          for (int k = 0; k < K; k++)
+            if (z[k] != 0.f)
+              sum += (double) D[(gsize) i * K + k] * z[k];
+          latents[(gsize) p * C + i] = (float) sum;
+        }
+    }
+  scvae_session_decode_latents (session, latents, grid, grid, decoded->data, NULL, NULL);
+  return decoded;
+}
+
+/* What each of the patch's strongest atoms adds: the window decoded with
+ * the whole code less the window decoded without that atom, all on one
+ * scale (the largest change is full white or black, no change mid grey). */
+static void
+add_contributions (LensInspection *inspection, ScvaeSession *session, const float *window, int grid, int K,
+                   const float *D, int C)
+{
+  const float *centre = window + (gsize) (grid * grid / 2) * K;
+  g_autoptr(ScvaeImage) whole = decode_window (session, window, grid, centre, K, D, C);
+  g_autofree float *without = g_memdup2 (centre, K * sizeof (float));
+  int n = MIN (inspection->n_active, LENS_INSPECT_CONTRIBUTIONS);
+  gsize values = (gsize) 3 * whole->width * whole->height;
+  ScvaeImage *changes[LENS_INSPECT_CONTRIBUTIONS];
+  float largest = 0.f;
+
+  for (int i = 0; i < n; i++)
+    {
+      int k = inspection->atoms[i];
+
+      without[k] = 0.f;
+      changes[i] = decode_window (session, window, grid, without, K, D, C);
+      without[k] = centre[k];
+      for (gsize j = 0; j < values; j++)
+        {
+          changes[i]->data[j] = whole->data[j] - changes[i]->data[j];
+          largest = MAX (largest, fabsf (changes[i]->data[j]));
+        }
+    }
+  inspection->n_contributions = n;
+  inspection->contribution_scale = largest;
+  for (int i = 0; i < n; i++)
+    {
+      for (gsize j = 0; j < values; j++)
+        changes[i]->data[j] = largest > 0.f ? changes[i]->data[j] / largest : 0.f;
+      inspection->contributions[i] = crop_around (changes[i], grid / 2, grid / 2);
+      scvae_image_free (changes[i]);
+    }
 }
 
 static gboolean
 run_inspect (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
 {
   ScvaeSession *session = job_session (self, job, &job->request, job->request.input->image, cancellable, error);
+  const float *D = scvae_model_get_dictionary (job->request.model);
+  int C = scvae_model_get_config (job->request.model)->channels, grid = INSPECT_PATCHES + 4;
   g_autoptr(LensInspection) inspection = NULL;
+  g_autoptr(ScvaeImage) top_m = NULL;
+  g_autofree float *window = NULL, *centre = NULL;
   int rows, cols, K;
   const float *codes, *z;
 
@@ -375,15 +431,21 @@ run_inspect (LensWorker *self, Job *job, GCancellable *cancellable, GError **err
       return FALSE;
     }
 
+  /* The patch's code as the decoder saw it */
+  window = window_codes (&job->request, codes, rows, cols, K, job->row, job->col, grid);
+  z = window + (gsize) (grid * grid / 2) * K;
   inspection = g_new0 (LensInspection, 1);
   inspection->row = job->row;
   inspection->col = job->col;
   inspection->atoms = g_new (int, K);
   inspection->coefficients = g_new (float, K);
-  z = codes + ((gsize) job->row * cols + job->col) * K;
   for (int k = 0; k < K; k++)
-    if (z[k] != 0.f)
-      inspection->atoms[inspection->n_active++] = k;
+    {
+      if (z[k] != 0.f)
+        inspection->atoms[inspection->n_active++] = k;
+      if (codes[((gsize) job->row * cols + job->col) * K + k] != 0.f)
+        inspection->n_coded++;
+    }
   g_qsort_with_data (inspection->atoms, inspection->n_active, sizeof (int), by_magnitude, (gpointer) z);
   for (int i = 0; i < inspection->n_active; i++)
     inspection->coefficients[i] = z[inspection->atoms[i]];
@@ -392,9 +454,13 @@ run_inspect (LensWorker *self, Job *job, GCancellable *cancellable, GError **err
   inspection->window = SCVAE_PATCH_PIXELS * INSPECT_PATCHES;
   inspection->input = crop_around (scvae_session_get_input (session), job->row, job->col);
   inspection->reconstruction = crop_around (scvae_session_get_reconstruction (session), job->row, job->col);
-  inspection->top_m_reconstruction = decode_top_m (session, inspection, codes, rows, cols, K,
-                                                   scvae_model_get_dictionary (job->request.model),
-                                                   scvae_model_get_config (job->request.model)->channels);
+  /* The patch's code cut to its m strongest atoms */
+  centre = g_new0 (float, K);
+  for (int i = 0; i < inspection->top_m; i++)
+    centre[inspection->atoms[i]] = inspection->coefficients[i];
+  top_m = decode_window (session, window, grid, centre, K, D, C);
+  inspection->top_m_reconstruction = crop_around (top_m, grid / 2, grid / 2);
+  add_contributions (inspection, session, window, grid, K, D, C);
   job->value = g_steal_pointer (&inspection);
   job->value_free = (GDestroyNotify) lens_inspection_free;
   return TRUE;

@@ -214,7 +214,7 @@ answer_full (LensWorker *self, const LensRequest *request, guint64 serial, gint6
     {
       result = result_new (self, request, serial, submitted);
       /* Reuse the pictures of stages that did not run. */
-      if (!new_codes && self->last && lens_request_same_codes (&self->last->request, request)
+      if (!new_codes && self->last && lens_request_same_reconstruction (&self->last->request, request)
           && self->last->request.colormap == request->colormap)
         {
           result->reconstruction = lens_picture_ref (self->last->reconstruction);

@@ -313,13 +313,13 @@ lens_worker_submit (LensWorker *self, const LensRequest *request)
 
   /* A job gives way at once. A running request is cancelled if its work
    * is stale: always when it encodes another image or model; for new
-   * slider values unless they come in a drag (see DRAG_GAP_US); and once
+   * slider values or a new intervention unless they come in a drag (see DRAG_GAP_US); and once
    * it has shown its pictures and runs k-means, for any other
    * segmentation (a new k, seed or features, or segments off). */
   if (self->job_running
       || (self->is_running
           && (!lens_request_same_input (&self->running, request)
-              || (!lens_request_same_codes (&self->running, request)
+              || (!lens_request_same_reconstruction (&self->running, request)
                   && (!self->pending_in_drag || self->run_previewed))
               || (self->run_segmenting && !lens_request_same_segments (&self->running, request)))))
     g_cancellable_cancel (self->cancellable);
