@@ -26,7 +26,18 @@ struct _ScvaeSurvey {
   int *top_len;           /* K */
   guint32 *together;      /* K x K, upper triangle: patches where both fire */
   int *active;            /* K: one patch's active atoms */
+  GPtrArray *images;      /* ScvaeSurveyImage, as scvae_survey_add_image numbers them */
+  GPtrArray *skipped;     /* messages */
 };
+
+static void
+survey_image_free (gpointer data)
+{
+  ScvaeSurveyImage *image = data;
+
+  g_free (image->path);
+  g_free (image);
+}
 
 ScvaeSurvey *
 scvae_survey_new (int atoms, int top_n)
@@ -41,6 +52,9 @@ scvae_survey_new (int atoms, int top_n)
   survey->top_len = g_new0 (int, atoms);
   survey->together = g_new0 (guint32, (gsize) atoms * atoms);
   survey->active = g_new (int, atoms);
+  survey->images = g_ptr_array_new_with_free_func (survey_image_free);
+  survey->skipped = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (survey->skipped, NULL);
   return survey;
 }
 
@@ -55,6 +69,8 @@ scvae_survey_free (ScvaeSurvey *survey)
   g_free (survey->top_len);
   g_free (survey->together);
   g_free (survey->active);
+  g_ptr_array_unref (survey->images);
+  g_ptr_array_unref (survey->skipped);
   g_free (survey);
 }
 
@@ -209,4 +225,49 @@ scvae_survey_get_together (ScvaeSurvey *survey, int a, int b)
   if (a == b)
     return 0;
   return survey->together[(gsize) MIN (a, b) * survey->K + MAX (a, b)];
+}
+
+void
+scvae_survey_add_image (ScvaeSurvey *survey, const char *path, int width, int height, const float *codes, int rows,
+                        int cols)
+{
+  ScvaeSurveyImage *image = g_new (ScvaeSurveyImage, 1);
+
+  *image = (ScvaeSurveyImage) { g_strdup (path), width, height, rows, cols };
+  scvae_survey_add (survey, (int) survey->images->len, codes, rows, cols);
+  g_ptr_array_add (survey->images, image);
+}
+
+guint
+scvae_survey_get_n_images (ScvaeSurvey *survey)
+{
+  return survey->images->len;
+}
+
+const ScvaeSurveyImage *
+scvae_survey_get_image (ScvaeSurvey *survey, guint i)
+{
+  g_return_val_if_fail (i < survey->images->len, NULL);
+  return survey->images->pdata[i];
+}
+
+void
+scvae_survey_add_skipped (ScvaeSurvey *survey, const char *message)
+{
+  /* Kept NULL-terminated */
+  survey->skipped->pdata[survey->skipped->len - 1] = g_strdup (message);
+  g_ptr_array_add (survey->skipped, NULL);
+}
+
+const char * const *
+scvae_survey_get_skipped (ScvaeSurvey *survey, guint *n)
+{
+  *n = survey->skipped->len - 1;
+  return (const char * const *) survey->skipped->pdata;
+}
+
+int
+scvae_survey_get_top_n (ScvaeSurvey *survey)
+{
+  return survey->top_n;
 }

@@ -220,6 +220,8 @@ const guint64 *scvae_survey_get_histogram (ScvaeSurvey *survey, int atom);
 int scvae_survey_get_top (ScvaeSurvey *survey, int atom, ScvaeSurveyPatch *top);
 /* Patches where atoms a and b both fire (0 for a == b). */
 guint64 scvae_survey_get_together (ScvaeSurvey *survey, int a, int b);
+int scvae_survey_get_top_n (ScvaeSurvey *survey);
+
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeSurvey, scvae_survey_free)
 
@@ -321,6 +323,44 @@ const float *scvae_session_get_features (ScvaeSession *session,
                                          int *channels);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeSession, scvae_session_free)
+
+/* A collection, image by image (survey.c, survey-report.c). */
+#define SCVAE_SURVEY_NEIGHBOURS 8 /* nearest and co-firing atoms per atom */
+
+typedef struct {
+  char *path;
+  int width, height;  /* as coded, after max_size */
+  int rows, cols;     /* its patches */
+} ScvaeSurveyImage;
+
+/* How each image is coded, as in scvae encode. */
+typedef struct {
+  int max_size;       /* 0: no limit */
+  int depth;          /* -1: the model's */
+  float sparsity;
+} ScvaeSurveyOptions;
+
+/* A survey of the model's atoms, refused (SCVAE_ERROR_INVALID_INPUT) when
+ * its K² counts would take more than half the memory budget. */
+ScvaeSurvey *scvae_survey_new_for_model (ScvaeModel *model, int top_n, GError **error);
+/* Adds codes as the next image, which the survey remembers. */
+void scvae_survey_add_image (ScvaeSurvey *survey, const char *path, int width, int height, const float *codes,
+                             int rows, int cols);
+/* Codes the image at path as scvae encode does and adds it. An image that
+ * cannot be read or that the engine refuses (SCVAE_ERROR_INVALID_INPUT) is
+ * remembered as skipped instead, and the survey goes on; FALSE with error
+ * only when it must stop (cancelled, out of memory). */
+gboolean scvae_survey_add_file (ScvaeSurvey *survey, ScvaeSession *session, const char *path,
+                                const ScvaeSurveyOptions *options, GCancellable *cancellable, GError **error);
+guint scvae_survey_get_n_images (ScvaeSurvey *survey);
+const ScvaeSurveyImage *scvae_survey_get_image (ScvaeSurvey *survey, guint i);
+void scvae_survey_add_skipped (ScvaeSurvey *survey, const char *message);
+/* The skipped files' messages, NULL-terminated, n of them. */
+const char * const *scvae_survey_get_skipped (ScvaeSurvey *survey, guint *n);
+/* The survey as the JSON document scvae survey writes (see its --help and
+ * the README): images, skipped, patches, model, max_size, depth,
+ * sparsity, and per atom its statistics. */
+char *scvae_survey_to_json (ScvaeSurvey *survey, ScvaeModel *model, const ScvaeSurveyOptions *options);
 
 /* Decodes any patch-major latents (rows x cols x C, e.g. D z) into 3
  * channel-major planes of 4 rows x 4 cols pixels in [-1, 1]. */
