@@ -119,10 +119,18 @@ static void
 lens_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
 {
   LensWindow *window = get_window (LENS_APPLICATION (app));
+  GFile *image = NULL, *folder = NULL;
 
-  /* One image at a time: the last one given wins. */
-  if (n_files > 0)
-    lens_window_open_file (window, files[n_files - 1]);
+  /* One image at a time, and one folder to survey: the last ones given. */
+  for (int i = 0; i < n_files; i++)
+    if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
+      folder = files[i];
+    else
+      image = files[i];
+  if (image)
+    lens_window_open_file (window, image);
+  if (folder)
+    lens_window_survey_folder (window, folder);
   gtk_window_present (GTK_WINDOW (window));
 }
 

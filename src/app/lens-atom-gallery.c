@@ -35,6 +35,9 @@ struct _LensAtomItem {
   double mean_abs;      /* mean |coefficient| where it fires */
   double stored_usage;  /* on the model's validation photos; < 0: unknown */
   float gain;           /* the intervention's (1: none) */
+  double collection_frequency; /* in a surveyed collection; < 0: none */
+  gboolean dead_in_collection, dense_in_collection;
+  gboolean show_collection;    /* caption and bar: the collection's share */
   cairo_surface_t *surface;  /* as rendered, SCVAE_ATOM_PIXELS square */
   GdkTexture *thumbnail;
   GdkTexture *preview;       /* made when first hovered */
@@ -68,6 +71,7 @@ lens_atom_item_init (LensAtomItem *self)
 {
   self->stored_usage = -1;
   self->gain = 1.f;
+  self->collection_frequency = -1;
 }
 
 static gboolean
@@ -116,6 +120,13 @@ enum {
   SORT_USAGE,
   SORT_INDEX,
   SORT_COEFFICIENT,
+  SORT_COLLECTION,
+};
+
+enum {
+  SHOW_ALL,
+  SHOW_DEAD,
+  SHOW_DENSE,
 };
 
 struct _LensAtomGallery {
@@ -125,6 +136,7 @@ struct _LensAtomGallery {
   GtkWidget *box;
   GtkSearchEntry *search;
   GtkDropDown *sort_by;
+  GtkDropDown *show;
   GtkGridView *grid;
 
   GListStore *store;
@@ -171,6 +183,9 @@ compare_items (gconstpointer a, gconstpointer b, gpointer data)
     case SORT_COEFFICIENT:
       vx = x->mean_abs, vy = y->mean_abs;
       break;
+    case SORT_COLLECTION:
+      vx = x->collection_frequency, vy = y->collection_frequency;
+      break;
     default:
       break;
     }
@@ -185,8 +200,22 @@ filter_item (gpointer item, gpointer data)
 {
   LensAtomGallery *self = data;
   g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->search))));
+  LensAtomItem *atom = LENS_ATOM_ITEM (item);
   char digits[16];
 
+  switch (gtk_drop_down_get_selected (self->show))
+    {
+    case SHOW_DEAD:
+      if (!atom->dead_in_collection)
+        return FALSE;
+      break;
+    case SHOW_DENSE:
+      if (!atom->dense_in_collection)
+        return FALSE;
+      break;
+    default:
+      break;
+    }
   if (*text == '\0')
     return TRUE;
   /* The typed digits anywhere in the index: "12" finds 12, 112, 120... */
@@ -198,10 +227,17 @@ static void
 update_cell (LensAtomItem *item, GtkWidget *cell)
 {
   g_autofree char *caption = NULL, *description = NULL, *gain = NULL;
+  const char *flag = NULL;
 
   /* Whole percents, as the caption shows them: finer numbers would change
    * with every slider step and tell a screen reader nothing more. */
-  if (item_is_dead (item))
+  if (item->show_collection && item->collection_frequency >= 0)
+    {
+      caption = g_strdup_printf ("%d · %.0f%%", item->index, 100 * item->collection_frequency);
+      description = g_strdup_printf (_("Atom %d: fires in %.0f %% of the collection's patches"), item->index,
+                                     100 * item->collection_frequency);
+    }
+  else if (item_is_dead (item))
     {
       caption = g_strdup_printf (_("%d · unused"), item->index);
       description = g_strdup_printf (_("Atom %d: unused"), item->index);
@@ -222,8 +258,22 @@ update_cell (LensAtomItem *item, GtkWidget *cell)
       g_free (description);
       description = g_steal_pointer (&more);
     }
-  lens_atom_cell_set (LENS_ATOM_CELL (cell), item->thumbnail, MIN (1.0, item->usage), caption,
-                      item_is_dead (item), NULL, gain, description);
+  if (item->dead_in_collection || item->dense_in_collection)
+    {
+      g_autofree char *more = NULL;
+
+      /* Translators: a badge on an atom no patch of the collection uses,
+       * or one that fires in more than half of them */
+      flag = item->dead_in_collection ? C_("atom", "dead") : C_("atom", "dense");
+      more = g_strdup_printf (item->dead_in_collection ? _("%s; dead in the collection")
+                                                       : _("%s; dense in the collection"), description);
+      g_free (description);
+      description = g_steal_pointer (&more);
+    }
+  lens_atom_cell_set (LENS_ATOM_CELL (cell), item->thumbnail,
+                      MIN (1.0, item->show_collection ? item->collection_frequency : item->usage), caption,
+                      item->show_collection ? item->dead_in_collection : item_is_dead (item), flag, gain,
+                      description);
 }
 
 static gboolean
@@ -248,6 +298,13 @@ on_query_tooltip (GtkWidget *cell, int x, int y, gboolean keyboard, GtkTooltip *
     {
       g_autofree char *more = g_strdup_printf (_("%s\n%.1f %% on the validation photos"), text,
                                                100 * item->stored_usage);
+      g_free (text);
+      text = g_steal_pointer (&more);
+    }
+  if (item->collection_frequency >= 0)
+    {
+      g_autofree char *more = g_strdup_printf (_("%s\n%.1f %% in the collection"), text,
+                                               100 * item->collection_frequency);
       g_free (text);
       text = g_steal_pointer (&more);
     }
@@ -424,6 +481,44 @@ lens_atom_gallery_set_gains (LensAtomGallery *self, const float *gains, guint n_
     }
 }
 
+void
+lens_atom_gallery_set_collection (LensAtomGallery *self, const LensCollection *collection)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LensAtomItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+      gboolean known = collection && (int) i < collection->n_atoms;
+
+      item->collection_frequency = known ? collection->atoms[i].frequency : -1;
+      item->dead_in_collection = known && lens_collection_atom_is_dead (collection, i);
+      item->dense_in_collection = known && lens_collection_atom_is_dense (collection, i);
+      g_signal_emit (item, item_changed_signal, 0);
+    }
+  /* Sorted by the collection when there is one */
+  gtk_widget_set_visible (GTK_WIDGET (self->show), collection != NULL);
+  if (collection == NULL)
+    gtk_drop_down_set_selected (self->show, SHOW_ALL);
+  if (collection && gtk_drop_down_get_selected (self->sort_by) != SORT_COLLECTION)
+    gtk_drop_down_set_selected (self->sort_by, SORT_COLLECTION);
+  else if (collection == NULL && gtk_drop_down_get_selected (self->sort_by) == SORT_COLLECTION)
+    gtk_drop_down_set_selected (self->sort_by, SORT_USAGE);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  sort_again (self);
+}
+
+cairo_surface_t *
+lens_atom_gallery_get_surface (LensAtomGallery *self, int atom)
+{
+  g_autoptr(LensAtomItem) item = NULL;
+
+  if (atom < 0 || (guint) atom >= g_list_model_get_n_items (G_LIST_MODEL (self->store)))
+    return NULL;
+  item = g_list_model_get_item (G_LIST_MODEL (self->store), atom);
+  return item->surface;
+}
+
 GBytes *
 lens_atom_gallery_get_selection (LensAtomGallery *self)
 {
@@ -499,6 +594,20 @@ on_search_changed (LensAtomGallery *self)
 static void
 on_sort_changed (LensAtomGallery *self)
 {
+  gboolean collection = gtk_drop_down_get_selected (self->sort_by) == SORT_COLLECTION;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+
+  /* Sorted by the collection, the cells say how often in the collection */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LensAtomItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      if (item->show_collection != collection)
+        {
+          item->show_collection = collection;
+          g_signal_emit (item, item_changed_signal, 0);
+        }
+    }
   sort_again (self);
 }
 
@@ -535,6 +644,7 @@ lens_atom_gallery_class_init (LensAtomGalleryClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LensAtomGallery, box);
   gtk_widget_class_bind_template_child (widget_class, LensAtomGallery, search);
   gtk_widget_class_bind_template_child (widget_class, LensAtomGallery, sort_by);
+  gtk_widget_class_bind_template_child (widget_class, LensAtomGallery, show);
   gtk_widget_class_bind_template_child (widget_class, LensAtomGallery, grid);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_sort_changed);

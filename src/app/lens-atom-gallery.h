@@ -8,6 +8,7 @@
 
 #include <gtk/gtk.h>
 
+#include "lens-collection.h"
 #include "scvae.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,12 @@ void lens_atom_gallery_set_usage (LensAtomGallery *self, const ScvaeAtomUsage *u
                                   guint n_patches);
 /* The intervention's gain of each atom (NULL: all 1), as badges. */
 void lens_atom_gallery_set_gains (LensAtomGallery *self, const float *gains, guint n_atoms);
+/* A surveyed collection's frequencies (NULL: none): a sort order, a
+ * filter and badges for its dead and dense atoms. Atoms added later (a
+ * model's atoms still arriving) do not get them. */
+void lens_atom_gallery_set_collection (LensAtomGallery *self, const LensCollection *collection);
+/* What the atom draws (SCVAE_ATOM_PIXELS square), NULL before rendering. */
+cairo_surface_t *lens_atom_gallery_get_surface (LensAtomGallery *self, int atom);
 /* Selected atom indices as a GBytes of ints (NULL when none). */
 GBytes *lens_atom_gallery_get_selection (LensAtomGallery *self);
 void lens_atom_gallery_focus_search (LensAtomGallery *self);

@@ -425,6 +425,7 @@ lens_window_update_actions (LensWindow *self)
   gtk_widget_action_set_enabled (widget, "win.find-atom", model);
   gtk_widget_action_set_enabled (widget, "win.undo", lens_segmentation_can_undo (self->segmentation));
   gtk_widget_action_set_enabled (widget, "win.redo", lens_segmentation_can_redo (self->segmentation));
+  lens_window_update_collection_actions (self);
 }
 
 void
@@ -448,6 +449,7 @@ lens_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-view", "s", toggle_view_action);
   gtk_widget_class_install_action (widget_class, "win.show-in-files", "s", show_in_files_action);
+  lens_window_install_collection_actions (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,

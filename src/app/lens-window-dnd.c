@@ -1,4 +1,4 @@
-/* lens-window-dnd.c: dropping images and files on the window
+/* lens-window-dnd.c: dropping images, models and folders on the window
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -21,8 +21,10 @@ on_drop (GtkDropTarget *target, const GValue *value, double x, double y, LensWin
         return FALSE;
       file = files->data;
       name = g_file_get_basename (file);
-      /* A model dropped on the window replaces the model. */
-      if (g_str_has_suffix (name, ".safetensors"))
+      /* A folder is surveyed; a model replaces the model. */
+      if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
+        lens_window_survey_folder (self, file);
+      else if (g_str_has_suffix (name, ".safetensors"))
         lens_window_open_model (self, file);
       else
         lens_window_open_file (self, file);

@@ -210,6 +210,8 @@ lens_window_set_model (LensWindow *self, ScvaeModel *model)
   self->model = scvae_model_ref (model);
   g_clear_pointer (&self->selected_atoms, g_bytes_unref);
   lens_intervention_panel_set_selection (self->intervention_panel, NULL);
+  /* A collection's statistics are of the model that surveyed it */
+  lens_window_close_collection (self);
   lens_intervention_panel_set_n_atoms (self->intervention_panel, config->atoms);
 
   name = path ? g_path_get_basename (path) : g_strdup (_("Untitled model"));
@@ -225,6 +227,12 @@ lens_window_set_model (LensWindow *self, ScvaeModel *model)
   render_atoms (self);
   lens_window_update_actions (self);
   lens_window_update (self);
+  if (self->folder_to_survey)
+    {
+      g_autoptr(GFile) folder = g_steal_pointer (&self->folder_to_survey);
+
+      lens_window_survey_folder (self, folder);
+    }
 }
 
 static void

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "lens-atom-gallery.h"
+#include "lens-collection-page.h"
 #include "lens-image-view.h"
 #include "lens-intervention-panel.h"
 #include "lens-legend.h"
@@ -60,6 +61,7 @@ struct _LensWindow {
   AdwViewStack *sidebar_stack;
   LensAtomGallery *gallery;
   LensSegmentsPage *segments_page;
+  LensCollectionPage *collection_page;
   /* The segments page's controls (lens_segments_page_get_controls) */
   GtkAdjustment *k_adjustment;
   AdwComboRow *features_row;
@@ -80,6 +82,15 @@ struct _LensWindow {
   GSettings *settings;       /* NULL when the schema is not installed */
 
   GBytes *selected_atoms;    /* int indices chosen in the atom gallery */
+
+  /* A surveyed collection (lens-window-collection.c) */
+  LensCollection *collection;
+  char *collection_name;
+  GCancellable *surveying;   /* while a survey runs */
+  GFile *folder_to_survey;   /* given before the model was open */
+  GCancellable *cropping;    /* of the selected atom's top patches */
+  GFile *pending_file;       /* a collection's image opening, to inspect */
+  double pending_row, pending_col; /* that patch's centre, as shares of the image */
 
   LensWorker *worker;
   LensViewport *viewport;
@@ -140,6 +151,8 @@ void lens_window_setup_views (LensWindow *self);
 void lens_window_fit_views (LensWindow *self);
 /* Shows view (0 input, 1 reconstruction, 2 activations) alone, or all three (-1). */
 void lens_window_show_view (LensWindow *self, int view);
+/* Opens the inspector on a patch of the input view. */
+void lens_window_inspect_patch (LensWindow *self, int row, int col);
 
 /* lens-window-actions.c */
 void lens_window_install_actions (GtkWidgetClass *widget_class);
@@ -148,6 +161,28 @@ void lens_window_add_actions (LensWindow *self);
 void lens_window_update_actions (LensWindow *self);
 /* Writes an export of what the window shows to file; a toast says how it went. */
 void lens_window_export (LensWindow *self, LensExportKind kind, GFile *file);
+
+/* lens-window-collection.c */
+typedef enum {
+  LENS_COLLECTION_SURVEY,  /* the survey's JSON */
+  LENS_COLLECTION_CSV,     /* per-atom statistics */
+  LENS_COLLECTION_SHEET,   /* the atoms, as PNG */
+} LensCollectionExport;
+
+void lens_window_cancel_survey (LensWindow *self);
+void lens_window_open_survey (LensWindow *self, GFile *file);
+void lens_window_close_collection (LensWindow *self);
+/* Writes the collection's survey, statistics or atom sheet to file. */
+void lens_window_save_collection (LensWindow *self, LensCollectionExport kind, GFile *file);
+/* After the gallery's selection changed. */
+void lens_window_show_collection_atom (LensWindow *self);
+/* Opens the image of one of the collection's patches, then inspects it. */
+void lens_window_open_collection_patch (LensWindow *self, int image, int row, int col);
+/* After a result: inspects the patch waiting for its image. */
+void lens_window_inspect_pending_patch (LensWindow *self);
+void lens_window_setup_collection (LensWindow *self);
+void lens_window_install_collection_actions (GtkWidgetClass *widget_class);
+void lens_window_update_collection_actions (LensWindow *self);
 
 /* lens-window-dnd.c */
 void lens_window_setup_dnd (LensWindow *self);

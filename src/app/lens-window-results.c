@@ -162,6 +162,7 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
   lens_window_take_segments (self, result);
   lens_window_show_segments (self);
   lens_window_update_actions (self);
+  lens_window_inspect_pending_patch (self);
 }
 
 static void

@@ -125,6 +125,44 @@ inspect (LensWindow *self)
                              on_inspected, g_object_ref (self));
 }
 
+/* Opens the inspector on patch (row, col), pointing at (x, y) of view and
+ * opening towards the larger part of the window so that it stays inside. */
+static void
+inspect_at (LensWindow *self, LensImageView *view, int row, int col, double x, double y)
+{
+  int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
+  int need_w, need_h;
+  graphene_point_t point;
+  GtkPositionType position;
+
+  self->inspected_row = row;
+  self->inspected_col = col;
+  if (!gtk_widget_compute_point (GTK_WIDGET (view), GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &point))
+    return;
+  gtk_widget_measure (GTK_WIDGET (self->inspector), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &need_w, NULL, NULL);
+  gtk_widget_measure (GTK_WIDGET (self->inspector), GTK_ORIENTATION_VERTICAL, need_w, NULL, &need_h, NULL, NULL);
+  if (h - point.y >= need_h)
+    position = GTK_POS_BOTTOM;
+  else if (point.y >= need_h)
+    position = GTK_POS_TOP;
+  else
+    position = w - point.x >= point.x ? GTK_POS_RIGHT : GTK_POS_LEFT;
+  gtk_popover_set_position (GTK_POPOVER (self->inspector), position);
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->inspector),
+                               &(GdkRectangle) { (int) point.x - 4, (int) point.y - 4, 8, 8 });
+  inspect (self);
+}
+
+void
+lens_window_inspect_patch (LensWindow *self, int row, int col)
+{
+  double x, y;
+
+  lens_image_view_from_image (self->input_view, (col + 0.5) * SCVAE_PATCH_PIXELS, (row + 0.5) * SCVAE_PATCH_PIXELS,
+                              &x, &y);
+  inspect_at (self, self->input_view, row, col, x, y);
+}
+
 /* With the segments shown, a click selects the segment under it (Shift
  * or Ctrl adds it to the selection, or takes it out); otherwise, and on a
  * right click, it opens the patch's sparse code. */
@@ -132,39 +170,13 @@ static void
 on_patch_clicked (LensImageView *view, int row, int col, double x, double y, guint button,
                   GdkModifierType state, LensWindow *self)
 {
-  graphene_point_t point;
-
   if (button == GDK_BUTTON_PRIMARY && lens_window_get_toggle (self, "show-segments")
       && lens_segmentation_segment_at (self->segmentation, row, col) >= 0)
     {
       lens_window_select_segment_at (self, row, col, (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK)) != 0);
       return;
     }
-
-  self->inspected_row = row;
-  self->inspected_col = col;
-  /* The popover lives on the window and points at the click, opening
-   * towards the larger part of the window so that it stays inside. */
-  if (!gtk_widget_compute_point (GTK_WIDGET (view), GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &point))
-    return;
-  {
-    int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
-    int need_w, need_h;
-    GtkPositionType position;
-
-    gtk_widget_measure (GTK_WIDGET (self->inspector), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &need_w, NULL, NULL);
-    gtk_widget_measure (GTK_WIDGET (self->inspector), GTK_ORIENTATION_VERTICAL, need_w, NULL, &need_h, NULL, NULL);
-    if (h - point.y >= need_h)
-      position = GTK_POS_BOTTOM;
-    else if (point.y >= need_h)
-      position = GTK_POS_TOP;
-    else
-      position = w - point.x >= point.x ? GTK_POS_RIGHT : GTK_POS_LEFT;
-    gtk_popover_set_position (GTK_POPOVER (self->inspector), position);
-  }
-  gtk_popover_set_pointing_to (GTK_POPOVER (self->inspector),
-                               &(GdkRectangle) { (int) point.x - 4, (int) point.y - 4, 8, 8 });
-  inspect (self);
+  inspect_at (self, view, row, col, x, y);
 }
 
 void

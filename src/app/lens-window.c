@@ -117,6 +117,7 @@ on_atoms_selected (LensWindow *self)
   g_clear_pointer (&self->selected_atoms, g_bytes_unref);
   self->selected_atoms = lens_atom_gallery_get_selection (self->gallery);
   lens_intervention_panel_set_selection (self->intervention_panel, self->selected_atoms);
+  lens_window_show_collection_atom (self);
   /* Selecting atoms shows where they fire; clearing returns to the counts. */
   if (self->selected_atoms)
     gtk_drop_down_set_selected (self->mode_dropdown, LENS_ACTIVATION_ATOMS);
@@ -176,6 +177,8 @@ lens_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->loading);
   g_cancellable_cancel (self->rendering_atoms);
+  g_cancellable_cancel (self->surveying);
+  g_cancellable_cancel (self->cropping);
   if (self->worker)
     {
       g_signal_handlers_disconnect_by_data (self->worker, self);
@@ -191,6 +194,12 @@ lens_window_dispose (GObject *object)
   g_clear_pointer (&self->result, lens_result_unref);
   g_clear_object (&self->loading);
   g_clear_object (&self->rendering_atoms);
+  g_clear_object (&self->surveying);
+  g_clear_object (&self->cropping);
+  g_clear_object (&self->pending_file);
+  g_clear_object (&self->folder_to_survey);
+  g_clear_pointer (&self->collection, lens_collection_free);
+  g_clear_pointer (&self->collection_name, g_free);
   g_clear_pointer (&self->latency_log, fclose);
   g_clear_pointer (&self->last_toast, g_free);
   if (self->settings)
@@ -229,6 +238,7 @@ lens_window_class_init (LensWindowClass *klass)
   widget_class->size_allocate = lens_window_size_allocate;
 
   g_type_ensure (LENS_TYPE_ATOM_GALLERY);
+  g_type_ensure (LENS_TYPE_COLLECTION_PAGE);
   g_type_ensure (LENS_TYPE_IMAGE_VIEW);
   g_type_ensure (LENS_TYPE_LEGEND);
   g_type_ensure (LENS_TYPE_INTERVENTION_PANEL);
@@ -260,6 +270,7 @@ lens_window_class_init (LensWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LensWindow, sparsity_adjustment);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, depth_adjustment);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, intervention_panel);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, collection_page);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, quality_panel);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, gallery);
@@ -322,6 +333,7 @@ lens_window_init (LensWindow *self)
   lens_window_setup_views (self);
   lens_window_setup_segments (self);
   lens_window_setup_dnd (self);
+  lens_window_setup_collection (self);
   lens_window_update_actions (self);
   if (log_path)
     self->latency_log = fopen (log_path, "a");

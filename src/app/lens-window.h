@@ -17,6 +17,9 @@ G_DECLARE_FINAL_TYPE (LensWindow, lens_window, LENS, WINDOW, AdwApplicationWindo
 
 LensWindow *lens_window_new (AdwApplication *application);
 void lens_window_open_file (LensWindow *self, GFile *file);
+/* Surveys the images in folder (see the Collection page), once a model
+ * is open. */
+void lens_window_survey_folder (LensWindow *self, GFile *folder);
 void lens_window_open_model (LensWindow *self, GFile *file);
 /* Adopts an already loaded model (the application's default). */
 void lens_window_set_model (LensWindow *self, ScvaeModel *model);

@@ -23,6 +23,8 @@ struct _Job {
   LensStageCache *own;        /* the job's codes when the window's are others */
   gpointer value;             /* what the task returns */
   GDestroyNotify value_free;
+  gpointer state;             /* lens_job_set_state */
+  GDestroyNotify state_free;
 
   /* Exports */
   LensExportKind kind;
@@ -65,6 +67,8 @@ lens_job_free (Job *job)
   lens_stage_cache_free (job->own);
   if (job->value_free)
     g_clear_pointer (&job->value, job->value_free);
+  if (job->state_free)
+    g_clear_pointer (&job->state, job->state_free);
   g_clear_object (&job->destination);
   g_free (job->path);
   g_clear_pointer (&job->source, lens_input_unref);
@@ -75,6 +79,26 @@ lens_job_free (Job *job)
   g_clear_pointer (&job->atoms, g_ptr_array_unref);
   g_clear_pointer (&job->split, lens_split_free);
   g_free (job);
+}
+
+void
+lens_job_set_state (Job *job, gpointer state, GDestroyNotify state_free)
+{
+  job->state = state;
+  job->state_free = state_free;
+}
+
+gpointer
+lens_job_get_state (Job *job)
+{
+  return job->state;
+}
+
+void
+lens_job_set_value (Job *job, gpointer value, GDestroyNotify value_free)
+{
+  job->value = value;
+  job->value_free = value_free;
 }
 
 gboolean

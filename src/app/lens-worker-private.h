@@ -5,7 +5,8 @@
  *
  * lens-worker.c: the queue, the thread and delivery to the main loop;
  * lens-worker-requests.c: answering the window's requests;
- * lens-worker-jobs.c: the kinds of job.
+ * lens-worker-jobs.c: the kinds of job about the window's image;
+ * lens-worker-collection.c: surveying a collection, and its patches.
  */
 
 #pragma once
@@ -62,9 +63,16 @@ struct _LensWorker {
   LensResult *last;           /* pictures reused when a stage is skipped */
   ScvaeModel *l1_model;       /* the model whose fixed L1 scale is l1_reference */
   float l1_reference;
+  GHashTable *crop_sources;   /* working images of a collection, for crops */
 };
 
 /* lens-worker.c */
+
+/* Runs func (data) on the main loop, then notify (data). */
+void lens_worker_run_on_main (LensWorker *self, GSourceFunc func, gpointer data, GDestroyNotify notify);
+/* Other jobs wait behind the running one: a long job can yield (return
+ * G_IO_ERROR_WOULD_BLOCK) to carry on behind them. */
+gboolean lens_worker_jobs_waiting (LensWorker *self);
 
 /* Hands a result or an error (one of them) to the main loop, where the
  * "result" or "failed" signal carries it; takes both. */
@@ -98,6 +106,11 @@ void lens_worker_answer (LensWorker *self, const LensRequest *request, guint64 s
 
 Job *lens_job_new (JobFunc run, const LensRequest *request);
 void lens_job_free (Job *job);
+/* What a kind of job keeps between its runs (freed with the job), and
+ * the value its task returns. */
+void lens_job_set_state (Job *job, gpointer state, GDestroyNotify state_free);
+gpointer lens_job_get_state (Job *job);
+void lens_job_set_value (Job *job, gpointer value, GDestroyNotify value_free);
 /* Runs the job on the engine thread: FALSE with error when it stopped. */
 gboolean lens_job_run (Job *job, LensWorker *self, GCancellable *cancellable, GError **error);
 /* Returns the job's value, or error, to its task (which owns the job);

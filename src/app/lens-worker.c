@@ -51,8 +51,8 @@ typedef struct {
  * context, which a loop of g_main_context_iteration () (as in the tests)
  * leaves free between iterations; a result would then reach the window on
  * the worker thread. */
-static void
-run_on_main (LensWorker *self, GSourceFunc func, gpointer data, GDestroyNotify notify)
+void
+lens_worker_run_on_main (LensWorker *self, GSourceFunc func, gpointer data, GDestroyNotify notify)
 {
   g_autoptr(GSource) source = g_idle_source_new ();
 
@@ -96,7 +96,7 @@ lens_worker_post (LensWorker *self, LensResult *result, GError *error)
   d->self = g_object_ref (self);
   d->result = result;
   d->error = error;
-  run_on_main (self, deliver, d, delivery_free);
+  lens_worker_run_on_main (self, deliver, d, delivery_free);
 }
 
 /* A finished job: its task (which holds the worker) returns there. */
@@ -131,7 +131,7 @@ post_job (LensWorker *self, GTask *task, GError *error)
 
   d->task = task;
   d->error = error;
-  run_on_main (self, deliver_job, d, job_delivery_free);
+  lens_worker_run_on_main (self, deliver_job, d, job_delivery_free);
 }
 
 static gboolean
@@ -154,7 +154,7 @@ update_busy (LensWorker *self, gboolean working)
     return;
   self->busy = busy;
   /* Deferred even on the main thread: handlers may take the mutex. */
-  run_on_main (self, notify_busy, g_object_ref (self), g_object_unref);
+  lens_worker_run_on_main (self, notify_busy, g_object_ref (self), g_object_unref);
 }
 
 gboolean
@@ -195,8 +195,8 @@ cancel_too (GCancellable *caller, GCancellable *run)
 
 /* Runs a job, stopped by its caller's cancellable as well as the run's. A
  * job that stopped only to let a request go first goes back to the head
- * of the queue, keeping what it computed; otherwise its task returns on
- * the main loop. */
+ * of the queue, keeping what it computed, and one that yields to the other
+ * jobs to its tail; otherwise its task returns on the main loop. */
 static void
 run_job (LensWorker *self, GTask *task, GCancellable *cancellable)
 {
@@ -215,6 +215,13 @@ run_job (LensWorker *self, GTask *task, GCancellable *cancellable)
   if (preempted && !self->stopping)
     {
       g_queue_push_head (&self->jobs, task);
+      g_clear_error (&error);
+      task = NULL;
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) && !self->stopping)
+    {
+      /* It yields to the jobs behind it */
+      g_queue_push_tail (&self->jobs, task);
       g_clear_error (&error);
       task = NULL;
     }
@@ -290,6 +297,7 @@ worker_thread (gpointer data)
   g_clear_pointer (&self->labels, g_free);
   g_clear_pointer (&self->last, lens_result_unref);
   g_clear_pointer (&self->l1_model, scvae_model_unref);
+  g_clear_pointer (&self->crop_sources, g_hash_table_unref);
   return NULL;
 }
 
@@ -337,6 +345,17 @@ lens_worker_get_busy (LensWorker *self)
   busy = self->busy;
   g_mutex_unlock (&self->mutex);
   return busy;
+}
+
+gboolean
+lens_worker_jobs_waiting (LensWorker *self)
+{
+  gboolean waiting;
+
+  g_mutex_lock (&self->mutex);
+  waiting = !g_queue_is_empty (&self->jobs);
+  g_mutex_unlock (&self->mutex);
+  return waiting;
 }
 
 void

@@ -24,6 +24,7 @@
 
 #include <gtk/gtk.h>
 
+#include "lens-collection.h"
 #include "lens-result.h"
 #include "lens-segmentation.h"
 #include "scvae-render.h"
@@ -107,5 +108,35 @@ void lens_worker_segment_atoms_async (LensWorker *self, const LensRequest *reque
                                       int cols, int n_segments, GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data);
 LensSegmentAtoms *lens_worker_segment_atoms_finish (LensWorker *self, GAsyncResult *result, GError **error);
+
+/* Surveys the images at paths (files and folders, as scvae survey does)
+ * with options, keeping top_n patches per atom. progress (target, done,
+ * total, skipped) runs on the main loop after each image (skipped: the
+ * message of a file just skipped, or NULL). */
+typedef void (*LensSurveyProgress) (GObject *target, int done, int total, const char *skipped);
+
+void lens_worker_survey_async (LensWorker *self, ScvaeModel *model, const char * const *paths,
+                               const ScvaeSurveyOptions *options, int top_n, LensSurveyProgress progress,
+                               GObject *progress_target, GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data);
+LensCollection *lens_worker_survey_finish (LensWorker *self, GAsyncResult *result, GError **error);
+
+/* Patches of a collection's images, each in a little context: a square of
+ * LENS_CROP_PATCHES patches around it, magnified LENS_CROP_MAGNIFY times,
+ * the patch outlined. */
+#define LENS_CROP_PATCHES 9
+#define LENS_CROP_MAGNIFY 2
+
+typedef struct {
+  char *path;
+  int max_size;     /* the working size the survey coded it at */
+  int row, col;
+} LensPatchCrop;
+
+/* A GPtrArray of cairo surfaces, one per patch (NULL where the image can
+ * no longer be read). */
+void lens_worker_crop_patches_async (LensWorker *self, const LensPatchCrop *patches, int n_patches,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *lens_worker_crop_patches_finish (LensWorker *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

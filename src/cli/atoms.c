@@ -8,19 +8,11 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
-#include <pango/pangocairo.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "shipped.h"
-
-#define ZOOM 4
-#define ATOM_SIDE (SCVAE_ATOM_PIXELS * ZOOM) /* on the sheet */
-#define COLUMNS 16
-#define CELL_W (ATOM_SIDE + 12)
-#define CELL_H (ATOM_SIDE + 30)
-#define TITLE_H 40
 
 typedef struct {
   int index;
@@ -88,20 +80,6 @@ by_usage (gconstpointer a, gconstpointer b)
   return x->index - y->index;
 }
 
-static void
-draw_text (cairo_t *cr, const char *text, double x, double y, const char *font)
-{
-  PangoLayout *layout = pango_cairo_create_layout (cr);
-  PangoFontDescription *description = pango_font_description_from_string (font);
-
-  pango_layout_set_font_description (layout, description);
-  pango_layout_set_text (layout, text, -1);
-  cairo_move_to (cr, x, y);
-  pango_cairo_show_layout (cr, layout);
-  pango_font_description_free (description);
-  g_object_unref (layout);
-}
-
 int
 cli_atoms (int argc, char **argv)
 {
@@ -120,9 +98,10 @@ cli_atoms (int argc, char **argv)
   g_autofree AtomStats *stats = NULL;
   g_autofree double *usage = NULL, *mean_abs = NULL;
   g_autofree char *source = NULL, *title = NULL;
+  g_autofree cairo_surface_t **pictures = NULL;
+  g_autofree int *order = NULL;
   cairo_surface_t *sheet;
-  cairo_t *cr;
-  int K, rows, dead = 0;
+  int K, dead = 0;
   double typical = 0.0;
   gboolean ok;
 
@@ -145,6 +124,8 @@ cli_atoms (int argc, char **argv)
   stats = g_new0 (AtomStats, K);
   usage = g_new (double, K);
   mean_abs = g_new (double, K);
+  pictures = g_new (cairo_surface_t *, K);
+  order = g_new (int, K);
   for (int k = 0; k < K; k++)
     stats[k].index = k;
 
@@ -179,55 +160,26 @@ cli_atoms (int argc, char **argv)
   if (sort == NULL || g_str_equal (sort, "usage"))
     qsort (stats, K, sizeof *stats, (int (*) (const void *, const void *)) by_usage);
 
-  rows = (K + COLUMNS - 1) / COLUMNS;
-  sheet = cairo_image_surface_create (CAIRO_FORMAT_RGB24, COLUMNS * CELL_W + 12, rows * CELL_H + TITLE_H);
-  cr = cairo_create (sheet);
-  cairo_set_source_rgb (cr, 0.98, 0.98, 0.98);
-  cairo_paint (cr);
   for (int k = 0; k < K; k++)
-    dead += stats[k].usage == 0;
+    {
+      float amplitude = stats[k].mean_abs > 0 ? stats[k].mean_abs : typical;
+      g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, stats[k].index, amplitude,
+                                                              SCVAE_ATOM_PIXELS, NULL);
+
+      pictures[stats[k].index] = scvae_render_image (atom);
+      usage[stats[k].index] = stats[k].usage;
+      order[k] = stats[k].index;
+      dead += stats[k].usage == 0;
+    }
   /* Translators: the title of the contact sheet: the model file, the
    * number of atoms, how many of them never fire, and the photos (or
    * folders) the usage was measured on. */
   title = g_strdup_printf (ngettext ("%s: %d atom, %d never active; usage over %s",
                                      "%s: %d atoms, %d never active; usage over %s", K),
                            scvae_model_get_path (model), K, dead, source);
-  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-  draw_text (cr, title, 12, 10, "Sans 11");
-
-  for (int i = 0; i < K; i++)
-    {
-      const AtomStats *a = &stats[i];
-      double x = 12 + (i % COLUMNS) * CELL_W, y = TITLE_H + (i / COLUMNS) * CELL_H;
-      float amplitude = a->mean_abs > 0 ? a->mean_abs : typical;
-      g_autoptr(ScvaeImage) atom = scvae_session_render_atom (session, a->index, amplitude, SCVAE_ATOM_PIXELS, NULL);
-      cairo_surface_t *picture = scvae_render_image (atom);
-      g_autofree char *label = g_strdup_printf ("#%d  %.1f%%", a->index, 100 * a->usage);
-      double bar = MIN (1.0, a->usage / MAX (stats[0].usage, 1e-9));
-
-      cairo_save (cr);
-      cairo_translate (cr, x, y);
-      cairo_scale (cr, ZOOM, ZOOM);
-      cairo_set_source_surface (cr, picture, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-      cairo_paint (cr);
-      cairo_restore (cr);
-      cairo_surface_destroy (picture);
-
-      /* Usage bar, relative to the most used atom; dead atoms in red. */
-      cairo_set_source_rgb (cr, 0.85, 0.85, 0.85);
-      cairo_rectangle (cr, x, y + ATOM_SIDE + 2, ATOM_SIDE, 4);
-      cairo_fill (cr);
-      cairo_set_source_rgb (cr, 0.2, 0.45, 0.75);
-      cairo_rectangle (cr, x, y + ATOM_SIDE + 2, ATOM_SIDE * (sort && g_str_equal (sort, "index") ? MIN (1.0, a->usage / 0.5) : bar), 4);
-      cairo_fill (cr);
-      if (a->usage == 0)
-        cairo_set_source_rgb (cr, 0.75, 0.1, 0.1);
-      else
-        cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
-      draw_text (cr, label, x, y + ATOM_SIDE + 8, "Sans 7");
-    }
-  cairo_destroy (cr);
+  sheet = scvae_render_atom_sheet (pictures, usage, order, K, title);
+  for (int k = 0; k < K; k++)
+    cairo_surface_destroy (pictures[k]);
   ok = scvae_render_write_png (sheet, argv[1], &error);
   cairo_surface_destroy (sheet);
   if (!ok)

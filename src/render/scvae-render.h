@@ -35,6 +35,12 @@ cairo_surface_t *scvae_render_overlay (const ScvaeImage *image,
                                        int n_segments,
                                        double opacity);
 
+/* A contact sheet of n atoms (atoms[k]: what atom k draws, square), in
+ * the given order (NULL: by index), each with its index and usage[k] (the
+ * share of patches where it fires), under a title (atom-sheet.c). */
+cairo_surface_t *scvae_render_atom_sheet (cairo_surface_t * const *atoms, const double *usage, const int *order,
+                                          int n, const char *title);
+
 /* The size x size square of image whose top left pixel is (x, y), the
  * image's edge pixels repeated where the square reaches past them. */
 cairo_surface_t *scvae_render_crop (const ScvaeImage *image, int x, int y, int size);
