@@ -13,8 +13,7 @@
 #include <adwaita.h>
 #include <string.h>
 
-#include "lens-window-private.h"
-#include "app-test.h"
+#include "window-test.h"
 
 static char *samples;
 
@@ -74,13 +73,6 @@ row_widget (LensWindow *window, int index, const char *name)
 
   g_assert_cmpint (index, <, (int) rows->len);
   return find_named (g_ptr_array_index (rows, index), name);
-}
-
-static void
-click (GtkWidget *button)
-{
-  g_assert_true (gtk_widget_get_sensitive (button));
-  g_signal_emit_by_name (button, "clicked");
 }
 
 static guint32

@@ -62,3 +62,12 @@ most_used_atom (LensResult *result, int K, int skip)
   return best;
 }
 
+
+/* A click on a button, as its "clicked" handlers see it (activating it
+ * would emit "clicked" only after a timeout). */
+static inline void
+click (GtkWidget *button)
+{
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
