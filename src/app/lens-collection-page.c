@@ -234,7 +234,7 @@ void
 lens_collection_page_show_collection (LensCollectionPage *self, const LensCollection *collection,
                                       const char *name, LensAtomGallery *gallery)
 {
-  g_autofree char *description = NULL;
+  g_autofree char *description = NULL, *patches = NULL;
   g_autoptr(GString) skipped = g_string_new (NULL);
   guint n_skipped = g_strv_length (collection->skipped);
   int dead = 0, dense = 0;
@@ -247,9 +247,10 @@ lens_collection_page_show_collection (LensCollectionPage *self, const LensCollec
       dense += lens_collection_atom_is_dense (collection, k);
     }
   adw_preferences_group_set_title (self->summary, name);
-  /* Translators: images, patches, then dead and dense atoms */
-  description = g_strdup_printf (_("%u images at up to %d px, %" G_GUINT64_FORMAT " patches; %d dead and %d dense atoms"),
-                                 collection->images->len, collection->max_size, collection->patches, dead, dense);
+  patches = g_strdup_printf ("%" G_GUINT64_FORMAT, collection->patches);
+  /* Translators: images, their size, patches, then dead and dense atoms */
+  description = g_strdup_printf (_("%u images at up to %d px, %s patches; %d dead and %d dense atoms"),
+                                 collection->images->len, collection->max_size, patches, dead, dense);
   adw_preferences_group_set_description (self->summary, description);
   if (n_skipped > 0)
     {

@@ -162,15 +162,6 @@ read_atom (LensCollection *collection, JsonObject *object, int k, GError **error
   return TRUE;
 }
 
-static void
-survey_image_free (gpointer data)
-{
-  ScvaeSurveyImage *image = data;
-
-  g_free (image->path);
-  g_free (image);
-}
-
 LensCollection *
 lens_collection_new (const char *text, gsize length, GError **error)
 {
@@ -183,7 +174,7 @@ lens_collection_new (const char *text, gsize length, GError **error)
   gint64 patches, max_size, depth;
   JsonNode *model;
 
-  collection->images = g_ptr_array_new_with_free_func (survey_image_free);
+  collection->images = g_ptr_array_new_with_free_func ((GDestroyNotify) scvae_survey_image_free);
   if (!json_parser_load_from_data (parser, text, (gssize) length, &parse_error))
     {
       fail (error, parse_error->message);

@@ -293,11 +293,13 @@ on_written (GObject *source, GAsyncResult *result, gpointer data)
     lens_window_toast (self, error->message);
 }
 
+/* The atoms with their usage in the collection, else in the image. */
 static cairo_surface_t *
 atom_sheet (LensWindow *self)
 {
-  int K = self->collection->n_atoms;
-  g_autofree cairo_surface_t **atoms = g_new0 (cairo_surface_t *, K);
+  int K = self->model ? scvae_model_get_config (self->model)->atoms : 0;
+  guint patches = self->result ? (guint) self->result->rows * self->result->cols : 0;
+  g_autofree cairo_surface_t **atoms = g_new0 (cairo_surface_t *, MAX (K, 1));
   g_autofree double *usage = g_new (double, K);
   g_autofree int *order = g_new (int, K);
   g_autofree char *title = NULL;
@@ -306,7 +308,10 @@ atom_sheet (LensWindow *self)
   for (int k = 0; k < K; k++)
     {
       atoms[k] = lens_atom_gallery_get_surface (self->gallery, k);
-      usage[k] = self->collection->atoms[k].frequency;
+      if (self->collection)
+        usage[k] = self->collection->atoms[k].frequency;
+      else
+        usage[k] = self->result && self->result->usage ? (double) self->result->usage[k].count / MAX (patches, 1) : 0;
       order[k] = k;
       if (atoms[k] == NULL)
         return NULL;
@@ -320,10 +325,16 @@ atom_sheet (LensWindow *self)
         order[j] = order[j - 1];
         order[j - 1] = t;
       }
-  /* Translators: the title of an exported atom sheet: the model, its
-   * atoms, and the surveyed collection */
-  title = g_strdup_printf (_("%s: %d atoms; usage over %s (%u images)"), model ? model : _("Untitled model"), K,
-                           self->collection_name, self->collection->images->len);
+  if (self->collection)
+    /* Translators: the title of an exported atom sheet: the model, its
+     * atoms, and the surveyed collection */
+    title = g_strdup_printf (_("%s: %d atoms; usage over %s (%u images)"), model ? model : _("Untitled model"), K,
+                             self->collection_name, self->collection->images->len);
+  else
+    /* Translators: the title of an exported atom sheet: the model, its
+     * atoms, and the image */
+    title = g_strdup_printf (_("%s: %d atoms; usage over %s"), model ? model : _("Untitled model"), K,
+                             self->input ? self->input->name : "");
   return scvae_render_atom_sheet (atoms, usage, order, K, title);
 }
 
@@ -516,7 +527,12 @@ save_action (GtkWidget *widget, const char *action, GVariant *param)
     }
   else
     {
-      name = g_strdup_printf ("%s-atoms.png", self->collection_name);
+      g_autofree char *base = g_strdup (self->collection_name ? self->collection_name
+                                                              : self->input ? self->input->name : "model");
+
+      if (self->collection_name == NULL && strrchr (base, '.'))
+        *strrchr (base, '.') = '\0';
+      name = g_strdup_printf ("%s-atoms.png", base);
       choose (self, _("Export Atom Sheet"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("PNG images"), "*.png",
               name, save_chosen, LENS_COLLECTION_SHEET);
     }
@@ -556,7 +572,8 @@ lens_window_update_collection_actions (LensWindow *self)
   gtk_widget_action_set_enabled (widget, "win.open-survey", self->model != NULL);
   gtk_widget_action_set_enabled (widget, "win.save-survey", collection);
   gtk_widget_action_set_enabled (widget, "win.export-survey-csv", collection);
-  gtk_widget_action_set_enabled (widget, "win.export-atom-sheet", collection);
+  gtk_widget_action_set_enabled (widget, "win.export-atom-sheet",
+                                 collection || (self->result && self->result->usage));
   gtk_widget_action_set_enabled (widget, "win.cancel-survey", self->surveying != NULL);
   gtk_widget_action_set_enabled (widget, "win.close-collection", collection);
 }

@@ -11,8 +11,11 @@
  * |cos| and the atoms it fires with.
  */
 
+#include "config.h"
+
 #include "scvae.h"
 
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdlib.h>
@@ -32,8 +35,8 @@ scvae_survey_new_for_model (ScvaeModel *model, int top_n, GError **error)
   if (bytes > budget / 2)
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
-                   "%s: %d atoms need %.0f MB for the counts of atoms firing together, more than half the memory "
-                   "limit",
+                   _("%s: %d atoms need %.0f MB for the counts of atoms firing together, more than half the "
+                     "memory limit"),
                    scvae_model_get_path (model), K, bytes / 1e6);
       return NULL;
     }

@@ -30,11 +30,11 @@ struct _ScvaeSurvey {
   GPtrArray *skipped;     /* messages */
 };
 
-static void
-survey_image_free (gpointer data)
+void
+scvae_survey_image_free (ScvaeSurveyImage *image)
 {
-  ScvaeSurveyImage *image = data;
-
+  if (image == NULL)
+    return;
   g_free (image->path);
   g_free (image);
 }
@@ -52,7 +52,7 @@ scvae_survey_new (int atoms, int top_n)
   survey->top_len = g_new0 (int, atoms);
   survey->together = g_new0 (guint32, (gsize) atoms * atoms);
   survey->active = g_new (int, atoms);
-  survey->images = g_ptr_array_new_with_free_func (survey_image_free);
+  survey->images = g_ptr_array_new_with_free_func ((GDestroyNotify) scvae_survey_image_free);
   survey->skipped = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (survey->skipped, NULL);
   return survey;

@@ -333,6 +333,8 @@ typedef struct {
   int rows, cols;     /* its patches */
 } ScvaeSurveyImage;
 
+void scvae_survey_image_free (ScvaeSurveyImage *image);
+
 /* How each image is coded, as in scvae encode. */
 typedef struct {
   int max_size;       /* 0: no limit */
