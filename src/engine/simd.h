@@ -16,3 +16,11 @@
 #else
 #define SCVAE_VECTORIZED
 #endif
+
+/* Eight floats at any address, as one value: each clone compiles the
+ * arithmetic on them for its own vector unit (one AVX register, or two SSE
+ * ones). For loops the compiler does not vectorise by itself. */
+#define SIMD_FLOATS 8
+typedef float SimdFloats __attribute__ ((vector_size (SIMD_FLOATS * sizeof (float)), aligned (4), may_alias));
+#define SIMD_AT(p) (*(SimdFloats *) (p))
+#define SIMD_LOAD(p) (*(const SimdFloats *) (p))
