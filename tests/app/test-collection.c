@@ -97,7 +97,15 @@ inspector_shown (LensWindow *window)
   return gtk_widget_get_visible (GTK_WIDGET (window->inspector));
 }
 
-static const char *last_toast;
+/* The toast shown before an action, to wait for the one it brings */
+static char *last_toast;
+
+static void
+remember_toast (LensWindow *window)
+{
+  g_free (last_toast);
+  last_toast = g_strdup (lens_window_get_last_toast (window));
+}
 
 static gboolean
 toast_changed (LensWindow *window)
@@ -147,8 +155,9 @@ save (LensWindow *window, LensCollectionExport kind, const char *path)
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);
 
-  last_toast = NULL;
-  g_free (window->last_toast), window->last_toast = NULL;
+  /* Each save toasts "Saved": forget the last one */
+  g_clear_pointer (&window->last_toast, g_free);
+  remember_toast (window);
   lens_window_save_collection (window, kind, file);
   wait_until (toast_changed, window, "the file to be written");
   g_assert_cmpstr (lens_window_get_last_toast (window), ==, "Saved");
@@ -325,7 +334,6 @@ test_cancel_and_empty (void)
   g_assert_null (window->collection);
 
   /* An empty folder says so */
-  last_toast = lens_window_get_last_toast (window);
   lens_window_survey_folder (window, empty_file);
   wait_until (survey_over, window, "the empty folder's survey");
   g_assert_null (window->collection);
@@ -333,7 +341,7 @@ test_cancel_and_empty (void)
 
   /* A file that is not a survey is named, with the reason */
   g_assert_true (g_file_set_contents (bad, "{\"images\": []}", -1, NULL));
-  last_toast = g_strdup (lens_window_get_last_toast (window));
+  remember_toast (window);
   lens_window_open_survey (window, bad_file);
   wait_until (toast_changed, window, "the bad survey's message");
   g_assert_cmpstr (lens_window_get_last_toast (window), ==, "bad.json: not a survey: no images");
@@ -357,6 +365,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/collection/responsive", test_responsive);
   g_test_add_func ("/app/collection/cancel-and-empty", test_cancel_and_empty);
   status = g_test_run ();
+  g_free (last_toast);
   if (status == 0)
     {
       g_autofree char *command = g_strdup_printf ("rm -rf '%s'", scratch);
