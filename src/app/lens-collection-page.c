@@ -261,7 +261,8 @@ lens_collection_page_show_collection (LensCollectionPage *self, const LensCollec
   gtk_label_set_label (self->skipped_label, skipped->str);
   gtk_widget_set_visible (GTK_WIDGET (self->skipped_label), n_skipped > 0);
   gtk_stack_set_visible_child_name (self->stack, "ready");
-  lens_collection_page_show_atom (self, self->atom);
+  /* A new collection: no atom shown until the window asks */
+  lens_collection_page_show_atom (self, -1);
 }
 
 void

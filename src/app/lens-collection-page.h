@@ -20,8 +20,8 @@ G_DECLARE_FINAL_TYPE (LensCollectionPage, lens_collection_page, LENS, COLLECTION
 void lens_collection_page_show_empty (LensCollectionPage *self);
 /* A survey of name runs: done of total images (total 0 while listing). */
 void lens_collection_page_show_progress (LensCollectionPage *self, const char *name, int done, int total);
-/* The collection (kept by the caller while shown), and its atom (-1: none
- * selected); the atoms' thumbnails come from gallery. */
+/* The collection (kept by the caller while shown), no atom selected yet;
+ * the atoms' thumbnails come from gallery. */
 void lens_collection_page_show_collection (LensCollectionPage *self, const LensCollection *collection,
                                            const char *name, LensAtomGallery *gallery);
 void lens_collection_page_show_atom (LensCollectionPage *self, int atom);

@@ -91,12 +91,13 @@ lens_window_show_collection_atom (LensWindow *self)
 static void
 take_collection (LensWindow *self, LensCollection *collection, const char *name)
 {
+  char *copy = g_strdup (name);   /* name may be the current one */
+
   g_clear_pointer (&self->collection, lens_collection_free);
   g_free (self->collection_name);
   self->collection = collection;
-  self->collection_name = g_strdup (name);
+  self->collection_name = copy;
   lens_atom_gallery_set_collection (self->gallery, collection);
-  lens_collection_page_show_atom (self->collection_page, -1);
   lens_collection_page_show_collection (self->collection_page, collection, name, self->gallery);
   lens_window_show_collection_atom (self);
   lens_window_update_actions (self);
@@ -124,7 +125,7 @@ on_surveyed (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr(LensWindow) self = data;
   g_autoptr(GError) error = NULL;
   LensCollection *collection = lens_worker_survey_finish (LENS_WORKER (source), result, &error);
-  g_autofree char *name = NULL, *message = NULL;
+  g_autofree char *message = NULL;
 
   if (lens_window_is_closed (self) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -132,7 +133,6 @@ on_surveyed (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   g_clear_object (&self->surveying);
-  name = g_strdup (self->collection_name);
   if (collection == NULL)
     {
       lens_window_close_collection (self);
@@ -141,7 +141,7 @@ on_surveyed (GObject *source, GAsyncResult *result, gpointer data)
     }
   message = g_strdup_printf (ngettext ("Surveyed %u image", "Surveyed %u images", collection->images->len),
                              collection->images->len);
-  take_collection (self, collection, name);
+  take_collection (self, collection, self->collection_name);
   lens_window_toast (self, message);
   /* Surveyed before any image was open: show the first */
   if (self->input == NULL)
@@ -248,8 +248,12 @@ lens_window_open_survey (LensWindow *self, GFile *file)
 
 typedef struct {
   char *path;
-  GBytes *data;            /* to write as it is, or NULL */
-  cairo_surface_t *sheet;  /* a PNG to write */
+  GBytes *data;              /* to write as it is, or NULL for the sheet: */
+  cairo_surface_t **atoms;   /* n_atoms, referenced */
+  double *usage;
+  int *order;
+  int n_atoms;
+  char *title;
 } Write;
 
 static void
@@ -259,19 +263,35 @@ write_free (gpointer data)
 
   g_free (write->path);
   g_clear_pointer (&write->data, g_bytes_unref);
-  g_clear_pointer (&write->sheet, cairo_surface_destroy);
+  for (int k = 0; write->atoms && k < write->n_atoms; k++)
+    cairo_surface_destroy (write->atoms[k]);
+  g_free (write->atoms);
+  g_free (write->usage);
+  g_free (write->order);
+  g_free (write->title);
   g_free (write);
 }
 
+/* The sheet is drawn here too: 256 atoms and their captions would hold
+ * up the window for tens of milliseconds. */
 static void
 write_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   Write *write = data;
   GError *error = NULL;
-  gboolean ok = write->sheet ? scvae_render_write_png (write->sheet, write->path, &error)
-                             : scvae_write_file (write->path, g_bytes_get_data (write->data, NULL),
-                                                 g_bytes_get_size (write->data), &error);
+  gboolean ok;
 
+  if (write->data)
+    ok = scvae_write_file (write->path, g_bytes_get_data (write->data, NULL), g_bytes_get_size (write->data),
+                           &error);
+  else
+    {
+      cairo_surface_t *sheet = scvae_render_atom_sheet (write->atoms, write->usage, write->order, write->n_atoms,
+                                                        write->title);
+
+      ok = scvae_render_write_png (sheet, write->path, &error);
+      cairo_surface_destroy (sheet);
+    }
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
@@ -293,59 +313,73 @@ on_written (GObject *source, GAsyncResult *result, gpointer data)
     lens_window_toast (self, error->message);
 }
 
-/* The atoms with their usage in the collection, else in the image. */
-static cairo_surface_t *
-atom_sheet (LensWindow *self)
+static int
+by_usage (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const double *usage = data;
+  int x = *(const int *) a, y = *(const int *) b;
+
+  if (usage[x] != usage[y])
+    return usage[x] < usage[y] ? 1 : -1;
+  return x - y;
+}
+
+/* What the atom sheet shows: the atoms, most used first, with their usage
+ * in the collection, else in the image; FALSE while they are being drawn. */
+static gboolean
+prepare_sheet (LensWindow *self, Write *write)
 {
   int K = self->model ? scvae_model_get_config (self->model)->atoms : 0;
   guint patches = self->result ? (guint) self->result->rows * self->result->cols : 0;
-  g_autofree cairo_surface_t **atoms = g_new0 (cairo_surface_t *, MAX (K, 1));
-  g_autofree double *usage = g_new (double, K);
-  g_autofree int *order = g_new (int, K);
-  g_autofree char *title = NULL;
   const char *model = self->model ? scvae_model_get_path (self->model) : NULL;
 
+  write->n_atoms = K;
+  write->atoms = g_new0 (cairo_surface_t *, MAX (K, 1));
+  write->usage = g_new (double, MAX (K, 1));
+  write->order = g_new (int, MAX (K, 1));
   for (int k = 0; k < K; k++)
     {
-      atoms[k] = lens_atom_gallery_get_surface (self->gallery, k);
-      if (self->collection)
-        usage[k] = self->collection->atoms[k].frequency;
-      else
-        usage[k] = self->result && self->result->usage ? (double) self->result->usage[k].count / MAX (patches, 1) : 0;
-      order[k] = k;
-      if (atoms[k] == NULL)
-        return NULL;
-    }
-  /* Most used first, as the gallery sorts by usage */
-  for (int i = 1; i < K; i++)
-    for (int j = i; j > 0 && usage[order[j]] > usage[order[j - 1]]; j--)
-      {
-        int t = order[j];
+      cairo_surface_t *atom = lens_atom_gallery_get_surface (self->gallery, k);
 
-        order[j] = order[j - 1];
-        order[j - 1] = t;
-      }
+      if (atom == NULL)
+        return FALSE;
+      write->atoms[k] = cairo_surface_reference (atom);
+      if (self->collection)
+        write->usage[k] = self->collection->atoms[k].frequency;
+      else
+        write->usage[k] = self->result && self->result->usage
+                            ? (double) self->result->usage[k].count / MAX (patches, 1) : 0;
+      write->order[k] = k;
+    }
+  g_qsort_with_data (write->order, K, sizeof (int), by_usage, write->usage);
   if (self->collection)
     /* Translators: the title of an exported atom sheet: the model, its
      * atoms, and the surveyed collection */
-    title = g_strdup_printf (_("%s: %d atoms; usage over %s (%u images)"), model ? model : _("Untitled model"), K,
-                             self->collection_name, self->collection->images->len);
+    write->title = g_strdup_printf (_("%s: %d atoms; usage over %s (%u images)"),
+                                    model ? model : _("Untitled model"), K, self->collection_name,
+                                    self->collection->images->len);
   else
     /* Translators: the title of an exported atom sheet: the model, its
      * atoms, and the image */
-    title = g_strdup_printf (_("%s: %d atoms; usage over %s"), model ? model : _("Untitled model"), K,
-                             self->input ? self->input->name : "");
-  return scvae_render_atom_sheet (atoms, usage, order, K, title);
+    write->title = g_strdup_printf (_("%s: %d atoms; usage over %s"), model ? model : _("Untitled model"), K,
+                                    self->input ? self->input->name : "");
+  return TRUE;
 }
 
 void
 lens_window_save_collection (LensWindow *self, LensCollectionExport kind, GFile *file)
 {
   Write *write = g_new0 (Write, 1);
+  g_autoptr(GTask) task = NULL;
   char *csv;
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, on_written, g_object_ref (file));
 
   write->path = g_file_get_path (file);
+  if (write->path == NULL)
+    {
+      lens_window_toast (self, _("Only local files can be written"));
+      write_free (write);
+      return;
+    }
   switch (kind)
     {
     case LENS_COLLECTION_SURVEY:
@@ -356,15 +390,15 @@ lens_window_save_collection (LensWindow *self, LensCollectionExport kind, GFile 
       write->data = g_bytes_new_take (csv, strlen (csv));
       break;
     case LENS_COLLECTION_SHEET:
-      write->sheet = atom_sheet (self);
+      if (!prepare_sheet (self, write))
+        {
+          lens_window_toast (self, _("The atoms are still being drawn"));
+          write_free (write);
+          return;
+        }
       break;
     }
-  if (write->path == NULL || (kind == LENS_COLLECTION_SHEET && write->sheet == NULL))
-    {
-      lens_window_toast (self, write->path ? _("The atoms are still being drawn") : _("Only local files can be written"));
-      write_free (write);
-      return;
-    }
+  task = g_task_new (self, self->cancellable, on_written, g_object_ref (file));
   g_task_set_task_data (task, write, write_free);
   g_task_run_in_thread (task, write_in_thread);
 }

@@ -23,12 +23,12 @@ typedef struct {
   ScvaeModel *model;
   char **paths;             /* what the user chose */
   char **files;             /* the images found there, once listed */
+  guint n_files;
   ScvaeSurveyOptions options;
   int top_n;
   ScvaeSurvey *survey;
   ScvaeSession *session;
   int next;                 /* the next file to code */
-  guint reported_skipped;
   LensSurveyProgress progress;
   GObject *progress_target;
 } SurveyState;
@@ -78,8 +78,8 @@ report (LensWorker *self, SurveyState *state, const char *skipped)
 {
   Progress *p = g_new0 (Progress, 1);
 
-  *p = (Progress) { state->progress, g_object_ref (state->progress_target), state->next,
-                    (int) g_strv_length (state->files), g_strdup (skipped) };
+  *p = (Progress) { state->progress, g_object_ref (state->progress_target), state->next, (int) state->n_files,
+                    g_strdup (skipped) };
   lens_worker_run_on_main (self, deliver_progress, p, progress_free);
 }
 
@@ -95,6 +95,7 @@ run_survey (LensWorker *self, Job *job, GCancellable *cancellable, GError **erro
       state->files = scvae_list_images ((const char * const *) state->paths, error);
       if (state->files == NULL)
         return FALSE;
+      state->n_files = g_strv_length (state->files);
       state->survey = scvae_survey_new_for_model (state->model, state->top_n, error);
       if (state->survey == NULL)
         return FALSE;
@@ -104,15 +105,15 @@ run_survey (LensWorker *self, Job *job, GCancellable *cancellable, GError **erro
   while (state->files[state->next])
     {
       const char * const *skipped;
-      guint n_skipped;
+      guint before, after;
 
+      scvae_survey_get_skipped (state->survey, &before);
       if (!scvae_survey_add_file (state->survey, state->session, state->files[state->next], &state->options,
                                   cancellable, error))
         return FALSE;
       state->next++;
-      skipped = scvae_survey_get_skipped (state->survey, &n_skipped);
-      report (self, state, n_skipped > state->reported_skipped ? skipped[n_skipped - 1] : NULL);
-      state->reported_skipped = n_skipped;
+      skipped = scvae_survey_get_skipped (state->survey, &after);
+      report (self, state, after > before ? skipped[before] : NULL);
       if (state->files[state->next] && lens_worker_jobs_waiting (self))
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "yields");
@@ -123,8 +124,8 @@ run_survey (LensWorker *self, Job *job, GCancellable *cancellable, GError **erro
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
                    ngettext ("None of the %u file could be surveyed", "None of the %u files could be surveyed",
-                             g_strv_length (state->files)),
-                   g_strv_length (state->files));
+                             state->n_files),
+                   state->n_files);
       return FALSE;
     }
   text = scvae_survey_to_json (state->survey, state->model, &state->options);

@@ -344,54 +344,79 @@ crop_around (const ScvaeImage *image, int row, int col)
                             SCVAE_PATCH_PIXELS * INSPECT_PATCHES);
 }
 
-/* The codes of the grid x grid patches centred on patch (row, col), with
- * the request's intervention (as the decoder saw them), patches past the
- * image's edge repeating its edge patches. */
-static float *
-window_codes (const LensRequest *request, const float *codes, int rows, int cols, int K, int row, int col,
-              int grid)
+/* The patches around an inspected one as the decoder saw them: the decoder
+ * sees about two patches around each patch, so the decoded grid has two
+ * patches of margin around the part that is shown; patches past the
+ * image's edge repeat its edge patches. */
+typedef struct {
+  ScvaeSession *session;
+  const float *D;
+  int C, K, grid;
+  float *code;      /* the centre patch's code, after the request's intervention */
+  float *latents;   /* grid x grid x C: D z of every patch, computed once */
+} Neighbourhood;
+
+/* e = D z */
+static void
+latent_of (const Neighbourhood *nb, const float *z, float *e)
+{
+  for (int i = 0; i < nb->C; i++)
+    {
+      double sum = 0.0;
+
+      for (int k = 0; k < nb->K; k++)
+        if (z[k] != 0.f)
+          sum += (double) nb->D[(gsize) i * nb->K + k] * z[k];
+      e[i] = (float) sum;
+    }
+}
+
+static void
+neighbourhood_init (Neighbourhood *nb, const LensRequest *request, ScvaeSession *session, const float *codes,
+                    int rows, int cols, int row, int col)
 {
   ScvaeIntervention intervention = lens_request_get_intervention (request);
-  float *window = g_new (float, (gsize) grid * grid * K);
+  int grid = INSPECT_PATCHES + 4;
+  g_autofree float *z = NULL;
 
+  nb->session = session;
+  nb->D = scvae_model_get_dictionary (request->model);
+  nb->C = scvae_model_get_config (request->model)->channels;
+  nb->K = scvae_model_get_config (request->model)->atoms;
+  nb->grid = grid;
+  nb->code = g_new (float, nb->K);
+  nb->latents = g_new (float, (gsize) grid * grid * nb->C);
+  z = g_new (float, nb->K);
   for (int y = 0; y < grid; y++)
     for (int x = 0; x < grid; x++)
       {
         int r = CLAMP (row - grid / 2 + y, 0, rows - 1), c = CLAMP (col - grid / 2 + x, 0, cols - 1);
 
-        scvae_codes_intervene (codes + ((gsize) r * cols + c) * K, 1, K, &intervention,
-                               window + ((gsize) y * grid + x) * K);
+        scvae_codes_intervene (codes + ((gsize) r * cols + c) * nb->K, 1, nb->K, &intervention, z);
+        latent_of (nb, z, nb->latents + ((gsize) y * grid + x) * nb->C);
+        if (y == grid / 2 && x == grid / 2)
+          memcpy (nb->code, z, nb->K * sizeof (float));
       }
-  return window;
 }
 
-/* The window decoded with centre (K floats) as the centre patch's code.
- * The decoder sees about two patches around each patch, so the decoded
- * grid has two patches of margin around the part that is shown. */
-static ScvaeImage *
-decode_window (ScvaeSession *session, const float *window, int grid, const float *centre, int K,
-               const float *D, int C)
+static void
+neighbourhood_clear (Neighbourhood *nb)
 {
-  int side = SCVAE_PATCH_PIXELS * grid;
-  g_autofree float *latents = g_new (float, (gsize) grid * grid * C);
+  g_free (nb->code);
+  g_free (nb->latents);
+}
+
+/* The neighbourhood decoded with centre (K floats) as the centre patch's
+ * code. */
+static ScvaeImage *
+decode_with_centre (const Neighbourhood *nb, const float *centre)
+{
+  int grid = nb->grid, side = SCVAE_PATCH_PIXELS * grid;
+  g_autofree float *latents = g_memdup2 (nb->latents, (gsize) grid * grid * nb->C * sizeof (float));
   ScvaeImage *decoded = scvae_image_new (side, side);
 
-  for (int p = 0; p < grid * grid; p++)
-    {
-      const float *z = p == grid * grid / 2 ? centre : window + (gsize) p * K;
-
-      /* e = D z */
-      for (int i = 0; i < C; i++)
-        {
-          double sum = 0.0;
-
-          for (int k = 0; k < K; k++)
-            if (z[k] != 0.f)
-              sum += (double) D[(gsize) i * K + k] * z[k];
-          latents[(gsize) p * C + i] = (float) sum;
-        }
-    }
-  scvae_session_decode_latents (session, latents, grid, grid, decoded->data, NULL, NULL);
+  latent_of (nb, centre, latents + (gsize) (grid * grid / 2) * nb->C);
+  scvae_session_decode_latents (nb->session, latents, grid, grid, decoded->data, NULL, NULL);
   return decoded;
 }
 
@@ -399,12 +424,10 @@ decode_window (ScvaeSession *session, const float *window, int grid, const float
  * the whole code less the window decoded without that atom, all on one
  * scale (the largest change is full white or black, no change mid grey). */
 static void
-add_contributions (LensInspection *inspection, ScvaeSession *session, const float *window, int grid, int K,
-                   const float *D, int C)
+add_contributions (LensInspection *inspection, const Neighbourhood *nb)
 {
-  const float *centre = window + (gsize) (grid * grid / 2) * K;
-  g_autoptr(ScvaeImage) whole = decode_window (session, window, grid, centre, K, D, C);
-  g_autofree float *without = g_memdup2 (centre, K * sizeof (float));
+  g_autoptr(ScvaeImage) whole = decode_with_centre (nb, nb->code);
+  g_autofree float *without = g_memdup2 (nb->code, nb->K * sizeof (float));
   int n = MIN (inspection->n_active, LENS_INSPECT_CONTRIBUTIONS);
   gsize values = (gsize) 3 * whole->width * whole->height;
   ScvaeImage *changes[LENS_INSPECT_CONTRIBUTIONS];
@@ -415,8 +438,8 @@ add_contributions (LensInspection *inspection, ScvaeSession *session, const floa
       int k = inspection->atoms[i];
 
       without[k] = 0.f;
-      changes[i] = decode_window (session, window, grid, without, K, D, C);
-      without[k] = centre[k];
+      changes[i] = decode_with_centre (nb, without);
+      without[k] = nb->code[k];
       for (gsize j = 0; j < values; j++)
         {
           changes[i]->data[j] = whole->data[j] - changes[i]->data[j];
@@ -429,7 +452,7 @@ add_contributions (LensInspection *inspection, ScvaeSession *session, const floa
     {
       for (gsize j = 0; j < values; j++)
         changes[i]->data[j] = largest > 0.f ? changes[i]->data[j] / largest : 0.f;
-      inspection->contributions[i] = crop_around (changes[i], grid / 2, grid / 2);
+      inspection->contributions[i] = crop_around (changes[i], nb->grid / 2, nb->grid / 2);
       scvae_image_free (changes[i]);
     }
 }
@@ -438,11 +461,10 @@ static gboolean
 run_inspect (LensWorker *self, Job *job, GCancellable *cancellable, GError **error)
 {
   ScvaeSession *session = job_session (self, job, &job->request, job->request.input->image, cancellable, error);
-  const float *D = scvae_model_get_dictionary (job->request.model);
-  int C = scvae_model_get_config (job->request.model)->channels, grid = INSPECT_PATCHES + 4;
   g_autoptr(LensInspection) inspection = NULL;
   g_autoptr(ScvaeImage) top_m = NULL;
-  g_autofree float *window = NULL, *centre = NULL;
+  g_autofree float *centre = NULL;
+  Neighbourhood nb;
   int rows, cols, K;
   const float *codes, *z;
 
@@ -456,8 +478,8 @@ run_inspect (LensWorker *self, Job *job, GCancellable *cancellable, GError **err
     }
 
   /* The patch's code as the decoder saw it */
-  window = window_codes (&job->request, codes, rows, cols, K, job->row, job->col, grid);
-  z = window + (gsize) (grid * grid / 2) * K;
+  neighbourhood_init (&nb, &job->request, session, codes, rows, cols, job->row, job->col);
+  z = nb.code;
   inspection = g_new0 (LensInspection, 1);
   inspection->row = job->row;
   inspection->col = job->col;
@@ -482,9 +504,10 @@ run_inspect (LensWorker *self, Job *job, GCancellable *cancellable, GError **err
   centre = g_new0 (float, K);
   for (int i = 0; i < inspection->top_m; i++)
     centre[inspection->atoms[i]] = inspection->coefficients[i];
-  top_m = decode_window (session, window, grid, centre, K, D, C);
-  inspection->top_m_reconstruction = crop_around (top_m, grid / 2, grid / 2);
-  add_contributions (inspection, session, window, grid, K, D, C);
+  top_m = decode_with_centre (&nb, centre);
+  inspection->top_m_reconstruction = crop_around (top_m, nb.grid / 2, nb.grid / 2);
+  add_contributions (inspection, &nb);
+  neighbourhood_clear (&nb);
   job->value = g_steal_pointer (&inspection);
   job->value_free = (GDestroyNotify) lens_inspection_free;
   return TRUE;
