@@ -98,7 +98,7 @@ take_collection (LensWindow *self, LensCollection *collection, const char *name)
   self->collection = collection;
   self->collection_name = copy;
   lens_atom_gallery_set_collection (self->gallery, collection);
-  lens_collection_page_show_collection (self->collection_page, collection, name, self->gallery);
+  lens_collection_page_show_collection (self->collection_page, collection, self->collection_name, self->gallery);
   lens_window_show_collection_atom (self);
   lens_window_update_actions (self);
 }
