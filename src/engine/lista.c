@@ -11,13 +11,26 @@
 #include <string.h>
 
 #include "eigen.h"
+#include "scvae.h"
 #include "simd.h"
 
 /* Below this fraction of non-zero codes the sparse Gram kernel is faster
- * than the two dense GEMMs: per patch and step at K = 256, C = 64, one
- * thread, 512 ns against 650 at 5.8 %, even at 7.1 % (tools/bench/
- * lista-forms; the README's speed section). */
-#define LISTA_SPARSE_DENSITY_LIMIT 0.065
+ * than the two dense GEMMs. Where the two cross depends on OpenBLAS's
+ * kernels: at K = 256, C = 64, one thread, with its AVX-512 kernels a
+ * dense step costs 390 ns per patch and the crossover is at 5.6 %; with
+ * its AVX2 ones, 670 ns and 10 % (tools/bench/lista-forms; the README's
+ * speed section). */
+#define LISTA_SPARSE_DENSITY_LIMIT_AVX512_BLAS 0.055
+#define LISTA_SPARSE_DENSITY_LIMIT 0.095
+
+static double
+sparse_density_limit (void)
+{
+  static const char *const avx512_kernels[] = { "SkylakeX", "Cooperlake", "SapphireRapids", NULL };
+
+  return g_strv_contains (avx512_kernels, scvae_blas_info ()) ? LISTA_SPARSE_DENSITY_LIMIT_AVX512_BLAS
+                                                               : LISTA_SPARSE_DENSITY_LIMIT;
+}
 
 /* soft() over one block, with an int counter so the loop vectorises. */
 SCVAE_VECTORIZED static int
@@ -157,62 +170,104 @@ scvae__lista_backward (const Lista *lista,
   *dc += -dc_direct * inv_c - dtheta * theta * inv_c;
 }
 
-/* One patch of the sparse Gram form:
- *   z <- soft(z + (dty - sum over active k of z_k G_k) / c)
- * taking four active atoms per pass over z, and thresholding while z is
- * still in L1. Returns the patch's non-zero count. */
-SCVAE_VECTORIZED static int
-sparse_step_patch (const float *gram, int K, float inv_c, float theta,
-                   const float *restrict dty, float *restrict z, int *index, float *value)
-{
-  int n = 0, j = 0;
+/* The sparse Gram form keeps this many coefficients of z in registers
+ * while it adds up every active atom's Gram row over them. */
+#define GRAM_VECTORS 8
+#define GRAM_BLOCK (GRAM_VECTORS * SIMD_FLOATS)
 
-  /* Gather the active atoms, skipping all-zero runs with a vector test. */
-  for (int k0 = 0; k0 < K; k0 += 16)
+/* soft() of a vector in place, as soft_threshold_block computes it;
+ * subtracts 1 from the lanes of kept that stay non-zero. (By pointer: a
+ * vector passed by value would have a different ABI in each clone.) */
+static inline void
+soft_threshold_vector (SimdFloats *x, float theta, SimdInts *kept)
+{
+  const SimdInts sign_bit = (SimdInts) { 0 } + (int) 0x80000000u;
+  SimdInts bits = (SimdInts) *x;
+  SimdFloats magnitude = (SimdFloats) (bits & ~sign_bit) - theta;
+  SimdInts positive = magnitude > (SimdFloats) { 0 };
+
+  *kept += positive;
+  *x = (SimdFloats) (((SimdInts) magnitude & positive) | (bits & sign_bit));
+}
+
+/* The active atoms of z as their Gram rows, and their values over c;
+ * their count. All-zero runs are skipped with one vector test; within a
+ * run, every atom is written and only the active ones are kept (a branch
+ * per atom would be mispredicted at every other active one). */
+#define GATHER_RUN 16
+
+static int
+gather_active (const float *z, const float *gram, int K, float inv_c, const float **rows, float *value)
+{
+  int n = 0;
+
+  for (int k0 = 0; k0 < K; k0 += GATHER_RUN)
     {
-      int end = MIN (k0 + 16, K), any = 0;
+      int end = MIN (k0 + GATHER_RUN, K), any = 0;
 
       for (int k = k0; k < end; k++)
         any |= z[k] != 0.f;
       if (!any)
         continue;
       for (int k = k0; k < end; k++)
-        if (z[k] != 0.f)
-          {
-            index[n] = k;
-            value[n++] = z[k] * inv_c;
-          }
+        {
+          rows[n] = gram + (gsize) k * K;
+          value[n] = z[k] * inv_c;
+          n += z[k] != 0.f;
+        }
     }
-  for (int k = 0; k < K; k++)
-    z[k] += dty[k] * inv_c;
+  return n;
+}
 
-  /* Written with vector types: gathered by index, the rows defeat the
-   * compiler's own vectoriser, and the scalar loop was 6 times slower. */
-  for (; j + 4 <= n; j += 4)
+/* One patch of the sparse Gram form:
+ *   z <- soft(z + (dty - sum over active k of z_k G_k) / c)
+ * A block of z stays in registers while all the active rows are added to
+ * it, so z is read and written once per step whatever the number of
+ * active atoms. Written with vector types: gathered by index, the rows
+ * defeat the compiler's own vectoriser (the scalar loop was 6 times
+ * slower). Returns the patch's non-zero count. */
+SCVAE_VECTORIZED static int
+sparse_step_patch (const float *gram, int K, float inv_c, float theta,
+                   const float *restrict dty, float *restrict z, const float **rows, float *value)
+{
+  int n = gather_active (z, gram, K, inv_c, rows, value), k0 = 0, nonzeros;
+  SimdInts kept = { 0 };
+
+  for (; k0 + GRAM_BLOCK <= K; k0 += GRAM_BLOCK)
     {
-      const float *g0 = gram + (gsize) index[j] * K, *g1 = gram + (gsize) index[j + 1] * K;
-      const float *g2 = gram + (gsize) index[j + 2] * K, *g3 = gram + (gsize) index[j + 3] * K;
-      float a0 = value[j], a1 = value[j + 1], a2 = value[j + 2], a3 = value[j + 3];
-      int k = 0;
+      SimdFloats s[GRAM_VECTORS];
 
-      for (; k + SIMD_FLOATS <= K; k += SIMD_FLOATS)
-        SIMD_AT (z + k) -= a0 * SIMD_LOAD (g0 + k) + a1 * SIMD_LOAD (g1 + k) + a2 * SIMD_LOAD (g2 + k)
-                           + a3 * SIMD_LOAD (g3 + k);
-      for (; k < K; k++)
-        z[k] -= a0 * g0[k] + a1 * g1[k] + a2 * g2[k] + a3 * g3[k];
+#pragma GCC unroll 8
+      for (int i = 0; i < GRAM_VECTORS; i++)
+        s[i] = SIMD_LOAD (z + k0 + i * SIMD_FLOATS) + inv_c * SIMD_LOAD (dty + k0 + i * SIMD_FLOATS);
+      for (int j = 0; j < n; j++)
+        {
+          const float *g = rows[j] + k0;
+          float a = value[j];
+
+#pragma GCC unroll 8
+          for (int i = 0; i < GRAM_VECTORS; i++)
+            s[i] -= a * SIMD_LOAD (g + i * SIMD_FLOATS);
+        }
+#pragma GCC unroll 8
+      for (int i = 0; i < GRAM_VECTORS; i++)
+        {
+          soft_threshold_vector (&s[i], theta, &kept);
+          SIMD_AT (z + k0 + i * SIMD_FLOATS) = s[i];
+        }
     }
-  for (; j < n; j++)
+  for (int k = k0; k < K; k++)
     {
-      const float *g = gram + (gsize) index[j] * K;
-      float a = value[j];
-      int k = 0;
+      float s = z[k] + inv_c * dty[k];
 
-      for (; k + SIMD_FLOATS <= K; k += SIMD_FLOATS)
-        SIMD_AT (z + k) -= a * SIMD_LOAD (g + k);
-      for (; k < K; k++)
-        z[k] -= a * g[k];
+      for (int j = 0; j < n; j++)
+        s -= value[j] * rows[j][k];
+      z[k] = s;
     }
-  return soft_threshold_block (z, K, theta);
+  nonzeros = k0 < K ? soft_threshold_block (z + k0, K - k0, theta) : 0;
+  for (int i = 0; i < SIMD_FLOATS; i++)
+    nonzeros -= kept[i];
+  return nonzeros;
 }
 
 gsize
@@ -230,7 +285,7 @@ scvae__lista_step_inference (const Lista *lista,
   double density = (double) nonzeros / ((double) n_patches * K);
 
   if (form == LISTA_FORM_AUTO)
-    form = density < LISTA_SPARSE_DENSITY_LIMIT ? LISTA_FORM_SPARSE : LISTA_FORM_DENSE;
+    form = density < sparse_density_limit () ? LISTA_FORM_SPARSE : LISTA_FORM_DENSE;
 
   if (form == LISTA_FORM_DENSE)
     {
@@ -239,14 +294,14 @@ scvae__lista_step_inference (const Lista *lista,
     }
   else
     {
-      int *index = (int *) scvae__scratch_get (scratch, 0, K);
+      const float **rows = (const float **) scvae__scratch_get (scratch, 0, K * sizeof (float *) / sizeof (float));
       float *value = scvae__scratch_get (scratch, 1, K);
       float inv_c = 1.f / lista->c;
       gsize total = 0;
 
       for (gsize p = 0; p < n_patches; p++)
         total += sparse_step_patch (gram, K, inv_c, lista->threshold, dty + p * K, codes + p * K,
-                                    index, value);
+                                    rows, value);
       return total;
     }
 }

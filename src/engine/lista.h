@@ -65,7 +65,7 @@ void scvae__lista_backward (const Lista *lista,
                             Scratch *scratch);
 
 typedef enum {
-  LISTA_FORM_AUTO,   /* by density: see LISTA_SPARSE_DENSITY_LIMIT */
+  LISTA_FORM_AUTO,   /* by density: see sparse_density_limit () */
   LISTA_FORM_DENSE,
   LISTA_FORM_SPARSE,
 } ListaForm;

@@ -9,7 +9,7 @@
  * as the engine picks them, on one thread, tile by tile as the session runs
  * them. Prints, per multiplier, the density and each form's median time
  * per patch and step: where the lines cross is where
- * LISTA_SPARSE_DENSITY_LIMIT in src/engine/lista.c belongs.
+ * the density limits in src/engine/lista.c belong.
  *
  *   build/tools/bench/lista-forms [MODEL [IMAGE [SIDE]]]
  *
