@@ -129,6 +129,89 @@ class Lista(nn.Module):
         return ehat, Z.reshape(B, H, W, -1)
 
 
+# ---------------------------------------------------------------- baselines
+# The bottlenecks SC-VAE is compared with (issue #23), as the C engine's
+# src/engine/vq.h and gaussian.h define them; rows of E [P, C] are patches.
+
+VQ_EMA_EPSILON = 1e-5
+GAUSSIAN_LOGVAR_RANGE = (-30.0, 20.0)
+
+
+def vq_nearest(E, codebook):
+    """Index [P] of each row's nearest column of codebook [C, K] (lowest on a tie)."""
+    distances = (E * E).sum(1, keepdim=True) - 2 * E @ codebook + (codebook * codebook).sum(0)
+    return distances.argmin(1)
+
+
+def vq(E, codebook, beta):
+    """(q [P, C], index [P], beta * commitment): q passes the gradient to E
+    unchanged (straight-through); the commitment mean((E - sg(q))^2) pulls E
+    towards its code; the codebook gets no gradient (it follows EMAs)."""
+    index = vq_nearest(E.detach(), codebook.detach())
+    q = codebook.detach().t()[index]
+    commitment = ((E - q) ** 2).mean()
+    return E + (q - E).detach(), index, beta * commitment
+
+
+class VqEma:
+    """The codebook's moving averages: counts N [K] and sums M [C, K]."""
+
+    def __init__(self, codebook, decay):
+        self.decay = decay
+        self.counts = torch.ones(codebook.shape[1], dtype=torch.float64)
+        self.sums = codebook.detach().double().clone()
+
+    def codebook(self):
+        total = self.counts.sum()
+        smoothed = (self.counts + VQ_EMA_EPSILON) / (total + len(self.counts) * VQ_EMA_EPSILON) * total
+        return (self.sums / smoothed).float()
+
+    def update(self, E, index):
+        onehot = torch.nn.functional.one_hot(index, len(self.counts)).double()
+        self.counts = self.decay * self.counts + (1 - self.decay) * onehot.sum(0)
+        self.sums = self.decay * self.sums + (1 - self.decay) * (E.detach().double().t() @ onehot)
+        return self.codebook()
+
+    def restart_dead(self, E, q, dead_below):
+        """Moves every code counted below dead_below to a distinct row of E,
+        the worst coded first; returns how many moved."""
+        errors = ((E.detach() - q.detach()).double() ** 2).sum(1)
+        # Largest error first, the lower row first on a tie.
+        order = sorted(range(len(errors)), key=lambda p: (-errors[p].item(), p))
+        moved = 0
+        for k in range(len(self.counts)):
+            if self.counts[k] >= dead_below or moved == len(order):
+                continue
+            self.counts[k] = 1.0
+            self.sums[:, k] = E.detach()[order[moved]].double()
+            moved += 1
+        return moved
+
+
+def vq_perplexity(counts):
+    """exp of the entropy of the codes' use: K if even, 1 if one code does all."""
+    p = counts.double() / counts.sum()
+    p = p[p > 0]
+    return torch.exp(-(p * p.log()).sum()).item()
+
+
+def gaussian(E, mean_weight, mean_bias, logvar_weight, logvar_bias, beta, noise=None):
+    """(z [P, C], mean, logvar, beta * KL) of the Gaussian bottleneck: linear
+    heads (weights [C_out, C_in]), z = mean + exp(logvar / 2) noise while
+    training (noise ~ N(0, I) given), the mean at inference; KL of N(mean,
+    exp(logvar)) from N(0, I), summed over channels, averaged over rows."""
+    mean = E @ mean_weight.t() + mean_bias
+    logvar = (E @ logvar_weight.t() + logvar_bias).clamp(*GAUSSIAN_LOGVAR_RANGE)
+    z = mean if noise is None else mean + torch.exp(0.5 * logvar) * noise
+    kl = (-0.5 * (1 + logvar - mean ** 2 - logvar.exp())).sum(1).mean()
+    return z, mean, logvar, beta * kl
+
+
+def gaussian_active_channels(mean, threshold=0.01):
+    """Channels whose mean varies across rows with variance above threshold."""
+    return int((mean.double().var(0, unbiased=False) > threshold).sum())
+
+
 # ---------------------------------------------------------------- model
 
 class ResBlock(nn.Module):

@@ -4,6 +4,9 @@
   - LISTA gradients w.r.t. E, D and c against finite differences (float64
     torch.autograd.gradcheck), in both forms, with a mix of zero and non-zero codes;
   - the factored and official (z.S) LISTA forms agree;
+  - the VQ and Gaussian bottlenecks: nearest codes, straight-through and
+    commitment gradients, EMA codebook and dead-code restarts, perplexity;
+    Gaussian gradcheck with and without sampling, active channels;
   - the DCT dictionary has unit columns;
   - safetensors round trip, and corrupted files are rejected;
   - tests/data/golden-tiny.safetensors, if present, still matches this code.
@@ -67,6 +70,51 @@ def check_lista_forms():
         check(f"factored == official form at depth {depth}", diff < 1e-12, f"max diff {diff:.1e}")
 
 
+def check_vq():
+    torch.manual_seed(3)
+    E = torch.randn(40, 6, dtype=torch.float64, requires_grad=True)
+    codebook = torch.randn(6, 16, dtype=torch.float64)
+    index = ref.vq_nearest(E.detach(), codebook)
+    brute = ((E.detach()[:, :, None] - codebook[None]) ** 2).sum(1).argmin(1)
+    check("VQ nearest code == brute force", torch.equal(index, brute))
+    q, _, loss = ref.vq(E, codebook, 0.25)
+    direction = torch.randn_like(q)
+    (q * direction).sum().add(loss).backward()
+    expected = direction + 0.25 * 2 * (E.detach() - q.detach()) / E.numel()
+    diff = (E.grad - expected).abs().max().item()
+    check("VQ straight-through gradient plus the commitment's", diff < 1e-12, f"max diff {diff:.1e}")
+
+    ema = ref.VqEma(torch.tensor([[0.0, 1, 2], [0, 1, 2]]), 0.5)
+    new = ema.update(torch.tensor([[1.0, 2], [3, 4], [-1, 0.5]]), torch.tensor([0, 0, 2]))
+    check("VQ EMA moves a code to the mean of its rows, nearly",
+          abs(new[0, 0].item() - 4 / 3) < 1e-4 and abs(ema.counts[1].item() - 0.5) < 1e-12)
+    ema.counts[1] = 1e-4
+    moved = ema.restart_dead(torch.tensor([[0.1, 0.0], [9, 9], [2, 1]]),
+                             torch.tensor([[0.0, 0], [2, 0], [2, 0]]), 1e-2)
+    check("VQ dead code restarts on the worst-coded row",
+          moved == 1 and torch.allclose(ema.codebook()[:, 1], torch.tensor([9.0, 9.0]), atol=1e-3))
+    check("VQ perplexity", abs(ref.vq_perplexity(torch.tensor([5, 5, 5, 5])) - 4) < 1e-12
+          and abs(ref.vq_perplexity(torch.tensor([0, 12, 0, 0])) - 1) < 1e-12)
+
+
+def check_gaussian():
+    torch.manual_seed(4)
+    C = 5
+    inputs = [torch.randn(30, C, dtype=torch.float64), 0.5 * torch.randn(C, C, dtype=torch.float64),
+              0.2 * torch.randn(C, dtype=torch.float64), 0.5 * torch.randn(C, C, dtype=torch.float64),
+              0.2 * torch.randn(C, dtype=torch.float64)]
+    noise = torch.randn(30, C, dtype=torch.float64)
+    for label, eps in (("sampled", noise), ("mean", None)):
+        def f(*args):
+            z, _, _, kl = ref.gaussian(*args, 0.7, eps)
+            return z, kl
+        ok = torch.autograd.gradcheck(f, [t.clone().requires_grad_() for t in inputs], eps=1e-6,
+                                      atol=1e-7, rtol=1e-5, raise_exception=False)
+        check(f"Gaussian gradcheck w.r.t. E and both heads ({label})", ok)
+    mean = torch.stack([torch.randn(100, dtype=torch.float64), torch.full((100,), 0.3, dtype=torch.float64)], 1)
+    check("Gaussian active channels", ref.gaussian_active_channels(mean) == 1)
+
+
 def check_dct():
     D = ref.dct_dictionary(64, 256)
     norms = np.linalg.norm(D, axis=0)
@@ -113,6 +161,8 @@ def check_golden():
 def main():
     check_lista_gradients()
     check_lista_forms()
+    check_vq()
+    check_gaussian()
     check_dct()
     check_safetensors()
     check_golden()
