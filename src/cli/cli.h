@@ -103,9 +103,14 @@ gboolean cli_train_check_outputs (const char *out, const char *checkpoint, const
  * numbers) when not given. */
 #define CLI_NOT_GIVEN G_MININT
 typedef struct {
+  int bottleneck;  /* an ScvaeBottleneck */
   int channels, atoms, depth, crop, batch;
-  double beta, gamma, l1, whiten, center, lifetime;
+  double beta, gamma, l1, whiten, center, lifetime, commitment, ema_decay, kl_weight;
 } CliTrainFlags;
+
+/* A flag of another bottleneck's (--beta for a VQ model, --kl-weight for
+ * an SC-VAE) would do nothing: refused. */
+gboolean cli_train_check_applicable (ScvaeBottleneck bottleneck, const CliTrainFlags *given, GError **error);
 
 /* A model from --init or --resume keeps its architecture, and a resumed
  * run its loss weights and its checkpoint's crop and batch size (set in

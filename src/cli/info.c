@@ -48,6 +48,8 @@ cli_info (int argc, char **argv)
       json_builder_add_string_value (builder, scvae_model_get_path (model));
       json_builder_set_member_name (builder, "parameters");
       json_builder_add_int_value (builder, scvae_model_get_n_parameters (model));
+      json_builder_set_member_name (builder, "bottleneck");
+      json_builder_add_string_value (builder, scvae_bottleneck_to_string (config->bottleneck));
       json_builder_set_member_name (builder, "channels");
       json_builder_add_int_value (builder, config->channels);
       json_builder_set_member_name (builder, "atoms");
@@ -56,7 +58,9 @@ cli_info (int argc, char **argv)
       json_builder_add_int_value (builder, config->lista_steps);
       json_builder_set_member_name (builder, "beta");
       json_builder_add_double_value (builder, config->beta);
-      cli_json_add_dictionary_health (builder, &dictionary);
+      /* A Gaussian's "dictionary" is the identity: nothing to measure. */
+      if (config->bottleneck != SCVAE_BOTTLENECK_GAUSSIAN)
+        cli_json_add_dictionary_health (builder, &dictionary);
       json_builder_set_member_name (builder, "metadata");
       json_builder_begin_object (builder);
       for (int i = 0; keys[i]; i++)
@@ -78,15 +82,36 @@ cli_info (int argc, char **argv)
     g_autofree char *steps = g_strdup_printf (ngettext ("%d LISTA step", "%d LISTA steps", config->lista_steps),
                                               config->lista_steps);
 
-    /* Translators: the labels "architecture" and "parameters" line up with
-     * the metadata keys below them, whose values start in column 17. "f4"
-     * is the architecture's name; the %s are "64 channels", "256 atoms"
-     * and "16 LISTA steps"; beta is the sparsity weight. */
-    printf (_("  architecture  f4: %s, %s, %s, beta %g\n"), channels, atoms, steps, config->beta);
+    /* Translators for all three: the labels "architecture" and
+     * "parameters" line up with the metadata keys below them, whose values
+     * start in column 17. "f4" is the architecture's name; the %s are "64
+     * channels", "256 atoms" and "16 LISTA steps". */
+    switch (config->bottleneck)
+      {
+      case SCVAE_BOTTLENECK_LISTA:
+        /* Translators: beta is the sparsity weight. */
+        printf (_("  architecture  f4, sparse codes (SC-VAE): %s, %s, %s, beta %g\n"), channels, atoms, steps,
+                config->beta);
+        break;
+      case SCVAE_BOTTLENECK_VQ:
+        {
+          g_autofree char *codes = g_strdup_printf (ngettext ("%d code", "%d codes", config->atoms), config->atoms);
+
+          /* Translators: the second %s is "256 codes". */
+          printf (_("  architecture  f4, nearest code (VQ-VAE): %s, a codebook of %s\n"), channels, codes);
+        }
+        break;
+      case SCVAE_BOTTLENECK_GAUSSIAN:
+        printf (_("  architecture  f4, Gaussian (VAE): %s\n"), channels);
+        break;
+      }
   }
   printf (_("  parameters    %zu\n"), scvae_model_get_n_parameters (model));
-  printf ("  ");
-  cli_print_dictionary_health (stdout, &dictionary, config->channels);
+  if (config->bottleneck != SCVAE_BOTTLENECK_GAUSSIAN)
+    {
+      printf ("  ");
+      cli_print_dictionary_health (stdout, &dictionary, config->channels);
+    }
   /* Metadata keys are names in the model file: not translated. */
   for (int i = 0; keys[i]; i++)
     printf ("  %-13s %s\n", keys[i], scvae_model_get_metadata (model, keys[i]));

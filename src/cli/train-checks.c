@@ -117,7 +117,36 @@ set_loss_weights (ScvaeModel *model, const CliTrainFlags *given, GError **error)
   weights.whiten = given_or (given->whiten, weights.whiten);
   weights.center = given_or (given->center, weights.center);
   weights.lifetime = given_or (given->lifetime, weights.lifetime);
+  weights.commitment = given_or (given->commitment, weights.commitment);
+  weights.ema_decay = given_or (given->ema_decay, weights.ema_decay);
+  weights.kl_weight = given_or (given->kl_weight, weights.kl_weight);
   return scvae_model_set_loss_weights (model, &weights, error);
+}
+
+gboolean
+cli_train_check_applicable (ScvaeBottleneck bottleneck, const CliTrainFlags *given, GError **error)
+{
+  const struct { const char *flag; gboolean given; ScvaeBottleneck owner; } flags[] = {
+    { "--depth", given->depth != CLI_NOT_GIVEN, SCVAE_BOTTLENECK_LISTA },
+    { "--beta", !isnan (given->beta), SCVAE_BOTTLENECK_LISTA },
+    { "--gamma", !isnan (given->gamma), SCVAE_BOTTLENECK_LISTA },
+    { "--l1", !isnan (given->l1), SCVAE_BOTTLENECK_LISTA },
+    { "--lifetime", !isnan (given->lifetime), SCVAE_BOTTLENECK_LISTA },
+    { "--commitment", !isnan (given->commitment), SCVAE_BOTTLENECK_VQ },
+    { "--ema-decay", !isnan (given->ema_decay), SCVAE_BOTTLENECK_VQ },
+    { "--kl-weight", !isnan (given->kl_weight), SCVAE_BOTTLENECK_GAUSSIAN },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+    if (flags[i].given && flags[i].owner != bottleneck)
+      {
+        /* Translators: "--beta applies to the lista bottleneck, not to vq" */
+        g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT, _("%s applies to the %s bottleneck, not to %s"),
+                     flags[i].flag, scvae_bottleneck_to_string (flags[i].owner),
+                     scvae_bottleneck_to_string (bottleneck));
+        return FALSE;
+      }
+  return TRUE;
 }
 
 gboolean
@@ -128,6 +157,11 @@ cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTrainFlags *
   const char *path = scvae_model_get_path (model);
   int kept_crop, kept_batch;
 
+  if (given->bottleneck != CLI_NOT_GIVEN && (ScvaeBottleneck) given->bottleneck != config->bottleneck)
+    return conflict (error, path, "--bottleneck", scvae_bottleneck_to_string (given->bottleneck),
+                     scvae_bottleneck_to_string (config->bottleneck));
+  if (!cli_train_check_applicable (config->bottleneck, given, error))
+    return FALSE;
   if (!check_int (error, path, "--channels", given->channels, config->channels)
       || !check_int (error, path, "--atoms", given->atoms, config->atoms)
       || !check_int (error, path, "--depth", given->depth, config->lista_steps))
@@ -139,7 +173,10 @@ cli_train_check_flags (ScvaeModel *model, gboolean resume, const CliTrainFlags *
       || !check_float (error, path, "--l1", given->l1, config->l1)
       || !check_float (error, path, "--whiten", given->whiten, config->whiten)
       || !check_float (error, path, "--center", given->center, config->center)
-      || !check_float (error, path, "--lifetime", given->lifetime, config->lifetime))
+      || !check_float (error, path, "--lifetime", given->lifetime, config->lifetime)
+      || !check_float (error, path, "--commitment", given->commitment, config->commitment)
+      || !check_float (error, path, "--ema-decay", given->ema_decay, config->ema_decay)
+      || !check_float (error, path, "--kl-weight", given->kl_weight, config->kl_weight))
     return FALSE;
 
   /* Batches are a function of (seed, step, crop, batch): a resumed run

@@ -193,11 +193,11 @@ int
 cli_train (int argc, char **argv)
 {
   g_auto(GStrv) data = NULL, val = NULL;
-  g_autofree char *out = NULL, *init = NULL, *log_path = NULL;
+  g_autofree char *out = NULL, *init = NULL, *log_path = NULL, *bottleneck_name = NULL;
   ScvaeConfig config;
   ScvaeTrainOptions options;
   gint64 steps = 0, checkpoint_every = -1, validate_every = -1, seed = 1;
-  double minutes = 0, lr, beta, gamma, l1, whiten, center, lifetime;
+  double minutes = 0, lr, beta, gamma, l1, whiten, center, lifetime, commitment, ema_decay, kl_weight;
   int channels, atoms, depth, crop, batch, warmup;
   gboolean resume = FALSE, force = FALSE;
   CliTrainFlags given;
@@ -215,7 +215,7 @@ cli_train (int argc, char **argv)
   /* Not given until parsed: --resume and --init must tell a flag given
    * from a default (a negative value is given, and refused later). */
   channels = atoms = depth = crop = batch = CLI_NOT_GIVEN;
-  beta = gamma = l1 = whiten = center = lifetime = NAN;
+  beta = gamma = l1 = whiten = center = lifetime = commitment = ema_decay = kl_weight = NAN;
   lr = options.lr, warmup = options.warmup_steps;
 
   {
@@ -228,6 +228,7 @@ cli_train (int argc, char **argv)
       { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Replace an existing model and checkpoint at OUT"), NULL },
       { "steps", 0, 0, G_OPTION_ARG_INT64, &steps, N_("Optimisation steps"), N_("N") },
       { "minutes", 0, 0, G_OPTION_ARG_DOUBLE, &minutes, N_("Wall-clock budget (with --steps: whichever ends first)"), N_("M") },
+      { "bottleneck", 0, 0, G_OPTION_ARG_STRING, &bottleneck_name, N_("lista (sparse codes, the default), vq (nearest code, VQ-VAE) or gaussian (VAE): the same encoder and decoder around another bottleneck"), N_("KIND") },
       { "channels", 0, 0, G_OPTION_ARG_INT, &channels, N_("Latent channels C, a perfect square (default 64)"), N_("C") },
       { "atoms", 0, 0, G_OPTION_ARG_INT, &atoms, N_("Dictionary atoms K (default 256)"), N_("K") },
       { "depth", 0, 0, G_OPTION_ARG_INT, &depth, N_("LISTA steps T (default 16)"), N_("T") },
@@ -237,6 +238,9 @@ cli_train (int argc, char **argv)
       { "whiten", 0, 0, G_OPTION_ARG_DOUBLE, &whiten, N_("Weight of the loss |E[e e^T] - I|^2 / C^2 that holds the features at unit scale in every direction (default 10)"), N_("W") },
       { "center", 0, 0, G_OPTION_ARG_DOUBLE, &center, N_("Weight of the loss |E[e]|^2 / C that keeps the features centred, so that no atom codes a constant every patch carries (default 0)"), N_("W") },
       { "lifetime", 0, 0, G_OPTION_ARG_DOUBLE, &lifetime, N_("Weight of an L1 on the codes of atoms active on more than a quarter of the patches, which keeps atoms from firing everywhere (default 0)"), N_("W") },
+      { "commitment", 0, 0, G_OPTION_ARG_DOUBLE, &commitment, N_("vq: weight of the commitment loss mean((e - q)^2) (default 0.25)"), N_("W") },
+      { "ema-decay", 0, 0, G_OPTION_ARG_DOUBLE, &ema_decay, N_("vq: how much of the codebook's moving averages a step keeps (default 0.99)"), N_("G") },
+      { "kl-weight", 0, 0, G_OPTION_ARG_DOUBLE, &kl_weight, N_("gaussian: weight of the KL divergence, summed over channels and averaged over patches (default 0.001)"), N_("W") },
       { "crop", 0, 0, G_OPTION_ARG_INT, &crop, N_("Training crop side, a multiple of 4 (default 64)"), N_("PX") },
       { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Crops per step (default 16)"), N_("N") },
       { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Peak learning rate (default 1e-3; warm-up, then cosine)"), N_("X") },
@@ -264,18 +268,43 @@ cli_train (int argc, char **argv)
   if (resume && init)
     return cli_usage_error ("train", _("--resume and --init exclude each other"));
 
-  given = (CliTrainFlags) { channels, atoms, depth, crop, batch, beta, gamma, l1, whiten, center, lifetime };
-  config = (ScvaeConfig) {
-    channels == CLI_NOT_GIVEN ? config.channels : channels,
-    atoms == CLI_NOT_GIVEN ? config.atoms : atoms,
-    depth == CLI_NOT_GIVEN ? config.lista_steps : depth,
-    isnan (beta) ? config.beta : (float) beta,
-    isnan (gamma) ? config.gamma : (float) gamma,
-    isnan (l1) ? config.l1 : (float) l1,
-    isnan (whiten) ? config.whiten : (float) whiten,
-    isnan (center) ? config.center : (float) center,
-    isnan (lifetime) ? config.lifetime : (float) lifetime,
-  };
+  given = (CliTrainFlags) { CLI_NOT_GIVEN, channels, atoms, depth, crop, batch, beta, gamma, l1, whiten, center,
+                            lifetime, commitment, ema_decay, kl_weight };
+  if (bottleneck_name)
+    {
+      ScvaeBottleneck kind;
+
+      if (!scvae_bottleneck_from_string (bottleneck_name, &kind))
+        return cli_usage_error ("train", _("--bottleneck must be lista, vq or gaussian (got '%s')"), bottleneck_name);
+      given.bottleneck = kind;
+      config.bottleneck = kind;
+    }
+  if (!resume && !init && !cli_train_check_applicable (config.bottleneck, &given, &error))
+    return cli_report (error);
+  config.channels = channels == CLI_NOT_GIVEN ? config.channels : channels;
+  config.atoms = atoms == CLI_NOT_GIVEN ? config.atoms : atoms;
+  config.lista_steps = depth == CLI_NOT_GIVEN ? config.lista_steps : depth;
+  config.beta = isnan (beta) ? config.beta : (float) beta;
+  config.gamma = isnan (gamma) ? config.gamma : (float) gamma;
+  config.l1 = isnan (l1) ? config.l1 : (float) l1;
+  config.whiten = isnan (whiten) ? config.whiten : (float) whiten;
+  config.center = isnan (center) ? config.center : (float) center;
+  config.lifetime = isnan (lifetime) ? config.lifetime : (float) lifetime;
+  config.commitment = isnan (commitment) ? config.commitment : (float) commitment;
+  config.ema_decay = isnan (ema_decay) ? config.ema_decay : (float) ema_decay;
+  config.kl_weight = isnan (kl_weight) ? config.kl_weight : (float) kl_weight;
+  if (config.bottleneck == SCVAE_BOTTLENECK_GAUSSIAN)
+    {
+      /* One code per latent channel; --atoms must say the same, if given. */
+      if (atoms != CLI_NOT_GIVEN && atoms != config.channels)
+        return cli_usage_error ("train", _("a Gaussian bottleneck has one code per channel: --atoms must equal --channels"));
+      config.atoms = config.channels;
+    }
+  if (config.bottleneck != SCVAE_BOTTLENECK_LISTA)
+    {
+      config.lista_steps = 0;
+      config.beta = config.gamma = config.l1 = config.lifetime = 0.f;
+    }
   options.steps = steps;
   options.minutes = minutes;
   options.crop = crop == CLI_NOT_GIVEN ? options.crop : crop;

@@ -10,8 +10,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "gaussian.h"
 #include "losses.h"
 #include "ops.h"
+#include "vq.h"
 
 typedef struct {
   const float *in;
@@ -41,8 +43,13 @@ struct _F4Network {
   float *moment;         /* E[e e^T] - I over the batch, C x C */
   float *feature_mean;   /* E[e] over the batch, C */
   float *atom_excess;    /* the lifetime term's weights, K */
-  ListaTrace trace;
-  float *decoded_rows;   /* D z, patch-major */
+  ListaTrace trace;      /* VQ and Gaussian keep only codes[0]: the one-hot
+                          * codes, or the Gaussian's mean */
+  int *code_index;       /* VQ: each patch's code */
+  GaussianTrace gaussian;
+  Rng noise_rng;
+  const float *fixed_noise; /* the Gaussian's eps given, not drawn */
+  float *decoded_rows;   /* D z, patch-major: q for VQ, the sample for a Gaussian */
   float *decoded;        /* D z, channel-major */
   /* decoder */
   ResBlockActivations dec_res[F4_RESBLOCKS];
@@ -112,7 +119,16 @@ network_layout (F4Network *net, float *base)
   net->atom_excess = take (&arena, K);
   net->trace.depth = T;
   net->trace.codes = take (&arena, (T + 1) * P * K);
-  net->trace.residuals = take (&arena, MAX (T, 1) * P * C);
+  if (net->config.bottleneck == SCVAE_BOTTLENECK_LISTA)
+    net->trace.residuals = take (&arena, MAX (T, 1) * P * C);
+  if (net->config.bottleneck == SCVAE_BOTTLENECK_VQ)
+    net->code_index = (int *) take (&arena, P);
+  if (net->config.bottleneck == SCVAE_BOTTLENECK_GAUSSIAN)
+    {
+      net->gaussian.mean = take (&arena, P * C);
+      net->gaussian.logvar = take (&arena, P * C);
+      net->gaussian.noise = take (&arena, P * C);
+    }
   net->decoded_rows = take (&arena, P * C);
   net->decoded = take (&arena, C * n2);
 
@@ -151,6 +167,9 @@ scvae__f4_network_new (const F4Layout *layout, int batch, int height, int width)
   net->quarter = (Extent) { batch, height / 4, width / 4 };
   net->n_patches = extent_size (net->quarter);
   net->batchnorm_momentum = BATCHNORM_MOMENTUM;
+  if (net->config.bottleneck != SCVAE_BOTTLENECK_LISTA)
+    net->config.lista_steps = 0;
+  scvae__rng_seed (&net->noise_rng, 0);
 
   size = network_layout (net, NULL);
   net->arena = g_aligned_alloc0 (size, sizeof (float), 64);
@@ -171,6 +190,24 @@ void
 scvae__f4_network_set_batchnorm_momentum (F4Network *net, float momentum)
 {
   net->batchnorm_momentum = momentum;
+}
+
+void
+scvae__f4_network_seed_noise (F4Network *net, guint64 seed)
+{
+  scvae__rng_seed (&net->noise_rng, seed);
+}
+
+void
+scvae__f4_network_use_noise (F4Network *net, const float *noise)
+{
+  net->fixed_noise = noise;
+}
+
+const int *
+scvae__f4_network_get_code_index (F4Network *net)
+{
+  return net->code_index;
 }
 
 const float *
@@ -268,6 +305,62 @@ network_lista (F4Network *net, const F4Tensors *p)
   };
 }
 
+static Gaussian
+network_gaussian (F4Network *net, const F4Tensors *p)
+{
+  return (Gaussian) {
+    .channels = net->config.channels,
+    .mean_weight = p->mean_head.weight,
+    .mean_bias = p->mean_head.bias,
+    .logvar_weight = p->logvar_head.weight,
+    .logvar_bias = p->logvar_head.bias,
+  };
+}
+
+/* From the features to the codes (trace.codes[0..]) and the decoder's
+ * input (decoded_rows). */
+static void
+bottleneck_forward (F4Network *net, const F4Tensors *p, Scratch *scratch)
+{
+  int C = net->config.channels, K = net->config.atoms;
+  gsize P = net->n_patches;
+  float *codes = net->trace.codes;
+
+  switch (net->config.bottleneck)
+    {
+    case SCVAE_BOTTLENECK_LISTA:
+      {
+        Lista lista = network_lista (net, p);
+
+        scvae__lista_forward_train (&lista, P, net->features, &net->trace);
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, P, C, K,
+                     1.f, scvae__f4_network_get_codes (net), K, p->dictionary, K, 0.f, net->decoded_rows, C);
+      }
+      break;
+    case SCVAE_BOTTLENECK_VQ:
+      scvae__vq_forward (&(Vq) { C, K, p->dictionary }, P, net->features, net->code_index, net->decoded_rows,
+                         scratch);
+      memset (codes, 0, P * K * sizeof (float));
+      for (gsize i = 0; i < P; i++)
+        codes[i * K + net->code_index[i]] = 1.f;
+      break;
+    case SCVAE_BOTTLENECK_GAUSSIAN:
+      {
+        Gaussian gaussian = network_gaussian (net, p);
+
+        scvae__gaussian_forward (&gaussian, P, net->features, &net->gaussian, &net->noise_rng, net->decoded_rows);
+        if (net->fixed_noise)
+          for (gsize i = 0; i < P * C; i++)
+            {
+              net->gaussian.noise[i] = net->fixed_noise[i];
+              net->decoded_rows[i] = net->gaussian.mean[i] + expf (0.5f * net->gaussian.logvar[i]) * net->fixed_noise[i];
+            }
+        memcpy (codes, net->gaussian.mean, P * C * sizeof (float));
+      }
+      break;
+    }
+}
+
 void
 scvae__f4_network_forward (F4Network *net,
                            const F4Tensors *p,
@@ -278,7 +371,6 @@ scvae__f4_network_forward (F4Network *net,
   int C = net->config.channels, K = net->config.atoms;
   gsize n0 = extent_size (net->full), P = net->n_patches;
   const F4Specs *s = &net->specs;
-  Lista lista = network_lista (net, p);
   const float *x, *codes;
   gsize nonzeros = 0;
 
@@ -294,12 +386,10 @@ scvae__f4_network_forward (F4Network *net,
       x = net->enc_res[i].out;
     }
 
-  /* Sparse coding */
+  /* The bottleneck */
   to_patches (x, C, P, net->features);
-  scvae__lista_forward_train (&lista, P, net->features, &net->trace);
+  bottleneck_forward (net, p, scratch);
   codes = scvae__f4_network_get_codes (net);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, P, C, K,
-               1.f, codes, K, p->dictionary, K, 0.f, net->decoded_rows, C);
   from_patches (net->decoded_rows, C, P, net->decoded);
 
   /* Decoder */
@@ -322,14 +412,27 @@ scvae__f4_network_forward (F4Network *net,
   for (gsize i = 0; i < P * K; i++)
     nonzeros += codes[i] != 0.f;
   loss->image = scvae__loss_mse (net->out, input, 3 * n0);
-  loss->latent = scvae__loss_mse (net->features, net->decoded_rows, P * C);
-  loss->l1 = scvae__loss_l1 (codes, P * K);
   loss->whiten = scvae__loss_whiten (net->features, P, C, net->moment);
   loss->center = scvae__loss_center (net->features, P, C, net->feature_mean);
-  loss->lifetime = scvae__loss_lifetime (codes, P, K, net->atom_excess);
-  loss->total = loss->image + net->config.gamma * loss->latent + net->config.l1 * loss->l1
-                + net->config.whiten * loss->whiten + net->config.center * loss->center
-                + net->config.lifetime * loss->lifetime;
+  loss->total = loss->image + net->config.whiten * loss->whiten + net->config.center * loss->center;
+  switch (net->config.bottleneck)
+    {
+    case SCVAE_BOTTLENECK_LISTA:
+      loss->latent = scvae__loss_mse (net->features, net->decoded_rows, P * C);
+      loss->l1 = scvae__loss_l1 (codes, P * K);
+      loss->lifetime = scvae__loss_lifetime (codes, P, K, net->atom_excess);
+      loss->total += net->config.gamma * loss->latent + net->config.l1 * loss->l1
+                     + net->config.lifetime * loss->lifetime;
+      break;
+    case SCVAE_BOTTLENECK_VQ:
+      loss->latent = scvae__vq_commitment (C, P, net->features, net->decoded_rows);
+      loss->total += net->config.commitment * loss->latent;
+      break;
+    case SCVAE_BOTTLENECK_GAUSSIAN:
+      loss->latent = scvae__gaussian_kl (C, P, net->gaussian.mean, net->gaussian.logvar);
+      loss->total += net->config.kl_weight * loss->latent;
+      break;
+    }
   loss->active_fraction = (double) nonzeros / (P * K);
 }
 
@@ -391,6 +494,56 @@ resblock_backward (F4Network *net, const ResBlockParams *p, const ResBlockParams
   }
 }
 
+/* From the gradient at the decoder's input (g_decoded_rows, overwritten)
+ * to the features' (accumulated into g_features) and the bottleneck's
+ * parameters'. */
+static void
+bottleneck_backward (F4Network *net, const F4Tensors *p, const F4Tensors *g, Scratch *scratch)
+{
+  int C = net->config.channels, K = net->config.atoms;
+  gsize P = net->n_patches;
+  const float *codes = scvae__f4_network_get_codes (net);
+
+  switch (net->config.bottleneck)
+    {
+    case SCVAE_BOTTLENECK_LISTA:
+      {
+        Lista lista = network_lista (net, p);
+        double dc = 0.0;
+
+        /* D z feeds the decoder and the latent loss gamma mean((e - D z)^2). */
+        scvae__loss_mse_backward (net->features, net->decoded_rows, P * C, net->config.gamma, net->g_features,
+                                  net->g_decoded_rows);
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, P, K, C,
+                     1.f, net->g_decoded_rows, C, p->dictionary, K, 0.f, net->g_codes, K);
+        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C, K, P,
+                     1.f, net->g_decoded_rows, C, codes, K, 1.f, g->dictionary, K);
+        if (net->config.l1 != 0.f)
+          scvae__loss_l1_backward (codes, P * K, net->config.l1, net->g_codes);
+        if (net->config.lifetime != 0.f)
+          scvae__loss_lifetime_backward (codes, P, K, net->atom_excess, net->config.lifetime, net->g_codes);
+        scvae__lista_backward (&lista, P, net->features, &net->trace, net->g_codes, net->g_features,
+                               g->dictionary, &dc, scratch);
+        g->step[0] += (float) dc;
+      }
+      break;
+    case SCVAE_BOTTLENECK_VQ:
+      /* The codebook follows its moving averages (the trainer), not a gradient. */
+      scvae__vq_backward (C, P, net->features, net->decoded_rows, net->g_decoded_rows, net->config.commitment,
+                          net->g_features);
+      break;
+    case SCVAE_BOTTLENECK_GAUSSIAN:
+      {
+        Gaussian gaussian = network_gaussian (net, p);
+
+        scvae__gaussian_backward (&gaussian, P, net->features, &net->gaussian, net->config.kl_weight,
+                                  net->g_decoded_rows, net->g_features, g->mean_head.weight, g->mean_head.bias,
+                                  g->logvar_head.weight, g->logvar_head.bias, net->g_codes);
+      }
+      break;
+    }
+}
+
 void
 scvae__f4_network_backward (F4Network *net,
                             const F4Tensors *p,
@@ -398,13 +551,10 @@ scvae__f4_network_backward (F4Network *net,
                             const float *input,
                             Scratch *scratch)
 {
-  int C = net->config.channels, K = net->config.atoms;
+  int C = net->config.channels;
   gsize n0 = extent_size (net->full), n1 = extent_size (net->half), P = net->n_patches;
   const F4Specs *s = &net->specs;
-  Lista lista = network_lista (net, p);
-  const float *codes = scvae__f4_network_get_codes (net);
   float *d_cur = net->g_narrow[0], *d_next = net->g_narrow[1];
-  double dc = 0.0;
 
   /* loss = mean((out - x)^2) + ...; out = tanh(a4) */
   memset (net->g_out, 0, 3 * n0 * sizeof (float));
@@ -430,26 +580,14 @@ scvae__f4_network_backward (F4Network *net,
       swap = d_cur, d_cur = d_next, d_next = swap;
     }
 
-  /* D z feeds the decoder and the latent loss gamma mean((e - D z)^2). */
+  /* The bottleneck, and the losses on the features */
   to_patches (d_cur, C, P, net->g_decoded_rows);
   memset (net->g_features, 0, P * C * sizeof (float));
-  scvae__loss_mse_backward (net->features, net->decoded_rows, P * C, net->config.gamma, net->g_features,
-                            net->g_decoded_rows);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, P, K, C,
-               1.f, net->g_decoded_rows, C, p->dictionary, K, 0.f, net->g_codes, K);
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C, K, P,
-               1.f, net->g_decoded_rows, C, codes, K, 1.f, g->dictionary, K);
-  if (net->config.l1 != 0.f)
-    scvae__loss_l1_backward (codes, P * K, net->config.l1, net->g_codes);
-  if (net->config.lifetime != 0.f)
-    scvae__loss_lifetime_backward (codes, P, K, net->atom_excess, net->config.lifetime, net->g_codes);
   if (net->config.whiten != 0.f)
     scvae__loss_whiten_backward (net->features, P, C, net->moment, net->config.whiten, net->g_features);
   if (net->config.center != 0.f)
     scvae__loss_center_backward (P, C, net->feature_mean, net->config.center, net->g_features);
-  scvae__lista_backward (&lista, P, net->features, &net->trace, net->g_codes, net->g_features,
-                         g->dictionary, &dc, scratch);
-  g->step[0] += (float) dc;
+  bottleneck_backward (net, p, g, scratch);
   from_patches (net->g_features, C, P, d_cur);
 
   /* Encoder */

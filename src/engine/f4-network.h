@@ -50,6 +50,15 @@ void scvae__f4_network_backward (F4Network *net,
  * batch's (BATCHNORM_MOMENTUM unless set). */
 void scvae__f4_network_set_batchnorm_momentum (F4Network *net, float momentum);
 
+/* A Gaussian bottleneck draws its noise from a generator of this seed
+ * (0 unless set); with use_noise, it takes the given eps (P x C,
+ * patch-major) instead, as the golden test does with PyTorch's. */
+void scvae__f4_network_seed_noise (F4Network *net, guint64 seed);
+void scvae__f4_network_use_noise (F4Network *net, const float *noise);
+
+/* A VQ bottleneck's code of every patch in the last forward (P). */
+const int *scvae__f4_network_get_code_index (F4Network *net);
+
 /* Results of the last forward: the reconstruction (3 x B x H x W), encoder
  * features (C x B x H/4 x W/4) and codes (patch-major, B H/4 W/4 x K). */
 const float *scvae__f4_network_get_output (F4Network *net);

@@ -97,8 +97,23 @@ scvae__f4_layout_new (const ScvaeConfig *config)
   add_resblock (layout, "encoder.4", SLOT (enc_res[0]), C);
   add_resblock (layout, "encoder.5", SLOT (enc_res[1]), C);
 
-  add (layout, TENSOR_PARAMETER, SLOT (dictionary), "lista.dictionary", 2, C, K);
-  add (layout, TENSOR_PARAMETER, SLOT (step), "lista.c", 1, 1);
+  switch (config->bottleneck)
+    {
+    case SCVAE_BOTTLENECK_LISTA:
+      add (layout, TENSOR_PARAMETER, SLOT (dictionary), "lista.dictionary", 2, C, K);
+      add (layout, TENSOR_PARAMETER, SLOT (step), "lista.c", 1, 1);
+      break;
+    case SCVAE_BOTTLENECK_VQ:
+      /* A parameter without a gradient: the moving averages set it. */
+      add (layout, TENSOR_PARAMETER, SLOT (dictionary), "vq.codebook", 2, C, K);
+      add (layout, TENSOR_RUNNING_STAT, SLOT (ema_counts), "vq.ema_counts", 1, K);
+      add (layout, TENSOR_RUNNING_STAT, SLOT (ema_sums), "vq.ema_sums", 2, C, K);
+      break;
+    case SCVAE_BOTTLENECK_GAUSSIAN:
+      add_conv (layout, "gaussian.mean", SLOT (mean_head), C, C, 1, C);
+      add_conv (layout, "gaussian.logvar", SLOT (logvar_head), C, C, 1, C);
+      break;
+    }
 
   add_resblock (layout, "decoder.0", SLOT (dec_res[0]), C);
   add_resblock (layout, "decoder.1", SLOT (dec_res[1]), C);

@@ -34,8 +34,13 @@ typedef struct {
   BatchNormParams enc_bn;
   ConvParams enc_conv2;  /* 4x4 s2, C -> C */
   ResBlockParams enc_res[F4_RESBLOCKS];
-  float *dictionary;     /* C x K */
-  float *step;           /* c, one float */
+  float *dictionary;     /* C x K: LISTA's dictionary, VQ's codebook,
+                          * the identity for a Gaussian (not in the file) */
+  float *step;           /* LISTA: c, one float */
+  float *ema_counts;     /* VQ: the codes' moving averages, K */
+  float *ema_sums;       /* VQ: C x K */
+  ConvParams mean_head;  /* Gaussian: 1x1, C -> C */
+  ConvParams logvar_head;
   ResBlockParams dec_res[F4_RESBLOCKS];
   ConvParams dec_convt1; /* transposed 4x4 s2, C -> C */
   BatchNormParams dec_bn;

@@ -79,7 +79,7 @@ gboolean
 scvae__model_check_values (ScvaeModel *model, const char *path, GError **error)
 {
   const ScvaeConfig *config = scvae_model_get_config (model);
-  double c = model->tensors.step[0], lipschitz;
+  double c, lipschitz;
 
   for (guint i = 0; i < model->layout->tensors->len; i++)
     {
@@ -90,6 +90,10 @@ scvae__model_check_values (ScvaeModel *model, const char *path, GError **error)
 
       if (data == model->tensors.step)
         continue; /* c has its own rule, below */
+      if (data == model->tensors.ema_counts)
+        for (gsize j = 0; j < info->numel; j++)
+          if (data[j] < 0.f)
+            return scvae__invalid_file (error, path, _("tensor '%s' holds a negative count"), info->name);
       for (gsize j = 0; j < info->numel; j++)
         if (fabs (data[j]) > bound)
           return scvae__invalid_file (error, path,
@@ -97,6 +101,9 @@ scvae__model_check_values (ScvaeModel *model, const char *path, GError **error)
                                       info->name, data[j], j, bound);
     }
 
+  if (config->bottleneck != SCVAE_BOTTLENECK_LISTA)
+    return TRUE;
+  c = model->tensors.step[0];
   lipschitz = norm_squared_estimate (model->tensors.dictionary, config->channels, config->atoms);
   if (!(lipschitz > 0.0))
     return scvae__invalid_file (error, path, _("the dictionary lista.dictionary is all zeros"));

@@ -14,6 +14,7 @@ struct _ScvaeModel {
   float *parameters;  /* layout->n_parameters */
   float *running;     /* layout->n_running */
   F4Tensors tensors;
+  float *identity;    /* a Gaussian model's dictionary (C x C), else NULL */
   GHashTable *metadata;
   char *path;         /* where it was loaded from or last saved, or NULL */
 };

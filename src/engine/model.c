@@ -16,6 +16,7 @@
 #include "lista.h"
 #include "rng.h"
 #include "safetensors.h"
+#include "vq.h"
 
 #define FORMAT_NAME "scvae"
 #define FORMAT_VERSION "1"
@@ -25,10 +26,49 @@ G_DEFINE_QUARK (scvae-error-quark, scvae_error)
 
 static void store_config (GHashTable *metadata, const ScvaeConfig *config);
 
+/* The metadata keys that belong to one bottleneck (lista_steps is an int,
+ * the others floats). */
+static const struct {
+  const char *key;
+  ScvaeBottleneck bottleneck;
+  gsize offset;
+} bottleneck_settings[] = {
+  { "lista_steps", SCVAE_BOTTLENECK_LISTA, G_STRUCT_OFFSET (ScvaeConfig, lista_steps) },
+  { "beta", SCVAE_BOTTLENECK_LISTA, G_STRUCT_OFFSET (ScvaeConfig, beta) },
+  { "gamma", SCVAE_BOTTLENECK_LISTA, G_STRUCT_OFFSET (ScvaeConfig, gamma) },
+  { "l1", SCVAE_BOTTLENECK_LISTA, G_STRUCT_OFFSET (ScvaeConfig, l1) },
+  { "lifetime", SCVAE_BOTTLENECK_LISTA, G_STRUCT_OFFSET (ScvaeConfig, lifetime) },
+  { "commitment", SCVAE_BOTTLENECK_VQ, G_STRUCT_OFFSET (ScvaeConfig, commitment) },
+  { "ema_decay", SCVAE_BOTTLENECK_VQ, G_STRUCT_OFFSET (ScvaeConfig, ema_decay) },
+  { "kl_weight", SCVAE_BOTTLENECK_GAUSSIAN, G_STRUCT_OFFSET (ScvaeConfig, kl_weight) },
+};
+
+static const char *const bottleneck_names[] = { "lista", "vq", "gaussian" };
+
+const char *
+scvae_bottleneck_to_string (ScvaeBottleneck bottleneck)
+{
+  g_return_val_if_fail ((guint) bottleneck < G_N_ELEMENTS (bottleneck_names), NULL);
+  return bottleneck_names[bottleneck];
+}
+
+gboolean
+scvae_bottleneck_from_string (const char *text, ScvaeBottleneck *bottleneck)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (bottleneck_names); i++)
+    if (g_strcmp0 (text, bottleneck_names[i]) == 0)
+      {
+        *bottleneck = (ScvaeBottleneck) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 void
 scvae_config_init_default (ScvaeConfig *config)
 {
   *config = (ScvaeConfig) {
+    .bottleneck = SCVAE_BOTTLENECK_LISTA,
     .channels = 64,
     .atoms = 256,
     .lista_steps = 16,
@@ -38,6 +78,9 @@ scvae_config_init_default (ScvaeConfig *config)
     .whiten = 10.0f,
     .center = 0.0f,
     .lifetime = 0.0f,
+    .commitment = 0.25f,
+    .ema_decay = 0.99f,
+    .kl_weight = 1e-3f,
   };
 }
 
@@ -64,6 +107,16 @@ scvae_config_validate (const ScvaeConfig *config, GError **error)
     problem = _("center must be a finite number >= 0");
   else if (!isfinite (config->lifetime) || config->lifetime < 0)
     problem = _("lifetime must be a finite number >= 0");
+  else if (!isfinite (config->commitment) || config->commitment < 0)
+    problem = _("commitment must be a finite number >= 0");
+  else if (!(config->ema_decay >= 0 && config->ema_decay < 1))
+    problem = _("ema_decay must be at least 0 and below 1");
+  else if (!isfinite (config->kl_weight) || config->kl_weight < 0)
+    problem = _("kl_weight must be a finite number >= 0");
+  else if ((guint) config->bottleneck > SCVAE_BOTTLENECK_GAUSSIAN)
+    problem = _("the bottleneck must be lista, vq or gaussian");
+  else if (config->bottleneck == SCVAE_BOTTLENECK_GAUSSIAN && config->atoms != config->channels)
+    problem = _("a Gaussian bottleneck has one code per channel: atoms must equal channels");
 
   if (problem)
     {
@@ -126,6 +179,14 @@ scvae__model_alloc (const ScvaeConfig *config)
   model->parameters = g_new0 (float, model->layout->n_parameters);
   model->running = g_new0 (float, model->layout->n_running);
   scvae__f4_bind (model->layout, model->parameters, model->running, &model->tensors);
+  if (config->bottleneck == SCVAE_BOTTLENECK_GAUSSIAN)
+    {
+      /* Its code is the latent itself: D z = z, channel k is "atom" k. */
+      model->identity = g_new0 (float, (gsize) config->channels * config->channels);
+      for (int i = 0; i < config->channels; i++)
+        model->identity[(gsize) i * config->channels + i] = 1.f;
+      model->tensors.dictionary = model->identity;
+    }
   model->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   store_config (model->metadata, config);
   return model;
@@ -141,7 +202,7 @@ scvae_model_new (const ScvaeConfig *config, guint64 seed, GError **error)
 
   if (!scvae_config_validate (config, error))
     return NULL;
-  if ((int) lround (sqrt (C)) * (int) lround (sqrt (C)) != C)
+  if (config->bottleneck != SCVAE_BOTTLENECK_GAUSSIAN && (int) lround (sqrt (C)) * (int) lround (sqrt (C)) != C)
     {
       g_set_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
                    _("channels must be a perfect square for the DCT dictionary (got %d)"), C);
@@ -161,7 +222,8 @@ scvae_model_new (const ScvaeConfig *config, guint64 seed, GError **error)
       if (g_str_has_suffix (info->name, ".running_var"))
         for (gsize j = 0; j < info->numel; j++)
           data[j] = 1.f;
-      if (info->kind != TENSOR_PARAMETER || g_str_has_prefix (info->name, "lista."))
+      if (info->kind != TENSOR_PARAMETER || g_str_has_prefix (info->name, "lista.")
+          || g_str_has_prefix (info->name, "vq."))
         continue;
 
       /* A bias shares its weight's bound; the weight comes just before it. */
@@ -183,8 +245,21 @@ scvae_model_new (const ScvaeConfig *config, guint64 seed, GError **error)
         }
     }
 
-  scvae__lista_init_dct (t->dictionary, config->channels, config->atoms);
-  t->step[0] = (float) scvae__lista_spectral_norm_squared (t->dictionary, config->channels, config->atoms);
+  switch (config->bottleneck)
+    {
+    case SCVAE_BOTTLENECK_LISTA:
+      scvae__lista_init_dct (t->dictionary, config->channels, config->atoms);
+      t->step[0] = (float) scvae__lista_spectral_norm_squared (t->dictionary, config->channels, config->atoms);
+      break;
+    case SCVAE_BOTTLENECK_VQ:
+      /* The same unit atoms; the moving averages start at them, counted once. */
+      scvae__lista_init_dct (t->dictionary, config->channels, config->atoms);
+      scvae__vq_ema_init (&(VqEma) { config->channels, config->atoms, config->ema_decay, t->ema_counts,
+                                     t->ema_sums }, t->dictionary);
+      break;
+    case SCVAE_BOTTLENECK_GAUSSIAN:
+      break;
+    }
   return model;
 }
 
@@ -200,6 +275,7 @@ model_clear (ScvaeModel *model)
   scvae__f4_layout_free (model->layout);
   g_free (model->parameters);
   g_free (model->running);
+  g_free (model->identity);
   g_hash_table_unref (model->metadata);
   g_free (model->path);
 }
@@ -296,13 +372,22 @@ store_config (GHashTable *metadata, const ScvaeConfig *config)
   g_hash_table_insert (metadata, g_strdup ("arch"), g_strdup (ARCH_NAME));
   g_hash_table_insert (metadata, g_strdup ("channels"), g_strdup_printf ("%d", config->channels));
   g_hash_table_insert (metadata, g_strdup ("atoms"), g_strdup_printf ("%d", config->atoms));
-  g_hash_table_insert (metadata, g_strdup ("lista_steps"), g_strdup_printf ("%d", config->lista_steps));
-  g_hash_table_insert (metadata, g_strdup ("beta"), scvae_format_float (config->beta));
-  g_hash_table_insert (metadata, g_strdup ("gamma"), scvae_format_float (config->gamma));
-  g_hash_table_insert (metadata, g_strdup ("l1"), scvae_format_float (config->l1));
+  g_hash_table_insert (metadata, g_strdup ("bottleneck"), g_strdup (scvae_bottleneck_to_string (config->bottleneck)));
   g_hash_table_insert (metadata, g_strdup ("whiten"), scvae_format_float (config->whiten));
   g_hash_table_insert (metadata, g_strdup ("center"), scvae_format_float (config->center));
-  g_hash_table_insert (metadata, g_strdup ("lifetime"), scvae_format_float (config->lifetime));
+  /* Each bottleneck's own settings, and no other's. */
+  for (guint i = 0; i < G_N_ELEMENTS (bottleneck_settings); i++)
+    {
+      const char *key = bottleneck_settings[i].key;
+
+      if (bottleneck_settings[i].bottleneck != config->bottleneck)
+        g_hash_table_remove (metadata, key);
+      else if (g_str_equal (key, "lista_steps"))
+        g_hash_table_insert (metadata, g_strdup (key), g_strdup_printf ("%d", config->lista_steps));
+      else
+        g_hash_table_insert (metadata, g_strdup (key),
+                             scvae_format_float (G_STRUCT_MEMBER (float, config, bottleneck_settings[i].offset)));
+    }
 }
 
 gboolean
@@ -317,6 +402,9 @@ scvae_model_set_loss_weights (ScvaeModel *model, const ScvaeConfig *weights, GEr
   changed.whiten = weights->whiten;
   changed.center = weights->center;
   changed.lifetime = weights->lifetime;
+  changed.commitment = weights->commitment;
+  changed.ema_decay = weights->ema_decay;
+  changed.kl_weight = weights->kl_weight;
   if (!scvae_config_validate (&changed, error))
     return FALSE;
   *config = changed;
@@ -358,9 +446,14 @@ scvae_model_save (ScvaeModel *model, const char *path, GError **error)
 static gboolean
 read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError **error)
 {
-  static const char *required[] = { "format", "format_version", "arch", "channels", "atoms",
-                                    "lista_steps", "beta" };
+  static const char *required[] = { "format", "format_version", "arch", "channels", "atoms" };
+  static const char *lista_required[] = { "lista_steps", "beta" };
+  static const struct { const char *key; gsize offset; } shared_floats[] = {
+    { "whiten", G_STRUCT_OFFSET (ScvaeConfig, whiten) },
+    { "center", G_STRUCT_OFFSET (ScvaeConfig, center) },
+  };
   const char *format = g_hash_table_lookup (metadata, "format");
+  const char *bottleneck = g_hash_table_lookup (metadata, "bottleneck");
   gint64 channels, atoms, steps;
   g_autoptr(GError) local_error = NULL;
 
@@ -379,42 +472,57 @@ read_config (const char *path, GHashTable *metadata, ScvaeConfig *config, GError
                      (char *) g_hash_table_lookup (metadata, "arch"), ARCH_NAME);
 
   scvae_config_init_default (config);
-  /* Models from before a loss term existed were trained without it. */
+  /* Models from before a loss term existed were trained without it, and
+   * models from before the baselines are SC-VAEs. */
   config->l1 = 0.f;
   config->whiten = 0.f;
   config->center = 0.f;
   config->lifetime = 0.f;
+  if (bottleneck && !scvae_bottleneck_from_string (bottleneck, &config->bottleneck))
+    return scvae__invalid_file (error, path, _("bottleneck '%s' is not supported (this build knows lista, vq and gaussian)"),
+                                bottleneck);
+  if (config->bottleneck == SCVAE_BOTTLENECK_LISTA)
+    for (guint i = 0; i < G_N_ELEMENTS (lista_required); i++)
+      if (!g_hash_table_contains (metadata, lista_required[i]))
+        return scvae__invalid_file (error, path, _("metadata '%s' is missing"), lista_required[i]);
+
   if (!scvae__parse_int (g_hash_table_lookup (metadata, "channels"), 1, 1024, &channels))
     return scvae__invalid_file (error, path, _("metadata channels '%s' is not a number in 1..1024"),
                      (char *) g_hash_table_lookup (metadata, "channels"));
   if (!scvae__parse_int (g_hash_table_lookup (metadata, "atoms"), 1, 16384, &atoms))
     return scvae__invalid_file (error, path, _("metadata atoms '%s' is not a number in 1..16384"),
                      (char *) g_hash_table_lookup (metadata, "atoms"));
-  if (!scvae__parse_int (g_hash_table_lookup (metadata, "lista_steps"), 0, SCVAE_MAX_DEPTH, &steps))
-    return scvae__invalid_file (error, path, _("metadata lista_steps '%s' is not a number in 0..%d"),
-                     (char *) g_hash_table_lookup (metadata, "lista_steps"), SCVAE_MAX_DEPTH);
   config->channels = channels;
   config->atoms = atoms;
-  config->lista_steps = steps;
+  if (config->bottleneck != SCVAE_BOTTLENECK_LISTA)
+    {
+      config->lista_steps = 0;
+      config->beta = config->gamma = 0.f;
+    }
 
-  {
-    static const struct { const char *key; gsize offset; } floats[] = {
-      { "beta", G_STRUCT_OFFSET (ScvaeConfig, beta) },
-      { "gamma", G_STRUCT_OFFSET (ScvaeConfig, gamma) },
-      { "l1", G_STRUCT_OFFSET (ScvaeConfig, l1) },
-      { "whiten", G_STRUCT_OFFSET (ScvaeConfig, whiten) },
-      { "center", G_STRUCT_OFFSET (ScvaeConfig, center) },
-      { "lifetime", G_STRUCT_OFFSET (ScvaeConfig, lifetime) },
-    };
+  for (guint i = 0; i < G_N_ELEMENTS (bottleneck_settings); i++)
+    {
+      const char *key = bottleneck_settings[i].key, *text = g_hash_table_lookup (metadata, key);
 
-    for (guint i = 0; i < G_N_ELEMENTS (floats); i++)
-      {
-        const char *text = g_hash_table_lookup (metadata, floats[i].key);
+      if (bottleneck_settings[i].bottleneck != config->bottleneck || text == NULL)
+        continue;
+      if (g_str_equal (key, "lista_steps"))
+        {
+          if (!scvae__parse_int (text, 0, SCVAE_MAX_DEPTH, &steps))
+            return scvae__invalid_file (error, path, _("metadata lista_steps '%s' is not a number in 0..%d"),
+                                        text, SCVAE_MAX_DEPTH);
+          config->lista_steps = steps;
+        }
+      else if (!scvae__parse_float (text, G_STRUCT_MEMBER_P (config, bottleneck_settings[i].offset)))
+        return scvae__invalid_file (error, path, _("metadata %s '%s' is not a number"), key, text);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (shared_floats); i++)
+    {
+      const char *text = g_hash_table_lookup (metadata, shared_floats[i].key);
 
-        if (text && !scvae__parse_float (text, G_STRUCT_MEMBER_P (config, floats[i].offset)))
-          return scvae__invalid_file (error, path, _("metadata %s '%s' is not a number"), floats[i].key, text);
-      }
-  }
+      if (text && !scvae__parse_float (text, G_STRUCT_MEMBER_P (config, shared_floats[i].offset)))
+        return scvae__invalid_file (error, path, _("metadata %s '%s' is not a number"), shared_floats[i].key, text);
+    }
 
   if (!scvae_config_validate (config, &local_error))
     return scvae__invalid_file (error, path, "%s", local_error->message);
@@ -495,7 +603,7 @@ scvae__model_read_tensors (ScvaeModel *model,
             return scvae__invalid_file (error, path, _("tensor '%s' holds a negative variance"), info->name);
     }
 
-  if (!(model->tensors.step[0] > 0.f))
+  if (config->bottleneck == SCVAE_BOTTLENECK_LISTA && !(model->tensors.step[0] > 0.f))
     return scvae__invalid_file (error, path, _("the LISTA step lista.c must be positive (is %g)"), model->tensors.step[0]);
   return scvae__model_check_values (model, path, error);
 }

@@ -136,6 +136,12 @@ scvae_session_sparse_code (ScvaeSession *session,
       return FALSE;
     }
 
+  if (session->model->layout->config.bottleneck != SCVAE_BOTTLENECK_LISTA)
+    {
+      scvae__session_code_baseline (session, depth, sparsity);
+      return TRUE;
+    }
+
   /* Continue from the nearest iterate at or below this depth: the result
    * is the same, bit for bit, as from zero (the same steps on the same
    * tiles), and dragging the depth slider costs a step or a few. */

@@ -111,6 +111,10 @@ void scvae__session_clear_checkpoints (ScvaeSession *session);
 void scvae__session_resblock (ScvaeSession *session, const FoldedResBlock *w, Extent e, float *x,
                               float *t1, float *t2, Scratch *scratch);
 
+/* session-baseline.c: the codes of a VQ or Gaussian model (its depth and
+ * sparsity only recorded). */
+void scvae__session_code_baseline (ScvaeSession *session, int depth, float sparsity);
+
 /* LISTA keeps its iterates for the depth slider within this many bytes
  * (session-lista.c; scvae_session_estimate_bytes counts them). */
 #define SESSION_CHECKPOINT_BYTES (128 << 20)

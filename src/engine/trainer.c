@@ -20,6 +20,7 @@
 #include "batchnorm.h"
 #include "lista.h"
 #include "resample.h"
+#include "vq.h"
 
 /* Every RESAMPLE_EVERY steps, atoms that fired on fewer than DEAD_RATE of
  * the patches of those steps (about a hundred in a million: dying, not just
@@ -196,6 +197,51 @@ resample (ScvaeTrainer *trainer)
     }
 }
 
+/* After each step: the dictionary's constraints and resampling, or the
+ * codebook's moving averages and restarts. Resampling stops for the last
+ * RESAMPLE_STOP of a planned run, so that it ends on atoms it has trained. */
+static void
+upkeep_bottleneck (ScvaeTrainer *trainer)
+{
+  ScvaeModel *model = trainer->model;
+  const ScvaeConfig *config = &model->layout->config;
+  gboolean resample_now = trainer->step % RESAMPLE_EVERY == 0
+                          && (trainer->planned_steps <= 0
+                              || trainer->step < (1.0 - RESAMPLE_STOP) * trainer->planned_steps);
+
+  switch (config->bottleneck)
+    {
+    case SCVAE_BOTTLENECK_LISTA:
+      normalize_atoms (model->tensors.dictionary, config->channels, config->atoms);
+      /* The step size must stay positive for the threshold beta / c to
+       * mean anything; Adam moves it by at most lr per step, so this only
+       * guards against a diverging run. */
+      model->tensors.step[0] = MAX (model->tensors.step[0], 1e-3f);
+      if (resample_now)
+        resample (trainer);
+      break;
+    case SCVAE_BOTTLENECK_VQ:
+      {
+        VqEma ema = { config->channels, config->atoms, config->ema_decay, model->tensors.ema_counts,
+                      model->tensors.ema_sums };
+        gsize P = scvae__f4_network_get_n_patches (trainer->net);
+        const float *features = scvae__f4_network_get_feature_rows (trainer->net);
+
+        scvae__vq_ema_update (&ema, P, features, scvae__f4_network_get_code_index (trainer->net),
+                              model->tensors.dictionary);
+        /* Dead: used less than DEAD_RATE of the patches of a batch, on
+         * the moving average. */
+        if (resample_now)
+          trainer->resampled = scvae__vq_restart_dead (&ema, P, features,
+                                                       scvae__f4_network_get_decoded_rows (trainer->net),
+                                                       DEAD_RATE * P, model->tensors.dictionary);
+      }
+      break;
+    case SCVAE_BOTTLENECK_GAUSSIAN:
+      break;
+    }
+}
+
 static void
 ensure_network (ScvaeTrainer *trainer, int n_images, int size)
 {
@@ -225,15 +271,8 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
   lr = scvae__learning_rate_at (trainer->step, trainer->planned_steps, o->warmup_steps, o->lr,
                                 o->min_lr_fraction);
   scvae__adam_step (&trainer->adam, lr, model->parameters, trainer->grads);
-  normalize_atoms (model->tensors.dictionary, model->layout->config.channels, model->layout->config.atoms);
-  /* The step size must stay positive for the threshold beta / c to mean
-   * anything; Adam moves it by at most lr per step, so this only guards
-   * against a diverging run. */
-  model->tensors.step[0] = MAX (model->tensors.step[0], 1e-3f);
   trainer->step++;
-  if (trainer->step % RESAMPLE_EVERY == 0
-      && (trainer->planned_steps <= 0 || trainer->step < (1.0 - RESAMPLE_STOP) * trainer->planned_steps))
-    resample (trainer);
+  upkeep_bottleneck (trainer);
   return trainer->last_loss.total;
 }
 
@@ -539,7 +578,7 @@ scvae_trainer_run (ScvaeTrainer *trainer,
       progress.atoms_used = -1;
       progress.atoms_resampled = trainer->resampled;
       progress.val_codes = (ScvaeCodeHealth) { 0 };
-      progress.lista_c = trainer->model->tensors.step[0];
+      progress.lista_c = trainer->model->tensors.step ? trainer->model->tensors.step[0] : NAN;
       progress.feature_rms = feature_rms (trainer);
       if (val && (!keep_going || (o->validate_every && trainer->step % o->validate_every == 0)))
         {

@@ -98,26 +98,11 @@ scvae__vq_backward (int channels,
 }
 
 void
-scvae__vq_ema_init (VqEma *ema, int channels, int atoms, float decay, const float *codebook)
+scvae__vq_ema_init (VqEma *ema, const float *codebook)
 {
-  gsize size = (gsize) channels * atoms;
-
-  ema->channels = channels;
-  ema->atoms = atoms;
-  ema->decay = decay;
-  ema->counts = g_new (double, atoms);
-  ema->sums = g_new (double, size);
-  for (int k = 0; k < atoms; k++)
-    ema->counts[k] = 1.0;
-  for (gsize i = 0; i < size; i++)
-    ema->sums[i] = codebook[i];
-}
-
-void
-scvae__vq_ema_clear (VqEma *ema)
-{
-  g_clear_pointer (&ema->counts, g_free);
-  g_clear_pointer (&ema->sums, g_free);
+  for (int k = 0; k < ema->atoms; k++)
+    ema->counts[k] = 1.f;
+  memcpy (ema->sums, codebook, (gsize) ema->channels * ema->atoms * sizeof (float));
 }
 
 /* E_k = M_k / N_k, N Laplace-smoothed and rescaled to its own total. */
@@ -147,19 +132,22 @@ scvae__vq_ema_update (VqEma *ema,
 {
   int C = ema->channels, K = ema->atoms;
   double keep = ema->decay, take = 1.0 - ema->decay;
+  g_autofree double *counts = g_new0 (double, K);
+  g_autofree double *sums = g_new0 (double, (gsize) C * K);
 
-  for (int k = 0; k < K; k++)
-    ema->counts[k] *= keep;
-  for (gsize i = 0; i < (gsize) C * K; i++)
-    ema->sums[i] *= keep;
+  /* The batch's share summed in double, then added to the averages. */
   for (gsize p = 0; p < n_patches; p++)
     {
       int k = index[p];
 
-      ema->counts[k] += take;
+      counts[k] += 1.0;
       for (int i = 0; i < C; i++)
-        ema->sums[(gsize) i * K + k] += take * features[p * C + i];
+        sums[(gsize) i * K + k] += features[p * C + i];
     }
+  for (int k = 0; k < K; k++)
+    ema->counts[k] = (float) (keep * ema->counts[k] + take * counts[k]);
+  for (gsize i = 0; i < (gsize) C * K; i++)
+    ema->sums[i] = (float) (keep * ema->sums[i] + take * sums[i]);
   write_codebook (ema, codebook);
 }
 
@@ -207,7 +195,7 @@ scvae__vq_restart_dead (VqEma *ema,
       if (ema->counts[k] >= dead_below)
         continue;
       e = features + worst[restarted++].patch * C;
-      ema->counts[k] = 1.0;
+      ema->counts[k] = 1.f;
       for (int i = 0; i < C; i++)
         ema->sums[(gsize) i * K + k] = e[i];
     }

@@ -58,18 +58,19 @@ void scvae__vq_backward (int channels,
                          float beta,
                          float *dfeatures);
 
-/* The moving averages behind the codebook. */
+/* The moving averages behind the codebook, in storage the caller owns
+ * (a VQ model keeps them as the running statistics vq.ema_counts and
+ * vq.ema_sums, so that a checkpoint resumes them). */
 typedef struct {
   int channels;
   int atoms;
   float decay;      /* gamma, e.g. 0.99 */
-  double *counts;   /* N, K */
-  double *sums;     /* M, C x K like the codebook */
+  float *counts;    /* N, K */
+  float *sums;      /* M, C x K like the codebook */
 } VqEma;
 
 /* Starts the averages at the codebook: every code counted once. */
-void scvae__vq_ema_init (VqEma *ema, int channels, int atoms, float decay, const float *codebook);
-void scvae__vq_ema_clear (VqEma *ema);
+void scvae__vq_ema_init (VqEma *ema, const float *codebook);
 
 /* Decays the averages, adds the batch's assignment and writes the new
  * codebook. */

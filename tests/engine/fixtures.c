@@ -14,12 +14,23 @@
 ScvaeModel *
 fixture_tiny_model (guint64 seed)
 {
+  return fixture_tiny_model_with (SCVAE_BOTTLENECK_LISTA, seed);
+}
+
+ScvaeModel *
+fixture_tiny_model_with (ScvaeBottleneck bottleneck, guint64 seed)
+{
   ScvaeConfig config = { .channels = 4, .atoms = 8, .lista_steps = 3, .beta = 0.02f,
                          .gamma = 0.5f, .l1 = 0.01f, .whiten = 0.05f };
   g_autoptr(GError) error = NULL;
-  ScvaeModel *model = scvae_model_new (&config, seed, &error);
+  ScvaeModel *model;
   Rng rng;
 
+  if (bottleneck != SCVAE_BOTTLENECK_LISTA)
+    config = (ScvaeConfig) { .bottleneck = bottleneck, .channels = 4,
+                             .atoms = bottleneck == SCVAE_BOTTLENECK_GAUSSIAN ? 4 : 8, .whiten = 0.05f,
+                             .commitment = 0.25f, .ema_decay = 0.9f, .kl_weight = 0.1f };
+  model = scvae_model_new (&config, seed, &error);
   g_assert_no_error (error);
   /* Make BatchNorm non-trivial, as after training. */
   scvae__rng_seed (&rng, seed + 1);

@@ -11,6 +11,9 @@
 /* A tiny model (C = 4, K = 8, T = 3, every loss term on) with BatchNorm
  * made non-trivial, as after training. */
 ScvaeModel *fixture_tiny_model (guint64 seed);
+/* The same with another bottleneck: C = 4, K = 8 codes for VQ, K = C for a
+ * Gaussian. */
+ScvaeModel *fixture_tiny_model_with (ScvaeBottleneck bottleneck, guint64 seed);
 
 /* A smooth test picture: a sine wave across the image, shifted per
  * channel, in [-0.8, 0.8]. */

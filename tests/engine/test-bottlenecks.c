@@ -159,10 +159,11 @@ test_vq_ema (void)
   const int index[] = { 0, 0, 2 };
   float codebook[] = { 0.f, 1.f, 2.f,
                        0.f, 1.f, 2.f };
-  VqEma ema;
+  float ema_counts[3], ema_sums[6];
+  VqEma ema = { 2, 3, 0.5f, ema_counts, ema_sums };
   double counts[3], sums[2][3], total = 0.0;
 
-  scvae__vq_ema_init (&ema, 2, 3, 0.5f, codebook);
+  scvae__vq_ema_init (&ema, codebook);
   scvae__vq_ema_update (&ema, 3, features, index, codebook);
 
   /* N = 0.5 * 1 + 0.5 * n, M = 0.5 * E + 0.5 * sum of e */
@@ -177,7 +178,7 @@ test_vq_ema (void)
   sums[1][2] = 0.5 * 2 + 0.5 * 0.5;
   for (int k = 0; k < 3; k++)
     {
-      g_assert_cmpfloat_with_epsilon (ema.counts[k], counts[k], 1e-12);
+      g_assert_cmpfloat_with_epsilon (ema.counts[k], counts[k], 1e-7);
       total += counts[k];
     }
   for (int k = 0; k < 3; k++)
@@ -189,7 +190,6 @@ test_vq_ema (void)
     }
   /* Code 0 moved to the mean of its two patches, nearly. */
   g_assert_cmpfloat_with_epsilon (codebook[0], 4.0 / 3.0, 1e-4);
-  scvae__vq_ema_clear (&ema);
 }
 
 static void
@@ -202,10 +202,11 @@ test_vq_restart_dead (void)
   float quantized[P * C];
   int index[P];
   Scratch scratch = { 0 };
-  VqEma ema;
+  float ema_counts[K], ema_sums[C * K];
+  VqEma ema = { C, K, 0.9f, ema_counts, ema_sums };
   float before[C * K];
 
-  scvae__vq_ema_init (&ema, C, K, 0.9f, codebook);
+  scvae__vq_ema_init (&ema, codebook);
   ema.counts[1] = 1e-4;
   ema.counts[3] = 1e-4;
   scvae__vq_forward (&(Vq) { C, K, codebook }, P, features, index, quantized, &scratch);
@@ -224,7 +225,6 @@ test_vq_restart_dead (void)
       g_assert_cmpfloat_with_epsilon (codebook[i * K + 2], before[i * K + 2], 1e-4);
     }
   g_assert_cmpint (scvae__vq_restart_dead (&ema, P, features, quantized, 1e-2, codebook), ==, 0);
-  scvae__vq_ema_clear (&ema);
   scvae__scratch_clear (&scratch);
 }
 

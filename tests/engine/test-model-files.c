@@ -66,6 +66,61 @@ test_round_trip (void)
   g_assert_cmpfloat (scvae_model_get_config (loaded)->gamma, ==, 0.5f);
 }
 
+/* A VQ and a Gaussian model keep their bottleneck, its settings and its
+ * tensors (the VQ codebook's moving averages among them); an SC-VAE's
+ * file has no setting of theirs. */
+static void
+test_round_trip_baselines (void)
+{
+  const ScvaeBottleneck kinds[] = { SCVAE_BOTTLENECK_VQ, SCVAE_BOTTLENECK_GAUSSIAN };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autoptr(ScvaeModel) model = fixture_tiny_model_with (kinds[i], 1);
+      g_autoptr(ScvaeModel) loaded = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = tmp_path ("baseline.safetensors");
+      const ScvaeConfig *config;
+
+      scvae_model_save (model, path, &error);
+      g_assert_no_error (error);
+      loaded = scvae_model_load (path, &error);
+      g_assert_no_error (error);
+      config = scvae_model_get_config (loaded);
+      g_assert_cmpint (config->bottleneck, ==, kinds[i]);
+      g_assert_cmpstr (scvae_model_get_metadata (loaded, "bottleneck"), ==, scvae_bottleneck_to_string (kinds[i]));
+      g_assert_null (scvae_model_get_metadata (loaded, "beta"));
+      g_assert_null (scvae_model_get_metadata (loaded, "lista_steps"));
+      g_assert_cmpmem (loaded->parameters, loaded->layout->n_parameters * sizeof (float),
+                       model->parameters, model->layout->n_parameters * sizeof (float));
+      g_assert_cmpmem (loaded->running, loaded->layout->n_running * sizeof (float),
+                       model->running, model->layout->n_running * sizeof (float));
+      if (kinds[i] == SCVAE_BOTTLENECK_VQ)
+        {
+          g_assert_cmpfloat (config->commitment, ==, 0.25f);
+          g_assert_cmpfloat (config->ema_decay, ==, 0.9f);
+          g_assert_null (scvae_model_get_metadata (loaded, "kl_weight"));
+          g_assert_nonnull (scvae__f4_layout_find (loaded->layout, "vq.ema_sums"));
+          /* The moving averages start at the codebook, each code counted once. */
+          g_assert_cmpmem (loaded->tensors.ema_sums, 32 * sizeof (float), loaded->tensors.dictionary,
+                           32 * sizeof (float));
+          g_assert_cmpfloat (loaded->tensors.ema_counts[7], ==, 1.f);
+        }
+      else
+        {
+          const float *D = scvae_model_get_dictionary (loaded);
+
+          g_assert_cmpfloat (config->kl_weight, ==, 0.1f);
+          g_assert_null (scvae_model_get_metadata (loaded, "commitment"));
+          g_assert_null (scvae__f4_layout_find (loaded->layout, "lista.dictionary"));
+          /* Its dictionary, not in the file, is the identity. */
+          for (int r = 0; r < 4; r++)
+            for (int c = 0; c < 4; c++)
+              g_assert_cmpfloat (D[r * 4 + c], ==, r == c ? 1.f : 0.f);
+        }
+    }
+}
+
 /* Rewrites a valid model file's header (and maybe its data) to break it. */
 typedef void (*Breaker) (JsonObject *header, GByteArray *data);
 
@@ -267,6 +322,19 @@ break_running_var_huge (JsonObject *h, GByteArray *d)
 }
 
 static void
+break_bottleneck (JsonObject *h, GByteArray *d)
+{
+  json_object_set_string_member (metadata (h), "bottleneck", "sparse-ish");
+}
+
+/* An SC-VAE's tensors under a VQ model's name. */
+static void
+break_bottleneck_vq (JsonObject *h, GByteArray *d)
+{
+  json_object_set_string_member (metadata (h), "bottleneck", "vq");
+}
+
+static void
 test_refuse_bad_files (void)
 {
   const struct { const char *name; Breaker breaker; const char *reason; } cases[] = {
@@ -287,6 +355,8 @@ test_refuse_bad_files (void)
     { "step-tiny", break_step_tiny, "c must lie between" },
     { "weight-huge", break_weight_huge, "tensor 'encoder.0.weight' holds 3e+38 (at 0), beyond the 1000" },
     { "running-var-huge", break_running_var_huge, "tensor 'encoder.1.running_var' holds 1e+30" },
+    { "bottleneck", break_bottleneck, "bottleneck 'sparse-ish' is not supported" },
+    { "bottleneck-vq", break_bottleneck_vq, "unexpected tensor 'lista.dictionary'" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -434,6 +504,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/model/format-float", test_format_float);
   g_test_add_func ("/model/round-trip", test_round_trip);
+  g_test_add_func ("/model/round-trip-baselines", test_round_trip_baselines);
   g_test_add_func ("/model/refuse-bad-files", test_refuse_bad_files);
   g_test_add_func ("/model/refuse-truncated", test_refuse_truncated);
   g_test_add_func ("/model/refuse-deep-header", test_refuse_deep_header);

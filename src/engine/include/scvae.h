@@ -94,7 +94,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeImage, scvae_image_free)
 /* ---------------------------------------------------------------------------
  * Models.
  */
+
+/* What sits between the encoder and the decoder. The same encoder and
+ * decoder with another bottleneck make the paper's baselines. */
+typedef enum {
+  SCVAE_BOTTLENECK_LISTA,    /* sparse codes over a dictionary of K atoms (SC-VAE) */
+  SCVAE_BOTTLENECK_VQ,       /* the nearest of a codebook of K vectors (VQ-VAE): a
+                              * one-hot code, the codebook as the dictionary */
+  SCVAE_BOTTLENECK_GAUSSIAN, /* a diagonal Gaussian of C channels (VAE): K = C,
+                              * the code is its mean, the dictionary the identity */
+} ScvaeBottleneck;
+
+/* "lista", "vq", "gaussian": the model file's metadata "bottleneck". */
+const char *scvae_bottleneck_to_string (ScvaeBottleneck bottleneck);
+gboolean scvae_bottleneck_from_string (const char *text, ScvaeBottleneck *bottleneck);
+
 typedef struct {
+  ScvaeBottleneck bottleneck;
   int channels;    /* C: encoder output channels = atom dimension */
   int atoms;       /* K: dictionary size */
   int lista_steps; /* T: unrolled ISTA steps after the first */
@@ -108,6 +124,11 @@ typedef struct {
   float lifetime;  /* weight of an L1 on the codes of atoms active on more
                     * than a quarter of the patches, in proportion to the
                     * excess, which keeps any atom from being dense */
+  float commitment; /* VQ: weight of mean((e - sg(q))^2) */
+  float ema_decay;  /* VQ: how much of the codebook's moving averages a
+                     * step keeps */
+  float kl_weight;  /* Gaussian: weight of the KL divergence from N(0, I),
+                     * summed over channels, averaged over patches */
 } ScvaeConfig;
 
 void scvae_config_init_default (ScvaeConfig *config);
@@ -584,7 +605,7 @@ typedef struct {
   ScvaeDictionaryHealth dictionary;
   /* What the threshold beta / c works against: LISTA's step c and the
    * root mean square of the encoder's features e in the last batch. */
-  double lista_c;
+  double lista_c;             /* NAN without LISTA */
   double feature_rms;
 } ScvaeTrainProgress;
 
