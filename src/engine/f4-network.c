@@ -415,6 +415,7 @@ scvae__f4_network_forward (F4Network *net,
   loss->whiten = scvae__loss_whiten (net->features, P, C, net->moment);
   loss->center = scvae__loss_center (net->features, P, C, net->feature_mean);
   loss->total = loss->image + net->config.whiten * loss->whiten + net->config.center * loss->center;
+  loss->l1 = loss->lifetime = 0.0; /* LISTA's terms */
   switch (net->config.bottleneck)
     {
     case SCVAE_BOTTLENECK_LISTA:

@@ -212,6 +212,79 @@ def gaussian_active_channels(mean, threshold=0.01):
     return int((mean.double().var(0, unbiased=False) > threshold).sum())
 
 
+def to_rows(e):
+    """[B, C, H, W] -> rows [B*H*W, C] in (b, y, x) order, and back."""
+    return e.permute(0, 2, 3, 1).reshape(-1, e.shape[1])
+
+
+def from_rows(rows, like):
+    B, C, H, W = like.shape
+    return rows.reshape(B, H, W, C).permute(0, 3, 1, 2).contiguous()
+
+
+class VqBottleneck(nn.Module):
+    """The VQ-VAE bottleneck: codebook [C, K] (a parameter the optimiser
+    does not move: ema_update sets it), its moving averages as buffers."""
+
+    def __init__(self, channels, atoms, commitment, ema_decay):
+        super().__init__()
+        self.commitment = float(commitment)
+        self.ema_decay = float(ema_decay)
+        D = torch.from_numpy(dct_dictionary(channels, atoms)).float() if is_square(channels) \
+            else nn.functional.normalize(torch.randn(channels, atoms), dim=0)
+        self.codebook = nn.Parameter(D, requires_grad=False)
+        self.register_buffer("ema_counts", torch.ones(atoms))
+        self.register_buffer("ema_sums", D.clone())
+        self.last = None  # (rows of e, index) of the last training forward
+
+    def forward(self, e):
+        """e [B, C, H, W] -> (ehat: q straight-through, z one-hot [B, H, W, K],
+        the commitment mean((e - sg(q))^2))."""
+        E = to_rows(e)
+        q, index, commitment = vq(E, self.codebook, 1.0)
+        if self.training:
+            self.last = (E.detach(), index)
+        z = nn.functional.one_hot(index, self.codebook.shape[1]).to(e.dtype)
+        B, _, H, W = e.shape
+        return from_rows(q, e), z.reshape(B, H, W, -1), commitment
+
+    @torch.no_grad()
+    def ema_update(self):
+        """After the optimiser's step, as the C trainer: the averages take the
+        last training batch's assignment, and the codebook follows them."""
+        E, index = self.last
+        ema = VqEma(self.codebook, self.ema_decay)
+        ema.counts, ema.sums = self.ema_counts.double(), self.ema_sums.double()
+        self.codebook.copy_(ema.update(E, index))
+        self.ema_counts.copy_(ema.counts.float())
+        self.ema_sums.copy_(ema.sums.float())
+
+
+class GaussianBottleneck(nn.Module):
+    """The Gaussian VAE's bottleneck: 1x1 convolutions for the mean and the
+    log-variance; a sample while training (its noise kept in last_noise, rows
+    [P, C]), the mean at inference."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.mean = nn.Conv2d(channels, channels, 1)
+        self.logvar = nn.Conv2d(channels, channels, 1)
+        self.noise = None       # rows [P, C] to use instead of drawing (tests)
+        self.last_noise = None
+
+    def forward(self, e):
+        """-> (latent [B, C, H, W], z = the mean as rows [B, H, W, C], the KL)."""
+        E = to_rows(e)
+        noise = None
+        if self.training:
+            noise = self.noise if self.noise is not None else torch.randn_like(E)
+            self.last_noise = noise
+        z, mean, _, kl = gaussian(E, self.mean.weight[:, :, 0, 0], self.mean.bias,
+                                  self.logvar.weight[:, :, 0, 0], self.logvar.bias, 1.0, noise)
+        B, C, H, W = e.shape
+        return from_rows(z, e), mean.reshape(B, H, W, C), kl
+
+
 # ---------------------------------------------------------------- model
 
 class ResBlock(nn.Module):
@@ -230,7 +303,11 @@ class ResBlock(nn.Module):
         return x + self.block(x)
 
 
-Output = namedtuple("Output", "recon e ehat z")
+# latent: the bottleneck's own un-weighted term when it has one (VQ's
+# commitment, the Gaussian's KL); LISTA's mean((e - ehat)^2) is computed in
+# loss().
+Output = namedtuple("Output", "recon e ehat z latent", defaults=(None,))
+BOTTLENECKS = ("lista", "vq", "gaussian")
 Loss = namedtuple("Loss", "total image latent l1 whiten center lifetime")
 
 # The share of patches above which an atom pays the lifetime term
@@ -240,12 +317,21 @@ LIFETIME_TARGET = 0.25
 
 class SCVAE(nn.Module):
     """The f4 model; gamma, l1, whiten, center and lifetime are the loss
-    weights it was (or will be) trained with."""
+    weights it was (or will be) trained with. With bottleneck "vq" or
+    "gaussian" the same encoder and decoder surround a VQ-VAE's or a
+    Gaussian VAE's bottleneck instead of LISTA (steps, beta, gamma, l1 and
+    lifetime then do not apply; a Gaussian's atoms are its channels)."""
 
     def __init__(self, channels, atoms, steps, beta, gamma=1.0, l1=0.0, whiten=0.0, center=0.0,
-                 lifetime=0.0):
+                 lifetime=0.0, bottleneck="lista", commitment=0.25, ema_decay=0.99, kl_weight=1e-3):
         super().__init__()
         C = channels
+        if bottleneck not in BOTTLENECKS:
+            raise ValueError(f"bottleneck {bottleneck!r} is not one of {', '.join(BOTTLENECKS)}")
+        self.bottleneck = bottleneck
+        self.commitment = float(commitment)
+        self.ema_decay = float(ema_decay)
+        self.kl_weight = float(kl_weight)
         self.gamma = float(gamma)
         self.l1 = float(l1)
         self.whiten = float(whiten)
@@ -259,7 +345,13 @@ class SCVAE(nn.Module):
             ResBlock(C),
             ResBlock(C),
         )
-        self.lista = Lista(C, atoms, steps, beta)
+        if bottleneck == "lista":
+            self.lista = Lista(C, atoms, steps, beta)
+        elif bottleneck == "vq":
+            self.vq = VqBottleneck(C, atoms, commitment, ema_decay)
+        else:
+            self.gaussian = GaussianBottleneck(C)
+        self._atoms = C if bottleneck == "gaussian" else atoms
         self.decoder = nn.Sequential(
             ResBlock(C),
             ResBlock(C),
@@ -273,16 +365,20 @@ class SCVAE(nn.Module):
 
     @property
     def channels(self):
-        return self.lista.dictionary.shape[0]
+        return self.encoder[0].weight.shape[0]
 
     @property
     def atoms(self):
-        return self.lista.dictionary.shape[1]
+        return self._atoms
 
     def forward(self, x, depth=None, sparsity=1.0, form="factored"):
+        """depth, sparsity and form apply to LISTA only."""
         e = self.encoder(x)
-        ehat, z = self.lista(e, depth, sparsity, form)
-        return Output(self.decoder(ehat), e, ehat, z)
+        if self.bottleneck == "lista":
+            ehat, z = self.lista(e, depth, sparsity, form)
+            return Output(self.decoder(ehat), e, ehat, z)
+        ehat, z, latent = (self.vq if self.bottleneck == "vq" else self.gaussian)(e)
+        return Output(self.decoder(ehat), e, ehat, z, latent)
 
     def loss(self, x, out, total=None):
         """Total loss and its un-weighted terms.
@@ -295,8 +391,9 @@ class SCVAE(nn.Module):
         whole batch, and so are these terms.
         """
         image = torch.mean((out.recon - x) ** 2)
-        latent = torch.mean((out.e - out.ehat) ** 2)
-        l1 = torch.mean(torch.abs(out.z))
+        lista = self.bottleneck == "lista"
+        latent = torch.mean((out.e - out.ehat) ** 2) if lista else out.latent
+        l1 = torch.mean(torch.abs(out.z)) if lista else torch.zeros(())
         E = out.e.permute(0, 2, 3, 1).reshape(-1, out.e.shape[1])
         C = E.shape[1]
         Z = out.z.reshape(-1, out.z.shape[-1])
@@ -319,27 +416,33 @@ class SCVAE(nn.Module):
         whiten = torch.sum(moment ** 2) / C ** 2
         center = torch.sum(mean ** 2) / C
         excess = torch.clamp(share / LIFETIME_TARGET - 1, min=0).detach()
-        lifetime = torch.sum(excess * magnitude) / K
-        return Loss(image + self.gamma * latent + self.l1 * l1 + self.whiten * whiten
+        lifetime = torch.sum(excess * magnitude) / K if lista else torch.zeros(())
+        weight = {"lista": self.gamma, "vq": self.commitment, "gaussian": self.kl_weight}[self.bottleneck]
+        return Loss(image + weight * latent + self.l1 * l1 + self.whiten * whiten
                     + self.center * center + self.lifetime * lifetime,
                     image, latent, l1, whiten, center, lifetime)
 
     def metadata(self):
-        """The architecture part of the file metadata, as strings."""
-        return {
+        """The architecture part of the file metadata, as strings: each
+        bottleneck's own settings and no other's, as the C engine writes."""
+        meta = {
             "format": FORMAT,
             "format_version": str(FORMAT_VERSION),
             "arch": ARCH,
+            "bottleneck": self.bottleneck,
             "channels": str(self.channels),
             "atoms": str(self.atoms),
-            "lista_steps": str(self.lista.steps),
-            "beta": repr(self.lista.beta),
-            "gamma": repr(self.gamma),
-            "l1": repr(self.l1),
             "whiten": repr(self.whiten),
             "center": repr(self.center),
-            "lifetime": repr(self.lifetime),
         }
+        if self.bottleneck == "lista":
+            meta.update({"lista_steps": str(self.lista.steps), "beta": repr(self.lista.beta),
+                         "gamma": repr(self.gamma), "l1": repr(self.l1), "lifetime": repr(self.lifetime)})
+        elif self.bottleneck == "vq":
+            meta.update({"commitment": repr(self.commitment), "ema_decay": repr(self.ema_decay)})
+        else:
+            meta["kl_weight"] = repr(self.kl_weight)
+        return meta
 
 
 def is_square(channels):
@@ -539,10 +642,19 @@ def model_from_tensors(tensors, meta, path="model"):
         raise ValueError(f"{path}: not a {FORMAT} v{FORMAT_VERSION} model file")
     if need("arch", str) != ARCH:
         raise ValueError(f"{path}: architecture {meta['arch']!r} is not {ARCH!r}")
-    model = SCVAE(need("channels", int), need("atoms", int), need("lista_steps", int),
-                  need("beta", float), need("gamma", float), need("l1", float),
-                  float(meta.get("whiten", 0.0)), float(meta.get("center", 0.0)),
-                  float(meta.get("lifetime", 0.0)))
+    bottleneck = meta.get("bottleneck", "lista")
+    if bottleneck not in BOTTLENECKS:
+        raise ValueError(f"{path}: bottleneck {bottleneck!r} is not one of {', '.join(BOTTLENECKS)}")
+    if bottleneck == "lista":
+        model = SCVAE(need("channels", int), need("atoms", int), need("lista_steps", int),
+                      need("beta", float), need("gamma", float), need("l1", float),
+                      float(meta.get("whiten", 0.0)), float(meta.get("center", 0.0)),
+                      float(meta.get("lifetime", 0.0)))
+    else:
+        model = SCVAE(need("channels", int), need("atoms", int), 0, 0.0, 0.0, 0.0,
+                      float(meta.get("whiten", 0.0)), float(meta.get("center", 0.0)), 0.0,
+                      bottleneck, float(meta.get("commitment", 0.25)),
+                      float(meta.get("ema_decay", 0.99)), float(meta.get("kl_weight", 1e-3)))
 
     state = {}
     for name, expected in model.state_dict().items():

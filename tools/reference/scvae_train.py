@@ -178,6 +178,9 @@ def read_start(path, checkpoint, given_weights):
     if not checkpoint:
         meta = init_metadata(meta, given_weights)
     model = scvae_ref.model_from_tensors(tensors, meta, path)
+    if model.bottleneck != "lista":
+        raise Failure(f"{path}: a {model.bottleneck} model: train-reference trains SC-VAEs "
+                      f"(scvae train --bottleneck {model.bottleneck} trains the baselines)", 2)
     start = {"path": path, "meta": meta, "model": scvae_ref.file_state(model)}
     if not checkpoint:
         return start
@@ -389,7 +392,7 @@ class Run:
             group["lr"] = learning_rate(self.step, self.planned, a.warmup, a.lr)
         with torch.autocast("cuda", enabled=bool(a.amp)):
             out = self.net(x)
-        out = scvae_ref.Output(*(t.float() for t in out))
+        out = scvae_ref.Output(*(None if t is None else t.float() for t in out))
         loss = self.model.loss(x, out, total=scvae_dist.total)
         self.optimizer.zero_grad(set_to_none=False)
         (self.scaler.scale(loss.total) if self.scaler else loss.total).backward()

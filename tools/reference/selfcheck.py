@@ -9,7 +9,7 @@
     Gaussian gradcheck with and without sampling, active channels;
   - the DCT dictionary has unit columns;
   - safetensors round trip, and corrupted files are rejected;
-  - tests/data/golden-tiny.safetensors, if present, still matches this code.
+  - tests/data/golden-tiny{,-vq,-gaussian}.safetensors, if present, still match this code.
 
 Run: /usr/bin/python3 tools/reference/selfcheck.py
 """
@@ -24,8 +24,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scvae_ref as ref  # noqa: E402
 
-GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                      "tests", "data", "golden-tiny.safetensors")
+GOLDENS = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data",
+                        f"golden-tiny{suffix}.safetensors") for suffix in ("", "-vq", "-gaussian")]
 
 failures = []
 
@@ -146,16 +146,18 @@ def check_safetensors():
 
 
 def check_golden():
-    if not os.path.exists(GOLDEN):
-        print(f"skip golden file check: {GOLDEN} does not exist")
-        return
-    model, meta = ref.load_model(GOLDEN)
-    tensors, _ = ref.read_safetensors(GOLDEN)
-    torch.set_num_threads(1)
-    with torch.no_grad():
-        out = model(torch.from_numpy(tensors["golden.input"]))
-    diff = np.abs(out.recon.numpy() - tensors["golden.recon_eval"]).max()
-    check("golden file matches the reference (eval recon)", diff < 1e-5, f"max diff {diff:.1e}")
+    for golden in GOLDENS:
+        if not os.path.exists(golden):
+            print(f"skip golden file check: {golden} does not exist")
+            continue
+        model, meta = ref.load_model(golden)
+        tensors, _ = ref.read_safetensors(golden)
+        torch.set_num_threads(1)
+        with torch.no_grad():
+            out = model(torch.from_numpy(tensors["golden.input"]))
+        diff = np.abs(out.recon.numpy() - tensors["golden.recon_eval"]).max()
+        check(f"{os.path.basename(golden)} matches the reference (eval recon)", diff < 1e-5,
+              f"max diff {diff:.1e}")
 
 
 def main():
