@@ -89,7 +89,8 @@ void cli_json_print (JsonBuilder *builder, gboolean pretty);
 
 /* Bottleneck health (issue #17's keys), as JSON members and as text lines. */
 void cli_json_add_dictionary_health (JsonBuilder *builder, const ScvaeDictionaryHealth *dictionary);
-void cli_print_dictionary_health (FILE *out, const ScvaeDictionaryHealth *dictionary, int channels);
+void cli_print_dictionary_health (FILE *out, const ScvaeDictionaryHealth *dictionary, int channels,
+                                  ScvaeBottleneck bottleneck);
 void cli_print_code_health (FILE *out, const ScvaeCodeHealth *codes);
 
 /* scvae train's checks before its first step (train-checks.c). Every

@@ -37,6 +37,46 @@ skip_failed (GPtrArray *failed, GError **error)
   g_clear_error (error);
 }
 
+/* The mean line, and the health of the bottleneck in the terms that fit it. */
+static void
+print_summary (const ScvaeConfig *config, guint n_images, double psnr, double ssim, double active, double ms,
+               const ScvaeCodeHealth *codes, const ScvaeDictionaryHealth *dictionary, int active_channels)
+{
+  /* Translators: followed by a description of the codes, e.g. "12 of 256
+   * atoms used (usage perplexity 9.1)", and the time. */
+  printf (ngettext ("mean over %u image: PSNR %.2f dB, SSIM %.4f, ", "mean over %u images: PSNR %.2f dB, SSIM %.4f, ",
+                    n_images),
+          n_images, psnr, ssim);
+  switch (config->bottleneck)
+    {
+    case SCVAE_BOTTLENECK_LISTA:
+      printf (ngettext ("%.1f%% active, %d of %d atom used (usage perplexity %.1f)",
+                        "%.1f%% active, %d of %d atoms used (usage perplexity %.1f)", config->atoms),
+              100 * active, codes->atoms_used, config->atoms, codes->usage_perplexity);
+      break;
+    case SCVAE_BOTTLENECK_VQ:
+      /* Translators: a VQ-VAE's codebook; perplexity: how many codes share
+       * the work (all K when evenly, 1 when one code does it all); dead:
+       * never the nearest. */
+      printf (ngettext ("%d of %d code used (perplexity %.1f), %d dead",
+                        "%d of %d codes used (perplexity %.1f), %d dead", config->atoms),
+              codes->atoms_used, config->atoms, codes->usage_perplexity, codes->dead_atoms);
+      break;
+    case SCVAE_BOTTLENECK_GAUSSIAN:
+      /* Translators: a Gaussian VAE's latent channels whose mean varies
+       * across patches (the others collapsed to their prior). */
+      printf (ngettext ("%d of %d latent channel active (variance of the mean > %g)",
+                        "%d of %d latent channels active (variance of the mean > %g)", config->channels),
+              active_channels, config->channels, SCVAE_ACTIVE_UNIT_VARIANCE);
+      break;
+    }
+  printf (_(", %.0f ms per image\n"), ms);
+  if (config->bottleneck == SCVAE_BOTTLENECK_LISTA)
+    cli_print_code_health (stdout, codes);
+  if (config->bottleneck != SCVAE_BOTTLENECK_GAUSSIAN)
+    cli_print_dictionary_health (stdout, dictionary, config->channels, config->bottleneck);
+}
+
 int
 cli_eval (int argc, char **argv)
 {
@@ -62,6 +102,10 @@ cli_eval (int argc, char **argv)
   double psnr = 0, ssim = 0, active = 0, lasso = 0, ms = 0;
   const ScvaeConfig *config;
   g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func (g_free); /* their messages */
+  /* A Gaussian model's means, per channel over all patches: its active units */
+  g_autofree double *mean_sums = NULL, *mean_squares = NULL;
+  guint64 n_patches = 0;
+  int active_channels = 0;
 
   if (!cli_parse_options ("eval", N_("IMAGE|DIR..."),
                           N_("Reconstructs every image and reports quality and sparsity, per image and on average."),
@@ -81,6 +125,8 @@ cli_eval (int argc, char **argv)
 
   config = scvae_model_get_config (model);
   stats = scvae_code_stats_new (config->atoms);
+  mean_sums = g_new0 (double, config->atoms);
+  mean_squares = g_new0 (double, config->atoms);
   session = scvae_session_new (model);
   for (int i = 0; files[i]; i++)
     {
@@ -122,14 +168,28 @@ cli_eval (int argc, char **argv)
         }
       image_codes = scvae_session_get_codes (session, &rows, &cols, NULL);
       scvae_code_stats_add (stats, image_codes, (gsize) rows * cols);
+      for (gsize p = 0; p < (gsize) rows * cols; p++)
+        for (int k = 0; k < config->atoms; k++)
+          {
+            mean_sums[k] += image_codes[p * config->atoms + k];
+            mean_squares[k] += (double) image_codes[p * config->atoms + k] * image_codes[p * config->atoms + k];
+          }
+      n_patches += (gsize) rows * cols;
       g_ptr_array_add (results, r);
 
-      if (!json)
+      if (!json && config->bottleneck == SCVAE_BOTTLENECK_LISTA)
         printf (ngettext ("%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atom, %.0f ms\n",
                           "%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.1f%% active, %d atoms, %.0f ms\n",
                           r->metrics.codes.atoms_used),
                 r->path, r->width, r->height, r->metrics.psnr, r->metrics.ssim,
                 100 * r->metrics.codes.active_fraction, r->metrics.codes.atoms_used, r->ms);
+      else if (!json && config->bottleneck == SCVAE_BOTTLENECK_VQ)
+        printf (ngettext ("%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %d code, %.0f ms\n",
+                          "%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %d codes, %.0f ms\n", r->metrics.codes.atoms_used),
+                r->path, r->width, r->height, r->metrics.psnr, r->metrics.ssim, r->metrics.codes.atoms_used, r->ms);
+      else if (!json)
+        printf (_("%s: %dx%d, PSNR %.2f dB, SSIM %.4f, %.0f ms\n"), r->path, r->width, r->height, r->metrics.psnr,
+                r->metrics.ssim, r->ms);
     }
 
   for (guint i = 0; i < results->len; i++)
@@ -148,12 +208,15 @@ cli_eval (int argc, char **argv)
    * and the quality are means over images. */
   scvae_code_stats_get_health (stats, &codes);
   scvae_dictionary_health (scvae_model_get_dictionary (model), config->channels, config->atoms, &dictionary);
+  active_channels = scvae_active_channels (mean_sums, mean_squares, config->atoms, n_patches);
 
   if (json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
+      json_builder_set_member_name (b, "bottleneck");
+      json_builder_add_string_value (b, scvae_bottleneck_to_string (config->bottleneck));
       cli_json_add_int (b, "images", results->len);
       cli_json_add_double (b, "psnr", psnr);
       cli_json_add_double (b, "ssim", ssim);
@@ -164,8 +227,12 @@ cli_eval (int argc, char **argv)
       cli_json_add_double (b, "usage_perplexity", codes.usage_perplexity);
       cli_json_add_double (b, "atoms_per_patch_median", codes.atoms_per_patch_median);
       cli_json_add_double (b, "hoyer", codes.hoyer);
-      cli_json_add_double (b, "lasso", lasso);
-      cli_json_add_dictionary_health (b, &dictionary);
+      if (config->bottleneck == SCVAE_BOTTLENECK_LISTA)
+        cli_json_add_double (b, "lasso", lasso);
+      if (config->bottleneck == SCVAE_BOTTLENECK_GAUSSIAN)
+        cli_json_add_int (b, "active_channels", active_channels);
+      else
+        cli_json_add_dictionary_health (b, &dictionary);
       cli_json_add_double (b, "ms_per_image", ms);
       cli_json_add_int (b, "depth", depth < 0 ? config->lista_steps : depth);
       cli_json_add_double (b, "sparsity", sparsity);
@@ -201,19 +268,6 @@ cli_eval (int argc, char **argv)
       cli_json_print (b, FALSE);
     }
   else if (results->len > 0)
-    {
-      g_autofree char *atoms = g_strdup_printf (ngettext ("%d of %d atom used", "%d of %d atoms used",
-                                                          config->atoms),
-                                                codes.atoms_used, config->atoms);
-
-      /* Translators: the %s is "12 of 256 atoms used". */
-      printf (ngettext ("mean over %u image: PSNR %.2f dB, SSIM %.4f, %.1f%% active, %s "
-                        "(usage perplexity %.1f), %.0f ms per image\n",
-                        "mean over %u images: PSNR %.2f dB, SSIM %.4f, %.1f%% active, %s "
-                        "(usage perplexity %.1f), %.0f ms per image\n", results->len),
-              results->len, psnr, ssim, 100 * active, atoms, codes.usage_perplexity, ms);
-      cli_print_code_health (stdout, &codes);
-      cli_print_dictionary_health (stdout, &dictionary, config->channels);
-    }
+    print_summary (config, results->len, psnr, ssim, active, ms, &codes, &dictionary, active_channels);
   return failed->len > 0 ? CLI_BAD_INPUT : CLI_OK;
 }

@@ -50,16 +50,24 @@ cli_json_add_dictionary_health (JsonBuilder *builder, const ScvaeDictionaryHealt
 }
 
 void
-cli_print_dictionary_health (FILE *out, const ScvaeDictionaryHealth *dictionary, int channels)
+cli_print_dictionary_health (FILE *out, const ScvaeDictionaryHealth *dictionary, int channels,
+                             ScvaeBottleneck bottleneck)
 {
-  /* Translators: the dictionary's health. Effective rank: how many
-   * directions of the C-dimensional feature space its atoms fill; the
-   * share of atom pairs that are near-duplicates (|cos| > 0.9); the median
-   * over atoms of the |cos| to the nearest other atom. */
-  fprintf (out, _("dictionary: effective rank %.1f of %d, %.2f%% of atom pairs with |cos| > 0.9, "
-            "median nearest |cos| %.3f\n"),
-          dictionary->effective_rank, channels, 100 * dictionary->pairs_cos_above_0_9,
-          dictionary->median_nearest_cos);
+  if (bottleneck == SCVAE_BOTTLENECK_VQ)
+    /* Translators: a VQ-VAE codebook's health, as the dictionary's below. */
+    fprintf (out, _("codebook: effective rank %.1f of %d, %.2f%% of code pairs with |cos| > 0.9, "
+                    "median nearest |cos| %.3f\n"),
+             dictionary->effective_rank, channels, 100 * dictionary->pairs_cos_above_0_9,
+             dictionary->median_nearest_cos);
+  else
+    /* Translators: the dictionary's health. Effective rank: how many
+     * directions of the C-dimensional feature space its atoms fill; the
+     * share of atom pairs that are near-duplicates (|cos| > 0.9); the
+     * median over atoms of the |cos| to the nearest other atom. */
+    fprintf (out, _("dictionary: effective rank %.1f of %d, %.2f%% of atom pairs with |cos| > 0.9, "
+                    "median nearest |cos| %.3f\n"),
+             dictionary->effective_rank, channels, 100 * dictionary->pairs_cos_above_0_9,
+             dictionary->median_nearest_cos);
 }
 
 void

@@ -110,7 +110,7 @@ cli_info (int argc, char **argv)
   if (config->bottleneck != SCVAE_BOTTLENECK_GAUSSIAN)
     {
       printf ("  ");
-      cli_print_dictionary_health (stdout, &dictionary, config->channels);
+      cli_print_dictionary_health (stdout, &dictionary, config->channels, config->bottleneck);
     }
   /* Metadata keys are names in the model file: not translated. */
   for (int i = 0; keys[i]; i++)

@@ -33,6 +33,7 @@ typedef struct {
   gint64 last_line;   /* step of the last plain log line */
   double last_draw;   /* elapsed seconds at the last progress bar */
   int channels;       /* C, for the dictionary's effective rank "of C" */
+  ScvaeBottleneck bottleneck;
 } Reporter;
 
 static void
@@ -103,7 +104,7 @@ report (const ScvaeTrainProgress *p, gpointer user_data)
       fprintf (stderr, "  ");
       cli_print_code_health (stderr, &p->val_codes);
       fprintf (stderr, "  ");
-      cli_print_dictionary_health (stderr, &p->dictionary, r->channels);
+      cli_print_dictionary_health (stderr, &p->dictionary, r->channels, r->bottleneck);
       r->last_line = p->step;
     }
   else if (r->tty && p->elapsed_s - r->last_draw > 0.2)
@@ -334,6 +335,7 @@ cli_train (int argc, char **argv)
     return cli_report (error);
 
   reporter.channels = scvae_model_get_config (model)->channels;
+  reporter.bottleneck = scvae_model_get_config (model)->bottleneck;
   trainer = scvae_trainer_new (model, &options, &error);
   if (trainer == NULL || (resume && !scvae_trainer_resume (trainer, checkpoint, &error)))
     return cli_report (error);

@@ -6,6 +6,8 @@
 
 #include "gaussian.h"
 
+#include "scvae.h"
+
 #include <cblas.h>
 #include <math.h>
 
@@ -108,28 +110,15 @@ scvae__gaussian_backward (const Gaussian *gaussian,
 }
 
 int
-scvae__gaussian_active_channels (int channels, gsize n_patches, const float *mean, double threshold)
+scvae_active_channels (const double *sums, const double *squares, int channels, guint64 n_patches)
 {
   int active = 0;
 
-  for (int c = 0; c < channels; c++)
+  for (int c = 0; c < channels && n_patches > 1; c++)
     {
-      double sum = 0.0, squares = 0.0;
+      double average = sums[c] / n_patches;
 
-      for (gsize p = 0; p < n_patches; p++)
-        {
-          double m = mean[p * channels + c];
-
-          sum += m;
-          squares += m * m;
-        }
-      if (n_patches > 1)
-        {
-          double average = sum / n_patches;
-          double variance = squares / n_patches - average * average;
-
-          active += variance > threshold;
-        }
+      active += squares[c] / n_patches - average * average > SCVAE_ACTIVE_UNIT_VARIANCE;
     }
   return active;
 }

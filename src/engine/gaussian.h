@@ -69,8 +69,3 @@ void scvae__gaussian_backward (const Gaussian *gaussian,
                                float *dlogvar_weight,
                                float *dlogvar_bias,
                                float *scratch);
-
-/* The latent channels in use (Burda et al.'s active units): those whose
- * mean varies across patches with variance above threshold (0.01 in the
- * paper); the KL of an unused channel is near 0 and its mean constant. */
-int scvae__gaussian_active_channels (int channels, gsize n_patches, const float *mean, double threshold);

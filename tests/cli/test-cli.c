@@ -685,6 +685,84 @@ test_bad_flags (void)
   scvae_assert_fails (&bench, 2, "--size");
 }
 
+/* The baselines' bottlenecks train, evaluate and describe themselves in
+ * their own terms; flags of another bottleneck are refused. */
+static void
+test_baselines (void)
+{
+  const char *const kinds[] = { "vq", "gaussian" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autofree char *out = g_strdup_printf ("%s/%s.safetensors", tmp, kinds[i]);
+      g_autofree char *log = g_strdup_printf ("%s/%s.csv", tmp, kinds[i]);
+      gboolean vq = g_str_equal (kinds[i], "vq");
+      g_auto(ScvaeRun) train = { 0 }, info = { 0 }, eval = { 0 }, resume = { 0 };
+      g_autoptr(JsonParser) info_parser = NULL, eval_parser = NULL;
+      LogRow first = { NAN, NAN }, last = { NAN, NAN };
+      JsonObject *o;
+
+      SCVAE_RUN (&train, "train", "--bottleneck", kinds[i], "--data", samples, "--out", out, "--steps", "40",
+                 "--channels", "16", "--atoms", vq ? "32" : "16", "--crop", "32", "--batch", "4", "--seed", "7",
+                 "--warmup", "5", "--val", samples, "--validate-every", "10", "--log", log);
+      scvae_assert_ok (&train);
+      read_log (log, &first, &last);
+      g_assert_cmpfloat (last.loss, <, 0.7 * first.loss);
+      g_assert_cmpfloat (last.val_psnr, >, first.val_psnr + 1.0);
+
+      SCVAE_RUN (&info, "info", "--model", out, "--json");
+      scvae_assert_ok (&info);
+      o = parse_json (info.out, &info_parser);
+      g_assert_cmpstr (json_object_get_string_member (o, "bottleneck"), ==, kinds[i]);
+
+      SCVAE_RUN (&eval, "eval", "--model", out, "--json", "--max-size", "256", samples);
+      scvae_assert_ok (&eval);
+      o = parse_json (eval.out, &eval_parser);
+      g_assert_cmpstr (json_object_get_string_member (o, "bottleneck"), ==, kinds[i]);
+      g_assert_cmpfloat (json_object_get_double_member (o, "psnr"), >, 10.0);
+      if (vq)
+        {
+          /* One code per patch; the codebook's use and health. */
+          g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "active_fraction"), 1.0 / 32, 1e-9);
+          g_assert_cmpint (json_object_get_int_member (o, "atoms_used") + json_object_get_int_member (o, "dead_atoms"),
+                           ==, 32);
+          g_assert_cmpfloat (json_object_get_double_member (o, "usage_perplexity"), >=, 1.0);
+          g_assert_cmpfloat (json_object_get_double_member (o, "usage_perplexity"), <=,
+                             json_object_get_int_member (o, "atoms_used") + 1e-9);
+          assert_dictionary_health (o, 16);
+          g_assert_false (json_object_has_member (o, "active_channels"));
+        }
+      else
+        {
+          g_assert_cmpint (json_object_get_int_member (o, "active_channels"), >=, 0);
+          g_assert_cmpint (json_object_get_int_member (o, "active_channels"), <=, 16);
+          g_assert_false (json_object_has_member (o, "dict_effective_rank"));
+        }
+
+      SCVAE_RUN (&resume, "train", "--bottleneck", "lista", "--data", samples, "--out", out, "--steps", "50",
+                 "--resume");
+      scvae_assert_fails (&resume, 2, "--bottleneck");
+    }
+}
+
+static void
+test_baseline_flags (void)
+{
+  g_autofree char *out = in_tmp ("flags.safetensors");
+  g_auto(ScvaeRun) beta = { 0 }, kl = { 0 }, atoms = { 0 }, kind = { 0 };
+
+  SCVAE_RUN (&beta, "train", "--bottleneck", "vq", "--beta", "0.3", "--data", samples, "--out", out, "--steps", "5");
+  scvae_assert_fails (&beta, 2, "--beta applies to the lista bottleneck, not to vq");
+  SCVAE_RUN (&kl, "train", "--kl-weight", "0.1", "--data", samples, "--out", out, "--steps", "5");
+  scvae_assert_fails (&kl, 2, "--kl-weight applies to the gaussian bottleneck, not to lista");
+  SCVAE_RUN (&atoms, "train", "--bottleneck", "gaussian", "--channels", "16", "--atoms", "32", "--data", samples,
+             "--out", out, "--steps", "5");
+  scvae_assert_fails (&atoms, 2, "--atoms must equal --channels");
+  SCVAE_RUN (&kind, "train", "--bottleneck", "sparse", "--data", samples, "--out", out, "--steps", "5");
+  scvae_assert_fails (&kind, 2, "--bottleneck must be lista, vq or gaussian (got 'sparse')");
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_missing_default_model (void)
 {
@@ -720,6 +798,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/bad-images", test_bad_images);
   g_test_add_func ("/cli/bad-models", test_bad_models);
   g_test_add_func ("/cli/bad-flags", test_bad_flags);
+  g_test_add_func ("/cli/baselines", test_baselines);
+  g_test_add_func ("/cli/baseline-flags", test_baseline_flags);
   g_test_add_func ("/cli/missing-default-model", test_missing_default_model);
 
   return scvae_test_run (tmp);

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "gaussian.h"
 #include "reference.h"
+#include "scvae.h"
 #include "vq.h"
 
 /* ------------------------------------------------------------------------- */
@@ -362,17 +363,23 @@ static void
 test_gaussian_active_channels (void)
 {
   enum { C = 3, P = 100 };
-  float mean[P * C];
+  double sums[C] = { 0 }, squares[C] = { 0 };
   Rng rng;
 
   scvae__rng_seed (&rng, 15);
   for (int p = 0; p < P; p++)
     {
-      mean[p * C + 0] = (float) scvae__rng_normal (&rng);          /* variance ~1: in use */
-      mean[p * C + 1] = 0.3f;                                       /* constant: unused */
-      mean[p * C + 2] = 0.01f * (float) scvae__rng_normal (&rng);  /* variance ~1e-4: unused */
+      /* variance ~1: in use; constant: unused; variance ~1e-4: unused */
+      double mean[C] = { scvae__rng_normal (&rng), 0.3, 0.01 * scvae__rng_normal (&rng) };
+
+      for (int c = 0; c < C; c++)
+        {
+          sums[c] += mean[c];
+          squares[c] += mean[c] * mean[c];
+        }
     }
-  g_assert_cmpint (scvae__gaussian_active_channels (C, P, mean, 0.01), ==, 1);
+  g_assert_cmpint (scvae_active_channels (sums, squares, C, P), ==, 1);
+  g_assert_cmpint (scvae_active_channels (sums, squares, C, 1), ==, 0);
 }
 
 int

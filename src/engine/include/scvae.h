@@ -211,6 +211,14 @@ const ScvaeAtomUsage *scvae_code_stats_get_usage (ScvaeCodeStats *stats);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeCodeStats, scvae_code_stats_free)
 
+/* A Gaussian model's latent channels in use (Burda et al.'s active units):
+ * those whose mean varies across patches with a variance above
+ * SCVAE_ACTIVE_UNIT_VARIANCE. An unused channel's mean is a constant the
+ * decoder ignores and its KL near 0: posterior collapse, channel by channel.
+ * From each channel's sum and sum of squares of the means over n patches. */
+#define SCVAE_ACTIVE_UNIT_VARIANCE 0.01
+int scvae_active_channels (const double *sums, const double *squares, int channels, guint64 n_patches);
+
 /* A survey (survey.c): per-atom statistics of the codes of a collection,
  * added image by image and never held all at once. */
 #define SCVAE_SURVEY_BINS 21 /* histogram of |z|: [0, 1e-3), then quarter
