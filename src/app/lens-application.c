@@ -66,8 +66,9 @@ on_default_model (GObject *source, GAsyncResult *result, gpointer data)
       message = g_strdup_printf (_("No default model: %s"), first->error->message);
       lens_window_toast (window, message);
     }
-  else
+  else if (lens_window_get_model (window) == NULL)
     {
+      /* (A model given on the command line, loaded first, stays.) */
       lens_window_set_model (window, first->model);
     }
 }
@@ -119,14 +120,23 @@ static void
 lens_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
 {
   LensWindow *window = get_window (LENS_APPLICATION (app));
-  GFile *image = NULL, *folder = NULL;
+  GFile *image = NULL, *folder = NULL, *model = NULL;
 
-  /* One image at a time, and one folder to survey: the last ones given. */
+  /* One image at a time, one folder to survey and one model: the last ones
+   * given (a model, as when dropped, by its .safetensors name). */
   for (int i = 0; i < n_files; i++)
-    if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
-      folder = files[i];
-    else
-      image = files[i];
+    {
+      g_autofree char *name = g_file_get_basename (files[i]);
+
+      if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
+        folder = files[i];
+      else if (name && g_str_has_suffix (name, ".safetensors"))
+        model = files[i];
+      else
+        image = files[i];
+    }
+  if (model)
+    lens_window_open_model (window, model);
   if (image)
     lens_window_open_file (window, image);
   if (folder)

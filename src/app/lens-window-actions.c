@@ -421,7 +421,8 @@ lens_window_update_actions (LensWindow *self)
   gtk_widget_action_set_enabled (widget, "win.zoom-in", image);
   gtk_widget_action_set_enabled (widget, "win.zoom-out", image);
   gtk_widget_action_set_enabled (widget, "win.zoom-fit", image);
-  gtk_widget_action_set_enabled (widget, "win.reset-controls", model);
+  gtk_widget_action_set_enabled (widget, "win.reset-controls",
+                                 model && scvae_model_get_config (self->model)->bottleneck == SCVAE_BOTTLENECK_LISTA);
   gtk_widget_action_set_enabled (widget, "win.find-atom", model);
   gtk_widget_action_set_enabled (widget, "win.undo", lens_segmentation_can_undo (self->segmentation));
   gtk_widget_action_set_enabled (widget, "win.redo", lens_segmentation_can_redo (self->segmentation));

@@ -197,6 +197,22 @@ render_atoms (LensWindow *self)
                                   on_atoms_rendered, g_object_ref (self));
 }
 
+/* Sparsity and depth are LISTA's: for the baselines they are greyed out,
+ * and the group says why. */
+static void
+show_coding_controls (LensWindow *self, ScvaeBottleneck bottleneck)
+{
+  const char *why = NULL;
+
+  if (bottleneck == SCVAE_BOTTLENECK_VQ)
+    why = _("This VQ model codes each patch by its nearest code: it has no sparsity or depth to set");
+  else if (bottleneck == SCVAE_BOTTLENECK_GAUSSIAN)
+    why = _("This Gaussian model's code is its mean: it has no sparsity or depth to set");
+  gtk_widget_set_sensitive (self->sparsity_scale, why == NULL);
+  gtk_widget_set_sensitive (self->depth_scale, why == NULL);
+  adw_preferences_group_set_description (self->coding_group, why);
+}
+
 void
 lens_window_set_model (LensWindow *self, ScvaeModel *model)
 {
@@ -215,9 +231,23 @@ lens_window_set_model (LensWindow *self, ScvaeModel *model)
   lens_intervention_panel_set_n_atoms (self->intervention_panel, config->atoms);
 
   name = path ? g_path_get_basename (path) : g_strdup (_("Untitled model"));
-  subtitle = g_strdup_printf (_("%s · C=%d, K=%d, T=%d"), name, config->channels, config->atoms,
-                              config->lista_steps);
+  switch (config->bottleneck)
+    {
+    case SCVAE_BOTTLENECK_LISTA:
+      subtitle = g_strdup_printf (_("%s · C=%d, K=%d, T=%d"), name, config->channels, config->atoms,
+                                  config->lista_steps);
+      break;
+    case SCVAE_BOTTLENECK_VQ:
+      /* Translators: a VQ-VAE with C latent channels and a codebook of K codes. */
+      subtitle = g_strdup_printf (_("%s · VQ, C=%d, K=%d"), name, config->channels, config->atoms);
+      break;
+    case SCVAE_BOTTLENECK_GAUSSIAN:
+      /* Translators: a Gaussian VAE with C latent channels. */
+      subtitle = g_strdup_printf (_("%s · Gaussian, C=%d"), name, config->channels);
+      break;
+    }
   adw_window_title_set_subtitle (self->window_title, subtitle);
+  show_coding_controls (self, config->bottleneck);
   lens_quality_panel_show_model (self->quality_panel, model);
   /* The depth slider starts at the depth chosen before, else the trained one. */
   gtk_adjustment_set_value (self->depth_adjustment,

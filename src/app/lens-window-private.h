@@ -56,6 +56,9 @@ struct _LensWindow {
   GtkLabel *status_label;
   GtkAdjustment *sparsity_adjustment;
   GtkAdjustment *depth_adjustment;
+  AdwPreferencesGroup *coding_group;
+  GtkWidget *sparsity_scale;
+  GtkWidget *depth_scale;
   LensInterventionPanel *intervention_panel;
   LensQualityPanel *quality_panel;
   AdwViewStack *sidebar_stack;

@@ -269,6 +269,9 @@ lens_window_class_init (LensWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LensWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, sparsity_adjustment);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, depth_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, coding_group);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, sparsity_scale);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, depth_scale);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, intervention_panel);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, collection_page);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, quality_panel);
@@ -343,6 +346,12 @@ LensWindow *
 lens_window_new (AdwApplication *application)
 {
   return g_object_new (LENS_TYPE_WINDOW, "application", application, NULL);
+}
+
+ScvaeModel *
+lens_window_get_model (LensWindow *self)
+{
+  return self->model;
 }
 
 GCancellable *

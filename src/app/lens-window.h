@@ -31,6 +31,8 @@ void lens_window_toast_file (LensWindow *self, const char *message, GFile *file)
  * Callbacks check lens_window_is_closed () first: a GTask that failed
  * reports its own error even when its cancellable was cancelled. */
 GCancellable *lens_window_get_cancellable (LensWindow *self);
+/* The model shown, or NULL before the first has loaded. */
+ScvaeModel *lens_window_get_model (LensWindow *self);
 gboolean lens_window_is_closed (LensWindow *self);
 
 /* For tests and benchmarks. */
