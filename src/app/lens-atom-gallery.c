@@ -30,6 +30,7 @@ G_DECLARE_FINAL_TYPE (LensAtomItem, lens_atom_item, LENS, ATOM_ITEM, GObject)
 
 struct _LensAtomItem {
   GObject parent_instance;
+  ScvaeBottleneck kind; /* a VQ model's atoms are its codes, a Gaussian's its channels */
   int index;
   double usage;         /* fraction of this image's patches */
   double mean_abs;      /* mean |coefficient| where it fires */
@@ -146,6 +147,7 @@ struct _LensAtomGallery {
   guint resort_id;
 
   /* A model's atoms go into the store a few at a time (see add_some_atoms) */
+  ScvaeBottleneck kind;
   GPtrArray *arriving;        /* their surfaces */
   double *arriving_stored;    /* stored usage, or NULL */
   guint fill_id;
@@ -234,18 +236,30 @@ update_cell (LensAtomItem *item, GtkWidget *cell)
   if (item->show_collection && item->collection_frequency >= 0)
     {
       caption = g_strdup_printf ("%d · %.0f%%", item->index, 100 * item->collection_frequency);
-      description = g_strdup_printf (_("Atom %d: fires in %.0f %% of the collection's patches"), item->index,
-                                     100 * item->collection_frequency);
+      description = item->kind == SCVAE_BOTTLENECK_VQ
+                      ? g_strdup_printf (_("Code %d: the nearest in %.0f %% of the collection's patches"),
+                                         item->index, 100 * item->collection_frequency)
+                      : g_strdup_printf (_("Atom %d: fires in %.0f %% of the collection's patches"), item->index,
+                                         100 * item->collection_frequency);
     }
   else if (item_is_dead (item))
     {
       caption = g_strdup_printf (_("%d · unused"), item->index);
-      description = g_strdup_printf (_("Atom %d: unused"), item->index);
+      description = item->kind == SCVAE_BOTTLENECK_VQ ? g_strdup_printf (_("Code %d: unused"), item->index)
+                                                      : g_strdup_printf (_("Atom %d: unused"), item->index);
     }
   else
     {
       caption = g_strdup_printf ("%d · %.0f%%", item->index, 100 * item->usage);
-      description = g_strdup_printf (_("Atom %d: fires in %.0f %% of patches"), item->index, 100 * item->usage);
+      if (item->kind == SCVAE_BOTTLENECK_VQ)
+        description = g_strdup_printf (_("Code %d: the nearest in %.0f %% of patches"), item->index,
+                                       100 * item->usage);
+      else if (item->kind == SCVAE_BOTTLENECK_GAUSSIAN)
+        /* Translators: a Gaussian VAE's latent channel, shown as what the
+         * decoder makes of it alone. */
+        description = g_strdup_printf (_("Latent channel %d, mean |value| %.2f"), item->index, item->mean_abs);
+      else
+        description = g_strdup_printf (_("Atom %d: fires in %.0f %% of patches"), item->index, 100 * item->usage);
     }
   if (item->gain != 1.f)
     {
@@ -292,8 +306,13 @@ on_query_tooltip (GtkWidget *cell, int x, int y, gboolean keyboard, GtkTooltip *
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (item->preview));
   gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
-  text = g_strdup_printf (_("Atom %d\nfires in %.1f %% of patches here\nmean |coefficient| %.3f"),
-                          item->index, 100 * item->usage, item->mean_abs);
+  if (item->kind == SCVAE_BOTTLENECK_VQ)
+    text = g_strdup_printf (_("Code %d\nthe nearest in %.1f %% of patches here"), item->index, 100 * item->usage);
+  else if (item->kind == SCVAE_BOTTLENECK_GAUSSIAN)
+    text = g_strdup_printf (_("Latent channel %d\nmean |value| %.3f"), item->index, item->mean_abs);
+  else
+    text = g_strdup_printf (_("Atom %d\nfires in %.1f %% of patches here\nmean |coefficient| %.3f"),
+                            item->index, 100 * item->usage, item->mean_abs);
   if (item->stored_usage >= 0)
     {
       g_autofree char *more = g_strdup_printf (_("%s\n%.1f %% on the validation photos"), text,
@@ -407,6 +426,7 @@ add_some_atoms (gpointer data)
     {
       LensAtomItem *item = g_object_new (LENS_TYPE_ATOM_ITEM, NULL);
 
+      item->kind = self->kind;
       item->index = i;
       item->stored_usage = self->arriving_stored ? self->arriving_stored[i] : -1;
       item->usage = MAX (item->stored_usage, 0.0);
@@ -427,9 +447,11 @@ add_some_atoms (gpointer data)
 }
 
 void
-lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const double *stored_usage)
+lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const double *stored_usage,
+                             ScvaeBottleneck kind)
 {
   lens_atom_gallery_clear (self);
+  self->kind = kind;
   if (surfaces->len == 0)
     return;
   self->arriving = g_ptr_array_ref (surfaces);

@@ -20,7 +20,10 @@ GtkWidget *lens_atom_gallery_new (void);
 /* One cairo surface per atom (see lens_worker_render_atoms_async);
  * stored_usage (K, or NULL): fraction of validation patches using it.
  * They appear over the next few main-loop turns. */
-void lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const double *stored_usage);
+/* kind: the model's bottleneck, whose words the gallery uses (a VQ
+ * model's codes, a Gaussian's latent channels). */
+void lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const double *stored_usage,
+                                  ScvaeBottleneck kind);
 /* No atoms: the model changed and its atoms are being drawn. */
 void lens_atom_gallery_clear (LensAtomGallery *self);
 /* How the current image uses the atoms (n_atoms entries, n_patches

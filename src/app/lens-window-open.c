@@ -164,7 +164,7 @@ on_atoms_rendered (GObject *source, GAsyncResult *result, gpointer data)
     return;
   lens_quality_panel_show_health (self->quality_panel, &health, scvae_model_get_config (self->model)->channels);
   stored = parse_numbers (scvae_model_get_metadata (self->model, "atom_usage"), surfaces->len);
-  lens_atom_gallery_set_atoms (self->gallery, surfaces, stored);
+  lens_atom_gallery_set_atoms (self->gallery, surfaces, stored, scvae_model_get_config (self->model)->bottleneck);
   lens_window_show_segment_atoms (self);
   lens_window_show_atom_usage (self);
 }
