@@ -237,7 +237,7 @@ test_training_step (gconstpointer file)
   Adam adam;
   double grad_scale = 0.0, norm;
   float lr, clip;
-  g_autofree float *noise = use_noise (net, "golden.noise");
+  float *noise = use_noise (net, "golden.noise");
 
   swap_batch_channels (input_nchw, BATCH, 3, SIZE * SIZE, input);
   scvae__f4_network_forward (net, &model->tensors, input, &loss, &scratch);
@@ -310,7 +310,7 @@ test_training_step (gconstpointer file)
       g_autofree char *loss_name = g_strdup_printf ("golden.loss_%d", step);
       g_autofree char *noise_name = g_strdup_printf ("golden.noise_%d", step);
       g_autofree float *batch_nchw = read_tensor (input_name, NULL);
-      g_autofree float *step_noise = use_noise (net, noise_name);
+      float *step_noise = use_noise (net, noise_name);
 
       swap_batch_channels (batch_nchw, BATCH, 3, SIZE * SIZE, input);
       scvae__f4_network_forward (net, &model->tensors, input, &loss, &scratch);
@@ -321,9 +321,11 @@ test_training_step (gconstpointer file)
       scvae__clip_gradient_norm (grads, model->layout->n_parameters, clip);
       scvae__adam_step (&adam, lr, model->parameters, grads);
       upkeep (model, net);
+      g_free (step_noise);
     }
   check_state (model, "after_step3.", config->bottleneck == SCVAE_BOTTLENECK_LISTA ? 1e-4 : 2e-4);
 
+  g_free (noise);
   scvae__adam_clear (&adam);
   scvae__scratch_clear (&scratch);
   scvae__f4_network_free (net);
