@@ -14,6 +14,17 @@
 
 #include "scvae-run.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ADDRESS_SANITIZER 1
+#endif
+#endif
+#ifndef UNDER_ADDRESS_SANITIZER
+#define UNDER_ADDRESS_SANITIZER 0
+#endif
+
 static char *tmp, *samples, *tiny;
 
 static char *
@@ -242,7 +253,11 @@ test_memory_limit (void)
   scvae_assert_ok (&unlimited);
   g_test_message ("needs %.1f MiB; peak %" G_GINT64_FORMAT " kB, %" G_GINT64_FORMAT " kB for a dot", mib,
                   unlimited.peak_kb, base.peak_kb);
-  g_assert_cmpfloat ((unlimited.peak_kb - base.peak_kb) / 1024.0, <=, mib);
+  /* Under AddressSanitizer the peak also holds its quarantine of freed
+   * memory (up to 256 MB) and shadow memory, not the engine's: the
+   * estimate is held to the run in the normal build, which CI runs too. */
+  if (!UNDER_ADDRESS_SANITIZER)
+    g_assert_cmpfloat ((unlimited.peak_kb - base.peak_kb) / 1024.0, <=, mib);
 
   setting = g_strdup_printf ("SCVAE_MEMORY_LIMIT_MB=%d", (int) mib + 1);
   enough.env = (const char *[]) { setting, NULL };
