@@ -49,6 +49,7 @@ struct _F4Network {
   GaussianTrace gaussian;
   Rng noise_rng;
   const float *fixed_noise; /* the Gaussian's eps given, not drawn */
+  gboolean decode_mean;     /* the Gaussian decodes its mean, as at inference */
   float *decoded_rows;   /* D z, patch-major: q for VQ, the sample for a Gaussian */
   float *decoded;        /* D z, channel-major */
   /* decoder */
@@ -196,6 +197,12 @@ void
 scvae__f4_network_seed_noise (F4Network *net, guint64 seed)
 {
   scvae__rng_seed (&net->noise_rng, seed);
+}
+
+void
+scvae__f4_network_decode_mean (F4Network *net, gboolean mean)
+{
+  net->decode_mean = mean;
 }
 
 void
@@ -347,9 +354,12 @@ bottleneck_forward (F4Network *net, const F4Tensors *p, Scratch *scratch)
     case SCVAE_BOTTLENECK_GAUSSIAN:
       {
         Gaussian gaussian = network_gaussian (net, p);
+        GaussianTrace trace = net->gaussian;
 
-        scvae__gaussian_forward (&gaussian, P, net->features, &net->gaussian, &net->noise_rng, net->decoded_rows);
-        if (net->fixed_noise)
+        if (net->decode_mean)
+          trace.noise = NULL;
+        scvae__gaussian_forward (&gaussian, P, net->features, &trace, &net->noise_rng, net->decoded_rows);
+        if (net->fixed_noise && !net->decode_mean)
           for (gsize i = 0; i < P * C; i++)
             {
               net->gaussian.noise[i] = net->fixed_noise[i];

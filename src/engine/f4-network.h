@@ -56,6 +56,11 @@ void scvae__f4_network_set_batchnorm_momentum (F4Network *net, float momentum);
 void scvae__f4_network_seed_noise (F4Network *net, guint64 seed);
 void scvae__f4_network_use_noise (F4Network *net, const float *noise);
 
+/* With mean, a Gaussian bottleneck decodes its mean instead of a sample,
+ * as inference does: forward only, for BatchNorm's statistics at the end
+ * of training. */
+void scvae__f4_network_decode_mean (F4Network *net, gboolean mean);
+
 /* A VQ bottleneck's code of every patch in the last forward (P). */
 const int *scvae__f4_network_get_code_index (F4Network *net);
 

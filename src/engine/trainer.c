@@ -284,6 +284,10 @@ reestimate_batchnorm (ScvaeTrainer *trainer, ScvaeDataset *train)
   F4Loss loss;
 
   ensure_network (trainer, o->batch, o->crop);
+  /* The statistics of what inference will feed the decoder: a Gaussian's
+   * mean, not the samples training decoded (whose variance, up to the
+   * prior's, would make the decoder's BatchNorm shrink the mean). */
+  scvae__f4_network_decode_mean (trainer->net, TRUE);
   for (int i = 1; i <= BATCHNORM_BATCHES; i++)
     {
       scvae__f4_network_set_batchnorm_momentum (trainer->net, 1.f / i);
@@ -291,6 +295,7 @@ reestimate_batchnorm (ScvaeTrainer *trainer, ScvaeDataset *train)
                                  &trainer->scratch);
     }
   scvae__f4_network_set_batchnorm_momentum (trainer->net, BATCHNORM_MOMENTUM);
+  scvae__f4_network_decode_mean (trainer->net, FALSE);
   scvae__batch_loader_free (loader);
 }
 

@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "f4-network.h"
+#include "fixtures.h"
 #include "gaussian.h"
+#include "model-private.h"
 #include "reference.h"
 #include "scvae.h"
 #include "vq.h"
@@ -382,6 +385,44 @@ test_gaussian_active_channels (void)
   g_assert_cmpint (scvae_active_channels (sums, squares, C, 1), ==, 0);
 }
 
+/* Decoding the mean (for BatchNorm's statistics at the end of training)
+ * is decoding a sample whose noise is zero, and not a sample. */
+static void
+test_gaussian_decode_mean (void)
+{
+  g_autoptr(ScvaeModel) model = fixture_tiny_model_with (SCVAE_BOTTLENECK_GAUSSIAN, 4);
+  const int batch = 2, size = 16;
+  gsize n_in = (gsize) 3 * batch * size * size, n_noise = (gsize) batch * (size / 4) * (size / 4) * 4;
+  g_autofree float *input = g_new (float, n_in), *zeros = g_new0 (float, n_noise);
+  g_autofree float *mean_out = NULL, *sampled_out = NULL;
+  g_autofree float *running = g_memdup2 (model->running, model->layout->n_running * sizeof (float));
+  F4Network *net = scvae__f4_network_new (model->layout, batch, size, size);
+  Scratch scratch = { 0 };
+  F4Loss loss;
+  Rng rng;
+
+  scvae__rng_seed (&rng, 16);
+  check_fill_uniform (&rng, input, n_in, -0.9f, 0.9f);
+  scvae__f4_network_decode_mean (net, TRUE);
+  scvae__f4_network_forward (net, &model->tensors, input, &loss, &scratch);
+  mean_out = g_memdup2 (scvae__f4_network_get_output (net), n_in * sizeof (float));
+
+  memcpy (model->running, running, model->layout->n_running * sizeof (float));
+  scvae__f4_network_decode_mean (net, FALSE);
+  scvae__f4_network_use_noise (net, zeros);
+  scvae__f4_network_forward (net, &model->tensors, input, &loss, &scratch);
+  g_assert_cmpmem (scvae__f4_network_get_output (net), n_in * sizeof (float), mean_out, n_in * sizeof (float));
+
+  memcpy (model->running, running, model->layout->n_running * sizeof (float));
+  scvae__f4_network_use_noise (net, NULL);
+  scvae__f4_network_forward (net, &model->tensors, input, &loss, &scratch);
+  sampled_out = g_memdup2 (scvae__f4_network_get_output (net), n_in * sizeof (float));
+  g_assert_cmpint (memcmp (sampled_out, mean_out, n_in * sizeof (float)), !=, 0);
+
+  scvae__scratch_clear (&scratch);
+  scvae__f4_network_free (net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -394,5 +435,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/gaussian/sampled", GINT_TO_POINTER (TRUE), test_gaussian);
   g_test_add_data_func ("/gaussian/mean", GINT_TO_POINTER (FALSE), test_gaussian);
   g_test_add_func ("/gaussian/active-channels", test_gaussian_active_channels);
+  g_test_add_func ("/gaussian/decode-mean", test_gaussian_decode_mean);
   return g_test_run ();
 }
