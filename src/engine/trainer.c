@@ -263,6 +263,9 @@ scvae_trainer_step (ScvaeTrainer *trainer, const float *batch, int n_images, int
 
   ensure_network (trainer, n_images, size);
 
+  /* A Gaussian's noise, like the crops, is a function of (seed, step): a
+   * resumed run draws what the run it continues would have drawn. */
+  scvae__f4_network_seed_noise (trainer->net, o->seed * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15) + trainer->step);
   scvae__f4_network_forward (trainer->net, &model->tensors, batch, &trainer->last_loss, &trainer->scratch);
   count_hits (trainer);
   memset (trainer->grads, 0, model->layout->n_parameters * sizeof (float));

@@ -19,23 +19,30 @@
 
 static char *tmp;
 
-/* A tiny model: C = 4, K = 16, T = 3. */
+/* A tiny model: C = 4, K = 16, T = 3 (a Gaussian's K = C). */
 static ScvaeModel *
-tiny_model (void)
+tiny_model_with (ScvaeBottleneck bottleneck)
 {
   ScvaeConfig config;
   g_autoptr(GError) error = NULL;
   ScvaeModel *model;
 
   scvae_config_init_default (&config);
+  config.bottleneck = bottleneck;
   config.channels = 4;
-  config.atoms = 16;
-  config.lista_steps = 3;
+  config.atoms = bottleneck == SCVAE_BOTTLENECK_GAUSSIAN ? 4 : 16;
+  config.lista_steps = bottleneck == SCVAE_BOTTLENECK_LISTA ? 3 : 0;
   config.beta = 0.05f;
   config.whiten = 1.f;
   model = scvae_model_new (&config, 7, &error);
   g_assert_no_error (error);
   return model;
+}
+
+static ScvaeModel *
+tiny_model (void)
+{
+  return tiny_model_with (SCVAE_BOTTLENECK_LISTA);
 }
 
 /* Two smooth 40 x 40 pictures with some texture, written as PNGs. */
@@ -234,12 +241,14 @@ read_all (const char *path, const char *name, gsize *numel)
 
 /* A run killed after a checkpoint and resumed ends with the same weights,
  * BatchNorm statistics, Adam moments and atom counts, bit for bit, as the
- * same run uninterrupted: the data order is a function of (seed, step), and
- * the checkpoint holds the rest. The run crosses a resampling (step 250) on
- * each side of the interruption. */
+ * same run uninterrupted: the data order (and a Gaussian's noise) is a
+ * function of (seed, step), and the checkpoint holds the rest (a VQ
+ * codebook's moving averages among it). The run crosses a resampling
+ * (step 250) on each side of the interruption. */
 static void
-test_resume_exact (void)
+test_resume_exact (gconstpointer kind)
 {
+  ScvaeBottleneck bottleneck = GPOINTER_TO_INT (kind);
   g_autofree char *photos = write_photos ();
   const char *data[] = { photos, NULL };
   g_autoptr(ScvaeDataset) dataset = NULL;
@@ -248,9 +257,16 @@ test_resume_exact (void)
   g_autofree char *whole_ckpt = g_build_filename (tmp, "whole.ckpt", NULL);
   g_autofree char *parts = g_build_filename (tmp, "parts.safetensors", NULL);
   g_autofree char *parts_ckpt = g_build_filename (tmp, "parts.ckpt", NULL);
-  const char *compared[] = { "lista.dictionary", "lista.c", "encoder.0.weight", "encoder.1.running_mean",
-                             "decoder.6.bias", "optimizer.m.encoder.3.weight", "optimizer.v.lista.dictionary",
-                             "optimizer.atom_hits", NULL };
+  const char *lista[] = { "lista.dictionary", "lista.c", "encoder.0.weight", "encoder.1.running_mean",
+                          "decoder.6.bias", "optimizer.m.encoder.3.weight", "optimizer.v.lista.dictionary",
+                          "optimizer.atom_hits", NULL };
+  const char *vq[] = { "vq.codebook", "vq.ema_counts", "vq.ema_sums", "encoder.0.weight", "decoder.6.bias",
+                       "optimizer.m.encoder.3.weight", NULL };
+  const char *gaussian[] = { "gaussian.mean.weight", "gaussian.logvar.bias", "encoder.0.weight",
+                             "encoder.1.running_mean", "decoder.6.bias", "optimizer.v.gaussian.logvar.weight",
+                             NULL };
+  const char **compared = bottleneck == SCVAE_BOTTLENECK_VQ ? vq
+                          : bottleneck == SCVAE_BOTTLENECK_GAUSSIAN ? gaussian : lista;
   ScvaeTrainOptions options;
 
   dataset = scvae_dataset_new (data, 0, 16, &error);
@@ -264,14 +280,14 @@ test_resume_exact (void)
   options.seed = 5;
 
   {
-    g_autoptr(ScvaeModel) model = tiny_model ();
+    g_autoptr(ScvaeModel) model = tiny_model_with (bottleneck);
     g_autoptr(ScvaeTrainer) trainer = scvae_trainer_new (model, &options, &error);
 
     g_assert_true (scvae_trainer_run (trainer, dataset, NULL, whole, whole_ckpt, NULL, NULL, &error));
     g_assert_no_error (error);
   }
   {
-    g_autoptr(ScvaeModel) model = tiny_model ();
+    g_autoptr(ScvaeModel) model = tiny_model_with (bottleneck);
     g_autoptr(ScvaeTrainer) trainer = scvae_trainer_new (model, &options, &error);
 
     /* Interrupted: the callback says stop at step 260, as Ctrl-C does. */
@@ -314,7 +330,10 @@ main (int argc, char **argv)
   g_test_add_func ("/training/resample", test_resample);
   g_test_add_func ("/training/batchnorm-average", test_batchnorm_average);
   g_test_add_func ("/training/overfit", test_overfit);
-  g_test_add_func ("/training/resume-exact", test_resume_exact);
+  g_test_add_data_func ("/training/resume-exact", GINT_TO_POINTER (SCVAE_BOTTLENECK_LISTA), test_resume_exact);
+  g_test_add_data_func ("/training/resume-exact/vq", GINT_TO_POINTER (SCVAE_BOTTLENECK_VQ), test_resume_exact);
+  g_test_add_data_func ("/training/resume-exact/gaussian", GINT_TO_POINTER (SCVAE_BOTTLENECK_GAUSSIAN),
+                        test_resume_exact);
 
   status = g_test_run ();
   if (status == 0)
