@@ -168,7 +168,7 @@ cli_eval (int argc, char **argv)
         }
       image_codes = scvae_session_get_codes (session, &rows, &cols, NULL);
       scvae_code_stats_add (stats, image_codes, (gsize) rows * cols);
-      for (gsize p = 0; p < (gsize) rows * cols; p++)
+      for (gsize p = 0; p < (gsize) rows * cols && config->bottleneck == SCVAE_BOTTLENECK_GAUSSIAN; p++)
         for (int k = 0; k < config->atoms; k++)
           {
             mean_sums[k] += image_codes[p * config->atoms + k];

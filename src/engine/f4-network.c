@@ -13,6 +13,7 @@
 #include "gaussian.h"
 #include "losses.h"
 #include "ops.h"
+#include "rng.h"
 #include "vq.h"
 
 typedef struct {
@@ -358,13 +359,12 @@ bottleneck_forward (F4Network *net, const F4Tensors *p, Scratch *scratch)
 
         if (net->decode_mean)
           trace.noise = NULL;
-        scvae__gaussian_forward (&gaussian, P, net->features, &trace, &net->noise_rng, net->decoded_rows);
-        if (net->fixed_noise && !net->decode_mean)
+        else if (net->fixed_noise)
+          memcpy (trace.noise, net->fixed_noise, P * C * sizeof (float));
+        else
           for (gsize i = 0; i < P * C; i++)
-            {
-              net->gaussian.noise[i] = net->fixed_noise[i];
-              net->decoded_rows[i] = net->gaussian.mean[i] + expf (0.5f * net->gaussian.logvar[i]) * net->fixed_noise[i];
-            }
+            trace.noise[i] = (float) scvae__rng_normal (&net->noise_rng);
+        scvae__gaussian_forward (&gaussian, P, net->features, &trace, net->decoded_rows);
         memcpy (codes, net->gaussian.mean, P * C * sizeof (float));
       }
       break;
@@ -436,7 +436,7 @@ scvae__f4_network_forward (F4Network *net,
                      + net->config.lifetime * loss->lifetime;
       break;
     case SCVAE_BOTTLENECK_VQ:
-      loss->latent = scvae__vq_commitment (C, P, net->features, net->decoded_rows);
+      loss->latent = scvae__loss_mse (net->features, net->decoded_rows, P * C);
       loss->total += net->config.commitment * loss->latent;
       break;
     case SCVAE_BOTTLENECK_GAUSSIAN:

@@ -37,7 +37,6 @@ scvae__gaussian_forward (const Gaussian *gaussian,
                          gsize n_patches,
                          const float *features,
                          GaussianTrace *trace,
-                         Rng *rng,
                          float *latent)
 {
   int C = gaussian->channels;
@@ -49,17 +48,7 @@ scvae__gaussian_forward (const Gaussian *gaussian,
     trace->logvar[i] = CLAMP (trace->logvar[i], GAUSSIAN_LOGVAR_MIN, GAUSSIAN_LOGVAR_MAX);
 
   for (gsize i = 0; i < n; i++)
-    {
-      if (trace->noise)
-        {
-          trace->noise[i] = (float) scvae__rng_normal (rng);
-          latent[i] = trace->mean[i] + expf (0.5f * trace->logvar[i]) * trace->noise[i];
-        }
-      else
-        {
-          latent[i] = trace->mean[i];
-        }
-    }
+    latent[i] = trace->noise ? trace->mean[i] + expf (0.5f * trace->logvar[i]) * trace->noise[i] : trace->mean[i];
   return scvae__gaussian_kl (C, n_patches, trace->mean, trace->logvar);
 }
 

@@ -22,7 +22,6 @@
 
 #include <glib.h>
 
-#include "rng.h"
 
 typedef struct {
   int channels;
@@ -42,13 +41,12 @@ typedef struct {
   float *noise;   /* eps; NULL at inference */
 } GaussianTrace;
 
-/* Computes mean and logvar; with trace->noise, draws eps from rng and
- * writes the sample into latent, else writes the mean. Returns the KL. */
+/* Computes mean and logvar; with trace->noise (eps, filled by the caller),
+ * writes the sample into latent, else the mean. Returns the KL. */
 double scvae__gaussian_forward (const Gaussian *gaussian,
                                 gsize n_patches,
                                 const float *features,
                                 GaussianTrace *trace,
-                                Rng *rng,
                                 float *latent);
 
 /* KL as above, from the trace's mean and logvar. */

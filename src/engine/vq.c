@@ -6,6 +6,8 @@
 
 #include "vq.h"
 
+#include "losses.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
@@ -70,17 +72,6 @@ scvae__vq_forward (const Vq *vq,
   return total;
 }
 
-double
-scvae__vq_commitment (int channels, gsize n_patches, const float *features, const float *quantized)
-{
-  gsize n = n_patches * channels;
-  double sum = 0.0;
-
-  for (gsize i = 0; i < n; i++)
-    sum += ((double) features[i] - quantized[i]) * ((double) features[i] - quantized[i]);
-  return n ? sum / n : 0.0;
-}
-
 void
 scvae__vq_backward (int channels,
                     gsize n_patches,
@@ -91,10 +82,10 @@ scvae__vq_backward (int channels,
                     float *dfeatures)
 {
   gsize n = n_patches * channels;
-  float scale = n ? 2.f * beta / (float) n : 0.f;
 
   for (gsize i = 0; i < n; i++)
-    dfeatures[i] += dquantized[i] + scale * (features[i] - quantized[i]);
+    dfeatures[i] += dquantized[i];
+  scvae__loss_mse_backward (features, quantized, n, beta, dfeatures, NULL);
 }
 
 void

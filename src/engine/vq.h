@@ -15,8 +15,9 @@
  *
  *   commitment = mean over patches and channels of (e - sg(q))^2,
  *
- * weighted by beta. The codebook is not learnt by gradient but follows the
- * features it is given, by exponential moving averages (the paper's
+ * (scvae__loss_mse of e and q) weighted by beta. The codebook is not
+ * learnt by gradient but follows the features it is given, by exponential
+ * moving averages (the paper's
  * appendix): per code, the count of patches N_k and the sum of their
  * features M_k decay by gamma and take the batch's, and E_k = M_k / N_k
  * with Laplace-smoothed counts. A code whose count falls below a threshold
@@ -44,9 +45,6 @@ double scvae__vq_forward (const Vq *vq,
                           int *index,
                           float *quantized,
                           Scratch *scratch);
-
-/* mean((e - q)^2) over P x C. */
-double scvae__vq_commitment (int channels, gsize n_patches, const float *features, const float *quantized);
 
 /* Accumulates into dfeatures the straight-through gradient dquantized plus
  * beta times the commitment's, 2 (e - q) / (P C). */
