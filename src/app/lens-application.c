@@ -120,10 +120,11 @@ static void
 lens_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
 {
   LensWindow *window = get_window (LENS_APPLICATION (app));
-  GFile *image = NULL, *folder = NULL, *model = NULL;
+  GFile *image = NULL, *folder = NULL, *model = NULL, *comparison = NULL;
 
   /* One image at a time, one folder to survey and one model: the last ones
-   * given (a model, as when dropped, by its .safetensors name). */
+   * given (a model, as when dropped, by its .safetensors name). A second
+   * model is one to compare with: `sparse-lens a.safetensors b.safetensors`. */
   for (int i = 0; i < n_files; i++)
     {
       g_autofree char *name = g_file_get_basename (files[i]);
@@ -131,12 +132,19 @@ lens_application_open (GApplication *app, GFile **files, int n_files, const char
       if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
         folder = files[i];
       else if (name && g_str_has_suffix (name, ".safetensors"))
-        model = files[i];
+        {
+          if (model)
+            comparison = files[i];
+          else
+            model = files[i];
+        }
       else
         image = files[i];
     }
   if (model)
     lens_window_open_model (window, model);
+  if (comparison)
+    lens_window_open_comparison (window, comparison);
   if (image)
     lens_window_open_file (window, image);
   if (folder)

@@ -196,33 +196,27 @@ lens_heatmap_surface (const float *values, int rows, int cols, const LensColorSc
   return surface;
 }
 
-cairo_surface_t *
-lens_residual_surface (const ScvaeImage *a, const ScvaeImage *b, LensColormap colormap,
-                       LensColorScale *scale)
+float *
+lens_residual_values (const ScvaeImage *a, const ScvaeImage *b)
 {
   gsize plane = (gsize) a->width * a->height;
-  g_autofree float *residual = g_new (float, plane);
-  guint8 *pixels;
-  int stride;
-  cairo_surface_t *surface;
+  float *residual = g_new (float, plane);
 
   /* On [0, 1] pixels: |x - x_hat| / 2 in [-1, 1] units. */
   for (gsize i = 0; i < plane; i++)
     residual[i] = (fabsf (a->data[i] - b->data[i]) + fabsf (a->data[plane + i] - b->data[plane + i])
                    + fabsf (a->data[2 * plane + i] - b->data[2 * plane + i])) / 6.f;
-  *scale = lens_color_scale_for (residual, plane, FALSE, colormap);
+  return residual;
+}
 
-  surface = new_surface (a->width, a->height, &pixels, &stride);
-  for (int y = 0; y < a->height; y++)
-    for (int x = 0; x < a->width; x++)
-      {
-        guint8 rgb[3];
+cairo_surface_t *
+lens_residual_surface (const ScvaeImage *a, const ScvaeImage *b, LensColormap colormap,
+                       LensColorScale *scale)
+{
+  g_autofree float *residual = lens_residual_values (a, b);
 
-        lens_color_scale_map (scale, residual[(gsize) y * a->width + x], rgb);
-        put_pixel (pixels + (gsize) y * stride, x, rgb);
-      }
-  cairo_surface_mark_dirty (surface);
-  return surface;
+  *scale = lens_color_scale_for (residual, (gsize) a->width * a->height, FALSE, colormap);
+  return lens_heatmap_surface (residual, a->height, a->width, scale);
 }
 
 int

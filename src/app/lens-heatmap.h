@@ -81,10 +81,13 @@ LensColorScale lens_activation_scale (const float *values, gsize n, LensScaling 
 /* The q-quantile (0..1) of n values, n > 0. */
 float lens_quantile (const float *values, gsize n, double q);
 
-/* One pixel per patch (the view magnifies without smoothing). */
+/* One pixel per value: per patch for the code maps (the view magnifies
+ * without smoothing), per image pixel for residuals. */
 cairo_surface_t *lens_heatmap_surface (const float *values, int rows, int cols,
                                        const LensColorScale *scale);
-/* |x - x_hat| averaged over channels, as a heat map at image resolution. */
+/* |x - x_hat| averaged over channels (in [0, 1]), width x height floats. */
+float *lens_residual_values (const ScvaeImage *a, const ScvaeImage *b);
+/* The same, as a heat map at image resolution, on a scale up to its largest value. */
 cairo_surface_t *lens_residual_surface (const ScvaeImage *a, const ScvaeImage *b,
                                         LensColormap colormap, LensColorScale *scale);
 

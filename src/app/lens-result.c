@@ -23,6 +23,8 @@ lens_request_copy (LensRequest *dst, const LensRequest *src)
     g_bytes_ref (dst->atoms);
   if (dst->atom_gains)
     g_bytes_ref (dst->atom_gains);
+  if (dst->comparison)
+    scvae_model_ref (dst->comparison);
 }
 
 void
@@ -32,6 +34,7 @@ lens_request_clear (LensRequest *request)
   g_clear_pointer (&request->input, lens_input_unref);
   g_clear_pointer (&request->atoms, g_bytes_unref);
   g_clear_pointer (&request->atom_gains, g_bytes_unref);
+  g_clear_pointer (&request->comparison, scvae_model_unref);
 }
 
 const int *
@@ -147,6 +150,7 @@ lens_result_copy (const LensResult *result)
     copy->usage = g_memdup2 (result->usage,
                              scvae_model_get_config (result->request.model)->atoms * sizeof (ScvaeAtomUsage));
   copy->labels = result->labels ? g_memdup2 (result->labels, n) : NULL;
+  copy->comparison = result->comparison ? lens_comparison_ref (result->comparison) : NULL;
   copy->segments_pending = result->segments_pending;
   copy->compute_ms = result->compute_ms;
   return copy;
@@ -163,6 +167,7 @@ result_clear (LensResult *result)
   g_free (result->activation_values);
   g_free (result->usage);
   g_free (result->labels);
+  g_clear_pointer (&result->comparison, lens_comparison_unref);
 }
 
 void

@@ -8,6 +8,7 @@
 
 #include <glib-object.h>
 
+#include "lens-comparison.h"
 #include "lens-heatmap.h"
 #include "lens-input.h"
 #include "lens-picture.h"
@@ -32,6 +33,7 @@ typedef struct {
    * heat map and the segments stay LISTA's. */
   GBytes *atom_gains;         /* K floats, or NULL: every gain 1 */
   int keep;                   /* each patch's strongest atoms kept; 0: all */
+  ScvaeModel *comparison;     /* a second model to compare with (see LensComparison), or NULL */
 } LensRequest;
 
 /* dst takes references to what src holds; lens_request_clear drops them. */
@@ -81,6 +83,7 @@ typedef struct {
    * result with the same serial and the labels follows (unless a newer
    * request cancels it). The pictures are shown meanwhile. */
   gboolean segments_pending;
+  LensComparison *comparison;    /* when the request names a comparison model */
   double compute_ms;             /* the stages this request ran */
 } LensResult;
 

@@ -39,22 +39,26 @@ open_action (GtkWidget *widget, const char *action, GVariant *param)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+typedef void (*OpenModelFunc) (LensWindow *self, GFile *file);
+
 static void
 on_model_chosen (GtkNativeDialog *dialog, int response, LensWindow *self)
 {
+  OpenModelFunc open = g_object_get_data (G_OBJECT (dialog), "open");
+
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      lens_window_open_model (self, file);
+      open (self, file);
     }
   g_object_unref (dialog);
 }
 
+/* A file chooser for a model, which open then opens. */
 static void
-open_model_action (GtkWidget *widget, const char *action, GVariant *param)
+choose_model (LensWindow *self, const char *title, OpenModelFunc open)
 {
-  LensWindow *self = LENS_WINDOW (widget);
-  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_("Open Model"), GTK_WINDOW (self),
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (title, GTK_WINDOW (self),
                                                               GTK_FILE_CHOOSER_ACTION_OPEN,
                                                               _("_Open"), _("_Cancel"));
   GtkFileFilter *models = gtk_file_filter_new ();
@@ -65,8 +69,27 @@ open_model_action (GtkWidget *widget, const char *action, GVariant *param)
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), models);
   g_object_unref (models);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_object_set_data (G_OBJECT (dialog), "open", open);
   g_signal_connect (dialog, "response", G_CALLBACK (on_model_chosen), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+open_model_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  choose_model (LENS_WINDOW (widget), _("Open Model"), lens_window_open_model);
+}
+
+static void
+open_comparison_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  choose_model (LENS_WINDOW (widget), _("Open a Model to Compare With"), lens_window_open_comparison);
+}
+
+static void
+close_comparison_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  lens_window_set_comparison (LENS_WINDOW (widget), NULL);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -282,12 +305,19 @@ view_index (const char *name)
   return -1;
 }
 
-/* win.view: "all", or the one view shown alone. */
+/* win.view: "all", the one view shown alone, or "models": the comparison
+ * page (while there is a model to compare with). */
 static void
 change_view (GSimpleAction *action, GVariant *state, gpointer data)
 {
+  LensWindow *self = data;
+  gboolean models = g_strcmp0 (g_variant_get_string (state, NULL), "models") == 0;
+
+  if (models && self->comparison_model == NULL)
+    return;
   g_simple_action_set_state (action, state);
-  lens_window_show_view (LENS_WINDOW (data), view_index (g_variant_get_string (state, NULL)));
+  gtk_stack_set_visible_child_name (self->content_stack, models ? "comparison" : "views");
+  lens_window_show_view (self, view_index (g_variant_get_string (state, NULL)));
 }
 
 /* win.toggle-view: that view alone, or all three again if it is alone. */
@@ -424,6 +454,8 @@ lens_window_update_actions (LensWindow *self)
   gtk_widget_action_set_enabled (widget, "win.reset-controls",
                                  model && scvae_model_get_config (self->model)->bottleneck == SCVAE_BOTTLENECK_LISTA);
   gtk_widget_action_set_enabled (widget, "win.find-atom", model);
+  gtk_widget_action_set_enabled (widget, "win.open-comparison", model);
+  gtk_widget_action_set_enabled (widget, "win.close-comparison", self->comparison_model != NULL);
   gtk_widget_action_set_enabled (widget, "win.undo", lens_segmentation_can_undo (self->segmentation));
   gtk_widget_action_set_enabled (widget, "win.redo", lens_segmentation_can_redo (self->segmentation));
   lens_window_update_collection_actions (self);
@@ -441,6 +473,8 @@ lens_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.find-atom", NULL);
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_action);
+  gtk_widget_class_install_action (widget_class, "win.open-comparison", NULL, open_comparison_action);
+  gtk_widget_class_install_action (widget_class, "win.close-comparison", NULL, close_comparison_action);
   gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
   gtk_widget_class_install_action (widget_class, "win.export-segments", "s", export_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_in_action);
@@ -453,8 +487,9 @@ lens_window_install_actions (GtkWidgetClass *widget_class)
   lens_window_install_collection_actions (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK, "win.open-model", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "win.open-model", NULL);
+                                       "win.open-comparison", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export",
                                        "s", "reconstruction");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "win.paste", NULL);
@@ -473,5 +508,6 @@ lens_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.toggle-view", "s",
                                        "reconstruction");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.toggle-view", "s", "activation");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_ALT_MASK, "win.toggle-view", "s", "models");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_ALT_MASK, "win.view", "s", "all");
 }

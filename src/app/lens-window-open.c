@@ -280,20 +280,38 @@ load_model_in_thread (GTask *task, gpointer source, gpointer task_data, GCancell
     g_task_return_pointer (task, model, (GDestroyNotify) scvae_model_unref);
 }
 
+/* The model of a load_model task; NULL (having said why) when it failed. */
+static ScvaeModel *
+load_model_finish (LensWindow *self, GAsyncResult *result)
+{
+  g_autoptr(GError) error = NULL;
+  ScvaeModel *model = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (lens_window_is_closed (self) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return NULL;
+  if (model == NULL)
+    lens_window_toast (self, error->message);
+  return model;
+}
+
+static void
+load_model (LensWindow *self, GFile *file, gpointer source_tag, GAsyncReadyCallback callback)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, NULL);
+
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_set_source_tag (task, source_tag);
+  g_task_run_in_thread (task, load_model_in_thread);
+}
+
 static void
 on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
 {
   LensWindow *self = LENS_WINDOW (source);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ScvaeModel) model = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(ScvaeModel) model = load_model_finish (self, result);
 
-  if (lens_window_is_closed (self) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
   if (model == NULL)
-    {
-      lens_window_toast (self, error->message);
-      return;
-    }
+    return;
   lens_window_set_model (self, model);
   if (self->settings && scvae_model_get_path (model))
     g_settings_set_string (self->settings, "last-model", scvae_model_get_path (model));
@@ -302,9 +320,41 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer data)
 void
 lens_window_open_model (LensWindow *self, GFile *file)
 {
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, on_model_loaded, NULL);
+  load_model (self, file, lens_window_open_model, on_model_loaded);
+}
 
-  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
-  g_task_set_source_tag (task, lens_window_open_model);
-  g_task_run_in_thread (task, load_model_in_thread);
+/* ------------------------------------------------------------------------- */
+/* A model to compare with */
+
+void
+lens_window_set_comparison (LensWindow *self, ScvaeModel *model)
+{
+  if (self->comparison_model == model)
+    return;
+  g_clear_pointer (&self->comparison_model, scvae_model_unref);
+  if (model)
+    self->comparison_model = scvae_model_ref (model);
+  else
+    lens_comparison_page_clear (self->comparison_page);
+  gtk_widget_set_visible (self->comparison_toggle, model != NULL);
+  gtk_widget_set_visible (self->bottom_comparison_toggle, model != NULL);
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "view", g_variant_new_string (model ? "models" : "all"));
+  lens_window_update_actions (self);
+  lens_window_update (self);
+}
+
+static void
+on_comparison_loaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LensWindow *self = LENS_WINDOW (source);
+  g_autoptr(ScvaeModel) model = load_model_finish (self, result);
+
+  if (model)
+    lens_window_set_comparison (self, model);
+}
+
+void
+lens_window_open_comparison (LensWindow *self, GFile *file)
+{
+  load_model (self, file, lens_window_open_comparison, on_comparison_loaded);
 }

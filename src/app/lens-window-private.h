@@ -5,7 +5,7 @@
  *
  * lens-window.c: the class, its controls and the request they make;
  * lens-window-results.c: showing what the engine thread sends back;
- * lens-window-open.c: opening images and models;
+ * lens-window-open.c: opening images and models (and one to compare with);
  * lens-window-segments.c: the segments over the views, selecting and splitting them;
  * lens-window-views.c: the grid of the three views, and the patch inspector;
  * lens-window-actions.c, lens-window-dnd.c: actions, drag and drop.
@@ -15,6 +15,7 @@
 
 #include "lens-atom-gallery.h"
 #include "lens-collection-page.h"
+#include "lens-comparison-page.h"
 #include "lens-image-view.h"
 #include "lens-intervention-panel.h"
 #include "lens-legend.h"
@@ -40,7 +41,11 @@ struct _LensWindow {
   GtkStack *stack;
   LensWelcomePage *welcome_page;
   AdwFlap *flap;
+  GtkStack *content_stack;   /* the views, or the comparison page */
   LensViewGrid *views;
+  LensComparisonPage *comparison_page;
+  GtkWidget *comparison_toggle;        /* the view switchers' "Models" */
+  GtkWidget *bottom_comparison_toggle;
   GtkButton *input_maximize;
   GtkButton *reconstruction_maximize;
   GtkButton *activation_maximize;
@@ -98,6 +103,7 @@ struct _LensWindow {
   LensWorker *worker;
   LensViewport *viewport;
   ScvaeModel *model;
+  ScvaeModel *comparison_model; /* shown beside model, or NULL */
   LensInput *input;
   LensResult *result;        /* shown now */
   LensResult *preview;       /* its pictures shown instead, until the next full result */

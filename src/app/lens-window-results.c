@@ -152,6 +152,8 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
   lens_view_grid_set_image_size (self->views, result->request.input->image->width,
                                  result->request.input->image->height);
   lens_window_show_pictures (self);
+  if (result->comparison && result->request.comparison == self->comparison_model)
+    lens_comparison_page_show (self->comparison_page, result);
   show_captions (self, result);
   lens_quality_panel_show_metrics (self->quality_panel, &result->metrics,
                                    scvae_model_get_config (result->request.model)->atoms);

@@ -64,6 +64,7 @@ lens_window_fit_views (LensWindow *self)
   gboolean wide = width >= WIDE_WINDOW, narrow = width < FOLD_BELOW;
   gboolean main_page = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "main") == 0;
   LensImageView *all[] = { self->input_view, self->reconstruction_view, self->activation_view };
+  gboolean comparing = g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "comparison") == 0;
   double fit = 0.0;
 
   /* Changing widgets while the window is being allocated would be
@@ -80,6 +81,11 @@ lens_window_fit_views (LensWindow *self)
     return;
 
   /* One fit scale for the views shown: the same pixels side by side. */
+  if (comparing)
+    {
+      lens_viewport_set_fit_scale (self->viewport, lens_comparison_page_get_fit_scale (self->comparison_page));
+      return;
+    }
   for (int i = 0; i < 3; i++)
     {
       double f = gtk_widget_get_child_visible (gtk_widget_get_parent (GTK_WIDGET (all[i])))
@@ -185,6 +191,7 @@ lens_window_setup_views (LensWindow *self)
   LensImageView *views[] = { self->input_view, self->reconstruction_view, self->activation_view };
 
   lens_window_show_view (self, -1);
+  lens_comparison_page_set_viewport (self->comparison_page, self->viewport);
 
   self->inspector = LENS_PATCH_INSPECTOR (lens_patch_inspector_new ());
   gtk_widget_set_parent (GTK_WIDGET (self->inspector), GTK_WIDGET (self));

@@ -74,6 +74,7 @@ lens_window_current_request (LensWindow *self)
     },
     .atom_gains = lens_intervention_panel_get_gains (self->intervention_panel),
     .keep = lens_intervention_panel_get_keep (self->intervention_panel),
+    .comparison = self->comparison_model,
   };
 }
 
@@ -189,6 +190,7 @@ lens_window_dispose (GObject *object)
   g_clear_handle_id (&self->layout_idle, g_source_remove);
   g_clear_object (&self->viewport);
   g_clear_pointer (&self->model, scvae_model_unref);
+  g_clear_pointer (&self->comparison_model, scvae_model_unref);
   g_clear_pointer (&self->input, lens_input_unref);
   g_clear_pointer (&self->preview, lens_result_unref);
   g_clear_pointer (&self->result, lens_result_unref);
@@ -239,6 +241,7 @@ lens_window_class_init (LensWindowClass *klass)
 
   g_type_ensure (LENS_TYPE_ATOM_GALLERY);
   g_type_ensure (LENS_TYPE_COLLECTION_PAGE);
+  g_type_ensure (LENS_TYPE_COMPARISON_PAGE);
   g_type_ensure (LENS_TYPE_IMAGE_VIEW);
   g_type_ensure (LENS_TYPE_LEGEND);
   g_type_ensure (LENS_TYPE_INTERVENTION_PANEL);
@@ -254,6 +257,10 @@ lens_window_class_init (LensWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LensWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, views);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, comparison_page);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, comparison_toggle);
+  gtk_widget_class_bind_template_child (widget_class, LensWindow, bottom_comparison_toggle);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, input_maximize);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, reconstruction_maximize);
   gtk_widget_class_bind_template_child (widget_class, LensWindow, activation_maximize);
@@ -352,6 +359,12 @@ ScvaeModel *
 lens_window_get_model (LensWindow *self)
 {
   return self->model;
+}
+
+ScvaeModel *
+lens_window_get_comparison (LensWindow *self)
+{
+  return self->comparison_model;
 }
 
 GCancellable *

@@ -23,6 +23,11 @@ void lens_window_survey_folder (LensWindow *self, GFile *folder);
 void lens_window_open_model (LensWindow *self, GFile *file);
 /* Adopts an already loaded model (the application's default). */
 void lens_window_set_model (LensWindow *self, ScvaeModel *model);
+/* Opens a second model beside the window's (see LensComparison) and shows
+ * both side by side; set_comparison with NULL closes it. */
+void lens_window_open_comparison (LensWindow *self, GFile *file);
+void lens_window_set_comparison (LensWindow *self, ScvaeModel *model);
+ScvaeModel *lens_window_get_comparison (LensWindow *self);
 void lens_window_open_input (LensWindow *self, LensInput *input);
 void lens_window_toast (LensWindow *self, const char *message);
 /* The same, with a button that shows the file in the file manager. */

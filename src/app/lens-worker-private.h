@@ -52,6 +52,7 @@ struct _LensWorker {
   LensStageCache *full;       /* the working image */
   LensStageCache *preview;    /* its half-size copy, while a slider is dragged */
   ScvaeImage *preview_image;
+  LensStageCache *comparison; /* the comparison model's codes of the working image */
   /* Segmentation of the full cache's codes: the features (the costly
    * part: a new k or seed reuses them) and the k-means labels. Both go
    * when the codes change. */

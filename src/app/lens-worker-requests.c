@@ -176,6 +176,42 @@ answer_preview (LensWorker *self, const LensRequest *request, guint64 serial, gi
   return TRUE;
 }
 
+/* The request's comparison model beside its model, on result's pictures:
+ * the last comparison when neither its model nor the main reconstruction
+ * changed, else the comparison model's codes (as trained: its own depth,
+ * sparsity 1) brought up to date and measured. */
+static gboolean
+compare (LensWorker *self, const LensRequest *request, LensResult *result, GCancellable *cancellable,
+         GError **error)
+{
+  LensRequest as_trained = { 0 };
+  gboolean new_codes;
+
+  if (request->comparison == NULL)
+    {
+      /* Its session holds a whole image's stages: let them go. */
+      g_clear_pointer (&self->comparison, lens_stage_cache_free);
+      self->comparison = lens_stage_cache_new ();
+      return TRUE;
+    }
+  if (self->last && self->last->comparison && self->last->request.comparison == request->comparison
+      && self->last->request.input == request->input && self->last->residual == result->residual)
+    {
+      result->comparison = lens_comparison_ref (self->last->comparison);
+      return TRUE;
+    }
+  as_trained.model = request->comparison;
+  as_trained.input = request->input;
+  as_trained.depth = scvae_model_get_config (request->comparison)->lista_steps;
+  as_trained.sparsity = 1.f;
+  if (!lens_stage_cache_bring (self->comparison, &as_trained, request->input->image, cancellable, &new_codes, error))
+    return FALSE;
+  result->comparison = lens_comparison_new (request->input->image, lens_stage_cache_get_session (self->full),
+                                            &result->metrics, lens_stage_cache_get_session (self->comparison),
+                                            request->colormap);
+  return TRUE;
+}
+
 /* Whether the request's segments are computed already. */
 static gboolean
 has_labels (LensWorker *self, const LensRequest *request)
@@ -234,6 +270,9 @@ answer_full (LensWorker *self, const LensRequest *request, guint64 serial, gint6
       result->activation = activation_picture (self, result, session, SCVAE_PATCH_PIXELS, cancellable);
       result->usage = g_memdup2 (scvae_session_get_atom_usage (session), K * sizeof (ScvaeAtomUsage));
     }
+  g_clear_pointer (&result->comparison, lens_comparison_unref);
+  if (!compare (self, request, result, cancellable, error))
+    return FALSE;
 
   /* New pictures go on screen before k-means, which takes longer than
    * they do; the segments follow in a second result. */

@@ -292,6 +292,7 @@ worker_thread (gpointer data)
   /* The sessions belong to this thread: free them here. */
   g_clear_pointer (&self->full, lens_stage_cache_free);
   g_clear_pointer (&self->preview, lens_stage_cache_free);
+  g_clear_pointer (&self->comparison, lens_stage_cache_free);
   g_clear_pointer (&self->preview_image, scvae_image_free);
   g_clear_pointer (&self->features, g_free);
   g_clear_pointer (&self->labels, g_free);
@@ -320,13 +321,15 @@ lens_worker_submit (LensWorker *self, const LensRequest *request)
   self->last_submitted_us = self->pending_submitted;
 
   /* A job gives way at once. A running request is cancelled if its work
-   * is stale: always when it encodes another image or model; for new
+   * is stale: always when it encodes another image or model (or compares
+   * with another); for new
    * slider values or a new intervention unless they come in a drag (see DRAG_GAP_US); and once
    * it has shown its pictures and runs k-means, for any other
    * segmentation (a new k, seed or features, or segments off). */
   if (self->job_running
       || (self->is_running
           && (!lens_request_same_input (&self->running, request)
+              || self->running.comparison != request->comparison
               || (!lens_request_same_reconstruction (&self->running, request)
                   && (!self->pending_in_drag || self->run_previewed))
               || (self->run_segmenting && !lens_request_same_segments (&self->running, request)))))
@@ -482,6 +485,7 @@ lens_worker_init (LensWorker *self)
   self->main_context = g_main_context_ref_thread_default ();
   self->full = lens_stage_cache_new ();
   self->preview = lens_stage_cache_new ();
+  self->comparison = lens_stage_cache_new ();
   /* Unowned: dispose joins the thread before the object can go. */
   self->thread = g_thread_new ("lens-engine", worker_thread, self);
 }

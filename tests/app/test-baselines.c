@@ -1,6 +1,7 @@
 /* test-baselines.c: a VQ and a Gaussian model as the window's model: the
  * views, the gallery and the segments work on their codes, and the
- * controls that are LISTA's are greyed out and say why
+ * controls that are LISTA's are greyed out and say why; and a baseline
+ * opened beside an SC-VAE as the comparison model
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,6 +10,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <math.h>
 
 #include "window-test.h"
@@ -127,6 +129,175 @@ test_baselines (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The engine's own metrics of model on image, coded as trained. */
+static ScvaeMetrics
+engine_metrics (ScvaeModel *model, const ScvaeImage *image)
+{
+  ScvaeSession *session = scvae_session_new (model);
+  g_autoptr(GError) error = NULL;
+  ScvaeMetrics metrics;
+
+  g_assert_true (scvae_session_encode (session, image, NULL, &error));
+  g_assert_true (scvae_session_sparse_code (session, -1, 1.f, NULL, &error));
+  g_assert_true (scvae_session_decode (session, NULL, &error));
+  g_assert_no_error (error);
+  scvae_session_compute_metrics (session, &metrics);
+  scvae_session_free (session);
+  return metrics;
+}
+
+static float
+largest_residual (const ScvaeImage *input, ScvaeModel *model, int depth, float sparsity)
+{
+  ScvaeSession *session = scvae_session_new (model);
+  g_autoptr(GError) error = NULL;
+  g_autofree float *residual = NULL;
+  float largest = 0.f;
+
+  g_assert_true (scvae_session_encode (session, input, NULL, &error));
+  g_assert_true (scvae_session_sparse_code (session, depth, sparsity, NULL, &error));
+  g_assert_true (scvae_session_decode (session, NULL, &error));
+  residual = lens_residual_values (input, scvae_session_get_reconstruction (session));
+  for (gsize i = 0; i < (gsize) input->width * input->height; i++)
+    largest = MAX (largest, residual[i]);
+  scvae_session_free (session);
+  return largest;
+}
+
+/* Runs the main loop until a result with a comparison arrives. */
+static LensResult *
+wait_for_comparison (LensWindow *window, guint64 after)
+{
+  gint64 deadline = g_get_monotonic_time () + patience ();
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(LensResult) result = wait_for_result (window, after);
+
+      if (result->comparison)
+        return g_steal_pointer (&result);
+      after = result->serial;
+    }
+  g_error ("no comparison in time");
+}
+
+static const char *
+shown_page (LensWindow *window)
+{
+  return gtk_stack_get_visible_child_name (window->content_stack);
+}
+
+static void
+test_compare (void)
+{
+  g_autoptr(ScvaeModel) lista = test_model ();
+  g_autoptr(ScvaeModel) vq = baseline_model (SCVAE_BOTTLENECK_VQ);
+  g_autofree char *dir = g_dir_make_tmp ("sparse-lens-compare-XXXXXX", NULL);
+  g_autofree char *vq_path = g_build_filename (dir, "vq.safetensors", NULL);
+  g_autofree char *broken_path = g_build_filename (dir, "broken.safetensors", NULL);
+  g_autofree char *photo = g_build_filename (samples, "coffee.jpg", NULL);
+  g_autoptr(GFile) image_file = g_file_new_for_path (photo);
+  g_autoptr(GFile) vq_file = g_file_new_for_path (vq_path);
+  g_autoptr(GFile) broken_file = g_file_new_for_path (broken_path);
+  g_autoptr(GError) error = NULL;
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) first = NULL, compared = NULL, moved = NULL, closed = NULL;
+  const LensComparison *c;
+  const ScvaeImage *input;
+  ScvaeMetrics vq_metrics;
+  LensImageView *view;
+  g_autofree char *row0 = NULL, *row1 = NULL, *moved_row0 = NULL, *expected = NULL;
+  float hi;
+
+  g_assert_true (scvae_model_save (vq, vq_path, &error));
+  g_assert_true (g_file_set_contents (broken_path, "not a model", -1, &error));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, lista);
+  g_settings_set_int (window->settings, "working-size", 256);
+  lens_window_open_file (window, image_file);
+  first = wait_for_result (window, 0);
+  g_assert_null (first->comparison);
+  g_assert_cmpstr (shown_page (window), ==, "views");
+  g_assert_false (gtk_widget_get_visible (window->comparison_toggle));
+
+  /* A file that is not a model: a toast that names it, no comparison. */
+  lens_window_open_comparison (window, broken_file);
+  while (lens_window_get_last_toast (window) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (strstr (lens_window_get_last_toast (window), "broken.safetensors"));
+  g_assert_null (lens_window_get_comparison (window));
+
+  /* The VQ model beside the SC-VAE: the page of both. */
+  lens_window_open_comparison (window, vq_file);
+  compared = wait_for_comparison (window, first->serial);
+  c = compared->comparison;
+  input = compared->request.input->image;
+  g_assert_cmpstr (shown_page (window), ==, "comparison");
+  g_assert_true (gtk_widget_get_visible (window->comparison_toggle));
+  g_assert_cmpstr (scvae_model_get_path (c->scores[1].model), ==, vq_path);
+
+  /* Each model's numbers are the engine's own on the working image. */
+  g_assert_cmpfloat (c->scores[0].metrics.psnr, ==, compared->metrics.psnr);
+  vq_metrics = engine_metrics (vq, input);
+  g_assert_cmpfloat (c->scores[1].metrics.psnr, ==, vq_metrics.psnr);
+  g_assert_cmpfloat (c->scores[1].metrics.ssim, ==, vq_metrics.ssim);
+  g_assert_cmpint (c->scores[1].metrics.codes.atoms_used, ==, vq_metrics.codes.atoms_used);
+
+  /* Both residuals on one scale: up to the larger of their largest values. */
+  hi = MAX (largest_residual (input, lista, -1, 1.f), largest_residual (input, vq, -1, 1.f));
+  g_assert_cmpfloat_with_epsilon (c->residual_scale.hi, hi, 1e-6);
+
+  /* The table, in each bottleneck's terms. */
+  row0 = lens_comparison_page_get_row (window->comparison_page, 0);
+  row1 = lens_comparison_page_get_row (window->comparison_page, 1);
+  expected = g_strdup_printf ("vq.safetensors (VQ-VAE) | %.2f dB | %.3f | 1 code a patch · %d of 32 used",
+                              vq_metrics.psnr, vq_metrics.ssim, vq_metrics.codes.atoms_used);
+  g_assert_true (g_str_has_prefix (row1, expected));
+  g_assert_nonnull (strstr (row0, "(SC-VAE) |"));
+  g_assert_nonnull (strstr (row0, "atoms a patch"));
+
+  /* Zoomed together: the comparison's views follow the window's viewport. */
+  lens_viewport_set_view (window->viewport, 2.0, input->width / 2.0, input->height / 2.0);
+  for (int i = 0; i < LENS_COMPARISON_N_VIEWS; i++)
+    {
+      view = lens_comparison_page_get_view (window->comparison_page, i);
+      g_assert_cmpfloat (lens_image_view_get_scale (view), ==, 2.0);
+    }
+  lens_viewport_fit (window->viewport);
+
+  /* A slider moves the window's model only: the comparison codes as trained. */
+  gtk_adjustment_set_value (window->sparsity_adjustment, 1.5);
+  moved = wait_for_comparison (window, compared->serial);
+  g_assert_cmpfloat (moved->request.sparsity, ==, 1.5f);
+  g_assert_cmpfloat (moved->comparison->scores[0].metrics.psnr, ==, moved->metrics.psnr);
+  g_assert_cmpfloat (moved->comparison->scores[0].metrics.psnr, !=, c->scores[0].metrics.psnr);
+  g_assert_cmpfloat (moved->comparison->scores[1].metrics.psnr, ==, vq_metrics.psnr);
+  moved_row0 = lens_comparison_page_get_row (window->comparison_page, 0);
+  g_assert_nonnull (strstr (moved_row0, "sparsity ×1.50"));
+
+  /* Alt+4's view switches between the three views and the comparison. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-view", "s", "models");
+  g_assert_cmpstr (shown_page (window), ==, "views");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-view", "s", "models");
+  g_assert_cmpstr (shown_page (window), ==, "comparison");
+
+  /* Stop Comparing: the three views again, and no comparison computed. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.close-comparison", NULL);
+  g_assert_null (lens_window_get_comparison (window));
+  g_assert_cmpstr (shown_page (window), ==, "views");
+  g_assert_false (gtk_widget_get_visible (window->comparison_toggle));
+  closed = wait_for_result (window, moved->serial);
+  g_assert_null (closed->comparison);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-view", "s", "models");
+  g_assert_cmpstr (shown_page (window), ==, "views");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unlink (vq_path);
+  g_unlink (broken_path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -134,5 +305,6 @@ main (int argc, char **argv)
   adw_init ();
   samples = samples_folder ();
   g_test_add_func ("/app/baselines", test_baselines);
+  g_test_add_func ("/app/baselines/compare", test_compare);
   return g_test_run ();
 }
