@@ -10,6 +10,8 @@
 
 #include <glib/gi18n.h>
 
+#include "shipped.h"
+
 static void
 on_image_chosen (GtkNativeDialog *dialog, int response, LensWindow *self)
 {
@@ -54,9 +56,10 @@ on_model_chosen (GtkNativeDialog *dialog, int response, LensWindow *self)
   g_object_unref (dialog);
 }
 
-/* A file chooser for a model, which open then opens. */
+/* A file chooser for a model, which open then opens; it starts in
+ * folder (a shipped one) when given. */
 static void
-choose_model (LensWindow *self, const char *title, OpenModelFunc open)
+choose_model (LensWindow *self, const char *title, const char *folder, OpenModelFunc open)
 {
   GtkFileChooserNative *dialog = gtk_file_chooser_native_new (title, GTK_WINDOW (self),
                                                               GTK_FILE_CHOOSER_ACTION_OPEN,
@@ -68,6 +71,13 @@ choose_model (LensWindow *self, const char *title, OpenModelFunc open)
   gtk_file_filter_add_pattern (models, "*.ckpt");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), models);
   g_object_unref (models);
+  if (folder)
+    {
+      g_autofree char *path = shipped_path (folder);
+      g_autoptr(GFile) start = g_file_new_for_path (path);
+
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), start, NULL);
+    }
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_object_set_data (G_OBJECT (dialog), "open", open);
   g_signal_connect (dialog, "response", G_CALLBACK (on_model_chosen), self);
@@ -77,13 +87,15 @@ choose_model (LensWindow *self, const char *title, OpenModelFunc open)
 static void
 open_model_action (GtkWidget *widget, const char *action, GVariant *param)
 {
-  choose_model (LENS_WINDOW (widget), _("Open Model"), lens_window_open_model);
+  choose_model (LENS_WINDOW (widget), _("Open Model"), NULL, lens_window_open_model);
 }
 
 static void
 open_comparison_action (GtkWidget *widget, const char *action, GVariant *param)
 {
-  choose_model (LENS_WINDOW (widget), _("Open a Model to Compare With"), lens_window_open_comparison);
+  /* The baselines the model card compares with are the likely choice. */
+  choose_model (LENS_WINDOW (widget), _("Open a Model to Compare With"), "models/baselines",
+                lens_window_open_comparison);
 }
 
 static void
