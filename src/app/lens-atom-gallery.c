@@ -452,6 +452,10 @@ lens_atom_gallery_set_atoms (LensAtomGallery *self, GPtrArray *surfaces, const d
 {
   lens_atom_gallery_clear (self);
   self->kind = kind;
+  /* In the bottleneck's words, as the cells are. */
+  g_object_set (self->search, "placeholder-text",
+                kind == SCVAE_BOTTLENECK_VQ ? _("Code index")
+                : kind == SCVAE_BOTTLENECK_GAUSSIAN ? _("Channel index") : _("Atom index"), NULL);
   if (surfaces->len == 0)
     return;
   self->arriving = g_ptr_array_ref (surfaces);

@@ -34,6 +34,43 @@ baseline_model (ScvaeBottleneck bottleneck)
   return model;
 }
 
+/* The first search entry at or below widget. */
+static GtkWidget *
+find_search_entry (GtkWidget *widget)
+{
+  if (GTK_IS_SEARCH_ENTRY (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_search_entry (child);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* The gallery's search field, once its atoms (drawn on the engine
+ * thread) name their kind: NULL if they do not in time. */
+static gboolean
+search_says (LensWindow *window, const char *placeholder)
+{
+  GtkWidget *search = find_search_entry (GTK_WIDGET (window->gallery));
+  gint64 deadline = g_get_monotonic_time () + patience ();
+
+  g_assert_nonnull (search);
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *text = NULL;
+
+      g_object_get (search, "placeholder-text", &text, NULL);
+      if (g_strcmp0 (text, placeholder) == 0)
+        return TRUE;
+      spin (20);
+    }
+  return FALSE;
+}
+
 /* Runs the main loop until the shown result has its segments. */
 static LensResult *
 wait_for_segments (LensWindow *window, guint64 after)
@@ -69,6 +106,9 @@ check_baseline (LensWindow *window, ScvaeBottleneck bottleneck, guint64 *serial)
   why = adw_preferences_group_get_description (window->coding_group);
   g_assert_nonnull (why);
   g_assert_nonnull (strstr (why, bottleneck == SCVAE_BOTTLENECK_VQ ? "nearest code" : "its mean"));
+
+  /* The gallery finds codes or channels, not atoms. */
+  g_assert_true (search_says (window, bottleneck == SCVAE_BOTTLENECK_VQ ? "Code index" : "Channel index"));
 
   /* A reconstruction from the bottleneck's code. */
   g_assert_nonnull (result->reconstruction);
@@ -125,6 +165,7 @@ test_baselines (void)
   g_assert_true (gtk_widget_get_sensitive (window->depth_scale));
   why = adw_preferences_group_get_description (window->coding_group);
   g_assert_true (why == NULL || *why == '\0');
+  g_assert_true (search_says (window, "Atom index"));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
