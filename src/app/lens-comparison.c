@@ -45,17 +45,26 @@ score (LensModelScore *score, ScvaeSession *session, const ScvaeMetrics *metrics
 
 LensComparison *
 lens_comparison_new (const ScvaeImage *input, ScvaeSession *main, const ScvaeMetrics *main_metrics,
-                     ScvaeSession *other, LensColormap colormap)
+                     ScvaeSession *other, const LensModelScore *other_score, LensColormap colormap)
 {
   LensComparison *comparison = g_atomic_rc_box_new0 (LensComparison);
   ScvaeSession *sessions[2] = { main, other };
   g_autofree float *residuals[2] = { NULL, NULL };
   gsize n = (gsize) input->width * input->height;
-  ScvaeMetrics other_metrics;
 
-  scvae_session_compute_metrics (other, &other_metrics);
   score (&comparison->scores[0], main, main_metrics);
-  score (&comparison->scores[1], other, &other_metrics);
+  if (other_score)
+    {
+      comparison->scores[1] = *other_score;
+      scvae_model_ref (comparison->scores[1].model);
+    }
+  else
+    {
+      ScvaeMetrics other_metrics;
+
+      scvae_session_compute_metrics (other, &other_metrics);
+      score (&comparison->scores[1], other, &other_metrics);
+    }
   comparison->reconstruction = lens_picture_new (scvae_render_image (scvae_session_get_reconstruction (other)), 1);
 
   /* One scale, up to the larger of the two largest residuals. */

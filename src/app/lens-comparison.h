@@ -34,10 +34,12 @@ typedef struct {
 } LensComparison;
 
 /* From the two sessions' reconstructions of input; main_metrics are the
- * window's model's (computed already); the comparison session's metrics
- * are computed here. On the engine thread. */
+ * window's model's (computed already); the comparison session's are
+ * other_score when given (its reconstruction unchanged since), else
+ * computed here. On the engine thread. */
 LensComparison *lens_comparison_new (const ScvaeImage *input, ScvaeSession *main, const ScvaeMetrics *main_metrics,
-                                     ScvaeSession *other, LensColormap colormap);
+                                     ScvaeSession *other, const LensModelScore *other_score,
+                                     LensColormap colormap);
 LensComparison *lens_comparison_ref (LensComparison *comparison);
 void lens_comparison_unref (LensComparison *comparison);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensComparison, lens_comparison_unref)

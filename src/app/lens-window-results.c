@@ -154,6 +154,8 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
   lens_window_show_pictures (self);
   if (result->comparison && result->request.comparison == self->comparison_model)
     lens_comparison_page_show (self->comparison_page, result);
+  else if (result->request.comparison && result->request.comparison == self->comparison_model)
+    lens_comparison_page_clear (self->comparison_page); /* it failed on this image, and said why */
   show_captions (self, result);
   lens_quality_panel_show_metrics (self->quality_panel, &result->metrics,
                                    scvae_model_get_config (result->request.model)->atoms);

@@ -179,36 +179,53 @@ answer_preview (LensWorker *self, const LensRequest *request, guint64 serial, gi
 /* The request's comparison model beside its model, on result's pictures:
  * the last comparison when neither its model nor the main reconstruction
  * changed, else the comparison model's codes (as trained: its own depth,
- * sparsity 1) brought up to date and measured. */
+ * sparsity 1) brought up to date, and measured unless they were already.
+ * A comparison model that fails on the image (too large for it, say) says
+ * why and leaves the result without a comparison: the window's model's
+ * pictures still show. FALSE only when cancelled. */
 static gboolean
 compare (LensWorker *self, const LensRequest *request, LensResult *result, GCancellable *cancellable,
          GError **error)
 {
+  LensComparison *last = self->last && self->last->request.comparison == request->comparison
+                             && self->last->request.input == request->input ? self->last->comparison : NULL;
   LensRequest as_trained = { 0 };
+  g_autoptr(GError) failure = NULL;
   gboolean new_codes;
 
   if (request->comparison == NULL)
     {
       /* Its session holds a whole image's stages: let them go. */
-      g_clear_pointer (&self->comparison, lens_stage_cache_free);
-      self->comparison = lens_stage_cache_new ();
+      if (lens_stage_cache_get_session (self->comparison))
+        {
+          lens_stage_cache_free (self->comparison);
+          self->comparison = lens_stage_cache_new ();
+        }
       return TRUE;
     }
-  if (self->last && self->last->comparison && self->last->request.comparison == request->comparison
-      && self->last->request.input == request->input && self->last->residual == result->residual)
+  if (last && self->last->residual == result->residual)
     {
-      result->comparison = lens_comparison_ref (self->last->comparison);
+      result->comparison = lens_comparison_ref (last);
       return TRUE;
     }
   as_trained.model = request->comparison;
   as_trained.input = request->input;
   as_trained.depth = scvae_model_get_config (request->comparison)->lista_steps;
   as_trained.sparsity = 1.f;
-  if (!lens_stage_cache_bring (self->comparison, &as_trained, request->input->image, cancellable, &new_codes, error))
-    return FALSE;
+  if (!lens_stage_cache_bring (self->comparison, &as_trained, request->input->image, cancellable, &new_codes,
+                               &failure))
+    {
+      if (g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&failure));
+          return FALSE;
+        }
+      lens_worker_post (self, NULL, g_steal_pointer (&failure));
+      return TRUE;
+    }
   result->comparison = lens_comparison_new (request->input->image, lens_stage_cache_get_session (self->full),
                                             &result->metrics, lens_stage_cache_get_session (self->comparison),
-                                            request->colormap);
+                                            last && !new_codes ? &last->scores[1] : NULL, request->colormap);
   return TRUE;
 }
 

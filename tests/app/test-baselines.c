@@ -333,6 +333,28 @@ test_compare (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-view", "s", "models");
   g_assert_cmpstr (shown_page (window), ==, "views");
 
+  /* A comparison model the image is too large for (under a memory limit
+   * the window's model fits): a toast says why, and the window's model's
+   * pictures still come. The worker is idle: it reads the limit later. */
+  {
+    g_autoptr(ScvaeModel) big = random_model (256, 2048, 5);
+    guint64 small_needs = scvae_session_estimate_bytes (lista, input->width, input->height);
+    guint64 big_needs = scvae_session_estimate_bytes (big, input->width, input->height);
+    g_autofree char *limit = g_strdup_printf ("%" G_GUINT64_FORMAT, (small_needs + big_needs) / 2 >> 20);
+    g_autoptr(LensResult) refused = NULL;
+
+    g_assert_cmpuint (big_needs - small_needs, >, 4u << 20);
+    g_setenv ("SCVAE_MEMORY_LIMIT_MB", limit, TRUE);
+    lens_window_set_comparison (window, big);
+    refused = wait_for_result (window, closed->serial);
+    g_assert_true (refused->request.comparison == big);
+    g_assert_null (refused->comparison);
+    g_assert_nonnull (refused->reconstruction);
+    while (strstr (lens_window_get_last_toast (window), "more than the") == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_unsetenv ("SCVAE_MEMORY_LIMIT_MB");
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   g_unlink (vq_path);
   g_unlink (broken_path);
