@@ -69,8 +69,10 @@ void
 lens_comparison_page_show (LensComparisonPage *self, const LensResult *result)
 {
   const LensComparison *comparison = result->comparison;
-  g_autofree char *names[2] = { model_name (comparison->scores[0].model), model_name (comparison->scores[1].model) };
-  g_autofree char *title = g_strdup_printf (_("%s beside %s"), names[0], names[1]);
+  g_autofree char *name = model_name (comparison->scores[0].model);
+  g_autofree char *other_name = model_name (comparison->scores[1].model);
+  const char *names[2] = { name, other_name };
+  g_autofree char *title = g_strdup_printf (_("%s beside %s"), name, other_name);
   LensPicture *pictures[LENS_COMPARISON_N_VIEWS] = {
     result->reconstruction, comparison->reconstruction, comparison->residuals[0], comparison->residuals[1],
   };

@@ -49,7 +49,7 @@ lens_comparison_new (const ScvaeImage *input, ScvaeSession *main, const ScvaeMet
 {
   LensComparison *comparison = g_atomic_rc_box_new0 (LensComparison);
   ScvaeSession *sessions[2] = { main, other };
-  g_autofree float *residuals[2] = { NULL, NULL };
+  float *residuals[2];
   gsize n = (gsize) input->width * input->height;
 
   score (&comparison->scores[0], main, main_metrics);
@@ -78,8 +78,11 @@ lens_comparison_new (const ScvaeImage *input, ScvaeSession *main, const ScvaeMet
         comparison->residual_scale = scale;
     }
   for (int i = 0; i < 2; i++)
-    comparison->residuals[i] = lens_picture_new (lens_heatmap_surface (residuals[i], input->height, input->width,
-                                                                       &comparison->residual_scale), 1);
+    {
+      comparison->residuals[i] = lens_picture_new (lens_heatmap_surface (residuals[i], input->height, input->width,
+                                                                         &comparison->residual_scale), 1);
+      g_free (residuals[i]);
+    }
   return comparison;
 }
 
