@@ -113,6 +113,14 @@ void __wrap_cblas_saxpy (OPENBLAS_CONST blasint n, OPENBLAS_CONST float alpha, O
 void __real_cblas_saxpy (OPENBLAS_CONST blasint n, OPENBLAS_CONST float alpha, OPENBLAS_CONST float *x,
                          OPENBLAS_CONST blasint incx, float *y, OPENBLAS_CONST blasint incy);
 
+static guint64 gemm_flops;
+
+guint64
+scvae__blas_gemm_flops (void)
+{
+  return __atomic_load_n (&gemm_flops, __ATOMIC_RELAXED);
+}
+
 void
 __wrap_cblas_sgemm (OPENBLAS_CONST enum CBLAS_ORDER order, OPENBLAS_CONST enum CBLAS_TRANSPOSE trans_a,
                     OPENBLAS_CONST enum CBLAS_TRANSPOSE trans_b, OPENBLAS_CONST blasint m,
@@ -121,6 +129,7 @@ __wrap_cblas_sgemm (OPENBLAS_CONST enum CBLAS_ORDER order, OPENBLAS_CONST enum C
                     OPENBLAS_CONST blasint ldb, OPENBLAS_CONST float beta, float *c,
                     OPENBLAS_CONST blasint ldc)
 {
+  __atomic_fetch_add (&gemm_flops, (guint64) 2 * m * n * k, __ATOMIC_RELAXED);
   if (!in_part)
     begin_outside_call ();
   __real_cblas_sgemm (order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

@@ -19,3 +19,7 @@
  * With more than one part, OpenBLAS is single-threaded meanwhile. */
 typedef void (*ParallelPart) (int part, int n_parts, gpointer data);
 void scvae__parallel_run (int n_parts, ParallelPart part, gpointer data);
+
+/* Floating-point operations (2 m n k each) of every cblas_sgemm the
+ * process has made, for benchmarks that report FLOP rates. */
+guint64 scvae__blas_gemm_flops (void);
