@@ -133,6 +133,7 @@ lens_result_copy (const LensResult *result)
   copy->serial = result->serial;
   copy->submitted_us = result->submitted_us;
   copy->preview = result->preview;
+  copy->preview_scale = result->preview_scale;
   copy->input_picture = picture_ref0 (result->input_picture);
   copy->reconstruction = picture_ref0 (result->reconstruction);
   copy->residual = picture_ref0 (result->residual);

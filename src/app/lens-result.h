@@ -60,9 +60,11 @@ typedef struct {
   guint64 serial;          /* of the request answered */
   gint64 submitted_us;     /* monotonic time that request was submitted */
   /* A first look while a slider is dragged over a large image: pictures of
-   * the image at half size (rows x cols of its patches), no metrics, usage,
-   * top patches or segments. The full result follows once the drag stops. */
+   * the image at 1 / preview_scale of its size (rows x cols of its
+   * patches), no metrics, usage, top patches or segments. The full result
+   * follows once the drag stops. */
   gboolean preview;
+  int preview_scale;
   LensRequest request;     /* what was asked (holds references) */
 
   LensPicture *input_picture;

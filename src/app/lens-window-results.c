@@ -83,7 +83,9 @@ lens_window_update_status (LensWindow *self)
   if (self->shown_latency_ms > 0)
     g_string_append_printf (status, _(" · updated in %.0f ms"), self->shown_latency_ms);
   if (self->preview)
-    g_string_append (status, _(" · preview at half size"));
+    /* Translators: %d is 2, 3, 4...: the preview is coded at a half, a
+     * third... of the image's size. */
+    g_string_append_printf (status, _(" · preview at 1/%d size"), self->preview->preview_scale);
 
   lens_viewport_get_hover (self->viewport, &row, &col);
   if (row >= 0 && col >= 0 && row < r->rows && col < r->cols)

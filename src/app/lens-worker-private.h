@@ -50,7 +50,7 @@ struct _LensWorker {
 
   /* Owned by the worker thread */
   LensStageCache *full;       /* the working image */
-  LensStageCache *preview;    /* its half-size copy, while a slider is dragged */
+  LensStageCache *preview;    /* its reduced copy, while a slider is dragged */
   ScvaeImage *preview_image;
   LensStageCache *comparison; /* the comparison model's codes of the working image */
   /* Segmentation of the full cache's codes: the features (the costly

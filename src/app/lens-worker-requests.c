@@ -6,11 +6,17 @@
 
 #include "lens-worker-private.h"
 
-/* On an image of at least this many pixels, a drag is shown at half size
- * first (see wants_preview). A full answer to a slider move takes 0.28 to
+/* On an image of at least this many pixels, a drag is shown at reduced
+ * size first (see wants_preview). A full answer to a slider move takes 0.28 to
  * 0.51 s at 1024x768 on the build machine (tools/bench/app-latency), so
  * about 0.15 s at 640x480; below that, a preview would only add work. */
 #define PREVIEW_MIN_PIXELS (640 * 480)
+/* A preview is coded at a half, a third... of the image's size, the
+ * largest that has at most this many pixels: about 40 ms a slider move
+ * (a 256x256 image's takes 22-25 ms), so that a drag's pictures are
+ * well under 100 ms old when they show (a value arriving while the last
+ * preview is computed waits for it). Half of 1024x768 would take 75 ms. */
+#define PREVIEW_MAX_PIXELS (100 * 1000)
 
 /* Brings the working image's cache to the request's codes. */
 static gboolean
@@ -132,18 +138,29 @@ wants_preview (LensWorker *self, const LensRequest *request, gboolean in_drag)
          && !lens_stage_cache_has_codes (self->full, request);
 }
 
-static ScvaeImage *
-half_size (const ScvaeImage *image)
+static int
+preview_scale (const ScvaeImage *image)
 {
-  g_autoptr(GdkPixbuf) full = scvae_image_to_pixbuf (image);
-  g_autoptr(GdkPixbuf) half = gdk_pixbuf_scale_simple (full, MAX (1, image->width / 2),
-                                                       MAX (1, image->height / 2), GDK_INTERP_BILINEAR);
+  int scale = 2;
 
-  return scvae_image_new_from_pixbuf (half);
+  while ((gsize) (image->width / scale) * (image->height / scale) > PREVIEW_MAX_PIXELS)
+    scale++;
+  return scale;
 }
 
-/* The request on the image at half size: a quarter of the patches, so about
- * four times faster. Its pictures only: no metrics, usage or segments. */
+static ScvaeImage *
+reduced (const ScvaeImage *image, int scale)
+{
+  g_autoptr(GdkPixbuf) full = scvae_image_to_pixbuf (image);
+  g_autoptr(GdkPixbuf) small = gdk_pixbuf_scale_simple (full, MAX (1, image->width / scale),
+                                                        MAX (1, image->height / scale), GDK_INTERP_BILINEAR);
+
+  return scvae_image_new_from_pixbuf (small);
+}
+
+/* The request on the image at 1 / scale of its size: 1 / scale^2 of the
+ * patches, and as much faster. Its pictures only: no metrics, usage or
+ * segments. */
 static gboolean
 answer_preview (LensWorker *self, const LensRequest *request, guint64 serial, gint64 submitted,
                 GCancellable *cancellable, GError **error)
@@ -153,11 +170,12 @@ answer_preview (LensWorker *self, const LensRequest *request, guint64 serial, gi
   const ScvaeImage *reconstruction;
   ScvaeSession *session;
   gboolean new_codes;
+  int scale = preview_scale (request->input->image);
 
   if (!lens_stage_cache_has_input (self->preview, request))
     {
       g_clear_pointer (&self->preview_image, scvae_image_free);
-      self->preview_image = half_size (request->input->image);
+      self->preview_image = reduced (request->input->image, scale);
     }
   if (!lens_stage_cache_bring (self->preview, request, self->preview_image, cancellable, &new_codes, error))
     return FALSE;
@@ -165,11 +183,12 @@ answer_preview (LensWorker *self, const LensRequest *request, guint64 serial, gi
   session = lens_stage_cache_get_session (self->preview);
   result = result_new (self, request, serial, submitted);
   result->preview = TRUE;
+  result->preview_scale = scale;
   reconstruction = scvae_session_get_reconstruction (session);
-  result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), 2);
+  result->reconstruction = lens_picture_new (scvae_render_image (reconstruction), scale);
   result->residual = lens_picture_new (lens_residual_surface (self->preview_image, reconstruction,
-                                                              request->colormap, &result->residual_scale), 2);
-  result->activation = activation_picture (self, result, session, 2 * SCVAE_PATCH_PIXELS, cancellable);
+                                                              request->colormap, &result->residual_scale), scale);
+  result->activation = activation_picture (self, result, session, scale * SCVAE_PATCH_PIXELS, cancellable);
   result->compute_ms = (g_get_monotonic_time () - start) / 1000.0;
   lens_worker_post (self, g_steal_pointer (&result), NULL);
   lens_worker_mark_previewed (self);

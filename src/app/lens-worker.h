@@ -10,7 +10,7 @@
  * builds the pictures, and hands a LensResult back on the main loop. The
  * newest request wins: a request that makes the running work useless
  * cancels it between layers or LISTA steps. While a slider is dragged over
- * a large image, each request is first answered at half size (a preview),
+ * a large image, each request is first answered at reduced size (a preview),
  * and the full pass runs only when no newer request waits.
  *
  * Jobs (export, inspecting a patch, splitting a segment, rendering the

@@ -334,6 +334,8 @@ test_drag_preview (void)
       if (!r->preview)
         continue;
       n_previews++;
+      /* 640x480 halved is under the preview's pixel budget. */
+      g_assert_cmpint (r->preview_scale, ==, 2);
       g_assert_cmpint (r->rows, ==, 60);
       g_assert_cmpint (r->cols, ==, 80);
       g_assert_null (r->usage);
