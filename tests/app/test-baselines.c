@@ -71,9 +71,11 @@ search_says (LensWindow *window, const char *placeholder)
   return FALSE;
 }
 
-/* Runs the main loop until the shown result has its segments. */
+typedef gboolean (*ResultTest) (const LensResult *result);
+
+/* Runs the main loop until a result after serial `after` passes test. */
 static LensResult *
-wait_for_segments (LensWindow *window, guint64 after)
+wait_for_result_that (LensWindow *window, guint64 after, ResultTest test, const char *what)
 {
   gint64 deadline = g_get_monotonic_time () + patience ();
 
@@ -81,11 +83,29 @@ wait_for_segments (LensWindow *window, guint64 after)
     {
       g_autoptr(LensResult) result = wait_for_result (window, after);
 
-      if (result->labels && !result->segments_pending)
+      if (test (result))
         return g_steal_pointer (&result);
       after = result->serial;
     }
-  g_error ("no segments in time");
+  g_error ("no %s in time", what);
+}
+
+static gboolean
+has_segments (const LensResult *result)
+{
+  return result->labels && !result->segments_pending;
+}
+
+static gboolean
+has_comparison (const LensResult *result)
+{
+  return result->comparison != NULL;
+}
+
+static LensResult *
+wait_for_segments (LensWindow *window, guint64 after)
+{
+  return wait_for_result_that (window, after, has_segments, "segments");
 }
 
 static void
@@ -170,56 +190,48 @@ test_baselines (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-/* The engine's own metrics of model on image, coded as trained. */
-static ScvaeMetrics
-engine_metrics (ScvaeModel *model, const ScvaeImage *image)
+/* The engine's own session of model on image, coded as trained. */
+static ScvaeSession *
+coded_as_trained (ScvaeModel *model, const ScvaeImage *image)
 {
   ScvaeSession *session = scvae_session_new (model);
   g_autoptr(GError) error = NULL;
-  ScvaeMetrics metrics;
 
   g_assert_true (scvae_session_encode (session, image, NULL, &error));
   g_assert_true (scvae_session_sparse_code (session, -1, 1.f, NULL, &error));
   g_assert_true (scvae_session_decode (session, NULL, &error));
   g_assert_no_error (error);
+  return session;
+}
+
+static ScvaeMetrics
+engine_metrics (ScvaeModel *model, const ScvaeImage *image)
+{
+  ScvaeSession *session = coded_as_trained (model, image);
+  ScvaeMetrics metrics;
+
   scvae_session_compute_metrics (session, &metrics);
   scvae_session_free (session);
   return metrics;
 }
 
 static float
-largest_residual (const ScvaeImage *input, ScvaeModel *model, int depth, float sparsity)
+largest_residual (ScvaeModel *model, const ScvaeImage *image)
 {
-  ScvaeSession *session = scvae_session_new (model);
-  g_autoptr(GError) error = NULL;
-  g_autofree float *residual = NULL;
+  ScvaeSession *session = coded_as_trained (model, image);
+  g_autofree float *residual = lens_residual_values (image, scvae_session_get_reconstruction (session));
   float largest = 0.f;
 
-  g_assert_true (scvae_session_encode (session, input, NULL, &error));
-  g_assert_true (scvae_session_sparse_code (session, depth, sparsity, NULL, &error));
-  g_assert_true (scvae_session_decode (session, NULL, &error));
-  residual = lens_residual_values (input, scvae_session_get_reconstruction (session));
-  for (gsize i = 0; i < (gsize) input->width * input->height; i++)
+  for (gsize i = 0; i < (gsize) image->width * image->height; i++)
     largest = MAX (largest, residual[i]);
   scvae_session_free (session);
   return largest;
 }
 
-/* Runs the main loop until a result with a comparison arrives. */
 static LensResult *
 wait_for_comparison (LensWindow *window, guint64 after)
 {
-  gint64 deadline = g_get_monotonic_time () + patience ();
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_autoptr(LensResult) result = wait_for_result (window, after);
-
-      if (result->comparison)
-        return g_steal_pointer (&result);
-      after = result->serial;
-    }
-  g_error ("no comparison in time");
+  return wait_for_result_that (window, after, has_comparison, "comparison");
 }
 
 static const char *
@@ -286,7 +298,7 @@ test_compare (void)
   g_assert_cmpint (c->scores[1].metrics.codes.atoms_used, ==, vq_metrics.codes.atoms_used);
 
   /* Both residuals on one scale: up to the larger of their largest values. */
-  hi = MAX (largest_residual (input, lista, -1, 1.f), largest_residual (input, vq, -1, 1.f));
+  hi = MAX (largest_residual (lista, input), largest_residual (vq, input));
   g_assert_cmpfloat_with_epsilon (c->residual_scale.hi, hi, 1e-6);
 
   /* The table, in each bottleneck's terms. */
