@@ -157,7 +157,9 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
   if (result->comparison && result->request.comparison == self->comparison_model)
     lens_comparison_page_show (self->comparison_page, result);
   else if (result->request.comparison && result->request.comparison == self->comparison_model)
-    lens_comparison_page_clear (self->comparison_page); /* it failed on this image, and said why */
+    /* It failed on this image, and a toast said why: closed, so that the
+     * next slider move does not fail and say it again. */
+    lens_window_set_comparison (self, NULL);
   show_captions (self, result);
   lens_quality_panel_show_metrics (self->quality_panel, &result->metrics,
                                    scvae_model_get_config (result->request.model)->atoms);
