@@ -13,7 +13,8 @@
  * the BLAS wrapper: 2 m n k each); the Gram form calls none, so LISTA's
  * rates are dense-equivalent: the dense form's FLOPs over the time taken,
  * which above the machine's GEMM rate says how much work the active set
- * saved.
+ * saved. The last column counts the page faults of a run: memory the
+ * stage takes fresh from the kernel each time instead of reusing.
  *
  *   build/tools/bench/stage-rates [SIDE [REPEATS [MODEL]]]
  *
@@ -25,6 +26,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "lista.h"
 #include "scvae.h"
@@ -54,12 +56,23 @@ fail (const GError *error)
   exit (1);
 }
 
-/* One run of a stage: its milliseconds, and its GEMM FLOPs in *flops. */
+static long
+minor_faults (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_minflt;
+}
+
+/* One run of a stage: its milliseconds, its GEMM FLOPs in *flops and its
+ * page faults in *faults. */
 static double
-run_stage (ScvaeSession *session, const ScvaeImage *image, Stage stage, int run, guint64 *flops)
+run_stage (ScvaeSession *session, const ScvaeImage *image, Stage stage, int run, guint64 *flops, long *faults)
 {
   g_autoptr(GError) error = NULL;
   guint64 before = scvae__blas_gemm_flops ();
+  long faults_before = minor_faults ();
   gint64 start = g_get_monotonic_time ();
   gboolean ok = TRUE;
 
@@ -112,6 +125,7 @@ run_stage (ScvaeSession *session, const ScvaeImage *image, Stage stage, int run,
   if (!ok)
     fail (error);
   *flops = scvae__blas_gemm_flops () - before;
+  *faults = minor_faults () - faults_before;
   return (g_get_monotonic_time () - start) / 1000.0;
 }
 
@@ -127,6 +141,7 @@ main (int argc, char **argv)
   g_autoptr(ScvaeSession) session = NULL;
   double ms[N_STAGES];
   guint64 flops[N_STAGES];
+  long faults[N_STAGES];
   ScvaeMetrics metrics;
 
   scvae_init_process ();
@@ -150,7 +165,7 @@ main (int argc, char **argv)
 
       for (int r = -2; r < repeats; r++)
         {
-          double elapsed = run_stage (session, image, s, r, &flops[s]);
+          double elapsed = run_stage (session, image, s, r, &flops[s], &faults[s]);
 
           if (r >= 0)
             t[r] = elapsed;
@@ -162,7 +177,7 @@ main (int argc, char **argv)
 
   printf ("%dx%d, %d threads, OpenBLAS %s kernels, %.1f %% of codes active after LISTA; medians of %d\n\n", side,
           side, scvae_get_threads (), scvae_blas_info (), 100 * metrics.codes.active_fraction, repeats);
-  printf ("| stage | ms | GFLOP | GFLOP/s |\n|:---|---:|---:|---:|\n");
+  printf ("| stage | ms | GFLOP | GFLOP/s | page faults |\n|:---|---:|---:|---:|---:|\n");
   for (int s = 0; s < N_STAGES; s++)
     {
       /* The Gram form calls no GEMM: its rate is against the dense form's
@@ -170,10 +185,10 @@ main (int argc, char **argv)
       guint64 f = s == LISTA_GRAM || s == LISTA_AUTO ? flops[LISTA_DENSE] : flops[s];
 
       if (f > 0)
-        printf ("| %s | %.1f | %.2f | %.0f%s |\n", stage_names[s], ms[s], f / 1e9, f / 1e6 / ms[s],
-                s == LISTA_GRAM || s == LISTA_AUTO ? " (dense-equivalent)" : "");
+        printf ("| %s | %.1f | %.2f | %.0f%s | %ld |\n", stage_names[s], ms[s], f / 1e9, f / 1e6 / ms[s],
+                s == LISTA_GRAM || s == LISTA_AUTO ? " (dense-equivalent)" : "", faults[s]);
       else
-        printf ("| %s | %.1f | – | – |\n", stage_names[s], ms[s]);
+        printf ("| %s | %.1f | – | – | %ld |\n", stage_names[s], ms[s], faults[s]);
     }
   return 0;
 }
