@@ -41,10 +41,10 @@ model_name (ScvaeModel *model)
   return path ? g_path_get_basename (path) : g_strdup (_("Untitled model"));
 }
 
-/* The bottleneck, and for the window's SC-VAE the controls' settings when
- * they are not the trained ones (the comparison model codes as trained). */
+/* The bottleneck, and for the window's SC-VAE (request given) its depth
+ * and sparsity when they are not the trained ones. */
 static char *
-describe_model (ScvaeModel *model, const LensRequest *request)
+describe_coding (ScvaeModel *model, const LensRequest *request)
 {
   const ScvaeConfig *config = scvae_model_get_config (model);
   g_autofree char *name = model_name (model);
@@ -63,6 +63,21 @@ describe_model (ScvaeModel *model, const LensRequest *request)
                                 request->sparsity);
       return g_strdup_printf (_("%s (SC-VAE)"), name);
     }
+}
+
+/* What the table says of a model: for the window's (request given), what
+ * the controls change too, the intervention included; the comparison
+ * model codes as trained. */
+static char *
+describe_model (ScvaeModel *model, const LensRequest *request)
+{
+  g_autofree char *coding = describe_coding (model, request);
+
+  if (request && (request->atom_gains || request->keep > 0))
+    /* Translators: a model's description, then: its codes changed by the
+     * Interventions panel. */
+    return g_strdup_printf (_("%s, codes changed"), coding);
+  return g_steal_pointer (&coding);
 }
 
 void

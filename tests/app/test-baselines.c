@@ -335,6 +335,25 @@ test_compare (void)
   g_assert_cmpfloat (moved->comparison->scores[1].metrics.psnr, ==, vq_metrics.psnr);
   moved_row0 = lens_comparison_page_get_row (window->comparison_page, 0);
   g_assert_nonnull (strstr (moved_row0, "sparsity ×1.50"));
+  g_assert_null (strstr (moved_row0, "codes changed"));
+
+  /* An intervention on the window model's codes: the table says so. */
+  {
+    GtkWidget *keep = find_named (GTK_WIDGET (window->intervention_panel), "keep");
+    g_autoptr(LensResult) kept = NULL;
+    g_autofree char *kept_row0 = NULL;
+
+    g_assert_nonnull (keep);
+    gtk_range_set_value (GTK_RANGE (keep), 2);
+    kept = wait_for_comparison (window, moved->serial);
+    g_assert_cmpint (kept->request.keep, ==, 2);
+    kept_row0 = lens_comparison_page_get_row (window->comparison_page, 0);
+    g_assert_nonnull (strstr (kept_row0, "sparsity ×1.50), codes changed |"));
+    gtk_range_set_value (GTK_RANGE (keep), 0);
+    g_clear_pointer (&moved, lens_result_unref);
+    moved = wait_for_comparison (window, kept->serial);
+    g_assert_cmpint (moved->request.keep, ==, 0);
+  }
 
   /* Alt+4's view switches between the three views and the comparison. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-view", "s", "models");
