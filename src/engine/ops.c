@@ -7,6 +7,9 @@
 #include "ops.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "simd.h"
 
 void
 scvae__ops_transpose (const float *src, gsize rows, gsize cols, float *dst)
@@ -39,11 +42,63 @@ scvae__ops_relu_backward (const float *y, const float *dy, float *dx, gsize n)
     dx[i] += y[i] > 0.f ? dy[i] : 0.f;
 }
 
-void
+/* a where the mask is set, else b */
+#define SELECT(mask, a, b) ((SimdFloats) (((SimdInts) (a) & (mask)) | ((SimdInts) (b) & ~(mask))))
+
+/* tanh of the eight floats at x, into y: within 1.5 ulp of the exact
+ * value. Below 0.55, an odd polynomial (least squares on tanh(a) / a, in
+ * a^2), where 1 - 2 / (e^2a + 1) would lose the leading digits; above,
+ * that form, with 2a held to 20, where it is 1 in floats. e^t is
+ * e^r 2^k for t = k ln 2 + r, |r| <= ln 2 / 2 (ln 2 in two parts, so
+ * k ln 2 is exact), e^r by its Taylor series to r^7 (error below 1e-8)
+ * and 2^k put straight into the exponent bits. (A function of pointers,
+ * not of vectors: a vector argument's ABI differs between the clones.) */
+static inline void
+tanh_block (const float *x, float *y)
+{
+  const SimdInts sign_bit = (SimdInts) {} + (int) 0x80000000u;
+  SimdFloats v = SIMD_LOAD (x);
+  SimdFloats a = (SimdFloats) ((SimdInts) v & ~sign_bit);
+  SimdFloats s = a * a, q = s * 2.395368765e-3f - 8.413468348e-3f;
+  SimdFloats t = SELECT (a < 10.f, a + a, (SimdFloats) {} + 20.f);
+  SimdInts k = __builtin_convertvector (t * 1.44269504f + 0.5f, SimdInts);
+  SimdFloats kf = __builtin_convertvector (k, SimdFloats);
+  SimdFloats r = t - kf * 0.693359375f + kf * 2.12194440e-4f;
+  SimdFloats e = r * (1.f / 5040) + 1.f / 720, result;
+
+  q = q * s + 2.178262500e-2f;
+  q = q * s - 5.395961158e-2f;
+  q = q * s + 1.333329335e-1f;
+  q = q * s - 3.333333271e-1f;
+  e = e * r + 1.f / 120;
+  e = e * r + 1.f / 24;
+  e = e * r + 1.f / 6;
+  e = e * r + 0.5f;
+  e = e * r + 1.f;
+  e = (e * r + 1.f) * (SimdFloats) ((k + 127) << 23);
+  result = SELECT (a < 0.55f, a + a * s * q, 1.f - 2.f / (e + 1.f));
+  result = (SimdFloats) ((SimdInts) result | ((SimdInts) v & sign_bit));
+  SIMD_AT (y) = SELECT (v == v, result, v); /* NaN stays NaN */
+}
+
+/* Eight at a time; the last few through a padded block, so that every
+ * element gets the same arithmetic wherever it sits. glibc's tanhf took
+ * 17 ns an element, a quarter of decoding. */
+SCVAE_VECTORIZED void
 scvae__ops_tanh (const float *x, float *y, gsize n)
 {
-  for (gsize i = 0; i < n; i++)
-    y[i] = tanhf (x[i]);
+  gsize i = 0;
+
+  for (; i + SIMD_FLOATS <= n; i += SIMD_FLOATS)
+    tanh_block (x + i, y + i);
+  if (i < n)
+    {
+      float block[SIMD_FLOATS] = { 0 };
+
+      memcpy (block, x + i, (n - i) * sizeof (float));
+      tanh_block (block, block);
+      memcpy (y + i, block, (n - i) * sizeof (float));
+    }
 }
 
 void
