@@ -286,68 +286,52 @@ pad_input (const float *x, int channels, Extent in, int pad, gsize tail, float *
 }
 
 /* Space-to-depth of x padded by 1: channel (c, dy, dx) of the result holds
- * pixels (2u + dy, 2v + dx) of the padded x, that is input pixel
- * (2u + dy - 1, 2v + dx - 1). So an input row's even pixels go to dx = 1
- * from v = 0 and its odd ones to dx = 0 from v = 1, in one pass. */
+ * pixels (2u + dy, 2v + dx) of channel c. */
 static Padded
 space_to_depth (const float *x, int channels, Extent in, gsize tail, float *buffer)
 {
   Padded p = { channels * 4, in.batch, (in.height + 2) / 2, (in.width + 2) / 2 };
   gsize plane = (gsize) p.height * p.width;
-  int half_width = in.width / 2;
 
   p.stride = in.batch * plane + tail;
   p.data = buffer;
   memset (buffer, 0, p.channels * p.stride * sizeof (float));
   for (int c = 0; c < channels; c++)
-    for (int b = 0; b < in.batch; b++)
-      for (int y = 0; y < in.height; y++)
+    for (int dy = 0; dy < 2; dy++)
+      for (int dx = 0; dx < 2; dx++)
         {
-          /* input row y is padded row y + 1 = 2u + dy */
-          int u = (y + 1) / 2, dy = (y + 1) % 2;
-          const float *src = x + (((gsize) c * in.batch + b) * in.height + y) * in.width;
-          gsize row = b * plane + (gsize) u * p.width;
-          float *odd = buffer + ((gsize) (c * 2 + dy) * 2 + 0) * p.stride + row + 1;
-          float *even = buffer + ((gsize) (c * 2 + dy) * 2 + 1) * p.stride + row;
+          float *dst = buffer + ((gsize) (c * 2 + dy) * 2 + dx) * p.stride;
 
-          for (int m = 0; m < half_width; m++)
-            {
-              even[m] = src[2 * m];
-              odd[m] = src[2 * m + 1];
-            }
+          for (int b = 0; b < in.batch; b++)
+            for (int u = 0; u < p.height; u++)
+              {
+                /* padded row 2u + dy is input row 2u + dy - 1 */
+                int y = 2 * u + dy - 1;
+                const float *src;
+
+                if (y < 0 || y >= in.height)
+                  continue;
+                src = x + (((gsize) c * in.batch + b) * in.height + y) * in.width;
+                for (int v = 0; v < p.width; v++)
+                  {
+                    int xx = 2 * v + dx - 1;
+                    if (xx >= 0 && xx < in.width)
+                      dst[b * plane + (gsize) u * p.width + v] = src[xx];
+                  }
+              }
         }
   return p;
 }
 
-/* Below this many input channels a tap's GEMM (K = channels) is too thin
- * to run well, and the image's first layer has 3: its taps' shifted inputs
- * are copied into one column matrix instead, for one GEMM with K = taps x
- * channels. */
-#define FEW_CHANNELS 16
-
-/* out (cout x n) = sum over taps of packed's tap block (cout x cin, packed
- * as [co][tap][ci]) times the input shifted by offsets[tap]. */
+/* out (cout x n) = sum over taps of packed[tap] (cout x cin) times the
+ * input shifted by offsets[tap]. */
 static void
 shifted_gemms (int cout, const Padded *in, const float *packed, const gsize *offsets,
-               int n_taps, gsize n, float *out, Scratch *scratch)
+               int n_taps, gsize n, float *out)
 {
-  int cin = in->channels;
-  gsize depth = (gsize) n_taps * cin;
-
-  if (cin < FEW_CHANNELS)
-    {
-      float *columns = scvae__scratch_get (scratch, 2, depth * n);
-
-      for (int t = 0; t < n_taps; t++)
-        for (int c = 0; c < cin; c++)
-          memcpy (columns + ((gsize) t * cin + c) * n, in->data + c * in->stride + offsets[t], n * sizeof (float));
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, n, depth,
-                   1.f, packed, depth, columns, n, 0.f, out, n);
-      return;
-    }
   for (int t = 0; t < n_taps; t++)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, n, cin,
-                 1.f, packed + (gsize) t * cin, depth,
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, n, in->channels,
+                 1.f, packed + (gsize) t * cout * in->channels, in->channels,
                  in->data + offsets[t], in->stride, t ? 1.f : 0.f, out, n);
 }
 
@@ -372,51 +356,6 @@ crop_grid (const float *grid, const Padded *g, int channels, Extent out, const f
         }
 }
 
-/* A stride-2 transposed convolution to fewer than FEW_CHANNELS channels
- * (the decoder's last, to RGB), where the per-parity GEMMs below would
- * have M = 3. One GEMM instead gives, at every position of the padded
- * input, each output channel's 16 taps (M = 16 cout); an output pixel
- * (2i + py, 2j + px) sums the four taps of its parity that reach it, each
- * a row of that GEMM read in place at its shift. */
-static void
-subpixel_to_few_channels (const ConvSpec *spec, const float *weight, const float *bias, const float *x,
-                          Extent in, float *y, Scratch *scratch)
-{
-  int cin = spec->in_channels, cout = spec->out_channels;
-  Extent out = scvae__conv_output_extent (spec, in);
-  Padded p = pad_input (x, cin, in, 1, 0,
-                        scvae__scratch_get (scratch, 0, cin * ((gsize) in.batch * (in.height + 2) * (in.width + 2))));
-  gsize n = p.stride, plane = (gsize) p.height * p.width, rows = (gsize) cout * 16;
-  float *taps = scvae__scratch_get (scratch, 1, rows * n);
-
-  /* taps[(co, ky, kx)][position] = sum over ci of W[ci][co][ky][kx] x[ci][position] */
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, rows, n, cin,
-               1.f, weight, rows, p.data, p.stride, 0.f, taps, n);
-  for (int co = 0; co < cout; co++)
-    for (int b = 0; b < in.batch; b++)
-      for (int i = 0; i < in.height; i++)
-        for (int py = 0; py < 2; py++)
-          {
-            /* Output pixel (2i + py, 2j + px) takes kernel tap
-             * (3 - 2 ty - py, 3 - 2 tx - px) at padded input
-             * (i + py + ty, j + px + tx). */
-            const float *tap[2][4];
-            float *dst = y + (((gsize) co * out.batch + b) * out.height + 2 * i + py) * out.width;
-            float value = bias ? bias[co] : 0.f;
-
-            for (int px = 0; px < 2; px++)
-              for (int ty = 0; ty < 2; ty++)
-                for (int tx = 0; tx < 2; tx++)
-                  tap[px][ty * 2 + tx] = taps + ((gsize) (co * 4 + 3 - 2 * ty - py) * 4 + 3 - 2 * tx - px) * n
-                                         + b * plane + (gsize) (i + py + ty) * p.width + px + tx;
-            for (int j = 0; j < in.width; j++)
-              {
-                dst[2 * j] = value + tap[0][0][j] + tap[0][1][j] + tap[0][2][j] + tap[0][3][j];
-                dst[2 * j + 1] = value + tap[1][0][j] + tap[1][1][j] + tap[1][2][j] + tap[1][3][j];
-              }
-          }
-}
-
 static gboolean
 forward_without_im2col (const ConvSpec *spec, const float *weight, const float *bias,
                         const float *x, Extent in, float *y, Scratch *scratch)
@@ -425,19 +364,15 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
   Extent out = scvae__conv_output_extent (spec, in);
   gboolean stride1 = !spec->transposed && spec->stride == 1 && k > 1;
   gboolean strided = !spec->transposed && k == 4 && spec->stride == 2 && spec->pad == 1
-                     && in.height % 2 == 0 && in.width % 2 == 0;
-  gboolean subpixel = spec->transposed && k == 4 && spec->stride == 2 && spec->pad == 1;
+                     && cin >= 16 && in.height % 2 == 0 && in.width % 2 == 0;
+  gboolean subpixel = spec->transposed && k == 4 && spec->stride == 2 && spec->pad == 1
+                      && cout >= 16;
   gsize offsets[16];
   float *packed;
   Padded p;
 
   if (!stride1 && !strided && !subpixel)
     return FALSE;
-  if (subpixel && cout < FEW_CHANNELS)
-    {
-      subpixel_to_few_channels (spec, weight, bias, x, in, y, scratch);
-      return TRUE;
-    }
   packed = scvae__scratch_get (scratch, 3, scvae__conv_weight_size (spec));
 
   if (stride1)
@@ -448,18 +383,18 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
       p = pad_input (x, cin, in, spec->pad,
                      tail, scvae__scratch_get (scratch, 0, cin * ((gsize) in.batch * (in.height + 2 * spec->pad)
                                                                  * (in.width + 2 * spec->pad) + tail)));
-      /* packed[co][tap][ci] = W[co][ci][ky][kx] */
+      /* packed[tap][co][ci] = W[co][ci][ky][kx] */
       for (int ky = 0; ky < k; ky++)
         for (int kx = 0; kx < k; kx++)
           {
             offsets[ky * k + kx] = (gsize) ky * p.width + kx;
             for (int co = 0; co < cout; co++)
               for (int ci = 0; ci < cin; ci++)
-                packed[((gsize) co * k * k + ky * k + kx) * cin + ci] =
+                packed[((gsize) (ky * k + kx) * cout + co) * cin + ci] =
                   weight[(((gsize) co * cin + ci) * k + ky) * k + kx];
           }
       grid = scvae__scratch_get (scratch, 1, cout * (p.stride - tail));
-      shifted_gemms (cout, &p, packed, offsets, k * k, p.stride - tail, grid, scratch);
+      shifted_gemms (cout, &p, packed, offsets, k * k, p.stride - tail, grid);
       crop_grid (grid, &p, cout, out, bias, 1, 0, 0, y);
     }
   else if (strided)
@@ -470,7 +405,7 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
       p = space_to_depth (x, cin, in, tail,
                           scvae__scratch_get (scratch, 0, 4 * cin * ((gsize) in.batch * ((in.height + 2) / 2)
                                                                      * ((in.width + 2) / 2) + tail)));
-      /* A 2x2 kernel over (ci, dy, dx): packed[co][ty,tx][(ci,dy,dx)] =
+      /* A 2x2 kernel over (ci, dy, dx): packed[ty,tx][co][(ci,dy,dx)] =
        * W[co][ci][2 ty + dy][2 tx + dx] */
       for (int ty = 0; ty < 2; ty++)
         for (int tx = 0; tx < 2; tx++)
@@ -480,11 +415,11 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
               for (int ci = 0; ci < cin; ci++)
                 for (int dy = 0; dy < 2; dy++)
                   for (int dx = 0; dx < 2; dx++)
-                    packed[((gsize) co * 4 + ty * 2 + tx) * p.channels + (ci * 2 + dy) * 2 + dx] =
+                    packed[((gsize) (ty * 2 + tx) * cout + co) * p.channels + (ci * 2 + dy) * 2 + dx] =
                       weight[(((gsize) co * cin + ci) * 4 + 2 * ty + dy) * 4 + 2 * tx + dx];
           }
       grid = scvae__scratch_get (scratch, 1, cout * (p.stride - tail));
-      shifted_gemms (cout, &p, packed, offsets, 4, p.stride - tail, grid, scratch);
+      shifted_gemms (cout, &p, packed, offsets, 4, p.stride - tail, grid);
       crop_grid (grid, &p, cout, out, bias, 1, 0, 0, y);
     }
   else
@@ -509,10 +444,10 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
                   offsets[t] = (gsize) (py + ty) * p.width + px + tx;
                   for (int co = 0; co < cout; co++)
                     for (int ci = 0; ci < cin; ci++)
-                      packed[((gsize) co * 4 + t) * cin + ci] =
+                      packed[((gsize) t * cout + co) * cin + ci] =
                         weight[(((gsize) ci * cout + co) * 4 + ky) * 4 + kx];
                 }
-            shifted_gemms (cout, &p, packed, offsets, 4, n, grid, scratch);
+            shifted_gemms (cout, &p, packed, offsets, 4, n, grid);
             crop_grid (grid, &p, cout, out, bias, 2, py, px, y);
           }
     }
