@@ -286,39 +286,35 @@ pad_input (const float *x, int channels, Extent in, int pad, gsize tail, float *
 }
 
 /* Space-to-depth of x padded by 1: channel (c, dy, dx) of the result holds
- * pixels (2u + dy, 2v + dx) of channel c. */
+ * pixels (2u + dy, 2v + dx) of the padded x, that is input pixel
+ * (2u + dy - 1, 2v + dx - 1). So an input row's even pixels go to dx = 1
+ * from v = 0 and its odd ones to dx = 0 from v = 1, in one pass. */
 static Padded
 space_to_depth (const float *x, int channels, Extent in, gsize tail, float *buffer)
 {
   Padded p = { channels * 4, in.batch, (in.height + 2) / 2, (in.width + 2) / 2 };
   gsize plane = (gsize) p.height * p.width;
+  int half_width = in.width / 2;
 
   p.stride = in.batch * plane + tail;
   p.data = buffer;
   memset (buffer, 0, p.channels * p.stride * sizeof (float));
   for (int c = 0; c < channels; c++)
-    for (int dy = 0; dy < 2; dy++)
-      for (int dx = 0; dx < 2; dx++)
+    for (int b = 0; b < in.batch; b++)
+      for (int y = 0; y < in.height; y++)
         {
-          float *dst = buffer + ((gsize) (c * 2 + dy) * 2 + dx) * p.stride;
+          /* input row y is padded row y + 1 = 2u + dy */
+          int u = (y + 1) / 2, dy = (y + 1) % 2;
+          const float *src = x + (((gsize) c * in.batch + b) * in.height + y) * in.width;
+          gsize row = b * plane + (gsize) u * p.width;
+          float *odd = buffer + ((gsize) (c * 2 + dy) * 2 + 0) * p.stride + row + 1;
+          float *even = buffer + ((gsize) (c * 2 + dy) * 2 + 1) * p.stride + row;
 
-          for (int b = 0; b < in.batch; b++)
-            for (int u = 0; u < p.height; u++)
-              {
-                /* padded row 2u + dy is input row 2u + dy - 1 */
-                int y = 2 * u + dy - 1;
-                const float *src;
-
-                if (y < 0 || y >= in.height)
-                  continue;
-                src = x + (((gsize) c * in.batch + b) * in.height + y) * in.width;
-                for (int v = 0; v < p.width; v++)
-                  {
-                    int xx = 2 * v + dx - 1;
-                    if (xx >= 0 && xx < in.width)
-                      dst[b * plane + (gsize) u * p.width + v] = src[xx];
-                  }
-              }
+          for (int m = 0; m < half_width; m++)
+            {
+              even[m] = src[2 * m];
+              odd[m] = src[2 * m + 1];
+            }
         }
   return p;
 }
