@@ -56,11 +56,11 @@ scvae__ops_relu_backward (const float *y, const float *dy, float *dx, gsize n)
 static inline void
 tanh_block (const float *x, float *y)
 {
-  const SimdInts sign_bit = (SimdInts) {} + (int) 0x80000000u;
+  const SimdInts sign_bit = (SimdInts) { 0 } + (int) 0x80000000u;
   SimdFloats v = SIMD_LOAD (x);
   SimdFloats a = (SimdFloats) ((SimdInts) v & ~sign_bit);
   SimdFloats s = a * a, q = s * 2.395368765e-3f - 8.413468348e-3f;
-  SimdFloats t = SELECT (a < 10.f, a + a, (SimdFloats) {} + 20.f);
+  SimdFloats t = SELECT (a < 10.f, a + a, (SimdFloats) { 0 } + 20.f);
   SimdInts k = __builtin_convertvector (t * 1.44269504f + 0.5f, SimdInts);
   SimdFloats kf = __builtin_convertvector (k, SimdFloats);
   SimdFloats r = t - kf * 0.693359375f + kf * 2.12194440e-4f;

@@ -416,16 +416,16 @@ test_tanh_range (void)
 
       if (error > worst)
         worst = error;
-      g_assert_cmpfloat (y[i], ==, -(double) (float) -y[i]); /* no NaN */
+      g_assert_false (isnan (y[i]));
     }
   g_test_message ("tanh: worst error %.2f ulp", worst);
   g_assert_cmpfloat (worst, <=, 2.0);
 
   for (int i = 0; i < 5; i++)
-    shifted[i] = x[STEPS / 2 + 1000 + i];
+    shifted[i] = x[STEPS / 2 + 1003 + i];
   scvae__ops_tanh (shifted, shifted_y, 5);
   for (int i = 0; i < 5; i++)
-    g_assert_cmpfloat (shifted_y[i], ==, y[STEPS / 2 + 1000 + i]);
+    g_assert_cmpfloat (shifted_y[i], ==, y[STEPS / 2 + 1003 + i]);
 
   x[0] = INFINITY;
   x[1] = -INFINITY;
