@@ -14,14 +14,19 @@
 #include "scvae.h"
 #include "simd.h"
 
-/* Below this fraction of non-zero codes the sparse Gram kernel is faster
- * than the two dense GEMMs. Where the two cross depends on OpenBLAS's
- * kernels: at K = 256, C = 64, one thread, with its AVX-512 kernels a
- * dense step costs 390 ns per patch and the crossover is at 5.6 %; with
- * its AVX2 ones, 670 ns and 10 % (tools/bench/lista-forms; the README's
- * speed section). */
-#define LISTA_SPARSE_DENSITY_LIMIT_AVX512_BLAS 0.055
-#define LISTA_SPARSE_DENSITY_LIMIT 0.095
+/* Below this fraction of non-zero codes (a tile's, at one step) the
+ * sparse Gram kernel is faster than the two dense GEMMs. Where the two
+ * cross depends on OpenBLAS's kernels and on the threads: at K = 256,
+ * C = 64, a dense step costs about 400 ns per patch with its AVX-512
+ * kernels and 700 ns with its AVX2 ones on one thread
+ * (tools/bench/lista-forms), and on two threads, each running a share of
+ * the tiles, the GEMMs lose more to each other than the Gram kernel does.
+ * LISTA at 256x256 and 1024x1024 on two threads took least with limits
+ * of 0.10-0.15 and 0.15 (tools/bench/stage-rates), and on one thread
+ * those limits beat the lower ones measured there too. The limit may
+ * not depend on the thread count: the codes must not either. */
+#define LISTA_SPARSE_DENSITY_LIMIT_AVX512_BLAS 0.12
+#define LISTA_SPARSE_DENSITY_LIMIT 0.15
 
 static double
 sparse_density_limit (void)
@@ -191,31 +196,45 @@ soft_threshold_vector (SimdFloats *x, float theta, SimdInts *kept)
 }
 
 /* The active atoms of z as their Gram rows, and their values over c;
- * their count. All-zero runs are skipped with one vector test; within a
- * run, every atom is written and only the active ones are kept (a branch
- * per atom would be mispredicted at every other active one). */
-#define GATHER_RUN 16
+ * their count. Thirty-two coefficients at a time are compared with zero
+ * and folded into a bit mask whose set bits are then walked, so the cost
+ * is a few instructions per eight coefficients and per active atom. (A
+ * loop over every atom, storing each and keeping the active ones, took
+ * 150-250 ns a patch: more than the arithmetic at 5 % density. Inline,
+ * so each clone of the caller compiles it for its vector unit.) */
+#define GATHER_RUN (4 * SIMD_FLOATS)
 
-static int
+static inline int
 gather_active (const float *z, const float *gram, int K, float inv_c, const float **rows, float *value)
 {
-  int n = 0;
+  const SimdInts lane_bits = { 1, 2, 4, 8, 16, 32, 64, 128 };
+  int n = 0, k0 = 0;
 
-  for (int k0 = 0; k0 < K; k0 += GATHER_RUN)
+  for (; k0 + GATHER_RUN <= K; k0 += GATHER_RUN)
     {
-      int end = MIN (k0 + GATHER_RUN, K), any = 0;
+      guint32 bits = 0;
 
-      for (int k = k0; k < end; k++)
-        any |= z[k] != 0.f;
-      if (!any)
-        continue;
-      for (int k = k0; k < end; k++)
+      for (int q = 0; q < GATHER_RUN / SIMD_FLOATS; q++)
         {
+          SimdInts m = (SIMD_LOAD (z + k0 + q * SIMD_FLOATS) != (SimdFloats) { 0 }) & lane_bits;
+
+          bits |= (guint32) ((m[0] | m[4]) | (m[1] | m[5]) | (m[2] | m[6]) | (m[3] | m[7])) << (q * SIMD_FLOATS);
+        }
+      while (bits)
+        {
+          int k = k0 + __builtin_ctz (bits);
+
+          bits &= bits - 1;
           rows[n] = gram + (gsize) k * K;
-          value[n] = z[k] * inv_c;
-          n += z[k] != 0.f;
+          value[n++] = z[k] * inv_c;
         }
     }
+  for (; k0 < K; k0++)
+    if (z[k0] != 0.f)
+      {
+        rows[n] = gram + (gsize) k0 * K;
+        value[n++] = z[k0] * inv_c;
+      }
   return n;
 }
 

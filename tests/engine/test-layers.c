@@ -367,13 +367,14 @@ test_lista_gradients (void)
   scvae__scratch_clear (&scratch);
 }
 
+/* The dense factored and sparse Gram forms must give the codes training
+ * computes, and count their non-zeros, at every density the sparsity
+ * multiplier can produce, for a K that is and one that is not a whole
+ * number of the Gram kernel's blocks and vectors. */
 static void
-test_lista_inference_forms (void)
+run_lista_inference_forms (int C, int K, gsize P)
 {
-  /* The dense factored and sparse Gram forms must give the codes training
-   * computes, at every density the sparsity multiplier can produce. */
-  const int C = 16, K = 48, depth = 6;
-  const gsize P = 50;
+  const int depth = 6;
   const float multipliers[] = { 0.f, 0.3f, 1.f, 3.f };
   Rng rng;
   Scratch scratch = { 0 };
@@ -418,8 +419,18 @@ test_lista_inference_forms (void)
         for (int t = 1; t <= depth; t++)
           nonzeros = scvae__lista_step_inference (&lista, gram, P, E, dty, z, nonzeros, form, &scratch);
         check_close ("lista inference", z, expect, P * K, 1e-4);
+        for (gsize i = 0; i < P * K; i++)
+          nonzeros -= z[i] != 0.f;
+        g_assert_cmpuint (nonzeros, ==, 0);
       }
   scvae__scratch_clear (&scratch);
+}
+
+static void
+test_lista_inference_forms (void)
+{
+  run_lista_inference_forms (16, 64, 50);
+  run_lista_inference_forms (16, 83, 50);
 }
 
 static void
