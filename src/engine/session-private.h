@@ -200,11 +200,14 @@ typedef struct {
 
 SessionActivations scvae__session_activations (ScvaeSession *session, Scratch *scratch, int rows, int cols);
 
-/* A decoder band has about this many patches at most: at 2048 x 2048 px
- * one band per thread kept hundreds of MB of working memory per thread,
- * and the whole reconstruct peaked at 2.0 GB. Up to 1024 x 1024 px on two
- * threads the split stays one band per thread. */
-#define SESSION_DECODE_BAND_PATCHES 32768
+/* A decoder band has about this many patches at most (32 rows of a
+ * 1024 px image): at 2048 x 2048 px one band per thread kept hundreds of
+ * MB of working memory per thread, and the whole reconstruct peaked at
+ * 2.0 GB. At 1024 x 1024 px on two threads, bands of 32768 patches (one
+ * per thread) decoded in 125-167 ms, these in 124-156 (stage-rates,
+ * alternating: equal on a quiet machine, faster on a busy one, whose
+ * caches they fit better), and reconstruct peaked at 431 MB, now 305. */
+#define SESSION_DECODE_BAND_PATCHES 8192
 
 /* For tests and benchmarks: forces LISTA's dense or sparse form
  * (LISTA_FORM_AUTO by default). */
