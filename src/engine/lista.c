@@ -195,8 +195,9 @@ soft_threshold_vector (SimdFloats *x, float theta, SimdInts *kept)
   *x = (SimdFloats) (((SimdInts) magnitude & positive) | (bits & sign_bit));
 }
 
-/* The active atoms of z as their Gram rows, and their values over c;
- * their count. Thirty-two coefficients at a time are compared with zero
+/* The active atoms of z as rows of a matrix whose row k belongs to atom k
+ * (G = D^T D, or D^T), rows_per_atom floats apart, and their values times
+ * scale; their count. Thirty-two coefficients at a time are compared with zero
  * and folded into a bit mask whose set bits are then walked, so the cost
  * is a few instructions per eight coefficients and per active atom. (A
  * loop over every atom, storing each and keeping the active ones, took
@@ -205,7 +206,8 @@ soft_threshold_vector (SimdFloats *x, float theta, SimdInts *kept)
 #define GATHER_RUN (4 * SIMD_FLOATS)
 
 static inline int
-gather_active (const float *z, const float *gram, int K, float inv_c, const float **rows, float *value)
+gather_active (const float *z, int K, const float *by_atom, gsize row_stride, float scale, const float **rows,
+               float *value)
 {
   const SimdInts lane_bits = { 1, 2, 4, 8, 16, 32, 64, 128 };
   int n = 0, k0 = 0;
@@ -225,15 +227,15 @@ gather_active (const float *z, const float *gram, int K, float inv_c, const floa
           int k = k0 + __builtin_ctz (bits);
 
           bits &= bits - 1;
-          rows[n] = gram + (gsize) k * K;
-          value[n++] = z[k] * inv_c;
+          rows[n] = by_atom + k * row_stride;
+          value[n++] = z[k] * scale;
         }
     }
   for (; k0 < K; k0++)
     if (z[k0] != 0.f)
       {
-        rows[n] = gram + (gsize) k0 * K;
-        value[n++] = z[k0] * inv_c;
+        rows[n] = by_atom + k0 * row_stride;
+        value[n++] = z[k0] * scale;
       }
   return n;
 }
@@ -249,7 +251,7 @@ SCVAE_VECTORIZED static int
 sparse_step_patch (const float *gram, int K, float inv_c, float theta,
                    const float *restrict dty, float *restrict z, const float **rows, float *value)
 {
-  int n = gather_active (z, gram, K, inv_c, rows, value), k0 = 0, nonzeros;
+  int n = gather_active (z, K, gram, K, inv_c, rows, value), k0 = 0, nonzeros;
   SimdInts kept = { 0 };
 
   for (; k0 + GRAM_BLOCK <= K; k0 += GRAM_BLOCK)
@@ -322,6 +324,49 @@ scvae__lista_step_inference (const Lista *lista,
         total += sparse_step_patch (gram, K, inv_c, lista->threshold, dty + p * K, codes + p * K,
                                     rows, value);
       return total;
+    }
+}
+
+SCVAE_VECTORIZED void
+scvae__lista_sparse_dictionary_product (const float *dictionary_t, int C, int K, const float *codes, gsize n,
+                                        float *out, Scratch *scratch)
+{
+  const float **rows = (const float **) scvae__scratch_get (scratch, 0, K * sizeof (float *) / sizeof (float));
+  float *value = scvae__scratch_get (scratch, 1, K);
+
+  for (gsize p = 0; p < n; p++)
+    {
+      int active = gather_active (codes + p * K, K, dictionary_t, C, 1.f, rows, value), c0 = 0;
+      float *y = out + p * C;
+
+      for (; c0 + GRAM_BLOCK <= C; c0 += GRAM_BLOCK)
+        {
+          SimdFloats sum[GRAM_VECTORS] = { { 0 } };
+
+          for (int j = 0; j < active; j++)
+#pragma GCC unroll 8
+            for (int i = 0; i < GRAM_VECTORS; i++)
+              sum[i] += value[j] * SIMD_LOAD (rows[j] + c0 + i * SIMD_FLOATS);
+#pragma GCC unroll 8
+          for (int i = 0; i < GRAM_VECTORS; i++)
+            SIMD_AT (y + c0 + i * SIMD_FLOATS) = sum[i];
+        }
+      for (; c0 + SIMD_FLOATS <= C; c0 += SIMD_FLOATS)
+        {
+          SimdFloats sum = { 0 };
+
+          for (int j = 0; j < active; j++)
+            sum += value[j] * SIMD_LOAD (rows[j] + c0);
+          SIMD_AT (y + c0) = sum;
+        }
+      for (; c0 < C; c0++)
+        {
+          float sum = 0.f;
+
+          for (int j = 0; j < active; j++)
+            sum += value[j] * rows[j][c0];
+          y[c0] = sum;
+        }
     }
 }
 

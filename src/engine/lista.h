@@ -92,6 +92,12 @@ gsize scvae__lista_step_inference (const Lista *lista,
                                    ListaForm form,
                                    Scratch *scratch);
 
+/* D z for n codes (n x K) into out (n x C), from each code's active atoms
+ * alone: dictionary_t is D^T (K x C), so an atom's column of D is a row.
+ * Cost ~ C per non-zero code, against C K for the GEMM. */
+void scvae__lista_sparse_dictionary_product (const float *dictionary_t, int C, int K, const float *codes,
+                                             gsize n, float *out, Scratch *scratch);
+
 /* The overcomplete separable DCT dictionary of the official code; FALSE if
  * channels is not a perfect square. */
 gboolean scvae__lista_init_dct (float *dictionary, int channels, int atoms);

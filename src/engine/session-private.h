@@ -44,6 +44,7 @@ struct _ScvaeSession {
   float *folded_storage;
   FoldedWeights w;
   float *gram;               /* K x K */
+  float *dictionary_t;       /* D^T, K x C: an atom's column of D as a row */
   Scratch *parts;            /* working memory of each thread's part, kept */
   int n_parts;
   ListaForm lista_form;

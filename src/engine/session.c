@@ -104,6 +104,8 @@ scvae_session_new (ScvaeModel *model)
   cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, session->K, session->K, session->C,
                1.f, t->dictionary, session->K, t->dictionary, session->K,
                0.f, session->gram, session->K);
+  session->dictionary_t = g_new (float, (gsize) session->K * session->C);
+  scvae__ops_transpose (t->dictionary, session->C, session->K, session->dictionary_t);
   session->lista_form = LISTA_FORM_AUTO;
   return session;
 }
@@ -116,6 +118,7 @@ scvae_session_free (ScvaeSession *session)
   scvae_model_unref (session->model);
   g_free (session->folded_storage);
   g_free (session->gram);
+  g_free (session->dictionary_t);
   for (int i = 0; i < session->n_parts; i++)
     scvae__scratch_clear (&session->parts[i]);
   g_free (session->parts);

@@ -433,6 +433,45 @@ test_lista_inference_forms (void)
   run_lista_inference_forms (16, 83, 50);
 }
 
+/* D z from the active atoms alone equals the product in double, for
+ * codes from all zero to all non-zero, and channel counts that are and
+ * are not whole blocks and vectors of the kernel. */
+static void
+test_sparse_dictionary_product (void)
+{
+  const int channels[] = { 64, 70, 5 }, K = 83;
+  const double densities[] = { 0.0, 0.05, 0.3, 1.0 };
+  const gsize P = 20;
+  Scratch scratch = { 0 };
+  Rng rng;
+
+  scvae__rng_seed (&rng, 4);
+  for (guint c = 0; c < G_N_ELEMENTS (channels); c++)
+    for (guint d = 0; d < G_N_ELEMENTS (densities); d++)
+      {
+        int C = channels[c];
+        g_autofree float *D = g_new (float, C * K), *Dt = g_new (float, K * C), *z = g_new (float, P * K);
+        g_autofree float *out = g_new (float, P * C);
+        g_autofree double *expect = g_new0 (double, P * C);
+
+        check_fill_uniform (&rng, D, C * K, -1, 1);
+        check_fill_uniform (&rng, z, P * K, -1, 1);
+        for (gsize i = 0; i < P * K; i++)
+          if ((z[i] + 1.f) / 2.f >= densities[d])
+            z[i] = 0.f;
+        for (int r = 0; r < C; r++)
+          for (int k = 0; k < K; k++)
+            Dt[k * C + r] = D[r * K + k];
+        for (gsize p = 0; p < P; p++)
+          for (int r = 0; r < C; r++)
+            for (int k = 0; k < K; k++)
+              expect[p * C + r] += (double) D[r * K + k] * z[p * K + k];
+        scvae__lista_sparse_dictionary_product (Dt, C, K, z, P, out, &scratch);
+        check_close ("sparse D z", out, expect, P * C, 1e-5);
+      }
+  scvae__scratch_clear (&scratch);
+}
+
 static void
 test_spectral_norm (void)
 {
@@ -513,6 +552,7 @@ main (int argc, char **argv)
   g_test_add_func ("/layers/batchnorm-fold", test_batchnorm_fold);
   g_test_add_func ("/lista/gradients", test_lista_gradients);
   g_test_add_func ("/lista/inference-forms", test_lista_inference_forms);
+  g_test_add_func ("/lista/sparse-dictionary-product", test_sparse_dictionary_product);
   g_test_add_func ("/lista/spectral-norm", test_spectral_norm);
   g_test_add_func ("/lista/dct", test_dct);
 
