@@ -195,14 +195,14 @@ soft_threshold_vector (SimdFloats *x, float theta, SimdInts *kept)
   *x = (SimdFloats) (((SimdInts) magnitude & positive) | (bits & sign_bit));
 }
 
-/* The active atoms of z as rows of a matrix whose row k belongs to atom k
- * (G = D^T D, or D^T), rows_per_atom floats apart, and their values times
- * scale; their count. Thirty-two coefficients at a time are compared with zero
- * and folded into a bit mask whose set bits are then walked, so the cost
- * is a few instructions per eight coefficients and per active atom. (A
- * loop over every atom, storing each and keeping the active ones, took
- * 150-250 ns a patch: more than the arithmetic at 5 % density. Inline,
- * so each clone of the caller compiles it for its vector unit.) */
+/* The active atoms of z as rows of a matrix whose row k belongs to atom
+ * k (G = D^T D, or D^T), row_stride floats apart, and their values times
+ * scale; their count. Thirty-two coefficients at a time are compared with
+ * zero and folded into a bit mask whose set bits are then walked, so the
+ * cost is a few instructions per eight coefficients and per active atom.
+ * (A loop over every atom, storing each and keeping the active ones, took
+ * 150-250 ns a patch: more than the arithmetic at 5 % density. Inline, so
+ * each clone of the caller compiles it for its vector unit.) */
 #define GATHER_RUN (4 * SIMD_FLOATS)
 
 static inline int
