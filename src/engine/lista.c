@@ -351,14 +351,6 @@ scvae__lista_sparse_dictionary_product (const float *dictionary_t, int C, int K,
           for (int i = 0; i < GRAM_VECTORS; i++)
             SIMD_AT (y + c0 + i * SIMD_FLOATS) = sum[i];
         }
-      for (; c0 + SIMD_FLOATS <= C; c0 += SIMD_FLOATS)
-        {
-          SimdFloats sum = { 0 };
-
-          for (int j = 0; j < active; j++)
-            sum += value[j] * SIMD_LOAD (rows[j] + c0);
-          SIMD_AT (y + c0) = sum;
-        }
       for (; c0 < C; c0++)
         {
           float sum = 0.f;
