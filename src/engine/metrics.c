@@ -161,8 +161,16 @@ struct _SsimReference {
   float *mean, *square;  /* 3 planes each: pixels and their squares, blurred */
   /* Working memory of the comparisons, one block per thread: kept, so
    * that a comparison allocates nothing (see process.c). */
-  float *work[3];
+  float **work;
+  int n_work;
+  double *band_sums;     /* per channel and band of rows */
 };
+
+static int
+n_bands (const SsimReference *self)
+{
+  return (self->height + SSIM_BAND_ROWS - 1) / SSIM_BAND_ROWS;
+}
 
 /* One channel in [0, 1]. */
 static void
@@ -198,6 +206,7 @@ scvae__ssim_reference_new (const ScvaeImage *reference)
   for (int k = 0; k <= 2 * SSIM_RADIUS; k++)
     self->taps[k] /= sum;
 
+  self->band_sums = g_new (double, 3 * n_bands (self));
   self->pixels = g_new (float, 3 * plane);
   self->mean = g_new (float, 3 * plane);
   self->square = g_new (float, 3 * plane);
@@ -221,16 +230,26 @@ scvae__ssim_reference_free (SsimReference *self)
   g_free (self->pixels);
   g_free (self->mean);
   g_free (self->square);
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < self->n_work; i++)
     g_free (self->work[i]);
+  g_free (self->work);
+  g_free (self->band_sums);
   g_free (self);
 }
 
 typedef struct {
-  const SsimReference *reference;
+  SsimReference *reference;
   const ScvaeImage *image;
-  double channel_ssim[3];
 } SsimComparison;
+
+/* The pixels [*lo, *hi) of a side of n that the mean is taken over; images
+ * too small for the crop are measured over every pixel. */
+static void
+measured (int n, int *lo, int *hi)
+{
+  *lo = n > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0;
+  *hi = n > 2 * SSIM_RADIUS ? n - SSIM_RADIUS : n;
+}
 
 /* A part's working memory: three blurred bands and the blur's own. */
 static gsize
@@ -239,59 +258,69 @@ work_per_part (const SsimReference *self)
   return (gsize) 3 * SSIM_BAND_ROWS * self->width + blur_work_size (self->width);
 }
 
-/* The mean SSIM of some of the channels, each thread its own. */
+/* The SSIM map summed over bands of a channel, each thread every
+ * n_parts-th (channel, band) pair: balanced whatever the number of
+ * threads (by channel, two threads took two channels and one). Each
+ * band's sum is kept apart and the sums added in order afterwards, so the
+ * result does not depend on the threads either. */
 static void
-compare_channels (int part, int n_parts, gpointer data)
+compare_bands (int part, int n_parts, gpointer data)
 {
   SsimComparison *comparison = data;
-  const SsimReference *self = comparison->reference;
-  int w = self->width, h = self->height;
+  SsimReference *self = comparison->reference;
+  int w = self->width, h = self->height, bands = n_bands (self);
   gsize plane = (gsize) w * h, band = (gsize) SSIM_BAND_ROWS * w;
   float *my = self->work[part], *syy = my + band, *sxy = syy + band, *work = sxy + band;
-  /* Images too small for the crop are measured over every pixel. */
-  int x0 = w > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0, x1 = w > 2 * SSIM_RADIUS ? w - SSIM_RADIUS : w;
-  int y0 = h > 2 * SSIM_RADIUS ? SSIM_RADIUS : 0, y1 = h > 2 * SSIM_RADIUS ? h - SSIM_RADIUS : h;
+  int x0, x1, y0, y1;
 
-  for (int c = part; c < 3; c += n_parts)
+  measured (w, &x0, &x1);
+  measured (h, &y0, &y1);
+  for (int u = part; u < 3 * bands; u += n_parts)
     {
+      int c = u / bands, b0 = u % bands * SSIM_BAND_ROWS, b1 = MIN (h, b0 + SSIM_BAND_ROWS);
       const float *x = self->pixels + c * plane, *y = comparison->image->data + c * plane;
       const float *mx = self->mean + c * plane, *sxx = self->square + c * plane;
       BlurSource source_y = { .a = y, .a_signed = TRUE, .width = w, .height = h };
       BlurSource source_yy = { .a = y, .a_signed = TRUE, .square = TRUE, .width = w, .height = h };
       BlurSource source_xy = { .a = x, .b = y, .b_signed = TRUE, .square = TRUE, .width = w, .height = h };
-      double channel = 0.0;
+      double sum = 0.0;
 
-      for (int b0 = 0; b0 < h; b0 += SSIM_BAND_ROWS)
+      gaussian_blur_rows (&source_y, b0, b1, self->taps, work, my);
+      gaussian_blur_rows (&source_yy, b0, b1, self->taps, work, syy);
+      gaussian_blur_rows (&source_xy, b0, b1, self->taps, work, sxy);
+      for (int yy = MAX (b0, y0); yy < MIN (b1, y1); yy++)
         {
-          int b1 = MIN (h, b0 + SSIM_BAND_ROWS);
+          gsize i = (gsize) yy * w + x0, j = (gsize) (yy - b0) * w + x0;
 
-          gaussian_blur_rows (&source_y, b0, b1, self->taps, work, my);
-          gaussian_blur_rows (&source_yy, b0, b1, self->taps, work, syy);
-          gaussian_blur_rows (&source_xy, b0, b1, self->taps, work, sxy);
-          for (int yy = MAX (b0, y0); yy < MIN (b1, y1); yy++)
-            {
-              gsize i = (gsize) yy * w + x0, j = (gsize) (yy - b0) * w + x0;
-
-              channel += ssim_row (mx + i, my + j, sxx + i, syy + j, sxy + j, x1 - x0);
-            }
+          sum += ssim_row (mx + i, my + j, sxx + i, syy + j, sxy + j, x1 - x0);
         }
-      comparison->channel_ssim[c] = channel / ((double) (x1 - x0) * (y1 - y0));
+      self->band_sums[u] = sum;
     }
 }
 
 double
 scvae__ssim_reference_compare (SsimReference *self, const ScvaeImage *image)
 {
-  int n_parts = MIN (scvae_get_threads (), 3);
+  int n_parts = MIN (scvae_get_threads (), 3 * n_bands (self));
   SsimComparison comparison = { self, image };
+  int x0, x1, y0, y1;
+  double total = 0.0;
 
   g_return_val_if_fail (image->width == self->width && image->height == self->height, NAN);
 
-  for (int i = 0; i < n_parts; i++)
-    if (self->work[i] == NULL)
-      self->work[i] = g_new (float, work_per_part (self));
-  scvae__parallel_run (n_parts, compare_channels, &comparison);
-  return (comparison.channel_ssim[0] + comparison.channel_ssim[1] + comparison.channel_ssim[2]) / 3.0;
+  if (n_parts > self->n_work)
+    {
+      self->work = g_renew (float *, self->work, n_parts);
+      for (; self->n_work < n_parts; self->n_work++)
+        self->work[self->n_work] = g_new (float, work_per_part (self));
+    }
+  scvae__parallel_run (n_parts, compare_bands, &comparison);
+  for (int u = 0; u < 3 * n_bands (self); u++)
+    total += self->band_sums[u];
+  measured (self->width, &x0, &x1);
+  measured (self->height, &y0, &y1);
+  /* The mean over channels of each channel's mean */
+  return total / (3.0 * (x1 - x0) * (y1 - y0));
 }
 
 double

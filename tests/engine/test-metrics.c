@@ -107,7 +107,8 @@ reference_ssim (const ScvaeImage *a, const ScvaeImage *b)
 
 /* SSIM blurs in bands of rows, each from the rows it reaches: taller
  * images than a band, and shorter ones than the blur, come out as the
- * whole-plane definition says. */
+ * whole-plane definition says, and the same to the bit on any number of
+ * threads (they share the channels' bands). */
 static void
 test_ssim_bands (void)
 {
@@ -124,6 +125,14 @@ test_ssim_bands (void)
       expected = reference_ssim (a, b);
       g_test_message ("%dx%d: SSIM %.7f, reference %.7f", sizes[i][0], sizes[i][1], scvae_ssim (a, b), expected);
       g_assert_cmpfloat_with_epsilon (scvae_ssim (a, b), expected, 2e-6);
+      for (int threads = 1; threads <= 5; threads++)
+        {
+          scvae_set_threads (threads);
+          if (threads == 1)
+            expected = scvae_ssim (a, b);
+          g_assert_cmpfloat (scvae_ssim (a, b), ==, expected);
+        }
+      scvae_set_threads (0);
     }
 }
 
