@@ -16,6 +16,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SCVAE_NO_CLONES)
 #define SCVAE_VECTORIZED __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define SCVAE_HAS_CLONES 1
 #else
 #define SCVAE_VECTORIZED
 #endif

@@ -431,6 +431,9 @@ test_lista_inference_forms (void)
 {
   run_lista_inference_forms (16, 64, 50);
   run_lista_inference_forms (16, 83, 50);
+  /* With AVX-512 the Gram kernel takes 256 coefficients at a time, then
+   * 64, then one by one. */
+  run_lista_inference_forms (16, 339, 50);
 }
 
 /* D z from the active atoms alone equals the product in double, for
