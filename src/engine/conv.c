@@ -19,6 +19,8 @@
 #include <cblas.h>
 #include <string.h>
 
+#include "simd.h"
+
 /* Column buffers are capped at this many floats (32 MiB) unless the
  * caller's Scratch says otherwise. */
 #define DEFAULT_COLUMN_LIMIT ((gsize) 1 << 23)
@@ -331,24 +333,49 @@ shifted_gemms (int cout, const Padded *in, const float *packed, const gsize *off
                  in->data + offsets[t], in->stride, t ? 1.f : 0.f, out, n);
 }
 
-/* y[c][b][oy][ox] = grid[c][b plane + (oy * ystep + y0) * width + ...]: the
- * valid outputs of a padded grid, plus bias. */
+/* y[c][b][oy][ox] = grid[c][b plane + oy * width + ox]: the valid outputs
+ * of a padded grid, plus bias. */
 static void
-crop_grid (const float *grid, const Padded *g, int channels, Extent out, const float *bias,
-           int step, int py, int px, float *y)
+crop_grid (const float *grid, const Padded *g, int channels, Extent out, const float *bias, float *y)
 {
   gsize plane = (gsize) g->height * g->width, n = g->batch * plane;
 
   for (int c = 0; c < channels; c++)
     for (int b = 0; b < out.batch; b++)
-      for (int i = 0; i < out.height / step; i++)
+      for (int i = 0; i < out.height; i++)
         {
           const float *src = grid + c * n + b * plane + (gsize) i * g->width;
-          float *dst = y + (((gsize) c * out.batch + b) * out.height + i * step + py) * out.width + px;
+          float *dst = y + (((gsize) c * out.batch + b) * out.height + i) * out.width;
           float value = bias ? bias[c] : 0.f;
 
-          for (int j = 0; j < out.width / step; j++)
-            dst[j * step] = src[j] + value;
+          for (int j = 0; j < out.width; j++)
+            dst[j] = src[j] + value;
+        }
+}
+
+/* Output rows 2 i + py of y from the grids of the two column parities
+ * (px = 0 in even, 1 in odd), plus bias: one pass of contiguous stores
+ * where cropping each grid on its own stored every other float, twice. */
+SCVAE_VECTORIZED static void
+interleave_grids (const float *even, const float *odd, const Padded *g, int channels, Extent out,
+                  const float *bias, int py, float *y)
+{
+  gsize plane = (gsize) g->height * g->width, n = g->batch * plane;
+
+  for (int c = 0; c < channels; c++)
+    for (int b = 0; b < out.batch; b++)
+      for (int i = 0; i < out.height / 2; i++)
+        {
+          gsize at = c * n + b * plane + (gsize) i * g->width;
+          const float *e = even + at, *o = odd + at;
+          float *dst = y + (((gsize) c * out.batch + b) * out.height + 2 * i + py) * out.width;
+          float value = bias ? bias[c] : 0.f;
+
+          for (int j = 0; j < out.width / 2; j++)
+            {
+              dst[2 * j] = e[j] + value;
+              dst[2 * j + 1] = o[j] + value;
+            }
         }
 }
 
@@ -391,7 +418,7 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
           }
       grid = scvae__scratch_get (scratch, 1, cout * (p.stride - tail));
       shifted_gemms (cout, &p, packed, offsets, k * k, p.stride - tail, grid);
-      crop_grid (grid, &p, cout, out, bias, 1, 0, 0, y);
+      crop_grid (grid, &p, cout, out, bias, y);
     }
   else if (strided)
     {
@@ -416,7 +443,7 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
           }
       grid = scvae__scratch_get (scratch, 1, cout * (p.stride - tail));
       shifted_gemms (cout, &p, packed, offsets, 4, p.stride - tail, grid);
-      crop_grid (grid, &p, cout, out, bias, 1, 0, 0, y);
+      crop_grid (grid, &p, cout, out, bias, y);
     }
   else
     {
@@ -426,26 +453,28 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
       p = pad_input (x, cin, in, 1, tail,
                      scvae__scratch_get (scratch, 0, cin * ((gsize) in.batch * (in.height + 2) * (in.width + 2) + tail)));
       n = p.stride - tail;
-      grid = scvae__scratch_get (scratch, 1, cout * n);
+      grid = scvae__scratch_get (scratch, 1, 2 * cout * n);
       /* Output pixel (2i + py, 2j + px) sees input rows i + py + ty - 1
        * through kernel row 3 - 2 ty - py, and likewise for columns. */
       for (int py = 0; py < 2; py++)
-        for (int px = 0; px < 2; px++)
-          {
-            for (int ty = 0; ty < 2; ty++)
-              for (int tx = 0; tx < 2; tx++)
-                {
-                  int ky = 3 - 2 * ty - py, kx = 3 - 2 * tx - px, t = ty * 2 + tx;
+        {
+          for (int px = 0; px < 2; px++)
+            {
+              for (int ty = 0; ty < 2; ty++)
+                for (int tx = 0; tx < 2; tx++)
+                  {
+                    int ky = 3 - 2 * ty - py, kx = 3 - 2 * tx - px, t = ty * 2 + tx;
 
-                  offsets[t] = (gsize) (py + ty) * p.width + px + tx;
-                  for (int co = 0; co < cout; co++)
-                    for (int ci = 0; ci < cin; ci++)
-                      packed[((gsize) t * cout + co) * cin + ci] =
-                        weight[(((gsize) ci * cout + co) * 4 + ky) * 4 + kx];
-                }
-            shifted_gemms (cout, &p, packed, offsets, 4, n, grid);
-            crop_grid (grid, &p, cout, out, bias, 2, py, px, y);
-          }
+                    offsets[t] = (gsize) (py + ty) * p.width + px + tx;
+                    for (int co = 0; co < cout; co++)
+                      for (int ci = 0; ci < cin; ci++)
+                        packed[((gsize) t * cout + co) * cin + ci] =
+                          weight[(((gsize) ci * cout + co) * 4 + ky) * 4 + kx];
+                  }
+              shifted_gemms (cout, &p, packed, offsets, 4, n, grid + px * cout * n);
+            }
+          interleave_grids (grid, grid + cout * n, &p, cout, out, bias, py, y);
+        }
     }
   return TRUE;
 }
