@@ -277,13 +277,28 @@ pad_input (const float *x, int channels, Extent in, int pad, gsize tail, float *
 
   p.stride = in.batch * plane + tail;
   p.data = buffer;
-  memset (buffer, 0, channels * p.stride * sizeof (float));
+  /* Only the margins are cleared: a memset of the whole buffer before the
+   * copy wrote every float twice. */
   for (int c = 0; c < channels; c++)
-    for (int b = 0; b < in.batch; b++)
-      for (int y = 0; y < in.height; y++)
-        memcpy (buffer + c * p.stride + b * plane + (gsize) (y + pad) * p.width + pad,
-                x + (((gsize) c * in.batch + b) * in.height + y) * in.width,
-                in.width * sizeof (float));
+    {
+      for (int b = 0; b < in.batch; b++)
+        {
+          float *grid = buffer + c * p.stride + b * plane, *at = grid;
+
+          for (int y = 0; y < in.height; y++)
+            {
+              float *row = grid + (gsize) (y + pad) * p.width + pad;
+
+              /* from the end of the row before (or the plane's start) */
+              memset (at, 0, (row - at) * sizeof (float));
+              memcpy (row, x + (((gsize) c * in.batch + b) * in.height + y) * in.width,
+                      in.width * sizeof (float));
+              at = row + in.width;
+            }
+          memset (at, 0, (grid + plane - at) * sizeof (float));
+        }
+      memset (buffer + c * p.stride + in.batch * plane, 0, tail * sizeof (float));
+    }
   return p;
 }
 
