@@ -18,12 +18,26 @@
 
 #include "eigen.h"
 #include "simd.h"
+#include "threads.h"
 
 /* Patches per tile: per-atom sums run in float within a tile (counts below
- * 2^24 are exact) so that they vectorise, and add up in double. */
+ * 2^24 are exact) so that they vectorise, and add up in double. The tiles
+ * are shared among the engine's threads (one pass over a 1024x768
+ * image's 50 MB of codes took 10 ms on one), each tile's sums kept apart
+ * and added in order afterwards: the result does not depend on the
+ * threads. */
 #define TILE 2048
 /* Per-patch sums are kept in this many lanes, so they vectorise too. */
 #define LANES 16
+
+/* What a tile adds: per atom the count, sum and maximum of |z|, per patch
+ * its number of active atoms, and over its patches the sums of the L1
+ * norms and of Hoyer's sparsity. */
+typedef struct {
+  float *atom_sums;   /* 3 K */
+  float *active;      /* TILE */
+  double l1, hoyer;
+} TileSums;
 
 struct _ScvaeCodeStats {
   int K;
@@ -35,7 +49,8 @@ struct _ScvaeCodeStats {
   double *sum_abs;           /* K */
   float *max_abs;            /* K */
   ScvaeAtomUsage *usage;     /* K, made on request */
-  float *tile;               /* 3 K per-atom sums and 3 TILE per-patch ones */
+  TileSums *tiles;           /* per tile of the patches being added */
+  int n_tiles;
 };
 
 ScvaeCodeStats *
@@ -49,7 +64,6 @@ scvae_code_stats_new (int atoms)
   stats->sum_abs = g_new0 (double, atoms);
   stats->max_abs = g_new0 (float, atoms);
   stats->usage = g_new0 (ScvaeAtomUsage, atoms);
-  stats->tile = g_new (float, 3 * (gsize) atoms + 3 * TILE);
   return stats;
 }
 
@@ -63,7 +77,12 @@ scvae_code_stats_free (ScvaeCodeStats *stats)
   g_free (stats->sum_abs);
   g_free (stats->max_abs);
   g_free (stats->usage);
-  g_free (stats->tile);
+  for (int t = 0; t < stats->n_tiles; t++)
+    {
+      g_free (stats->tiles[t].atom_sums);
+      g_free (stats->tiles[t].active);
+    }
+  g_free (stats->tiles);
   g_free (stats);
 }
 
@@ -143,29 +162,70 @@ hoyer (double l1, double l2_squared, int K)
   return (root - l1 / sqrt (l2_squared)) / (root - 1.0);
 }
 
+typedef struct {
+  ScvaeCodeStats *stats;
+  const float *codes;
+  gsize n_patches;
+} Accumulation;
+
+/* Every n_parts-th tile, with its own per-patch sums. */
+static void
+accumulate_tiles (int part, int n_parts, gpointer data)
+{
+  Accumulation *a = data;
+  int K = a->stats->K;
+  gsize n_tiles = (a->n_patches + TILE - 1) / TILE;
+  g_autofree float *patch_sums = g_new (float, 3 * TILE);
+
+  for (gsize t = part; t < n_tiles; t += n_parts)
+    {
+      TileSums *tile = &a->stats->tiles[t];
+      gsize n = MIN (TILE, a->n_patches - t * TILE);
+
+      accumulate_tile (a->codes + t * TILE * K, n, K, tile->atom_sums, patch_sums);
+      memcpy (tile->active, patch_sums, n * sizeof (float));
+      tile->l1 = tile->hoyer = 0.0;
+      for (gsize p = 0; p < n; p++)
+        {
+          tile->l1 += patch_sums[TILE + p];
+          tile->hoyer += hoyer (patch_sums[TILE + p], patch_sums[2 * TILE + p], K);
+        }
+    }
+}
+
 void
 scvae_code_stats_add (ScvaeCodeStats *stats, const float *codes, gsize n_patches)
 {
   int K = stats->K;
-  float *atom_sums = stats->tile, *patch_sums = stats->tile + 3 * (gsize) K;
+  int n_tiles = (int) ((n_patches + TILE - 1) / TILE);
+  Accumulation accumulation = { stats, codes, n_patches };
 
-  for (gsize first = 0; first < n_patches; first += TILE)
+  if (n_tiles > stats->n_tiles)
     {
-      gsize n = MIN (TILE, n_patches - first);
+      stats->tiles = g_renew (TileSums, stats->tiles, n_tiles);
+      for (; stats->n_tiles < n_tiles; stats->n_tiles++)
+        stats->tiles[stats->n_tiles] = (TileSums) {
+          .atom_sums = g_new (float, 3 * (gsize) K),
+          .active = g_new (float, TILE),
+        };
+    }
+  scvae__parallel_run (MIN (scvae_get_threads (), MAX (n_tiles, 1)), accumulate_tiles, &accumulation);
 
-      accumulate_tile (codes + first * K, n, K, atom_sums, patch_sums);
+  for (int t = 0; t < n_tiles; t++)
+    {
+      const TileSums *tile = &stats->tiles[t];
+      gsize n = MIN (TILE, n_patches - (gsize) t * TILE);
+
       for (int k = 0; k < K; k++)
         {
-          stats->count[k] += (guint64) atom_sums[k];
-          stats->sum_abs[k] += atom_sums[K + k];
-          stats->max_abs[k] = MAX (stats->max_abs[k], atom_sums[2 * K + k]);
+          stats->count[k] += (guint64) tile->atom_sums[k];
+          stats->sum_abs[k] += tile->atom_sums[K + k];
+          stats->max_abs[k] = MAX (stats->max_abs[k], tile->atom_sums[2 * K + k]);
         }
       for (gsize p = 0; p < n; p++)
-        {
-          stats->active_histogram[(int) patch_sums[p]]++;
-          stats->l1_sum += patch_sums[TILE + p];
-          stats->hoyer_sum += hoyer (patch_sums[TILE + p], patch_sums[2 * TILE + p], K);
-        }
+        stats->active_histogram[(int) tile->active[p]]++;
+      stats->l1_sum += tile->l1;
+      stats->hoyer_sum += tile->hoyer;
     }
   stats->patches += n_patches;
 }

@@ -103,6 +103,45 @@ test_code_health_streamed (void)
   g_assert_cmpuint (scvae_code_stats_get_usage (stats)[1].count, ==, 3 * copies);
 }
 
+/* The tiles are shared among the threads: any number of them measures
+ * the same, to the bit, as one. */
+static void
+test_code_health_threads (void)
+{
+  const int K = 64;
+  const gsize n = 5 * 2048 + 77;
+  g_autofree float *codes = g_new (float, n * K);
+  ScvaeCodeHealth one = { 0 };
+  guint32 state = 1;
+
+  for (gsize i = 0; i < n * K; i++)
+    {
+      state = state * 1664525u + 1013904223u;
+      codes[i] = state >> 28 == 0 ? (float) (state >> 8) / (1u << 24) - 0.5f : 0.f;
+    }
+  for (int threads = 1; threads <= 4; threads++)
+    {
+      g_autoptr(ScvaeCodeStats) stats = scvae_code_stats_new (K);
+      ScvaeCodeHealth h;
+
+      scvae_set_threads (threads);
+      scvae_code_stats_add (stats, codes, n);
+      scvae_code_stats_get_health (stats, &h);
+      if (threads == 1)
+        one = h;
+      g_assert_cmpuint (h.patches, ==, n);
+      g_assert_cmpfloat (h.active_fraction, ==, one.active_fraction);
+      g_assert_cmpfloat (h.atoms_per_patch_median, ==, one.atoms_per_patch_median);
+      g_assert_cmpfloat (h.hoyer, ==, one.hoyer);
+      g_assert_cmpfloat (h.l1_per_patch, ==, one.l1_per_patch);
+      g_assert_cmpfloat (h.usage_perplexity, ==, one.usage_perplexity);
+    }
+  /* About one code in sixteen is non-zero */
+  g_assert_cmpfloat (one.active_fraction, >, 0.05);
+  g_assert_cmpfloat (one.active_fraction, <, 0.075);
+  scvae_set_threads (0);
+}
+
 /* Four atoms in C = 2 (columns of D), lengths 1, 2, 3√2 and about 1:
  *   a0 = (1, 0), a1 = (0, 2), a2 = (3, 3), a3 = (-1, 0.05).
  * As unit vectors, D D^T = [[2.497506, 0.450125], [0.450125, 1.502494]],
@@ -180,6 +219,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/health/codes", test_code_health);
   g_test_add_func ("/health/codes-streamed", test_code_health_streamed);
+  g_test_add_func ("/health/codes-threads", test_code_health_threads);
   g_test_add_func ("/health/dictionary", test_dictionary_health);
   g_test_add_func ("/health/dictionary-extremes", test_dictionary_health_extremes);
   g_test_add_func ("/health/dictionary-dct", test_dictionary_health_dct);
