@@ -12,6 +12,33 @@
 #include "simd.h"
 #include "threads.h"
 
+/* The squared differences of n <= PSNR_BLOCK floats, summed in sixteen
+ * lanes of floats that the compiler makes vectors of; blocks add up in
+ * double (one element at a time in double took 1.6 ms at 1024x768). */
+#define PSNR_BLOCK 4096
+#define PSNR_LANES 16
+
+SCVAE_VECTORIZED static double
+squared_error_block (const float *a, const float *b, gsize n)
+{
+  float lanes[PSNR_LANES] = { 0 };
+  double sum = 0.0;
+  gsize i = 0;
+
+  for (; i + PSNR_LANES <= n; i += PSNR_LANES)
+    for (int j = 0; j < PSNR_LANES; j++)
+      {
+        float d = a[i + j] - b[i + j];
+
+        lanes[j] += d * d;
+      }
+  for (; i < n; i++)
+    sum += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+  for (int j = 0; j < PSNR_LANES; j++)
+    sum += lanes[j];
+  return sum;
+}
+
 double
 scvae_psnr (const ScvaeImage *a, const ScvaeImage *b)
 {
@@ -20,11 +47,8 @@ scvae_psnr (const ScvaeImage *a, const ScvaeImage *b)
 
   g_return_val_if_fail (a->width == b->width && a->height == b->height, NAN);
 
-  for (gsize i = 0; i < n; i++)
-    {
-      double d = a->data[i] - b->data[i];
-      se += d * d;
-    }
+  for (gsize i = 0; i < n; i += PSNR_BLOCK)
+    se += squared_error_block (a->data + i, b->data + i, MIN (PSNR_BLOCK, n - i));
   /* Pixels span 2 in [-1, 1]: on [0, 1] the squared error is a quarter. */
   return 10.0 * log10 (1.0 / (se / n / 4.0));
 }
