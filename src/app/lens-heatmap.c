@@ -207,7 +207,7 @@ rgb24 (const guint8 rgb[3])
  * interpolations (9 ms for the residual of a 1024x768 image, now 3).
  * The steepest ramp (about 640 levels over the scale) moves 0.63 of a
  * level between entries, so the nearest entry is the exact colour or a
- * level off (tests/app/test-heatmap.c). */
+ * level off (tests/app/test-pictures.c). */
 #define COLOR_TABLE_SIZE 1024
 
 cairo_surface_t *
