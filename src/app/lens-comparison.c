@@ -23,14 +23,7 @@ active_channels (ScvaeSession *session)
   g_autofree double *sums = g_new0 (double, atoms);
   g_autofree double *squares = g_new0 (double, atoms);
 
-  for (gsize p = 0; p < patches; p++)
-    for (int k = 0; k < atoms; k++)
-      {
-        double v = codes[p * atoms + k];
-
-        sums[k] += v;
-        squares[k] += v * v;
-      }
+  scvae_channel_moments_add (codes, patches, atoms, sums, squares);
   return scvae_active_channels (sums, squares, atoms, patches);
 }
 

@@ -168,12 +168,8 @@ cli_eval (int argc, char **argv)
         }
       image_codes = scvae_session_get_codes (session, &rows, &cols, NULL);
       scvae_code_stats_add (stats, image_codes, (gsize) rows * cols);
-      for (gsize p = 0; p < (gsize) rows * cols && config->bottleneck == SCVAE_BOTTLENECK_GAUSSIAN; p++)
-        for (int k = 0; k < config->atoms; k++)
-          {
-            mean_sums[k] += image_codes[p * config->atoms + k];
-            mean_squares[k] += (double) image_codes[p * config->atoms + k] * image_codes[p * config->atoms + k];
-          }
+      if (config->bottleneck == SCVAE_BOTTLENECK_GAUSSIAN)
+        scvae_channel_moments_add (image_codes, (gsize) rows * cols, config->atoms, mean_sums, mean_squares);
       n_patches += (gsize) rows * cols;
       g_ptr_array_add (results, r);
 

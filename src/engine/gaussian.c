@@ -98,6 +98,19 @@ scvae__gaussian_backward (const Gaussian *gaussian,
                    dlogvar_bias);
 }
 
+void
+scvae_channel_moments_add (const float *codes, gsize n_patches, int channels, double *sums, double *squares)
+{
+  for (gsize p = 0; p < n_patches; p++)
+    for (int c = 0; c < channels; c++)
+      {
+        double v = codes[p * channels + c];
+
+        sums[c] += v;
+        squares[c] += v * v;
+      }
+}
+
 int
 scvae_active_channels (const double *sums, const double *squares, int channels, guint64 n_patches)
 {

@@ -370,20 +370,22 @@ test_gaussian_active_channels (void)
 {
   enum { C = 3, P = 100 };
   double sums[C] = { 0 }, squares[C] = { 0 };
+  float means[P * C];
   Rng rng;
 
   scvae__rng_seed (&rng, 15);
   for (int p = 0; p < P; p++)
     {
       /* variance ~1: in use; constant: unused; variance ~1e-4: unused */
-      double mean[C] = { scvae__rng_normal (&rng), 0.3, 0.01 * scvae__rng_normal (&rng) };
-
-      for (int c = 0; c < C; c++)
-        {
-          sums[c] += mean[c];
-          squares[c] += mean[c] * mean[c];
-        }
+      means[p * C] = scvae__rng_normal (&rng);
+      means[p * C + 1] = 0.3f;
+      means[p * C + 2] = 0.01 * scvae__rng_normal (&rng);
     }
+  /* In two pieces, as scvae eval adds image after image */
+  scvae_channel_moments_add (means, 40, C, sums, squares);
+  scvae_channel_moments_add (means + 40 * C, P - 40, C, sums, squares);
+  g_assert_cmpfloat_with_epsilon (sums[1], 30.0, 1e-4);
+  g_assert_cmpfloat_with_epsilon (squares[1], 9.0, 1e-4);
   g_assert_cmpint (scvae_active_channels (sums, squares, C, P), ==, 1);
   g_assert_cmpint (scvae_active_channels (sums, squares, C, 1), ==, 0);
 }

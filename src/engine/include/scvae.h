@@ -218,6 +218,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScvaeCodeStats, scvae_code_stats_free)
  * From each channel's sum and sum of squares of the means over n patches. */
 #define SCVAE_ACTIVE_UNIT_VARIANCE 0.01
 int scvae_active_channels (const double *sums, const double *squares, int channels, guint64 n_patches);
+/* Adds n_patches codes (patch-major, `channels` each) to each channel's
+ * sum and sum of squares, as scvae_active_channels takes them. */
+void scvae_channel_moments_add (const float *codes, gsize n_patches, int channels, double *sums, double *squares);
 
 /* A survey (survey.c): per-atom statistics of the codes of a collection,
  * added image by image and never held all at once. */
