@@ -396,7 +396,7 @@ interleave_grids (const float *even, const float *odd, const Padded *g, int chan
 
 static gboolean
 forward_without_im2col (const ConvSpec *spec, const float *weight, const float *bias,
-                        const float *x, Extent in, float *y, Scratch *scratch)
+                        const float *x, Extent in, int first_row, int n_rows, float *y, Scratch *scratch)
 {
   int k = spec->kernel, cin = spec->in_channels, cout = spec->out_channels;
   Extent out = scvae__conv_output_extent (spec, in);
@@ -431,8 +431,17 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
                 packed[((gsize) (ky * k + kx) * cout + co) * cin + ci] =
                   weight[(((gsize) co * cin + ci) * k + ky) * k + kx];
           }
+      if (n_rows >= 0)
+        {
+          /* Only output rows first_row ..: the grid from the first of them
+           * (one image: its rows are the grid's). */
+          p.data += (gsize) first_row * p.width;
+          p.height = n_rows;
+          out.height = n_rows;
+        }
       grid = scvae__scratch_get (scratch, 1, cout * (p.stride - tail));
-      shifted_gemms (cout, &p, packed, offsets, k * k, p.stride - tail, grid);
+      shifted_gemms (cout, &p, packed, offsets, k * k,
+                     n_rows >= 0 ? (gsize) n_rows * p.width : p.stride - tail, grid);
       crop_grid (grid, &p, cout, out, bias, y);
     }
   else if (strided)
@@ -508,7 +517,7 @@ scvae__conv_forward (const ConvSpec *spec,
   gsize n_in = extent_size (in);
   gsize n_out = extent_size (scvae__conv_output_extent (spec, in));
 
-  if (forward_without_im2col (spec, weight, bias, x, in, y, scratch))
+  if (forward_without_im2col (spec, weight, bias, x, in, 0, -1, y, scratch))
     return;
 
   fill_bias (bias, spec->out_channels, n_out, y);
@@ -554,6 +563,18 @@ scvae__conv_forward (const ConvSpec *spec,
                        1.f, y + q0, n_out);
         }
     }
+}
+
+void
+scvae__conv_forward_rows (const ConvSpec *spec, const float *weight, const float *bias, const float *x,
+                          Extent in, int first_row, int n_rows, float *y, Scratch *scratch)
+{
+  Extent out = scvae__conv_output_extent (spec, in);
+
+  g_return_if_fail (!spec->transposed && spec->stride == 1 && spec->kernel > 1 && in.batch == 1);
+  g_return_if_fail (first_row >= 0 && n_rows >= 0 && first_row + n_rows <= out.height);
+
+  forward_without_im2col (spec, weight, bias, x, in, first_row, n_rows, y, scratch);
 }
 
 void

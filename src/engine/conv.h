@@ -49,6 +49,19 @@ void scvae__conv_forward (const ConvSpec *spec,
                           float *y,
                           Scratch *scratch);
 
+/* Output rows first_row .. first_row + n_rows - 1 alone, into y (n_rows
+ * rows): for a stride-1 convolution of one image, whose other rows a
+ * caller does not need. */
+void scvae__conv_forward_rows (const ConvSpec *spec,
+                               const float *weight,
+                               const float *bias,
+                               const float *x,
+                               Extent in,
+                               int first_row,
+                               int n_rows,
+                               float *y,
+                               Scratch *scratch);
+
 /* dx may be NULL when the input needs no gradient. */
 void scvae__conv_backward (const ConvSpec *spec,
                            const float *weight,

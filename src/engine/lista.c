@@ -181,9 +181,6 @@ scvae__lista_backward (const Lista *lista,
  * coefficients, the whole of z at K = 256, in half its 32 registers). */
 #define GRAM_VECTORS 8
 #define GRAM_BLOCK (GRAM_VECTORS * SIMD_FLOATS)
-#define WIDE_FLOATS 16
-#define WIDE_VECTORS 16
-typedef float WideFloats __attribute__ ((vector_size (WIDE_FLOATS * sizeof (float)), aligned (4), may_alias));
 
 /* soft() of a vector in place, as soft_threshold_block computes it;
  * subtracts 1 from the lanes of kept that stay non-zero. (By pointer: a
@@ -299,7 +296,6 @@ gather_active (const float *z, int K, const float *by_atom, gsize row_stride, fl
   }
 
 DEFINE_GRAM_BLOCKS (gram_blocks, SimdFloats, SIMD_FLOATS, GRAM_VECTORS)
-DEFINE_GRAM_BLOCKS (gram_blocks_wide, WideFloats, WIDE_FLOATS, WIDE_VECTORS)
 
 /* The coefficients from k0 on, one by one, and the patch's non-zero
  * count. */
@@ -336,6 +332,12 @@ sparse_step_patch (const float *gram, int K, float inv_c, float theta,
 }
 
 #ifdef SCVAE_HAS_CLONES
+#define WIDE_FLOATS 16
+#define WIDE_VECTORS 16
+typedef float WideFloats __attribute__ ((vector_size (WIDE_FLOATS * sizeof (float)), aligned (4), may_alias));
+
+DEFINE_GRAM_BLOCKS (gram_blocks_wide, WideFloats, WIDE_FLOATS, WIDE_VECTORS)
+
 /* The same with AVX-512, 256 coefficients at a time: each active row is
  * read in one pass rather than one per 64, with half the instructions
  * (LISTA at 1024^2: 135-160 -> 118-139 ms). The codes are the same to the

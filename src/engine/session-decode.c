@@ -13,25 +13,31 @@
 
 #include "ops.h"
 
-/* The decoder on a grid of latents (rows x cols x C); FALSE if cancelled. */
+/* The decoder on a grid of latents (rows x cols x C); FALSE if cancelled.
+ * Where the grid is a band's with a margin above (trim_top) or below
+ * (trim_bottom), each residual block drops a row of it on that side: the
+ * 3x3 convolution made the edge row wrong, and the rows the band keeps do
+ * not reach it. The pixels in out are then those of patch rows
+ * F4_RESBLOCKS * trim_top .. rows - F4_RESBLOCKS * trim_bottom - 1. */
 static gboolean
-decode_grid (ScvaeSession *session, const float *latents, int rows, int cols, float *out,
-             Scratch *scratch, GCancellable *cancellable)
+decode_grid (ScvaeSession *session, const float *latents, int rows, int cols, gboolean trim_top,
+             gboolean trim_bottom, float *out, Scratch *scratch, GCancellable *cancellable)
 {
   int C = session->C;
-  Extent quarter = { 1, rows, cols }, half = { 1, 2 * rows, 2 * cols };
-  gsize P = (gsize) rows * cols;
+  Extent quarter = { 1, rows, cols }, half;
   SessionActivations a = scvae__session_activations (session, scratch, rows, cols);
   const FoldedWeights *w = &session->w;
 
-  scvae__ops_transpose (latents, P, C, a.x);
+  scvae__ops_transpose (latents, (gsize) rows * cols, C, a.x);
   for (int i = 0; i < F4_RESBLOCKS; i++)
     {
       if (g_cancellable_is_cancelled (cancellable))
         return FALSE;
-      scvae__session_resblock (session, &w->dec_res[i], quarter, a.x, a.t1, a.t2, scratch);
+      quarter = scvae__session_resblock (session, &w->dec_res[i], quarter, trim_top, trim_bottom, a.x, a.t1, a.t2,
+                                         scratch);
     }
-  scvae__ops_relu (a.x, a.x, C * P);
+  half = (Extent) { 1, 2 * quarter.height, 2 * cols };
+  scvae__ops_relu (a.x, a.x, C * extent_size (quarter));
   scvae__conv_forward (&session->specs.dec_convt1, w->dec_convt1.weight, w->dec_convt1.bias, a.x, quarter,
                        a.wide, scratch);
   scvae__ops_relu (a.wide, a.wide, C * extent_size (half));
@@ -39,7 +45,7 @@ decode_grid (ScvaeSession *session, const float *latents, int rows, int cols, fl
     return FALSE;
   scvae__conv_forward (&session->specs.dec_convt2, w->dec_convt2.weight, w->dec_convt2.bias, a.wide, half,
                        out, scratch);
-  scvae__ops_tanh (out, out, (gsize) 3 * 16 * P);
+  scvae__ops_tanh (out, out, (gsize) 3 * 16 * extent_size (quarter));
   return TRUE;
 }
 
@@ -62,6 +68,7 @@ decode_band (ScvaeSession *session, const SessionBand *band, Scratch *scratch, G
              gpointer data)
 {
   DecodeRun *run = data;
+  SessionBand trimmed = *band;
   int C = session->C, K = session->K, cols = band->cols, rows = band->h1 - band->h0;
   gsize n = (gsize) rows * cols;
   const float *latents = run->latents + (gsize) band->h0 * cols * C;
@@ -82,9 +89,15 @@ decode_band (ScvaeSession *session, const SessionBand *band, Scratch *scratch, G
       latents = dz;
     }
   pixels = scvae__scratch_get (scratch, SLOT_BAND_OUT, 3 * 16 * n);
-  if (!decode_grid (session, latents, rows, cols, pixels, scratch, cancellable))
+  if (!decode_grid (session, latents, rows, cols, trimmed.h0 > 0, trimmed.h1 < band->rows, pixels, scratch,
+                    cancellable))
     return FALSE;
-  scvae__session_band_keep_pixels (band, pixels, run->out);
+  /* The rows decoded: the band's, less the margin the blocks dropped */
+  if (trimmed.h0 > 0)
+    trimmed.h0 += F4_RESBLOCKS;
+  if (trimmed.h1 < band->rows)
+    trimmed.h1 -= F4_RESBLOCKS;
+  scvae__session_band_keep_pixels (&trimmed, pixels, run->out);
   return TRUE;
 }
 

@@ -68,7 +68,7 @@ encode_grid (ScvaeSession *session, const float *pixels, int rows, int cols, flo
     {
       if (g_cancellable_is_cancelled (cancellable))
         return FALSE;
-      scvae__session_resblock (session, &w->enc_res[i], quarter, a.x, a.t1, a.t2, scratch);
+      scvae__session_resblock (session, &w->enc_res[i], quarter, 0, 0, a.x, a.t1, a.t2, scratch);
     }
   scvae__ops_transpose (a.x, C, P, features);
   return TRUE;

@@ -108,9 +108,12 @@ void scvae__session_give_codes_buffer (ScvaeSession *session, float *buffer);
 void scvae__session_clear_checkpoints (ScvaeSession *session);
 
 /* x + conv1(relu(conv3(relu(x)))) with BatchNorm folded; t1, t2 are
- * temporaries of x's size; the result replaces x. */
-void scvae__session_resblock (ScvaeSession *session, const FoldedResBlock *w, Extent e, float *x,
-                              float *t1, float *t2, Scratch *scratch);
+ * temporaries of x's size; the result replaces x. Without its first
+ * trim_top and last trim_bottom rows, when those are not needed (a
+ * band's margin: the 3x3 convolution makes its edge rows wrong anyway);
+ * returns the result's extent. */
+Extent scvae__session_resblock (ScvaeSession *session, const FoldedResBlock *w, Extent e, int trim_top,
+                                int trim_bottom, float *x, float *t1, float *t2, Scratch *scratch);
 
 /* session-baseline.c: the codes of a VQ or Gaussian model (its depth and
  * sparsity only recorded). */
