@@ -46,14 +46,19 @@ pad_input (const ScvaeImage *image, int width, int height)
 }
 
 /* The encoder on 3 planes of 4 rows x 4 cols pixels, into the features
- * of rows x cols patches (patch-major); FALSE if cancelled. */
+ * of rows x cols patches (patch-major); FALSE if cancelled. Where the
+ * grid is a band's with a margin above (trim_top) or below (trim_bottom),
+ * the residual blocks leave out the margin's rows that are wrong: the
+ * first block two (the convolutions before it reach a patch row past the
+ * band's edge, and so does its own), the others one each. The features
+ * in out are then those of patch rows SESSION_BAND_HALO * trim_top ..
+ * rows - SESSION_BAND_HALO * trim_bottom - 1: the whole margin goes. */
 static gboolean
-encode_grid (ScvaeSession *session, const float *pixels, int rows, int cols, float *features,
-             Scratch *scratch, GCancellable *cancellable)
+encode_grid (ScvaeSession *session, const float *pixels, int rows, int cols, gboolean trim_top,
+             gboolean trim_bottom, float *features, Scratch *scratch, GCancellable *cancellable)
 {
   int C = session->C;
   Extent full = { 1, 4 * rows, 4 * cols }, half = { 1, 2 * rows, 2 * cols }, quarter = { 1, rows, cols };
-  gsize P = extent_size (quarter);
   SessionActivations a = scvae__session_activations (session, scratch, rows, cols);
   const FoldedWeights *w = &session->w;
 
@@ -66,11 +71,14 @@ encode_grid (ScvaeSession *session, const float *pixels, int rows, int cols, flo
                        a.x, scratch);
   for (int i = 0; i < F4_RESBLOCKS; i++)
     {
+      int trim = i == 0 ? 2 : 1;
+
       if (g_cancellable_is_cancelled (cancellable))
         return FALSE;
-      scvae__session_resblock (session, &w->enc_res[i], quarter, 0, 0, a.x, a.t1, a.t2, scratch);
+      quarter = scvae__session_resblock (session, &w->enc_res[i], quarter, trim_top ? trim : 0,
+                                         trim_bottom ? trim : 0, a.x, a.t1, a.t2, scratch);
     }
-  scvae__ops_transpose (a.x, C, P, features);
+  scvae__ops_transpose (a.x, C, extent_size (quarter), features);
   return TRUE;
 }
 
@@ -91,6 +99,7 @@ encode_band (ScvaeSession *session, const SessionBand *band, Scratch *scratch, G
              gpointer data)
 {
   EncodeRun *run = data;
+  SessionBand trimmed = *band;
   int C = session->C, K = session->K, cols = band->cols, rows = band->h1 - band->h0;
   gsize n = (gsize) rows * cols;
   float *pixels = scvae__scratch_get (scratch, SLOT_BAND_IN, 3 * 16 * n);
@@ -98,11 +107,17 @@ encode_band (ScvaeSession *session, const SessionBand *band, Scratch *scratch, G
   const float *own;
 
   scvae__session_band_take_pixels (band, run->pixels, pixels);
-  if (!encode_grid (session, pixels, rows, cols, features, scratch, cancellable))
+  if (!encode_grid (session, pixels, rows, cols, band->h0 > 0, band->h1 < band->rows, features, scratch,
+                    cancellable))
     return FALSE;
+  /* The rows encoded: the band's, less the margin the blocks dropped */
+  if (trimmed.h0 > 0)
+    trimmed.h0 += SESSION_BAND_HALO;
+  if (trimmed.h1 < band->rows)
+    trimmed.h1 -= SESSION_BAND_HALO;
 
   /* The band's own rows: their features, and D^T e. */
-  own = scvae__session_band_keep_rows (band, C, features, run->features);
+  own = scvae__session_band_keep_rows (&trimmed, C, features, run->features);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (gsize) (band->r1 - band->r0) * cols, K, C,
                1.f, own, C, session->model->tensors.dictionary, K,
                0.f, run->dty + (gsize) band->r0 * cols * K, K);
