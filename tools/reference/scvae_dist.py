@@ -181,6 +181,15 @@ def connect(world, timeout):
         raise LaunchError(f"{what} within {timeout:g} s ({first_line(err)})") from None
 
 
+def wait_for_all():
+    """Returns when every rank has finished its run, so that none tears its
+    group down while another still works: a rank that did so while rank 0
+    was saving aborted once in gloo's teardown ("terminate called without
+    an active exception", CI)."""
+    if is_distributed():
+        dist.barrier()
+
+
 def disconnect():
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()

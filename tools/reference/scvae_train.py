@@ -634,6 +634,8 @@ def train(args, threads):
         run.agree(problem)
         run.build()
         status = run.run()
+        if status == 0:
+            scvae_dist.wait_for_all()
     except (LaunchError, Failure, scvae_data.DataError) as err:
         report(world or scvae_dist.World(), str(err))
         status = err.status
