@@ -128,6 +128,18 @@ copy_pixel_rows (const float *src, int src_rows, int src_row, float *dst, int ds
             n_rows * row * sizeof (float));
 }
 
+SessionBand
+scvae__session_band_less_margin (const SessionBand *band, int margin)
+{
+  SessionBand less = *band;
+
+  if (less.h0 > 0)
+    less.h0 += margin;
+  if (less.h1 < less.rows)
+    less.h1 -= margin;
+  return less;
+}
+
 void
 scvae__session_band_take_pixels (const SessionBand *band, const float *whole, float *band_pixels)
 {

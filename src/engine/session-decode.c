@@ -68,7 +68,7 @@ decode_band (ScvaeSession *session, const SessionBand *band, Scratch *scratch, G
              gpointer data)
 {
   DecodeRun *run = data;
-  SessionBand trimmed = *band;
+  SessionBand trimmed;
   int C = session->C, K = session->K, cols = band->cols, rows = band->h1 - band->h0;
   gsize n = (gsize) rows * cols;
   const float *latents = run->latents + (gsize) band->h0 * cols * C;
@@ -89,14 +89,11 @@ decode_band (ScvaeSession *session, const SessionBand *band, Scratch *scratch, G
       latents = dz;
     }
   pixels = scvae__scratch_get (scratch, SLOT_BAND_OUT, 3 * 16 * n);
-  if (!decode_grid (session, latents, rows, cols, trimmed.h0 > 0, trimmed.h1 < band->rows, pixels, scratch,
+  if (!decode_grid (session, latents, rows, cols, band->h0 > 0, band->h1 < band->rows, pixels, scratch,
                     cancellable))
     return FALSE;
   /* The rows decoded: the band's, less the margin the blocks dropped */
-  if (trimmed.h0 > 0)
-    trimmed.h0 += F4_RESBLOCKS;
-  if (trimmed.h1 < band->rows)
-    trimmed.h1 -= F4_RESBLOCKS;
+  trimmed = scvae__session_band_less_margin (band, F4_RESBLOCKS);
   scvae__session_band_keep_pixels (&trimmed, pixels, run->out);
   return TRUE;
 }

@@ -99,7 +99,7 @@ encode_band (ScvaeSession *session, const SessionBand *band, Scratch *scratch, G
              gpointer data)
 {
   EncodeRun *run = data;
-  SessionBand trimmed = *band;
+  SessionBand trimmed;
   int C = session->C, K = session->K, cols = band->cols, rows = band->h1 - band->h0;
   gsize n = (gsize) rows * cols;
   float *pixels = scvae__scratch_get (scratch, SLOT_BAND_IN, 3 * 16 * n);
@@ -111,10 +111,7 @@ encode_band (ScvaeSession *session, const SessionBand *band, Scratch *scratch, G
                     cancellable))
     return FALSE;
   /* The rows encoded: the band's, less the margin the blocks dropped */
-  if (trimmed.h0 > 0)
-    trimmed.h0 += SESSION_BAND_HALO;
-  if (trimmed.h1 < band->rows)
-    trimmed.h1 -= SESSION_BAND_HALO;
+  trimmed = scvae__session_band_less_margin (band, SESSION_BAND_HALO);
 
   /* The band's own rows: their features, and D^T e. */
   own = scvae__session_band_keep_rows (&trimmed, C, features, run->features);

@@ -189,6 +189,9 @@ gboolean scvae__session_run_bands (ScvaeSession *session, const SessionBands *ba
  * band_rows. */
 const float *scvae__session_band_keep_rows (const SessionBand *band, int dim, const float *band_rows,
                                             float *whole);
+/* The band without `margin` of its margin rows on each side that has
+ * them (not at the grid's edge): what is left after layers dropped them. */
+SessionBand scvae__session_band_less_margin (const SessionBand *band, int margin);
 /* The rows the band computes, from whole into band_pixels. */
 void scvae__session_band_take_pixels (const SessionBand *band, const float *whole, float *band_pixels);
 /* The band's own rows of band_pixels into whole. */
