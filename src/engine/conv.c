@@ -16,6 +16,8 @@
 
 #include "conv.h"
 
+#include "conv-taps.h"
+
 #include <cblas.h>
 #include <string.h>
 
@@ -246,15 +248,16 @@ accumulate_bias_gradient (const float *dy, int channels, gsize positions, float 
 }
 
 /* ------------------------------------------------------------------------- */
-/* Forward without im2col ("shifted GEMMs").
+/* Forward without im2col ("shifted products").
  *
  * im2col writes k*k copies of the input and col2im scatters k*k partial
  * sums; at 64 channels that copying costs as much as the GEMM itself. With
  * a padded copy of the input, the input column a kernel tap needs for all
  * output positions is the padded plane shifted by that tap's offset, if
  * outputs are computed over the padded width too (the extra columns are
- * computed and dropped). So a convolution becomes one GEMM per tap, each
- * reading the input in place: y_padded += W_tap x_padded[. + offset].
+ * computed and dropped). So a convolution becomes a sum over taps, each
+ * reading the input in place: y_padded += W_tap x_padded[. + offset],
+ * which scvae__conv_taps computes without GEMM calls (conv-taps.c).
  * Stride-2 kernels first fold 2x2 pixel blocks into channels
  * (space-to-depth) and become 2x2 stride-1 kernels; a stride-2 transposed
  * convolution is four stride-1 2x2 convolutions, one per output parity
@@ -336,18 +339,6 @@ space_to_depth (const float *x, int channels, Extent in, gsize tail, float *buff
   return p;
 }
 
-/* out (cout x n) = sum over taps of packed[tap] (cout x cin) times the
- * input shifted by offsets[tap]. */
-static void
-shifted_gemms (int cout, const Padded *in, const float *packed, const gsize *offsets,
-               int n_taps, gsize n, float *out)
-{
-  for (int t = 0; t < n_taps; t++)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, n, in->channels,
-                 1.f, packed + (gsize) t * cout * in->channels, in->channels,
-                 in->data + offsets[t], in->stride, t ? 1.f : 0.f, out, n);
-}
-
 /* y[c][b][oy][ox] = grid[c][b plane + oy * width + ox]: the valid outputs
  * of a padded grid, plus bias. */
 static void
@@ -402,9 +393,8 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
   Extent out = scvae__conv_output_extent (spec, in);
   gboolean stride1 = !spec->transposed && spec->stride == 1 && k > 1;
   gboolean strided = !spec->transposed && k == 4 && spec->stride == 2 && spec->pad == 1
-                     && cin >= 16 && in.height % 2 == 0 && in.width % 2 == 0;
-  gboolean subpixel = spec->transposed && k == 4 && spec->stride == 2 && spec->pad == 1
-                      && cout >= 16;
+                     && in.height % 2 == 0 && in.width % 2 == 0;
+  gboolean subpixel = spec->transposed && k == 4 && spec->stride == 2 && spec->pad == 1;
   gsize offsets[16];
   float *packed;
   Padded p;
@@ -415,7 +405,7 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
 
   if (stride1)
     {
-      gsize tail = (gsize) (k - 1) * (in.width + 2 * spec->pad) + k;
+      gsize tail = (gsize) (k - 1) * (in.width + 2 * spec->pad) + k + CONV_TAPS_OVERREAD;
       float *grid;
 
       p = pad_input (x, cin, in, spec->pad,
@@ -440,13 +430,13 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
           out.height = n_rows;
         }
       grid = scvae__scratch_get (scratch, 1, cout * (p.stride - tail));
-      shifted_gemms (cout, &p, packed, offsets, k * k,
-                     n_rows >= 0 ? (gsize) n_rows * p.width : p.stride - tail, grid);
+      scvae__conv_taps (cout, cin, k * k, packed, offsets, p.data, p.stride,
+                        n_rows >= 0 ? (gsize) n_rows * p.width : p.stride - tail, grid, scratch);
       crop_grid (grid, &p, cout, out, bias, y);
     }
   else if (strided)
     {
-      gsize tail = (gsize) (in.width + 2) / 2 + 2;
+      gsize tail = (gsize) (in.width + 2) / 2 + 2 + CONV_TAPS_OVERREAD;
       float *grid;
 
       p = space_to_depth (x, cin, in, tail,
@@ -466,12 +456,12 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
                       weight[(((gsize) co * cin + ci) * 4 + 2 * ty + dy) * 4 + 2 * tx + dx];
           }
       grid = scvae__scratch_get (scratch, 1, cout * (p.stride - tail));
-      shifted_gemms (cout, &p, packed, offsets, 4, p.stride - tail, grid);
+      scvae__conv_taps (cout, p.channels, 4, packed, offsets, p.data, p.stride, p.stride - tail, grid, scratch);
       crop_grid (grid, &p, cout, out, bias, y);
     }
   else
     {
-      gsize tail = (gsize) 2 * (in.width + 2) + 3, n;
+      gsize tail = (gsize) 2 * (in.width + 2) + 3 + CONV_TAPS_OVERREAD, n;
       float *grid;
 
       p = pad_input (x, cin, in, 1, tail,
@@ -495,7 +485,7 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
                         packed[((gsize) t * cout + co) * cin + ci] =
                           weight[(((gsize) ci * cout + co) * 4 + ky) * 4 + kx];
                   }
-              shifted_gemms (cout, &p, packed, offsets, 4, n, grid + px * cout * n);
+              scvae__conv_taps (cout, cin, 4, packed, offsets, p.data, p.stride, n, grid + px * cout * n, scratch);
             }
           interleave_grids (grid, grid + cout * n, &p, cout, out, bias, py, y);
         }

@@ -332,9 +332,7 @@ sparse_step_patch (const float *gram, int K, float inv_c, float theta,
 }
 
 #ifdef SCVAE_HAS_CLONES
-#define WIDE_FLOATS 16
 #define WIDE_VECTORS 16
-typedef float WideFloats __attribute__ ((vector_size (WIDE_FLOATS * sizeof (float)), aligned (4), may_alias));
 
 DEFINE_GRAM_BLOCKS (gram_blocks_wide, WideFloats, WIDE_FLOATS, WIDE_VECTORS)
 
@@ -342,7 +340,7 @@ DEFINE_GRAM_BLOCKS (gram_blocks_wide, WideFloats, WIDE_FLOATS, WIDE_VECTORS)
  * read in one pass rather than one per 64, with half the instructions
  * (LISTA at 1024^2: 135-160 -> 118-139 ms). The codes are the same to the
  * bit. */
-__attribute__ ((target ("arch=x86-64-v4"))) static int
+SCVAE_WIDE static int
 sparse_step_patch_wide (const float *gram, int K, float inv_c, float theta,
                         const float *restrict dty, float *restrict z, const float **rows, float *value)
 {
@@ -353,19 +351,8 @@ sparse_step_patch_wide (const float *gram, int K, float inv_c, float theta,
   k0 = gram_blocks (k0, K, inv_c, theta, dty, z, rows, value, n, &kept);
   return gram_tail (k0, K, inv_c, theta, dty, z, rows, value, n, &kept);
 }
-
-static gboolean
-has_wide_vectors (void)
-{
-  return __builtin_cpu_supports ("x86-64-v4");
-}
 #else
 #define sparse_step_patch_wide sparse_step_patch
-static gboolean
-has_wide_vectors (void)
-{
-  return FALSE;
-}
 #endif
 
 gsize
@@ -397,7 +384,7 @@ scvae__lista_step_inference (const Lista *lista,
       float inv_c = 1.f / lista->c;
       gsize total = 0;
 
-      if (has_wide_vectors ())
+      if (simd_has_wide_vectors ())
         for (gsize p = 0; p < n_patches; p++)
           total += sparse_step_patch_wide (gram, K, inv_c, lista->threshold, dty + p * K, codes + p * K,
                                            rows, value);

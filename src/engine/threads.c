@@ -115,8 +115,14 @@ void __real_cblas_saxpy (OPENBLAS_CONST blasint n, OPENBLAS_CONST float alpha, O
 
 static guint64 gemm_flops;
 
+void
+scvae__count_gemm_flops (guint64 flops)
+{
+  __atomic_fetch_add (&gemm_flops, flops, __ATOMIC_RELAXED);
+}
+
 guint64
-scvae__blas_gemm_flops (void)
+scvae__gemm_flops (void)
 {
   return __atomic_load_n (&gemm_flops, __ATOMIC_RELAXED);
 }
@@ -129,7 +135,7 @@ __wrap_cblas_sgemm (OPENBLAS_CONST enum CBLAS_ORDER order, OPENBLAS_CONST enum C
                     OPENBLAS_CONST blasint ldb, OPENBLAS_CONST float beta, float *c,
                     OPENBLAS_CONST blasint ldc)
 {
-  __atomic_fetch_add (&gemm_flops, (guint64) 2 * m * n * k, __ATOMIC_RELAXED);
+  scvae__count_gemm_flops ((guint64) 2 * m * n * k);
   if (!in_part)
     begin_outside_call ();
   __real_cblas_sgemm (order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -197,6 +203,12 @@ shared_pool (void)
      * ones are shared with GLib's other pools. */
     g_once_init_leave (&pool, g_thread_pool_new (run_part_task, NULL, -1, FALSE, NULL));
   return pool;
+}
+
+int
+scvae__parallel_width (void)
+{
+  return in_part ? 1 : scvae_get_threads ();
 }
 
 void

@@ -20,6 +20,12 @@
 typedef void (*ParallelPart) (int part, int n_parts, gpointer data);
 void scvae__parallel_run (int n_parts, ParallelPart part, gpointer data);
 
-/* Floating-point operations (2 m n k each) of every cblas_sgemm the
- * process has made, for benchmarks that report FLOP rates. */
-guint64 scvae__blas_gemm_flops (void);
+/* The parts a run started here can have: the engine's thread count, or 1
+ * on a thread that already computes a part of a run. */
+int scvae__parallel_width (void);
+
+/* Floating-point operations (2 m n k each) of every matrix product the
+ * process has made, cblas_sgemm's and the engine's own kernels' (which
+ * count theirs here), for benchmarks that report FLOP rates. */
+void scvae__count_gemm_flops (guint64 flops);
+guint64 scvae__gemm_flops (void);

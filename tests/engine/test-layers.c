@@ -122,10 +122,14 @@ test_conv (void)
   run_conv_case ((ConvSpec) { 5, 4, 1, 1, 0, FALSE }, small, 0);
   run_conv_case ((ConvSpec) { 5, 4, 4, 2, 1, TRUE }, small, 0);
   run_conv_case ((ConvSpec) { 5, 3, 4, 2, 1, TRUE }, small, 0);
-  /* From 16 channels the forward avoids im2col (space-to-depth, sub-pixel). */
+  /* The forward sums these as shifted products (conv-taps.c), in tiles of
+   * 4 or 8 channels by 24 to 128 positions: channel counts that spill into
+   * a partial tile, 3 (RGB) with tiles of their own, and grids of several
+   * tiles ending in a partial one. */
   run_conv_case ((ConvSpec) { 16, 17, 4, 2, 1, FALSE }, small, 0);
   run_conv_case ((ConvSpec) { 17, 16, 4, 2, 1, TRUE }, small, 0);
   run_conv_case ((ConvSpec) { 16, 16, 3, 1, 1, FALSE }, (Extent) { 3, 5, 7 }, 0);
+  run_conv_case ((ConvSpec) { 9, 3, 4, 2, 1, TRUE }, (Extent) { 1, 9, 19 }, 0);
 }
 
 static void
@@ -138,6 +142,8 @@ test_conv_chunked (void)
   run_conv_case ((ConvSpec) { 3, 5, 4, 2, 1, FALSE }, in, 48 * 7);
   run_conv_case ((ConvSpec) { 5, 4, 3, 1, 1, FALSE }, in, 45 * 13);
   run_conv_case ((ConvSpec) { 5, 4, 4, 2, 1, TRUE }, in, 64 * 11);
+  /* Transposed but not 4x4 stride 2: the forward's col2im form. */
+  run_conv_case ((ConvSpec) { 5, 4, 3, 2, 1, TRUE }, in, 36 * 11);
 }
 
 /* ------------------------------------------------------------------------- */
