@@ -14,6 +14,10 @@
 #include "scvae.h"
 #include "simd.h"
 
+#ifdef SCVAE_HAS_CLONES
+#include <immintrin.h>
+#endif
+
 /* Below this fraction of non-zero codes (a tile's, at one step) the
  * sparse Gram kernel is faster than the two dense GEMMs. Where the two
  * cross depends on OpenBLAS's kernels and on the threads: at K = 256,
@@ -197,6 +201,21 @@ soft_threshold_vector (SimdFloats *x, float theta, SimdInts *kept)
   *x = (SimdFloats) (((SimdInts) magnitude & positive) | (bits & sign_bit));
 }
 
+/* soft() of n floats (whole vectors) in place, counting into kept as
+ * soft_threshold_vector does. */
+static inline __attribute__ ((always_inline)) void
+soft_threshold_vectors (float *z, int n, float theta, SimdInts *kept)
+{
+  _Pragma ("GCC unroll 32")
+  for (int i = 0; i < n; i += SIMD_FLOATS)
+    {
+      SimdFloats v = SIMD_LOAD (z + i);
+
+      soft_threshold_vector (&v, theta, kept);
+      SIMD_AT (z + i) = v;
+    }
+}
+
 /* The active atoms of z as rows of a matrix whose row k belongs to atom
  * k (G = D^T D, or D^T), row_stride floats apart, and their values times
  * scale; their count. Thirty-two coefficients at a time are compared with
@@ -256,8 +275,8 @@ gather_active (const float *z, int K, const float *by_atom, gsize row_stride, fl
  * stack), and 8-float ones would need 32 AVX-512 registers and one more
  * for the multiplier. Each element is summed in the same order whatever
  * the type. */
-#define DEFINE_GRAM_BLOCKS(name, Floats, lanes, vectors)                                                \
-  static inline __attribute__ ((always_inline)) int                                                    \
+#define DEFINE_GRAM_BLOCKS(name, Floats, lanes, vectors, soft, target)                                           \
+  target static inline __attribute__ ((always_inline)) int                                                    \
   name (int k0, int K, float inv_c, float theta, const float *restrict dty, float *restrict z,           \
         const float **rows, const float *value, int n, SimdInts *kept)                                 \
   {                                                                                                    \
@@ -283,19 +302,12 @@ gather_active (const float *z, int K, const float *by_atom, gsize row_stride, fl
         _Pragma ("GCC unroll 16")                                                                      \
         for (int i = 0; i < (vectors); i++)                                                            \
           *(Floats *) (z + k0 + i * (lanes)) = s[i];                                                   \
-        _Pragma ("GCC unroll 32")                                                                      \
-        for (int i = 0; i < (vectors) * (lanes) / SIMD_FLOATS; i++)                                    \
-          {                                                                                            \
-            SimdFloats v = SIMD_LOAD (z + k0 + i * SIMD_FLOATS);                                       \
-                                                                                                       \
-            soft_threshold_vector (&v, theta, kept);                                                   \
-            SIMD_AT (z + k0 + i * SIMD_FLOATS) = v;                                                    \
-          }                                                                                            \
+        soft (z + k0, (vectors) * (lanes), theta, kept);                                               \
       }                                                                                                \
     return k0;                                                                                         \
   }
 
-DEFINE_GRAM_BLOCKS (gram_blocks, SimdFloats, SIMD_FLOATS, GRAM_VECTORS)
+DEFINE_GRAM_BLOCKS (gram_blocks, SimdFloats, SIMD_FLOATS, GRAM_VECTORS, soft_threshold_vectors, )
 
 /* The coefficients from k0 on, one by one, and the patch's non-zero
  * count. */
@@ -334,7 +346,60 @@ sparse_step_patch (const float *gram, int K, float inv_c, float theta,
 #ifdef SCVAE_HAS_CLONES
 #define WIDE_VECTORS 16
 
-DEFINE_GRAM_BLOCKS (gram_blocks_wide, WideFloats, WIDE_FLOATS, WIDE_VECTORS)
+/* soft_threshold_vectors () with AVX-512's mask registers: which lanes stay
+ * non-zero is one compare into a mask, counted by popcount, where the
+ * 8-float form spent a dozen instructions a vector. The same floats. */
+SCVAE_WIDE static inline __attribute__ ((always_inline)) void
+soft_threshold_wide (float *z, int n, float theta, SimdInts *kept)
+{
+  const __m512i sign_bit = _mm512_set1_epi32 ((int) 0x80000000u);
+  int count = 0;
+
+  for (int i = 0; i < n; i += WIDE_FLOATS)
+    {
+      __m512i bits = _mm512_loadu_si512 (z + i);
+      __m512 magnitude = _mm512_sub_ps (_mm512_castsi512_ps (_mm512_andnot_si512 (sign_bit, bits)),
+                                        _mm512_set1_ps (theta));
+      __mmask16 positive = _mm512_cmp_ps_mask (magnitude, _mm512_setzero_ps (), _CMP_GT_OQ);
+      __m512i kept_bits = _mm512_maskz_mov_epi32 (positive, _mm512_castps_si512 (magnitude));
+
+      _mm512_storeu_si512 (z + i, _mm512_or_si512 (kept_bits, _mm512_and_si512 (bits, sign_bit)));
+      count += __builtin_popcount (positive);
+    }
+  (*kept)[0] -= count;
+}
+
+/* gather_active () with AVX-512: sixteen coefficients compared with zero
+ * into a mask register at a time, no lanes folded one by one. */
+SCVAE_WIDE static inline __attribute__ ((always_inline)) int
+gather_active_wide (const float *z, int K, const float *by_atom, gsize row_stride, float scale,
+                    const float **rows, float *value)
+{
+  int n = 0, k0 = 0;
+
+  for (; k0 + WIDE_FLOATS <= K; k0 += WIDE_FLOATS)
+    {
+      unsigned bits = _mm512_cmp_ps_mask (_mm512_loadu_ps (z + k0), _mm512_setzero_ps (), _CMP_NEQ_UQ);
+
+      while (bits)
+        {
+          int k = k0 + __builtin_ctz (bits);
+
+          bits &= bits - 1;
+          rows[n] = by_atom + k * row_stride;
+          value[n++] = z[k] * scale;
+        }
+    }
+  for (; k0 < K; k0++)
+    if (z[k0] != 0.f)
+      {
+        rows[n] = by_atom + k0 * row_stride;
+        value[n++] = z[k0] * scale;
+      }
+  return n;
+}
+
+DEFINE_GRAM_BLOCKS (gram_blocks_wide, WideFloats, WIDE_FLOATS, WIDE_VECTORS, soft_threshold_wide, SCVAE_WIDE)
 
 /* The same with AVX-512, 256 coefficients at a time: each active row is
  * read in one pass rather than one per 64, with half the instructions
@@ -344,7 +409,7 @@ SCVAE_WIDE static int
 sparse_step_patch_wide (const float *gram, int K, float inv_c, float theta,
                         const float *restrict dty, float *restrict z, const float **rows, float *value)
 {
-  int n = gather_active (z, K, gram, K, inv_c, rows, value);
+  int n = gather_active_wide (z, K, gram, K, inv_c, rows, value);
   SimdInts kept = { 0 };
   int k0 = gram_blocks_wide (0, K, inv_c, theta, dty, z, rows, value, n, &kept);
 
