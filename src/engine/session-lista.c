@@ -16,9 +16,9 @@
  * patch at K = 256) stay in a core's L2 cache beside the Gram matrix
  * (256 KB) across the steps (at 1024^2, tiles of 2048 took LISTA 126 ms,
  * of 256 118-120), and a 256 x 256 image still makes 8 or more to share
- * out. The size depends on
- * the image alone, never on the thread count: the tiles, and so the
- * results, are the same bit for bit whoever computes them. */
+ * out. The size depends on the image alone, never on the thread count:
+ * the tiles, and so the results, are the same bit for bit whoever
+ * computes them. */
 static gsize
 lista_tile (gsize n_patches)
 {
