@@ -17,6 +17,7 @@
 #include "conv.h"
 
 #include "conv-taps.h"
+#include "ops.h"
 
 #include <cblas.h>
 #include <string.h>
@@ -263,6 +264,26 @@ accumulate_bias_gradient (const float *dy, int channels, gsize positions, float 
  * convolution is four stride-1 2x2 convolutions, one per output parity
  * (sub-pixel). Backward keeps the im2col form. */
 
+/* ReLU as scvae__ops_relu computes it. */
+static inline float
+relu (float x)
+{
+  return x > 0.f ? x : 0.f;
+}
+
+/* n floats of x into y, through ReLU if asked. */
+static inline void
+copy_row (const float *x, gsize n, gboolean rectify, float *y)
+{
+  if (!rectify)
+    {
+      memcpy (y, x, n * sizeof (float));
+      return;
+    }
+  for (gsize i = 0; i < n; i++)
+    y[i] = relu (x[i]);
+}
+
 typedef struct {
   int channels;
   int batch, height, width; /* the padded grid */
@@ -270,10 +291,11 @@ typedef struct {
   float *data;
 } Padded;
 
-/* x zero-padded by pad on every side, with a tail of spare zeros so that
- * shifted reads past the last position stay inside the buffer. */
+/* x (through ReLU if rectify) zero-padded by pad on every side, with a
+ * tail of spare zeros so that shifted reads past the last position stay
+ * inside the buffer. */
 static Padded
-pad_input (const float *x, int channels, Extent in, int pad, gsize tail, float *buffer)
+pad_input (const float *x, int channels, Extent in, int pad, gboolean rectify, gsize tail, float *buffer)
 {
   Padded p = { channels, in.batch, in.height + 2 * pad, in.width + 2 * pad };
   gsize plane = (gsize) p.height * p.width;
@@ -294,8 +316,7 @@ pad_input (const float *x, int channels, Extent in, int pad, gsize tail, float *
 
               /* from the end of the row before (or the plane's start) */
               memset (at, 0, (row - at) * sizeof (float));
-              memcpy (row, x + (((gsize) c * in.batch + b) * in.height + y) * in.width,
-                      in.width * sizeof (float));
+              copy_row (x + (((gsize) c * in.batch + b) * in.height + y) * in.width, in.width, rectify, row);
               at = row + in.width;
             }
           memset (at, 0, (grid + plane - at) * sizeof (float));
@@ -310,7 +331,7 @@ pad_input (const float *x, int channels, Extent in, int pad, gsize tail, float *
  * (2u + dy - 1, 2v + dx - 1). So an input row's even pixels go to dx = 1
  * from v = 0 and its odd ones to dx = 0 from v = 1, in one pass. */
 static Padded
-space_to_depth (const float *x, int channels, Extent in, gsize tail, float *buffer)
+space_to_depth (const float *x, int channels, Extent in, gboolean rectify, gsize tail, float *buffer)
 {
   Padded p = { channels * 4, in.batch, (in.height + 2) / 2, (in.width + 2) / 2 };
   gsize plane = (gsize) p.height * p.width;
@@ -332,17 +353,18 @@ space_to_depth (const float *x, int channels, Extent in, gsize tail, float *buff
 
           for (int m = 0; m < half_width; m++)
             {
-              even[m] = src[2 * m];
-              odd[m] = src[2 * m + 1];
+              even[m] = rectify ? relu (src[2 * m]) : src[2 * m];
+              odd[m] = rectify ? relu (src[2 * m + 1]) : src[2 * m + 1];
             }
         }
   return p;
 }
 
 /* y[c][b][oy][ox] = grid[c][b plane + oy * width + ox]: the valid outputs
- * of a padded grid, plus bias. */
+ * of a padded grid, plus bias, through ReLU if rectify. */
 static void
-crop_grid (const float *grid, const Padded *g, int channels, Extent out, const float *bias, float *y)
+crop_grid (const float *grid, const Padded *g, int channels, Extent out, const float *bias, gboolean rectify,
+           float *y)
 {
   gsize plane = (gsize) g->height * g->width, n = g->batch * plane;
 
@@ -354,17 +376,22 @@ crop_grid (const float *grid, const Padded *g, int channels, Extent out, const f
           float *dst = y + (((gsize) c * out.batch + b) * out.height + i) * out.width;
           float value = bias ? bias[c] : 0.f;
 
-          for (int j = 0; j < out.width; j++)
-            dst[j] = src[j] + value;
+          if (rectify)
+            for (int j = 0; j < out.width; j++)
+              dst[j] = relu (src[j] + value);
+          else
+            for (int j = 0; j < out.width; j++)
+              dst[j] = src[j] + value;
         }
 }
 
 /* Output rows 2 i + py of y from the grids of the two column parities
- * (px = 0 in even, 1 in odd), plus bias: one pass of contiguous stores
- * where cropping each grid on its own stored every other float, twice. */
+ * (px = 0 in even, 1 in odd), plus bias, through ReLU if rectify: one pass
+ * of contiguous stores where cropping each grid on its own stored every
+ * other float, twice. */
 SCVAE_VECTORIZED static void
 interleave_grids (const float *even, const float *odd, const Padded *g, int channels, Extent out,
-                  const float *bias, int py, float *y)
+                  const float *bias, gboolean rectify, int py, float *y)
 {
   gsize plane = (gsize) g->height * g->width, n = g->batch * plane;
 
@@ -377,17 +404,24 @@ interleave_grids (const float *even, const float *odd, const Padded *g, int chan
           float *dst = y + (((gsize) c * out.batch + b) * out.height + 2 * i + py) * out.width;
           float value = bias ? bias[c] : 0.f;
 
-          for (int j = 0; j < out.width / 2; j++)
-            {
-              dst[2 * j] = e[j] + value;
-              dst[2 * j + 1] = o[j] + value;
-            }
+          if (rectify)
+            for (int j = 0; j < out.width / 2; j++)
+              {
+                dst[2 * j] = relu (e[j] + value);
+                dst[2 * j + 1] = relu (o[j] + value);
+              }
+          else
+            for (int j = 0; j < out.width / 2; j++)
+              {
+                dst[2 * j] = e[j] + value;
+                dst[2 * j + 1] = o[j] + value;
+              }
         }
 }
 
 static gboolean
-forward_without_im2col (const ConvSpec *spec, const float *weight, const float *bias,
-                        const float *x, Extent in, int first_row, int n_rows, float *y, Scratch *scratch)
+forward_without_im2col (const ConvSpec *spec, const float *weight, const float *bias, const float *x, Extent in,
+                        ConvRelu relu_at, int first_row, int n_rows, float *y, Scratch *scratch)
 {
   int k = spec->kernel, cin = spec->in_channels, cout = spec->out_channels;
   Extent out = scvae__conv_output_extent (spec, in);
@@ -395,6 +429,7 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
   gboolean strided = !spec->transposed && k == 4 && spec->stride == 2 && spec->pad == 1
                      && in.height % 2 == 0 && in.width % 2 == 0;
   gboolean subpixel = spec->transposed && k == 4 && spec->stride == 2 && spec->pad == 1;
+  gboolean relu_input = relu_at & CONV_RELU_INPUT, relu_output = relu_at & CONV_RELU_OUTPUT;
   gsize offsets[16];
   float *packed;
   Padded p;
@@ -408,7 +443,7 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
       gsize tail = (gsize) (k - 1) * (in.width + 2 * spec->pad) + k + CONV_TAPS_OVERREAD;
       float *grid;
 
-      p = pad_input (x, cin, in, spec->pad,
+      p = pad_input (x, cin, in, spec->pad, relu_input,
                      tail, scvae__scratch_get (scratch, 0, cin * ((gsize) in.batch * (in.height + 2 * spec->pad)
                                                                  * (in.width + 2 * spec->pad) + tail)));
       /* packed[tap][co][ci] = W[co][ci][ky][kx] */
@@ -432,14 +467,14 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
       grid = scvae__scratch_get (scratch, 1, cout * (p.stride - tail));
       scvae__conv_taps (cout, cin, k * k, packed, offsets, p.data, p.stride,
                         n_rows >= 0 ? (gsize) n_rows * p.width : p.stride - tail, grid, scratch);
-      crop_grid (grid, &p, cout, out, bias, y);
+      crop_grid (grid, &p, cout, out, bias, relu_output, y);
     }
   else if (strided)
     {
       gsize tail = (gsize) (in.width + 2) / 2 + 2 + CONV_TAPS_OVERREAD;
       float *grid;
 
-      p = space_to_depth (x, cin, in, tail,
+      p = space_to_depth (x, cin, in, relu_input, tail,
                           scvae__scratch_get (scratch, 0, 4 * cin * ((gsize) in.batch * ((in.height + 2) / 2)
                                                                      * ((in.width + 2) / 2) + tail)));
       /* A 2x2 kernel over (ci, dy, dx): packed[ty,tx][co][(ci,dy,dx)] =
@@ -457,14 +492,14 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
           }
       grid = scvae__scratch_get (scratch, 1, cout * (p.stride - tail));
       scvae__conv_taps (cout, p.channels, 4, packed, offsets, p.data, p.stride, p.stride - tail, grid, scratch);
-      crop_grid (grid, &p, cout, out, bias, y);
+      crop_grid (grid, &p, cout, out, bias, relu_output, y);
     }
   else
     {
       gsize tail = (gsize) 2 * (in.width + 2) + 3 + CONV_TAPS_OVERREAD, n;
       float *grid;
 
-      p = pad_input (x, cin, in, 1, tail,
+      p = pad_input (x, cin, in, 1, relu_input, tail,
                      scvae__scratch_get (scratch, 0, cin * ((gsize) in.batch * (in.height + 2) * (in.width + 2) + tail)));
       n = p.stride - tail;
       grid = scvae__scratch_get (scratch, 1, 2 * cout * n);
@@ -487,28 +522,22 @@ forward_without_im2col (const ConvSpec *spec, const float *weight, const float *
                   }
               scvae__conv_taps (cout, cin, 4, packed, offsets, p.data, p.stride, n, grid + px * cout * n, scratch);
             }
-          interleave_grids (grid, grid + cout * n, &p, cout, out, bias, py, y);
+          interleave_grids (grid, grid + cout * n, &p, cout, out, bias, relu_output, py, y);
         }
     }
   return TRUE;
 }
 
-void
-scvae__conv_forward (const ConvSpec *spec,
-                     const float *weight,
-                     const float *bias,
-                     const float *x,
-                     Extent in,
-                     float *y,
-                     Scratch *scratch)
+/* The forward through im2col or col2im: for the convolutions the shifted
+ * products do not cover. Uses the kernel scratch slot 0. */
+static void
+forward_with_columns (const ConvSpec *spec, const float *weight, const float *bias, const float *x, Extent in,
+                      float *y, Scratch *scratch)
 {
   Windows w = windows_for (spec, in);
   gsize kk = (gsize) spec->kernel * spec->kernel;
   gsize n_in = extent_size (in);
   gsize n_out = extent_size (scvae__conv_output_extent (spec, in));
-
-  if (forward_without_im2col (spec, weight, bias, x, in, 0, -1, y, scratch))
-    return;
 
   fill_bias (bias, spec->out_channels, n_out, y);
 
@@ -556,15 +585,41 @@ scvae__conv_forward (const ConvSpec *spec,
 }
 
 void
+scvae__conv_forward_relu (const ConvSpec *spec, const float *weight, const float *bias, const float *x, Extent in,
+                          ConvRelu relu_at, float *y, Scratch *scratch)
+{
+  if (forward_without_im2col (spec, weight, bias, x, in, relu_at, 0, -1, y, scratch))
+    return;
+  if (relu_at & CONV_RELU_INPUT)
+    {
+      gsize n_in = spec->in_channels * extent_size (in);
+      float *rectified = scvae__scratch_get (scratch, 1, n_in);
+
+      scvae__ops_relu (x, rectified, n_in);
+      x = rectified;
+    }
+  forward_with_columns (spec, weight, bias, x, in, y, scratch);
+  if (relu_at & CONV_RELU_OUTPUT)
+    scvae__ops_relu (y, y, spec->out_channels * extent_size (scvae__conv_output_extent (spec, in)));
+}
+
+void
+scvae__conv_forward (const ConvSpec *spec, const float *weight, const float *bias, const float *x, Extent in,
+                     float *y, Scratch *scratch)
+{
+  scvae__conv_forward_relu (spec, weight, bias, x, in, CONV_RELU_NONE, y, scratch);
+}
+
+void
 scvae__conv_forward_rows (const ConvSpec *spec, const float *weight, const float *bias, const float *x,
-                          Extent in, int first_row, int n_rows, float *y, Scratch *scratch)
+                          Extent in, ConvRelu relu_at, int first_row, int n_rows, float *y, Scratch *scratch)
 {
   Extent out = scvae__conv_output_extent (spec, in);
 
   g_return_if_fail (!spec->transposed && spec->stride == 1 && spec->kernel > 1 && in.batch == 1);
   g_return_if_fail (first_row >= 0 && n_rows >= 0 && first_row + n_rows <= out.height);
 
-  forward_without_im2col (spec, weight, bias, x, in, first_row, n_rows, y, scratch);
+  forward_without_im2col (spec, weight, bias, x, in, relu_at, first_row, n_rows, y, scratch);
 }
 
 void

@@ -41,6 +41,16 @@ typedef struct {
 Extent scvae__conv_output_extent (const ConvSpec *spec, Extent in);
 gsize scvae__conv_weight_size (const ConvSpec *spec);
 
+/* ReLU folded into a forward convolution: applied to its input first
+ * and to its output after, within the passes it makes over them anyway
+ * (padding the input, storing the output) rather than in passes of their
+ * own. */
+typedef enum {
+  CONV_RELU_NONE = 0,
+  CONV_RELU_INPUT = 1 << 0,
+  CONV_RELU_OUTPUT = 1 << 1,
+} ConvRelu;
+
 void scvae__conv_forward (const ConvSpec *spec,
                           const float *weight,
                           const float *bias,
@@ -48,6 +58,15 @@ void scvae__conv_forward (const ConvSpec *spec,
                           Extent in,
                           float *y,
                           Scratch *scratch);
+
+void scvae__conv_forward_relu (const ConvSpec *spec,
+                               const float *weight,
+                               const float *bias,
+                               const float *x,
+                               Extent in,
+                               ConvRelu relu_at,
+                               float *y,
+                               Scratch *scratch);
 
 /* Output rows first_row .. first_row + n_rows - 1 alone, into y (n_rows
  * rows): for a stride-1 convolution of one image, whose other rows a
@@ -57,6 +76,7 @@ void scvae__conv_forward_rows (const ConvSpec *spec,
                                const float *bias,
                                const float *x,
                                Extent in,
+                               ConvRelu relu_at,
                                int first_row,
                                int n_rows,
                                float *y,

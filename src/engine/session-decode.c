@@ -37,10 +37,8 @@ decode_grid (ScvaeSession *session, const float *latents, int rows, int cols, gb
                                          scratch);
     }
   half = (Extent) { 1, 2 * quarter.height, 2 * cols };
-  scvae__ops_relu (a.x, a.x, C * extent_size (quarter));
-  scvae__conv_forward (&session->specs.dec_convt1, w->dec_convt1.weight, w->dec_convt1.bias, a.x, quarter,
-                       a.wide, scratch);
-  scvae__ops_relu (a.wide, a.wide, C * extent_size (half));
+  scvae__conv_forward_relu (&session->specs.dec_convt1, w->dec_convt1.weight, w->dec_convt1.bias, a.x, quarter,
+                            CONV_RELU_INPUT | CONV_RELU_OUTPUT, a.wide, scratch);
   if (g_cancellable_is_cancelled (cancellable))
     return FALSE;
   scvae__conv_forward (&session->specs.dec_convt2, w->dec_convt2.weight, w->dec_convt2.bias, a.wide, half,

@@ -62,9 +62,8 @@ encode_grid (ScvaeSession *session, const float *pixels, int rows, int cols, gbo
   SessionActivations a = scvae__session_activations (session, scratch, rows, cols);
   const FoldedWeights *w = &session->w;
 
-  scvae__conv_forward (&session->specs.enc_conv1, w->enc_conv1.weight, w->enc_conv1.bias, pixels, full,
-                       a.wide, scratch);
-  scvae__ops_relu (a.wide, a.wide, C * extent_size (half));
+  scvae__conv_forward_relu (&session->specs.enc_conv1, w->enc_conv1.weight, w->enc_conv1.bias, pixels, full,
+                            CONV_RELU_OUTPUT, a.wide, scratch);
   if (g_cancellable_is_cancelled (cancellable))
     return FALSE;
   scvae__conv_forward (&session->specs.enc_conv2, w->enc_conv2.weight, w->enc_conv2.bias, a.wide, half,

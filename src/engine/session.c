@@ -162,14 +162,12 @@ scvae__session_resblock (ScvaeSession *session, const FoldedResBlock *w, Extent 
   Extent kept = { e.batch, e.height - trim_top - trim_bottom, e.width };
   gsize plane = (gsize) e.height * e.width, kept_plane = extent_size (kept), n = session->C * kept_plane;
 
-  scvae__ops_relu (x, t1, session->C * plane);
-  scvae__conv_forward_rows (&session->specs.res_conv3, w->conv3.weight, w->conv3.bias, t1, e, trim_top,
-                            kept.height, t2, scratch);
+  scvae__conv_forward_rows (&session->specs.res_conv3, w->conv3.weight, w->conv3.bias, x, e,
+                            CONV_RELU_INPUT | CONV_RELU_OUTPUT, trim_top, kept.height, t2, scratch);
   /* x's kept rows, channel by channel, to where the result's go */
   if (kept_plane != plane)
     for (int c = 0; c < session->C; c++)
       memmove (x + c * kept_plane, x + c * plane + (gsize) trim_top * e.width, kept_plane * sizeof (float));
-  scvae__ops_relu (t2, t2, n);
   scvae__conv_forward (&session->specs.res_conv1, w->conv1.weight, w->conv1.bias, t2, kept, t1, scratch);
   cblas_saxpy (n, 1.f, t1, 1, x, 1);
   return kept;

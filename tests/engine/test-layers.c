@@ -11,6 +11,7 @@
 #include "batchnorm.h"
 #include "check.h"
 #include "conv.h"
+#include "ops.h"
 #include "lista.h"
 #include "reference.h"
 
@@ -61,6 +62,37 @@ check_gradient (const char *what, RefLoss loss, gpointer data, double *x, gsize 
   check_close (what, picked, fd, count, tolerance);
 }
 
+/* ReLU folded into the forward, on the input, the output or both, gives
+ * to the bit what passes of its own around it give; and so do the rows a
+ * stride-1 convolution of one image computes alone. */
+static void
+check_conv_relu (const ConvSpec *spec, Extent in, const float *w, const float *b, const float *x, Scratch *scratch)
+{
+  Extent out = scvae__conv_output_extent (spec, in);
+  gsize nx = extent_size (in) * spec->in_channels, ny = extent_size (out) * spec->out_channels;
+  gsize row = out.width, plane = (gsize) out.height * row;
+  g_autofree float *rectified = g_new (float, nx), *expect = g_new (float, ny), *y = g_new (float, ny);
+  gboolean by_rows = !spec->transposed && spec->stride == 1 && spec->kernel > 1 && in.batch == 1;
+
+  scvae__ops_relu (x, rectified, nx);
+  for (ConvRelu relu_at = CONV_RELU_NONE; relu_at <= (CONV_RELU_INPUT | CONV_RELU_OUTPUT); relu_at++)
+    {
+      int first_row = 1, n_rows = out.height - 2;
+
+      scvae__conv_forward (spec, w, b, relu_at & CONV_RELU_INPUT ? rectified : x, in, expect, scratch);
+      if (relu_at & CONV_RELU_OUTPUT)
+        scvae__ops_relu (expect, expect, ny);
+      scvae__conv_forward_relu (spec, w, b, x, in, relu_at, y, scratch);
+      g_assert_cmpmem (y, ny * sizeof (float), expect, ny * sizeof (float));
+      if (!by_rows)
+        continue;
+      scvae__conv_forward_rows (spec, w, b, x, in, relu_at, first_row, n_rows, y, scratch);
+      for (int c = 0; c < spec->out_channels; c++)
+        g_assert_cmpmem (y + c * n_rows * row, n_rows * row * sizeof (float),
+                         expect + c * plane + first_row * row, n_rows * row * sizeof (float));
+    }
+}
+
 static void
 run_conv_case (ConvSpec spec, Extent in, gsize column_limit)
 {
@@ -101,6 +133,7 @@ run_conv_case (ConvSpec spec, Extent in, gsize column_limit)
 
   ref_conv (&spec, p.w, p.b, p.x, in, p.y);
   check_close (name, y, p.y, ny, 1e-5);
+  check_conv_relu (&spec, in, w, b, x, &scratch);
 
   /* The layer is linear, so finite differences are exact up to rounding. */
   check_gradient ("dx", conv_loss, &p, p.x, nx, dx, 1e-3, 1e-4);
@@ -130,6 +163,8 @@ test_conv (void)
   run_conv_case ((ConvSpec) { 17, 16, 4, 2, 1, TRUE }, small, 0);
   run_conv_case ((ConvSpec) { 16, 16, 3, 1, 1, FALSE }, (Extent) { 3, 5, 7 }, 0);
   run_conv_case ((ConvSpec) { 9, 3, 4, 2, 1, TRUE }, (Extent) { 1, 9, 19 }, 0);
+  /* One image: the rows of a stride-1 convolution alone. */
+  run_conv_case ((ConvSpec) { 9, 10, 3, 1, 1, FALSE }, (Extent) { 1, 7, 11 }, 0);
 }
 
 static void
