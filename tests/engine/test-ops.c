@@ -103,6 +103,28 @@ test_relu (void)
   run_elementwise ("relu", relu, scvae__ops_relu, scvae__ops_relu_backward, TRUE);
 }
 
+/* The transpose moves every float to its place, for shapes that are and
+ * are not whole 8 x 8 blocks (the patch-major latents and channel-major
+ * activations the session converts between). */
+static void
+test_transpose (void)
+{
+  const gsize shapes[][2] = { { 1, 1 }, { 8, 8 }, { 3, 64 }, { 64, 13 }, { 19, 21 }, { 1000, 64 } };
+
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      gsize rows = shapes[s][0], cols = shapes[s][1];
+      g_autofree float *src = g_new (float, rows * cols), *dst = g_new (float, rows * cols);
+
+      for (gsize i = 0; i < rows * cols; i++)
+        src[i] = (float) i;
+      scvae__ops_transpose (src, rows, cols, dst);
+      for (gsize r = 0; r < rows; r++)
+        for (gsize c = 0; c < cols; c++)
+          g_assert_cmpfloat (dst[c * rows + r], ==, src[r * cols + c]);
+    }
+}
+
 static void
 test_tanh (void)
 {
@@ -446,6 +468,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ops/relu", test_relu);
+  g_test_add_func ("/ops/transpose", test_transpose);
   g_test_add_func ("/ops/tanh", test_tanh);
   g_test_add_func ("/ops/tanh-range", test_tanh_range);
   g_test_add_func ("/loss/mse", test_mse);
