@@ -17,36 +17,32 @@
 static inline void
 transpose_8x8 (const float *src, gsize src_stride, float *dst, gsize dst_stride)
 {
-  const SimdInts low_pairs = { 0, 8, 1, 9, 4, 12, 5, 13 }, high_pairs = { 2, 10, 3, 11, 6, 14, 7, 15 };
-  const SimdInts low_quads = { 0, 1, 8, 9, 4, 5, 12, 13 }, high_quads = { 2, 3, 10, 11, 6, 7, 14, 15 };
-  const SimdInts low_halves = { 0, 1, 2, 3, 8, 9, 10, 11 }, high_halves = { 4, 5, 6, 7, 12, 13, 14, 15 };
   SimdFloats r[8], t[8], u[8];
 
   for (int i = 0; i < 8; i++)
     r[i] = SIMD_LOAD (src + i * src_stride);
   for (int i = 0; i < 8; i += 2)
     {
-      t[i] = __builtin_shuffle (r[i], r[i + 1], low_pairs);
-      t[i + 1] = __builtin_shuffle (r[i], r[i + 1], high_pairs);
+      t[i] = __builtin_shufflevector (r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+      t[i + 1] = __builtin_shufflevector (r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
     }
-  /* u[4 h + 2 j + k]: columns j (k = 0) or 2 + j (k = 1) of rows 4h .. 4h + 3 in each half */
+  /* u[h + j], u[h + 2 + j]: columns 2 j and 2 j + 1 (and 4 more) of rows
+   * h .. h + 3 */
   for (int h = 0; h < 8; h += 4)
     for (int j = 0; j < 2; j++)
       {
-        u[h + j] = __builtin_shuffle (t[h + j], t[h + 2 + j], low_quads);
-        u[h + 2 + j] = __builtin_shuffle (t[h + j], t[h + 2 + j], high_quads);
+        u[h + j] = __builtin_shufflevector (t[h + j], t[h + 2 + j], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[h + 2 + j] = __builtin_shufflevector (t[h + j], t[h + 2 + j], 2, 3, 10, 11, 6, 7, 14, 15);
       }
-  /* u[h + 0..3]: columns 0, 2, 1, 3 (and 4 more) of four rows; the pairs of
-   * halves make whole columns. */
-  {
-    const int column_of[4] = { 0, 2, 1, 3 };
+  /* the halves of the two sets of rows make whole columns */
+  for (int i = 0; i < 4; i++)
+    {
+      static const int column_of[4] = { 0, 2, 1, 3 };
 
-    for (int i = 0; i < 4; i++)
-      {
-        SIMD_AT (dst + column_of[i] * dst_stride) = __builtin_shuffle (u[i], u[4 + i], low_halves);
-        SIMD_AT (dst + (column_of[i] + 4) * dst_stride) = __builtin_shuffle (u[i], u[4 + i], high_halves);
-      }
-  }
+      SIMD_AT (dst + column_of[i] * dst_stride) = __builtin_shufflevector (u[i], u[4 + i], 0, 1, 2, 3, 8, 9, 10, 11);
+      SIMD_AT (dst + (column_of[i] + 4) * dst_stride)
+        = __builtin_shufflevector (u[i], u[4 + i], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
 }
 
 SCVAE_VECTORIZED void
