@@ -47,14 +47,14 @@ struct TapsRun {
 /* For a tile of `rows` channels by `vectors` vectors of `lanes` positions:
  * name##_tile sums one tile into out (rows out_stride apart) and name runs
  * tiles first .. last - 1 (a tile, for every block of channels), the
- * partial ones through a buffer. Both inline into each caller, to be
- * compiled for its vector unit. pin (b) may keep an input vector in a
+ * partial ones through a buffer, compiled with the attributes `target`
+ * for a vector unit (the tile inlined into it). pin (b) may keep an input vector in a
  * register: GCC otherwise reads it from memory again for every channel
  * when there are few (3 rows of 6 vectors: 24 loads a step, not 9, and
  * half the speed). */
 #define NOT_PINNED(b) ((void) 0)
 #define PINNED(b) __asm__ ("" : "+v"(b))
-#define DEFINE_TAPS_TILES(name, Floats, lanes, rows, vectors, pin)                                       \
+#define DEFINE_TAPS_TILES(name, Floats, lanes, rows, vectors, pin, target)                                       \
   static inline __attribute__ ((always_inline)) void                                                 \
   name##_tile (const float *restrict w, const TapsRun *run, gsize j, float *restrict out,              \
                gsize out_stride)                                                                       \
@@ -94,7 +94,7 @@ struct TapsRun {
         *(Floats *) (out + m * out_stride + v * (lanes)) = sum[m][v];                                  \
   }                                                                                                    \
                                                                                                        \
-  static inline __attribute__ ((always_inline)) void                                                 \
+  target static void                                                                                  \
   name (const TapsRun *run, gsize first, gsize last)                                                   \
   {                                                                                                    \
     const gsize width = (vectors) * (lanes);                                                           \
@@ -126,36 +126,11 @@ struct TapsRun {
  * inputs in AVX2's 16 registers) or with AVX-512, 8 by 3 vectors of 16 (24
  * of its 32; 4 by 6 and 8 by 2 measured no faster); for the 3 channels of
  * RGB, 3 channels by more vectors rather than 5 of 8 rows of zeros. */
-DEFINE_TAPS_TILES (tiles_many, SimdFloats, SIMD_FLOATS, 4, 3, NOT_PINNED)
-DEFINE_TAPS_TILES (tiles_few, SimdFloats, SIMD_FLOATS, 3, 3, NOT_PINNED)
-
-SCVAE_VECTORIZED static void
-run_tiles_many (const TapsRun *run, gsize first, gsize last)
-{
-  tiles_many (run, first, last);
-}
-
-SCVAE_VECTORIZED static void
-run_tiles_few (const TapsRun *run, gsize first, gsize last)
-{
-  tiles_few (run, first, last);
-}
-
+DEFINE_TAPS_TILES (run_tiles_many, SimdFloats, SIMD_FLOATS, 4, 3, NOT_PINNED, SCVAE_VECTORIZED)
+DEFINE_TAPS_TILES (run_tiles_few, SimdFloats, SIMD_FLOATS, 3, 3, NOT_PINNED, SCVAE_VECTORIZED)
 #ifdef SCVAE_HAS_CLONES
-DEFINE_TAPS_TILES (tiles_many_wide, WideFloats, WIDE_FLOATS, 8, 3, PINNED)
-DEFINE_TAPS_TILES (tiles_few_wide, WideFloats, WIDE_FLOATS, 3, 6, PINNED)
-
-SCVAE_WIDE static void
-run_tiles_many_wide (const TapsRun *run, gsize first, gsize last)
-{
-  tiles_many_wide (run, first, last);
-}
-
-SCVAE_WIDE static void
-run_tiles_few_wide (const TapsRun *run, gsize first, gsize last)
-{
-  tiles_few_wide (run, first, last);
-}
+DEFINE_TAPS_TILES (run_tiles_many_wide, WideFloats, WIDE_FLOATS, 8, 3, PINNED, SCVAE_WIDE)
+DEFINE_TAPS_TILES (run_tiles_few_wide, WideFloats, WIDE_FLOATS, 3, 6, PINNED, SCVAE_WIDE)
 #endif
 
 static TapsShape

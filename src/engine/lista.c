@@ -226,39 +226,62 @@ soft_threshold_vectors (float *z, int n, float theta, SimdInts *kept)
  * each clone of the caller compiles it for its vector unit.) */
 #define GATHER_RUN (4 * SIMD_FLOATS)
 
+/* Bit i set where z[i] is not zero, for i < GATHER_RUN. */
+static inline guint32
+active_bits (const float *z)
+{
+  const SimdInts lane_bits = { 1, 2, 4, 8, 16, 32, 64, 128 };
+  guint32 bits = 0;
+
+  for (int q = 0; q < GATHER_RUN / SIMD_FLOATS; q++)
+    {
+      SimdInts m = (SIMD_LOAD (z + q * SIMD_FLOATS) != (SimdFloats) { 0 }) & lane_bits;
+
+      bits |= (guint32) ((m[0] | m[4]) | (m[1] | m[5]) | (m[2] | m[6]) | (m[3] | m[7])) << (q * SIMD_FLOATS);
+    }
+  return bits;
+}
+
+/* Appends the atoms k0 + i for the set bits i of bits, in order, to rows
+ * and value; the new count. */
+static inline int
+append_active (guint32 bits, int k0, const float *z, const float *by_atom, gsize row_stride, float scale,
+               const float **rows, float *value, int n)
+{
+  while (bits)
+    {
+      int k = k0 + __builtin_ctz (bits);
+
+      bits &= bits - 1;
+      rows[n] = by_atom + k * row_stride;
+      value[n++] = z[k] * scale;
+    }
+  return n;
+}
+
+/* The same for the atoms from k0 to K, one by one. */
+static inline int
+append_active_tail (int k0, int K, const float *z, const float *by_atom, gsize row_stride, float scale,
+                    const float **rows, float *value, int n)
+{
+  for (int k = k0; k < K; k++)
+    if (z[k] != 0.f)
+      {
+        rows[n] = by_atom + k * row_stride;
+        value[n++] = z[k] * scale;
+      }
+  return n;
+}
+
 static inline int
 gather_active (const float *z, int K, const float *by_atom, gsize row_stride, float scale, const float **rows,
                float *value)
 {
-  const SimdInts lane_bits = { 1, 2, 4, 8, 16, 32, 64, 128 };
   int n = 0, k0 = 0;
 
   for (; k0 + GATHER_RUN <= K; k0 += GATHER_RUN)
-    {
-      guint32 bits = 0;
-
-      for (int q = 0; q < GATHER_RUN / SIMD_FLOATS; q++)
-        {
-          SimdInts m = (SIMD_LOAD (z + k0 + q * SIMD_FLOATS) != (SimdFloats) { 0 }) & lane_bits;
-
-          bits |= (guint32) ((m[0] | m[4]) | (m[1] | m[5]) | (m[2] | m[6]) | (m[3] | m[7])) << (q * SIMD_FLOATS);
-        }
-      while (bits)
-        {
-          int k = k0 + __builtin_ctz (bits);
-
-          bits &= bits - 1;
-          rows[n] = by_atom + k * row_stride;
-          value[n++] = z[k] * scale;
-        }
-    }
-  for (; k0 < K; k0++)
-    if (z[k0] != 0.f)
-      {
-        rows[n] = by_atom + k0 * row_stride;
-        value[n++] = z[k0] * scale;
-      }
-  return n;
+    n = append_active (active_bits (z + k0), k0, z, by_atom, row_stride, scale, rows, value, n);
+  return append_active_tail (k0, K, z, by_atom, row_stride, scale, rows, value, n);
 }
 
 /* Defines name (): the Gram step over the blocks of `vectors` vectors of
@@ -378,25 +401,9 @@ gather_active_wide (const float *z, int K, const float *by_atom, gsize row_strid
   int n = 0, k0 = 0;
 
   for (; k0 + WIDE_FLOATS <= K; k0 += WIDE_FLOATS)
-    {
-      unsigned bits = _mm512_cmp_ps_mask (_mm512_loadu_ps (z + k0), _mm512_setzero_ps (), _CMP_NEQ_UQ);
-
-      while (bits)
-        {
-          int k = k0 + __builtin_ctz (bits);
-
-          bits &= bits - 1;
-          rows[n] = by_atom + k * row_stride;
-          value[n++] = z[k] * scale;
-        }
-    }
-  for (; k0 < K; k0++)
-    if (z[k0] != 0.f)
-      {
-        rows[n] = by_atom + k0 * row_stride;
-        value[n++] = z[k0] * scale;
-      }
-  return n;
+    n = append_active (_mm512_cmp_ps_mask (_mm512_loadu_ps (z + k0), _mm512_setzero_ps (), _CMP_NEQ_UQ), k0, z,
+                       by_atom, row_stride, scale, rows, value, n);
+  return append_active_tail (k0, K, z, by_atom, row_stride, scale, rows, value, n);
 }
 
 DEFINE_GRAM_BLOCKS (gram_blocks_wide, WideFloats, WIDE_FLOATS, WIDE_VECTORS, soft_threshold_wide, SCVAE_WIDE)
