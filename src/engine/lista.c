@@ -298,9 +298,9 @@ gather_active (const float *z, int K, const float *by_atom, gsize row_stride, fl
  * stack), and 8-float ones would need 32 AVX-512 registers and one more
  * for the multiplier. Each element is summed in the same order whatever
  * the type. */
-#define DEFINE_GRAM_BLOCKS(name, Floats, lanes, vectors, soft, target)                                           \
-  target static inline __attribute__ ((always_inline)) int                                                    \
-  name (int k0, int K, float inv_c, float theta, const float *restrict dty, float *restrict z,           \
+#define DEFINE_GRAM_BLOCKS(name, Floats, lanes, vectors, soft, target)                                 \
+  target static inline __attribute__ ((always_inline)) int                                             \
+  name (int k0, int K, float inv_c, float theta, const float *restrict dty, float *restrict z,         \
         const float **rows, const float *value, int n, SimdInts *kept)                                 \
   {                                                                                                    \
     for (; k0 + (vectors) * (lanes) <= K; k0 += (vectors) * (lanes))                                   \
