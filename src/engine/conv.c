@@ -1,9 +1,12 @@
-/* conv.c: convolutions as im2col/col2im around cblas_sgemm
+/* conv.c: convolutions, forward and backward
  *
  * Copyright 2026 The Sparse Lens authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A convolution gathers, for every output position, the k x k input window
+ * The forward of the architecture's convolutions is a sum of shifted
+ * products over a padded copy of the input (below, and conv-taps.c). The
+ * backward, and any other forward, use im2col/col2im around cblas_sgemm:
+ * a convolution gathers, for every output position, the k x k input window
  * of every channel into a column (im2col) and multiplies by the weight
  * matrix. A transposed convolution is the same pair read backwards: a GEMM
  * produces per-input-position columns that are scattered into the output
