@@ -216,14 +216,14 @@ soft_threshold_vectors (float *z, int n, float theta, SimdInts *kept)
     }
 }
 
-/* The active atoms of z as rows of a matrix whose row k belongs to atom
- * k (G = D^T D, or D^T), row_stride floats apart, and their values times
- * scale; their count. Thirty-two coefficients at a time are compared with
- * zero and folded into a bit mask whose set bits are then walked, so the
- * cost is a few instructions per eight coefficients and per active atom.
- * (A loop over every atom, storing each and keeping the active ones, took
- * 150-250 ns a patch: more than the arithmetic at 5 % density. Inline, so
- * each clone of the caller compiles it for its vector unit.) */
+/* The active atoms of z, in order, and their values times scale, into
+ * atom and value; their count. Thirty-two coefficients at a time are
+ * compared with zero and folded into a bit mask whose set bits are then
+ * walked, so the cost is a few instructions per eight coefficients and per
+ * active atom. (A loop over every atom, storing each and keeping the
+ * active ones, took 150-250 ns a patch: more than the arithmetic at 5 %
+ * density. Inline, so each clone of the caller compiles it for its vector
+ * unit.) */
 #define GATHER_RUN (4 * SIMD_FLOATS)
 
 /* Bit i set where z[i] is not zero, for i < GATHER_RUN. */
@@ -242,54 +242,34 @@ active_bits (const float *z)
   return bits;
 }
 
-/* Appends the atoms k0 + i for the set bits i of bits, in order, to rows
- * and value; the new count. */
 static inline int
-append_active (guint32 bits, int k0, const float *z, const float *by_atom, gsize row_stride, float scale,
-               const float **rows, float *value, int n)
-{
-  while (bits)
-    {
-      int k = k0 + __builtin_ctz (bits);
-
-      bits &= bits - 1;
-      rows[n] = by_atom + k * row_stride;
-      value[n++] = z[k] * scale;
-    }
-  return n;
-}
-
-/* The same for the atoms from k0 to K, one by one. */
-static inline int
-append_active_tail (int k0, int K, const float *z, const float *by_atom, gsize row_stride, float scale,
-                    const float **rows, float *value, int n)
-{
-  for (int k = k0; k < K; k++)
-    if (z[k] != 0.f)
-      {
-        rows[n] = by_atom + k * row_stride;
-        value[n++] = z[k] * scale;
-      }
-  return n;
-}
-
-static inline int
-gather_active (const float *z, int K, const float *by_atom, gsize row_stride, float scale, const float **rows,
-               float *value)
+gather_active (const float *z, int K, float scale, int *atom, float *value)
 {
   int n = 0, k0 = 0;
 
   for (; k0 + GATHER_RUN <= K; k0 += GATHER_RUN)
-    n = append_active (active_bits (z + k0), k0, z, by_atom, row_stride, scale, rows, value, n);
-  return append_active_tail (k0, K, z, by_atom, row_stride, scale, rows, value, n);
+    for (guint32 bits = active_bits (z + k0); bits; bits &= bits - 1)
+      {
+        int k = k0 + __builtin_ctz (bits);
+
+        atom[n] = k;
+        value[n++] = z[k] * scale;
+      }
+  for (int k = k0; k < K; k++)
+    if (z[k] != 0.f)
+      {
+        atom[n] = k;
+        value[n++] = z[k] * scale;
+      }
+  return n;
 }
 
 /* Defines name (): the Gram step over the blocks of `vectors` vectors of
  * type Floats (`lanes` floats each) from k0 that fit below K; returns
  * where they end.
  *   z <- soft(z + (dty - sum over active j of z_j G_j) / c)
- * A block's sums stay in registers while all n active rows (rows, value:
- * gather_active's) are added to it, so z is read and written once per
+ * A block's sums stay in registers while the Gram rows of all n active
+ * atoms (atom, value: gather_active's) are added to it, so z is read and written once per
  * step whatever the number of active atoms. Written with vector types:
  * gathered by index, the rows defeat the compiler's own vectoriser (the
  * scalar loop was 6 times slower). A macro, for one body over two vector
@@ -300,8 +280,8 @@ gather_active (const float *z, int K, const float *by_atom, gsize row_stride, fl
  * the type. */
 #define DEFINE_GRAM_BLOCKS(name, Floats, lanes, vectors, soft, target)                                 \
   target static inline __attribute__ ((always_inline)) int                                             \
-  name (int k0, int K, float inv_c, float theta, const float *restrict dty, float *restrict z,         \
-        const float **rows, const float *value, int n, SimdInts *kept)                                 \
+  name (int k0, int K, const float *gram, float inv_c, float theta, const float *restrict dty,         \
+        float *restrict z, const int *atom, const float *value, int n, SimdInts *kept)                 \
   {                                                                                                    \
     for (; k0 + (vectors) * (lanes) <= K; k0 += (vectors) * (lanes))                                   \
       {                                                                                                \
@@ -312,7 +292,7 @@ gather_active (const float *z, int K, const float *by_atom, gsize row_stride, fl
           s[i] = *(const Floats *) (z + k0 + i * (lanes)) + inv_c * *(const Floats *) (dty + k0 + i * (lanes)); \
         for (int j = 0; j < n; j++)                                                                    \
           {                                                                                            \
-            const float *g = rows[j] + k0;                                                             \
+            const float *g = gram + (gsize) atom[j] * K + k0;                                          \
             float a = value[j];                                                                        \
                                                                                                        \
             /* g in one register: else GCC keeps k0 + i lanes in a register                            \
@@ -335,8 +315,8 @@ DEFINE_GRAM_BLOCKS (gram_blocks, SimdFloats, SIMD_FLOATS, GRAM_VECTORS, soft_thr
 /* The coefficients from k0 on, one by one, and the patch's non-zero
  * count. */
 static inline int
-gram_tail (int k0, int K, float inv_c, float theta, const float *restrict dty, float *restrict z,
-           const float **rows, const float *value, int n, const SimdInts *kept)
+gram_tail (int k0, int K, const float *gram, float inv_c, float theta, const float *restrict dty,
+           float *restrict z, const int *atom, const float *value, int n, const SimdInts *kept)
 {
   int nonzeros;
 
@@ -345,7 +325,7 @@ gram_tail (int k0, int K, float inv_c, float theta, const float *restrict dty, f
       float s = z[k] + inv_c * dty[k];
 
       for (int j = 0; j < n; j++)
-        s -= value[j] * rows[j][k];
+        s -= value[j] * gram[(gsize) atom[j] * K + k];
       z[k] = s;
     }
   nonzeros = k0 < K ? soft_threshold_block (z + k0, K - k0, theta) : 0;
@@ -357,13 +337,13 @@ gram_tail (int k0, int K, float inv_c, float theta, const float *restrict dty, f
 /* One patch of the sparse Gram form; its non-zero count. */
 SCVAE_VECTORIZED static int
 sparse_step_patch (const float *gram, int K, float inv_c, float theta,
-                   const float *restrict dty, float *restrict z, const float **rows, float *value)
+                   const float *restrict dty, float *restrict z, int *atom, float *value)
 {
-  int n = gather_active (z, K, gram, K, inv_c, rows, value);
+  int n = gather_active (z, K, inv_c, atom, value);
   SimdInts kept = { 0 };
-  int k0 = gram_blocks (0, K, inv_c, theta, dty, z, rows, value, n, &kept);
+  int k0 = gram_blocks (0, K, gram, inv_c, theta, dty, z, atom, value, n, &kept);
 
-  return gram_tail (k0, K, inv_c, theta, dty, z, rows, value, n, &kept);
+  return gram_tail (k0, K, gram, inv_c, theta, dty, z, atom, value, n, &kept);
 }
 
 #ifdef SCVAE_HAS_CLONES
@@ -392,18 +372,38 @@ soft_threshold_wide (float *z, int n, float theta, SimdInts *kept)
   (*kept)[0] -= count;
 }
 
-/* gather_active () with AVX-512: sixteen coefficients compared with zero
- * into a mask register at a time, no lanes folded one by one. */
+/* gather_active () with AVX-512 and no branch on the data: sixteen
+ * coefficients at a time are compared with zero into a mask, and the
+ * non-zero ones and their atoms are packed to the front of a register
+ * (compress) and stored whole at the end of the lists, which grow by the
+ * mask's popcount; the store ends at k0 + 16 at most, within K. Walking
+ * the bits cost a mispredicted branch in most blocks: this form took the
+ * step at the default sparsity from 222-228 to 160-162 ns a patch
+ * (lista-forms, 512 px, one thread), LISTA at 1024^2 from 114-116 to
+ * 99-103 ms. Compress into a register and store it whole: compress to
+ * memory is microcoded on some CPUs, dozens of times slower. */
 SCVAE_WIDE static inline __attribute__ ((always_inline)) int
-gather_active_wide (const float *z, int K, const float *by_atom, gsize row_stride, float scale,
-                    const float **rows, float *value)
+gather_active_wide (const float *z, int K, float scale, int *atom, float *value)
 {
+  const __m512i lanes = _mm512_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   int n = 0, k0 = 0;
 
   for (; k0 + WIDE_FLOATS <= K; k0 += WIDE_FLOATS)
-    n = append_active (_mm512_cmp_ps_mask (_mm512_loadu_ps (z + k0), _mm512_setzero_ps (), _CMP_NEQ_UQ), k0, z,
-                       by_atom, row_stride, scale, rows, value, n);
-  return append_active_tail (k0, K, z, by_atom, row_stride, scale, rows, value, n);
+    {
+      __m512 v = _mm512_loadu_ps (z + k0);
+      __mmask16 nonzero = _mm512_cmp_ps_mask (v, _mm512_setzero_ps (), _CMP_NEQ_UQ);
+
+      _mm512_storeu_ps (value + n, _mm512_maskz_compress_ps (nonzero, _mm512_mul_ps (v, _mm512_set1_ps (scale))));
+      _mm512_storeu_si512 (atom + n, _mm512_maskz_compress_epi32 (nonzero, _mm512_add_epi32 (lanes, _mm512_set1_epi32 (k0))));
+      n += __builtin_popcount (nonzero);
+    }
+  for (int k = k0; k < K; k++)
+    if (z[k] != 0.f)
+      {
+        atom[n] = k;
+        value[n++] = z[k] * scale;
+      }
+  return n;
 }
 
 DEFINE_GRAM_BLOCKS (gram_blocks_wide, WideFloats, WIDE_FLOATS, WIDE_VECTORS, soft_threshold_wide, SCVAE_WIDE)
@@ -414,14 +414,14 @@ DEFINE_GRAM_BLOCKS (gram_blocks_wide, WideFloats, WIDE_FLOATS, WIDE_VECTORS, sof
  * bit. */
 SCVAE_WIDE static int
 sparse_step_patch_wide (const float *gram, int K, float inv_c, float theta,
-                        const float *restrict dty, float *restrict z, const float **rows, float *value)
+                        const float *restrict dty, float *restrict z, int *atom, float *value)
 {
-  int n = gather_active_wide (z, K, gram, K, inv_c, rows, value);
+  int n = gather_active_wide (z, K, inv_c, atom, value);
   SimdInts kept = { 0 };
-  int k0 = gram_blocks_wide (0, K, inv_c, theta, dty, z, rows, value, n, &kept);
+  int k0 = gram_blocks_wide (0, K, gram, inv_c, theta, dty, z, atom, value, n, &kept);
 
-  k0 = gram_blocks (k0, K, inv_c, theta, dty, z, rows, value, n, &kept);
-  return gram_tail (k0, K, inv_c, theta, dty, z, rows, value, n, &kept);
+  k0 = gram_blocks (k0, K, gram, inv_c, theta, dty, z, atom, value, n, &kept);
+  return gram_tail (k0, K, gram, inv_c, theta, dty, z, atom, value, n, &kept);
 }
 #else
 #define sparse_step_patch_wide sparse_step_patch
@@ -451,7 +451,7 @@ scvae__lista_step_inference (const Lista *lista,
     }
   else
     {
-      const float **rows = (const float **) scvae__scratch_get (scratch, 0, K * sizeof (float *) / sizeof (float));
+      int *atom = (int *) scvae__scratch_get (scratch, 0, K);
       float *value = scvae__scratch_get (scratch, 1, K);
       float inv_c = 1.f / lista->c;
       gsize total = 0;
@@ -459,11 +459,11 @@ scvae__lista_step_inference (const Lista *lista,
       if (simd_has_wide_vectors ())
         for (gsize p = 0; p < n_patches; p++)
           total += sparse_step_patch_wide (gram, K, inv_c, lista->threshold, dty + p * K, codes + p * K,
-                                           rows, value);
+                                           atom, value);
       else
         for (gsize p = 0; p < n_patches; p++)
           total += sparse_step_patch (gram, K, inv_c, lista->threshold, dty + p * K, codes + p * K,
-                                      rows, value);
+                                      atom, value);
       return total;
     }
 }
@@ -472,12 +472,12 @@ SCVAE_VECTORIZED void
 scvae__lista_sparse_dictionary_product (const float *dictionary_t, int C, int K, const float *codes, gsize n,
                                         float *out, Scratch *scratch)
 {
-  const float **rows = (const float **) scvae__scratch_get (scratch, 0, K * sizeof (float *) / sizeof (float));
+  int *atom = (int *) scvae__scratch_get (scratch, 0, K);
   float *value = scvae__scratch_get (scratch, 1, K);
 
   for (gsize p = 0; p < n; p++)
     {
-      int active = gather_active (codes + p * K, K, dictionary_t, C, 1.f, rows, value), c0 = 0;
+      int active = gather_active (codes + p * K, K, 1.f, atom, value), c0 = 0;
       float *y = out + p * C;
 
       for (; c0 + GRAM_BLOCK <= C; c0 += GRAM_BLOCK)
@@ -487,7 +487,7 @@ scvae__lista_sparse_dictionary_product (const float *dictionary_t, int C, int K,
           for (int j = 0; j < active; j++)
 #pragma GCC unroll 8
             for (int i = 0; i < GRAM_VECTORS; i++)
-              sum[i] += value[j] * SIMD_LOAD (rows[j] + c0 + i * SIMD_FLOATS);
+              sum[i] += value[j] * SIMD_LOAD (dictionary_t + (gsize) atom[j] * C + c0 + i * SIMD_FLOATS);
 #pragma GCC unroll 8
           for (int i = 0; i < GRAM_VECTORS; i++)
             SIMD_AT (y + c0 + i * SIMD_FLOATS) = sum[i];
@@ -497,7 +497,7 @@ scvae__lista_sparse_dictionary_product (const float *dictionary_t, int C, int K,
           float sum = 0.f;
 
           for (int j = 0; j < active; j++)
-            sum += value[j] * rows[j][c0];
+            sum += value[j] * dictionary_t[(gsize) atom[j] * C + c0];
           y[c0] = sum;
         }
     }
