@@ -431,6 +431,50 @@ sparse_step_patch_wide (const float *gram, int K, float inv_c, float theta,
 #define sparse_step_patch_wide sparse_step_patch
 #endif
 
+gboolean
+scvae__lista_takes_gram_form (ListaForm form, gsize nonzeros, gsize n_patches, int K)
+{
+  if (form == LISTA_FORM_AUTO)
+    return (double) nonzeros / ((double) n_patches * K) < sparse_density_limit ();
+  return form == LISTA_FORM_SPARSE;
+}
+
+gsize
+scvae__lista_gram_steps (const Lista *lista,
+                         const float *gram,
+                         gsize n_patches,
+                         const float *dty,
+                         float *codes,
+                         int steps,
+                         float *const *after_step,
+                         Scratch *scratch)
+{
+  int K = lista->atoms;
+  int *atom = (int *) scvae__scratch_get (scratch, 0, K);
+  float *value = scvae__scratch_get (scratch, 1, K);
+  float inv_c = 1.f / lista->c;
+  gboolean wide = simd_has_wide_vectors ();
+  gsize total = 0;
+
+  g_return_val_if_fail (steps > 0, 0);
+
+  for (gsize p = 0; p < n_patches; p++)
+    {
+      float *z = codes + p * K;
+      int nonzeros = 0;
+
+      for (int s = 0; s < steps; s++)
+        {
+          nonzeros = wide ? sparse_step_patch_wide (gram, K, inv_c, lista->threshold, dty + p * K, z, atom, value)
+                          : sparse_step_patch (gram, K, inv_c, lista->threshold, dty + p * K, z, atom, value);
+          if (after_step && after_step[s])
+            memcpy (after_step[s] + p * K, z, K * sizeof (float));
+        }
+      total += nonzeros;
+    }
+  return total;
+}
+
 gsize
 scvae__lista_step_inference (const Lista *lista,
                              const float *gram,
@@ -442,33 +486,12 @@ scvae__lista_step_inference (const Lista *lista,
                              ListaForm form,
                              Scratch *scratch)
 {
-  int K = lista->atoms;
-  double density = (double) nonzeros / ((double) n_patches * K);
-
-  if (form == LISTA_FORM_AUTO)
-    form = density < sparse_density_limit () ? LISTA_FORM_SPARSE : LISTA_FORM_DENSE;
-
-  if (form == LISTA_FORM_DENSE)
+  if (scvae__lista_takes_gram_form (form, nonzeros, n_patches, lista->atoms))
+    return scvae__lista_gram_steps (lista, gram, n_patches, dty, codes, 1, NULL, scratch);
+  else
     {
       float *residual = scvae__scratch_get (scratch, 0, n_patches * lista->channels);
       return dense_step (lista, n_patches, features, codes, residual, codes);
-    }
-  else
-    {
-      int *atom = (int *) scvae__scratch_get (scratch, 0, K);
-      float *value = scvae__scratch_get (scratch, 1, K);
-      float inv_c = 1.f / lista->c;
-      gsize total = 0;
-
-      if (simd_has_wide_vectors ())
-        for (gsize p = 0; p < n_patches; p++)
-          total += sparse_step_patch_wide (gram, K, inv_c, lista->threshold, dty + p * K, codes + p * K,
-                                           atom, value);
-      else
-        for (gsize p = 0; p < n_patches; p++)
-          total += sparse_step_patch (gram, K, inv_c, lista->threshold, dty + p * K, codes + p * K,
-                                      atom, value);
-      return total;
     }
 }
 

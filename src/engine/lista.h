@@ -92,6 +92,26 @@ gsize scvae__lista_step_inference (const Lista *lista,
                                    ListaForm form,
                                    Scratch *scratch);
 
+/* Whether a step of this form on n_patches codes with this many
+ * non-zeros takes the sparse Gram form (for LISTA_FORM_AUTO, by the
+ * density: see sparse_density_limit ()). */
+gboolean scvae__lista_takes_gram_form (ListaForm form, gsize nonzeros, gsize n_patches, int K);
+
+/* steps (at least 1) steps of the sparse Gram form, patch by patch: each
+ * patch's code and D^T e stay in the L1 cache across its steps. Where
+ * after_step[s] is not NULL, the codes after step s + 1 are copied into
+ * it (n_patches x K). Returns the number of non-zeros after the last
+ * step. The codes are the same, bit for bit, as from as many calls of
+ * scvae__lista_step_inference () in the sparse form. */
+gsize scvae__lista_gram_steps (const Lista *lista,
+                               const float *gram,
+                               gsize n_patches,
+                               const float *dty,
+                               float *codes,
+                               int steps,
+                               float *const *after_step,
+                               Scratch *scratch);
+
 /* D z for n codes (n x K) into out (n x C), from each code's active atoms
  * alone: dictionary_t is D^T (K x C), so an atom's column of D is a row.
  * Cost ~ C per non-zero code, against C K for the GEMM. */

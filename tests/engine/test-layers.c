@@ -423,7 +423,8 @@ run_lista_inference_forms (int C, int K, gsize P)
   g_autofree float *gram = g_new (float, K * K), *dty = g_new (float, P * K);
   g_autofree float *codes = g_new (float, (depth + 1) * P * K);
   g_autofree float *residuals = g_new (float, depth * P * C);
-  g_autofree float *z = g_new (float, P * K);
+  g_autofree float *z = g_new (float, P * K), *patchwise = g_new (float, P * K);
+  g_autofree float *stepped = g_new (float, depth * P * K), *kept = g_new (float, depth * P * K);
   float c;
 
   scvae__rng_seed (&rng, 9);
@@ -458,11 +459,34 @@ run_lista_inference_forms (int C, int K, gsize P)
 
         nonzeros = scvae__lista_first_step_inference (&lista, P, dty, z);
         for (int t = 1; t <= depth; t++)
-          nonzeros = scvae__lista_step_inference (&lista, gram, P, E, dty, z, nonzeros, form, &scratch);
+          {
+            nonzeros = scvae__lista_step_inference (&lista, gram, P, E, dty, z, nonzeros, form, &scratch);
+            memcpy (stepped + (t - 1) * P * K, z, P * K * sizeof (float));
+          }
         check_close ("lista inference", z, expect, P * K, 1e-4);
         for (gsize i = 0; i < P * K; i++)
           nonzeros -= z[i] != 0.f;
         g_assert_cmpuint (nonzeros, ==, 0);
+
+        /* The Gram form's steps run patch by patch give the same codes to
+         * the bit, after the last step and after each one kept. */
+        if (form == LISTA_FORM_SPARSE)
+          {
+            g_autofree float **after_step = g_new (float *, depth);
+
+            for (int t = 0; t < depth; t++)
+              after_step[t] = t % 2 ? kept + t * P * K : NULL;
+            memset (kept, 0, depth * P * K * sizeof (float));
+            scvae__lista_first_step_inference (&lista, P, dty, patchwise);
+            nonzeros = scvae__lista_gram_steps (&lista, gram, P, dty, patchwise, depth, after_step, &scratch);
+            g_assert_cmpmem (patchwise, P * K * sizeof (float), z, P * K * sizeof (float));
+            for (gsize i = 0; i < P * K; i++)
+              nonzeros -= z[i] != 0.f;
+            g_assert_cmpuint (nonzeros, ==, 0);
+            for (int t = 1; t < depth; t += 2)
+              g_assert_cmpmem (kept + t * P * K, P * K * sizeof (float), stepped + t * P * K,
+                               P * K * sizeof (float));
+          }
       }
   scvae__scratch_clear (&scratch);
 }

@@ -40,7 +40,8 @@ typedef enum { RUN_DENSE, RUN_GRAM, RUN_AUTO, N_RUNS } RunKind;
 static const char *const run_names[] = { "dense", "Gram", "auto" };
 
 /* Median ns per patch and step of T steps from z(0), tile by tile as the
- * session runs them. */
+ * session runs them: dense steps until the form takes the Gram one, then
+ * the tile's other steps patch by patch. */
 static double
 time_run (ScvaeSession *session, const Lista *lista, int depth, RunKind kind, float *work)
 {
@@ -57,14 +58,20 @@ time_run (ScvaeSession *session, const Lista *lista, int depth, RunKind kind, fl
           gsize n = MIN (TILE, P - first);
           float *z = work + first * K;
           const float *dty = session->dty + first * K;
+          ListaForm form = kind == RUN_DENSE ? LISTA_FORM_DENSE : kind == RUN_GRAM ? LISTA_FORM_SPARSE
+                                                                                    : LISTA_FORM_AUTO;
           gsize nonzeros = scvae__lista_first_step_inference (lista, n, dty, z);
 
           for (int step = 1; step <= depth; step++)
-            nonzeros = scvae__lista_step_inference (lista, session->gram, n, session->features + first * C, dty,
-                                                    z, nonzeros,
-                                                    kind == RUN_DENSE ? LISTA_FORM_DENSE
-                                                    : kind == RUN_GRAM ? LISTA_FORM_SPARSE : LISTA_FORM_AUTO,
-                                                    &scratch);
+            {
+              if (scvae__lista_takes_gram_form (form, nonzeros, n, K))
+                {
+                  scvae__lista_gram_steps (lista, session->gram, n, dty, z, depth - step + 1, NULL, &scratch);
+                  break;
+                }
+              nonzeros = scvae__lista_step_inference (lista, session->gram, n, session->features + first * C, dty,
+                                                      z, nonzeros, LISTA_FORM_DENSE, &scratch);
+            }
         }
       if (r >= 0)
         t[r] = 1000.0 * (g_get_monotonic_time () - t0) / P / depth;
