@@ -108,9 +108,9 @@ code_tiles (int part, int n_parts, gpointer data)
            * steps run patch by patch, each patch's code and D^T e kept in
            * L1 across them, not streamed from L2 at every step (the
            * default model's step 160 -> 140 ns a patch, lista-forms; LISTA
-           * at 1024^2 98-115 -> 92-95 ms). The tile stays in that form,
-           * which the codes of a photo, sparser at every step, never
-           * noticed. */
+           * at 1024^2 98-115 -> 92-95 ms). The tile then stays in that
+           * form: a photo's codes get sparser step by step, so a choice
+           * made at every step never went back to dense (same codes). */
           if (scvae__lista_takes_gram_form (session->lista_form, tile_nonzeros, n, K))
             {
               float *after_step[SCVAE_MAX_DEPTH];
