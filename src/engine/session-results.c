@@ -9,6 +9,8 @@
 
 #include "session-private.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "simd.h"
 
 static ScvaeCodeStats *
@@ -63,6 +65,45 @@ scvae_session_compute_metrics (ScvaeSession *session, ScvaeMetrics *m)
     se += squared_distance (session->features + p * C, session->decoded_rows + p * C, C);
   m->latent_mse = se / ((double) P * C);
   m->lasso = 0.5 * se / P + beta_s * m->codes.l1_per_patch;
+}
+
+/* Patches whose D z is summed at a time: their latents stay in L1. */
+#define CODING_ERROR_TILE 64
+
+gboolean
+scvae_session_get_coding_errors (ScvaeSession *session, float *errors, GError **error)
+{
+  gsize P = session_n_patches (session);
+  int C = session->C, K = session->K;
+  g_autofree float *dz = g_new (float, (gsize) CODING_ERROR_TILE * C);
+  g_autofree float *zeros = g_new0 (float, C);
+  Scratch scratch = { 0 };
+
+  g_return_val_if_fail (session->coded, FALSE);
+
+  if (session->model->layout->config.bottleneck == SCVAE_BOTTLENECK_GAUSSIAN)
+    {
+      g_set_error_literal (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT,
+                           _("a Gaussian model's latent is not a code of the encoder's features, so it has no "
+                             "coding error"));
+      return FALSE;
+    }
+  for (gsize first = 0; first < P; first += CODING_ERROR_TILE)
+    {
+      gsize n = MIN (CODING_ERROR_TILE, P - first);
+
+      scvae__lista_sparse_dictionary_product (session->dictionary_t, C, K, session->codes + first * K, n, dz,
+                                              &scratch);
+      for (gsize p = 0; p < n; p++)
+        {
+          const float *e = session->features + (first + p) * C;
+          float energy = squared_distance (e, zeros, C);
+
+          errors[first + p] = energy > 0.f ? squared_distance (e, dz + p * C, C) / energy : 0.f;
+        }
+    }
+  scvae__scratch_clear (&scratch);
+  return TRUE;
 }
 
 const ScvaeImage *

@@ -298,6 +298,73 @@ test_session_bands_agree (void)
 
 /* An image too large for the memory is refused with a message, before
  * anything is allocated, and the session keeps what it had. */
+/* Each patch's coding error is |e - D z|^2 / |e|^2 of the session's
+ * features and codes (summed here in double), for a LISTA and a VQ model;
+ * weighted by |e|^2 their mean is the metrics' latent MSE. A Gaussian
+ * model's latent is no code, and it has none. */
+static void
+test_session_coding_errors (void)
+{
+  const ScvaeBottleneck coded[] = { SCVAE_BOTTLENECK_LISTA, SCVAE_BOTTLENECK_VQ };
+  g_autoptr(ScvaeImage) image = fixture_test_image (32, 24);
+  g_autoptr(GError) error = NULL;
+
+  for (guint b = 0; b < G_N_ELEMENTS (coded); b++)
+    {
+      g_autoptr(ScvaeModel) model = fixture_tiny_model_with (coded[b], 3);
+      g_autoptr(ScvaeSession) session = scvae_session_new (model);
+      const float *D = model->tensors.dictionary, *codes, *features;
+      g_autofree float *errors = NULL;
+      int rows, cols, K, C;
+      double weighted = 0.0, largest = 0.0;
+      ScvaeMetrics metrics;
+      gsize P;
+
+      g_assert_true (scvae_session_encode (session, image, NULL, &error));
+      g_assert_true (scvae_session_sparse_code (session, -1, 1.f, NULL, &error));
+      g_assert_true (scvae_session_decode (session, NULL, &error));
+      scvae_session_compute_metrics (session, &metrics);
+      codes = scvae_session_get_codes (session, &rows, &cols, &K);
+      features = scvae_session_get_features (session, NULL, NULL, &C);
+      P = (gsize) rows * cols;
+      errors = g_new (float, P);
+      g_assert_true (scvae_session_get_coding_errors (session, errors, &error));
+      g_assert_no_error (error);
+
+      for (gsize p = 0; p < P; p++)
+        {
+          double energy = 0.0, squared = 0.0, expect;
+
+          for (int c = 0; c < C; c++)
+            {
+              double dz = 0.0, e = features[p * C + c];
+
+              for (int k = 0; k < K; k++)
+                dz += (double) D[c * K + k] * codes[p * K + k];
+              squared += (e - dz) * (e - dz);
+              energy += e * e;
+            }
+          expect = energy > 0.0 ? squared / energy : 0.0;
+          g_assert_cmpfloat_with_epsilon (errors[p], expect, 1e-5 + 1e-4 * expect);
+          weighted += errors[p] * energy;
+          largest = MAX (largest, errors[p]);
+        }
+      g_assert_cmpfloat (largest, >, 1e-3);
+      g_assert_cmpfloat_with_epsilon (weighted / ((double) P * C), metrics.latent_mse, 1e-4 * metrics.latent_mse);
+    }
+
+  {
+    g_autoptr(ScvaeModel) model = fixture_tiny_model_with (SCVAE_BOTTLENECK_GAUSSIAN, 3);
+    g_autoptr(ScvaeSession) session = scvae_session_new (model);
+    float errors[8 * 6];
+
+    g_assert_true (scvae_session_encode (session, image, NULL, &error));
+    g_assert_true (scvae_session_sparse_code (session, -1, 1.f, NULL, &error));
+    g_assert_false (scvae_session_get_coding_errors (session, errors, &error));
+    g_assert_error (error, SCVAE_ERROR, SCVAE_ERROR_INVALID_INPUT);
+  }
+}
+
 static void
 test_session_memory_limit (void)
 {
@@ -334,6 +401,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/threads-agree", test_session_threads_agree);
   g_test_add_func ("/session/bands-agree", test_session_bands_agree);
   g_test_add_func ("/session/lista-forms-agree", test_session_lista_forms_agree);
+  g_test_add_func ("/session/coding-errors", test_session_coding_errors);
 
   return g_test_run ();
 }

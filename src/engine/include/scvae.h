@@ -348,6 +348,14 @@ const float *scvae_session_get_codes (ScvaeSession *session,
                                       int *rows,
                                       int *cols,
                                       int *atoms);
+/* How much of each patch's encoder feature e its code leaves out,
+ * |e - D z|^2 / |e|^2 (0: coded exactly; 1: as much as no code at all; 0
+ * where e is 0), into errors (rows x cols floats, row-major). The codes
+ * are LISTA's, before any intervention. A VQ model's D z is the nearest
+ * code vector: its error is the quantisation error. A Gaussian model's
+ * latent is no code of e: FALSE with SCVAE_ERROR_INVALID_INPUT. Needs
+ * sparse_code. */
+gboolean scvae_session_get_coding_errors (ScvaeSession *session, float *errors, GError **error);
 /* Encoder features, patch-major: rows x cols x C floats. */
 const float *scvae_session_get_features (ScvaeSession *session,
                                          int *rows,
