@@ -20,9 +20,12 @@ typedef enum {
   LENS_ACTIVATION_COUNT,  /* active atoms per patch (L0) */
   LENS_ACTIVATION_L1,     /* sum of |coefficients| per patch */
   LENS_ACTIVATION_ATOMS,  /* the selected atoms' coefficients per patch */
+  LENS_ACTIVATION_CODING_ERROR, /* |e - D z|^2 / |e|^2 per patch, from the
+                                 * session (scvae_session_get_coding_errors) */
 } LensActivationMode;
 
-/* The per-patch value the mode asks for, rows x cols floats. With one
+/* The per-patch value the mode asks for, rows x cols floats, for the
+ * modes computed from the codes alone (not the coding error). With one
  * selected atom: its signed coefficient; with several: the largest |coefficient|
  * among them (where any of them fires). */
 float *lens_activation_values (const float *codes, int rows, int cols, int atoms,

@@ -178,27 +178,41 @@ lens_result_unref (LensResult *result)
 }
 
 cairo_surface_t *
-lens_result_build_activation (LensResult *result, const float *codes, int rows, int cols, int atoms,
-                              float l1_reference)
+lens_result_build_activation (LensResult *result, ScvaeSession *session, float l1_reference, GError **error)
 {
-  int n_selected;
+  int n_selected, rows, cols, atoms;
   const int *selected = lens_request_get_atoms (&result->request, &n_selected);
-  gboolean signed_values = result->request.mode == LENS_ACTIVATION_ATOMS && n_selected == 1;
+  const float *codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
+  LensActivationMode mode = result->request.mode;
+  gsize n = (gsize) rows * cols;
 
   result->rows = rows;
   result->cols = cols;
-  result->activation_values = lens_activation_values (codes, rows, cols, atoms, result->request.mode,
-                                                      selected, n_selected);
-  if (result->request.mode == LENS_ACTIVATION_ATOMS)
-    result->activation_scale = lens_color_scale_for (result->activation_values, (gsize) rows * cols,
-                                                     signed_values, result->request.colormap);
+  if (mode == LENS_ACTIVATION_CODING_ERROR)
+    {
+      g_autofree float *errors = g_new (float, n);
+
+      if (!scvae_session_get_coding_errors (session, errors, error))
+        return NULL;
+      result->activation_values = g_steal_pointer (&errors);
+    }
   else
-    result->activation_scale = lens_activation_scale (result->activation_values, (gsize) rows * cols,
-                                                      result->request.scaling,
-                                                      result->request.mode == LENS_ACTIVATION_COUNT ? atoms
-                                                                                                    : l1_reference,
-                                                      result->request.mode == LENS_ACTIVATION_COUNT,
-                                                      result->request.colormap);
+    result->activation_values = lens_activation_values (codes, rows, cols, atoms, mode, selected, n_selected);
+  if (mode == LENS_ACTIVATION_ATOMS)
+    result->activation_scale = lens_color_scale_for (result->activation_values, n, n_selected == 1,
+                                                     result->request.colormap);
+  else if (mode == LENS_ACTIVATION_CODING_ERROR)
+    {
+      /* A share, 0 to 1: linear, so that twice the colour is twice the
+       * error. */
+      result->activation_scale = lens_activation_scale (result->activation_values, n, result->request.scaling, 1.f,
+                                                        FALSE, result->request.colormap);
+      result->activation_scale.knee = 0.f;
+    }
+  else
+    result->activation_scale = lens_activation_scale (result->activation_values, n, result->request.scaling,
+                                                      mode == LENS_ACTIVATION_COUNT ? atoms : l1_reference,
+                                                      mode == LENS_ACTIVATION_COUNT, result->request.colormap);
   if (result->request.mode == LENS_ACTIVATION_ATOMS)
     result->n_top_patches = lens_top_patches (result->activation_values, (gsize) rows * cols,
                                               LENS_TOP_PATCHES, result->top_patches);

@@ -100,12 +100,14 @@ LensResult *lens_result_copy (const LensResult *result);
 void lens_result_unref (LensResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LensResult, lens_result_unref)
 
-/* The heat map of codes (rows x cols x atoms) in the result's mode, one
- * pixel per patch; fills the result's values, scale and top patches. A
- * fixed scale goes to atoms for counts and to l1_reference (the model's,
- * see lens_l1_reference) for L1. */
-cairo_surface_t *lens_result_build_activation (LensResult *result, const float *codes, int rows, int cols,
-                                               int atoms, float l1_reference);
+/* The heat map of the session's codes in the result's mode, one pixel
+ * per patch; fills the result's values, scale and top patches. A fixed
+ * scale goes to K for counts, to l1_reference (the model's, see
+ * lens_l1_reference) for L1 and to 1 for the coding error, whose scale is
+ * linear. NULL with error where the model has no such values (the coding
+ * error of a Gaussian model). */
+cairo_surface_t *lens_result_build_activation (LensResult *result, ScvaeSession *session, float l1_reference,
+                                               GError **error);
 /* The L1 map's fixed top for a model: the 99.5th percentile of the L1
  * norm of its codes on a shipped sample photo (256 px, trained depth,
  * sparsity 1), rounded up to 1, 2 or 5 times a power of ten; the same for

@@ -58,8 +58,9 @@ lens_window_show_pictures (LensWindow *self)
   lens_image_view_set_picture (self->reconstruction_view, residual ? shown->residual : shown->reconstruction);
   lens_image_view_set_before (self->reconstruction_view, compare ? r->input_picture : NULL);
   lens_image_view_set_picture (self->activation_view, shown->activation);
-  lens_legend_set_scale (self->legend, &shown->activation_scale,
-                         shown->request.mode == LENS_ACTIVATION_COUNT ? 0 : 2);
+  if (shown->activation)
+    lens_legend_set_scale (self->legend, &shown->activation_scale,
+                           shown->request.mode == LENS_ACTIVATION_COUNT ? 0 : 2);
   lens_image_view_set_marks (self->input_view, r->top_patches, r->n_top_patches, r->cols);
 }
 
@@ -88,7 +89,7 @@ lens_window_update_status (LensWindow *self)
     g_string_append_printf (status, _(" · preview at 1/%d size"), self->preview->preview_scale);
 
   lens_viewport_get_hover (self->viewport, &row, &col);
-  if (row >= 0 && col >= 0 && row < r->rows && col < r->cols)
+  if (row >= 0 && col >= 0 && row < r->rows && col < r->cols && r->activation_values)
     {
       float value = r->activation_values[(gsize) row * r->cols + col];
 
@@ -97,6 +98,10 @@ lens_window_update_status (LensWindow *self)
         g_string_append_printf (status, ngettext ("%.0f active atom", "%.0f active atoms", (gulong) value), value);
       else if (r->request.mode == LENS_ACTIVATION_L1)
         g_string_append_printf (status, _("L1 norm %.3f"), value);
+      else if (r->request.mode == LENS_ACTIVATION_CODING_ERROR)
+        /* Translators: the share of the patch's feature its code leaves
+         * out, in percent. */
+        g_string_append_printf (status, _("coding error %.1f %%"), 100 * value);
       else
         g_string_append_printf (status, _("selected atoms %.3f"), value);
     }
@@ -160,6 +165,9 @@ on_result (LensWorker *worker, LensResult *result, LensWindow *self)
     /* It failed on this image, and a toast said why: closed, so that the
      * next slider move does not fail and say it again. */
     lens_window_set_comparison (self, NULL);
+  /* The model has no such map, and a toast said why: back to the counts. */
+  if (result->activation == NULL && result->request.mode == LENS_ACTIVATION_CODING_ERROR)
+    gtk_drop_down_set_selected (self->mode_dropdown, LENS_ACTIVATION_COUNT);
   show_captions (self, result);
   lens_quality_panel_show_metrics (self->quality_panel, &result->metrics,
                                    scvae_model_get_config (result->request.model)->atoms);

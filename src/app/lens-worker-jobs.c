@@ -206,12 +206,13 @@ run_export (LensWorker *self, Job *job, GCancellable *cancellable, GError **erro
   else
     {
       g_autoptr(LensResult) shown = lens_result_new (&job->request);
-      int rows, cols, atoms;
-      const float *codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
-      cairo_surface_t *patches = lens_result_build_activation (shown, codes, rows, cols, atoms,
+      cairo_surface_t *patches = lens_result_build_activation (shown, session,
                                                                lens_worker_get_l1_reference (self, &job->request,
-                                                                                             cancellable));
+                                                                                             cancellable),
+                                                               error);
 
+      if (patches == NULL)
+        return FALSE;
       surface = scvae_render_patches (patches, image->width, image->height);
       cairo_surface_destroy (patches);
     }

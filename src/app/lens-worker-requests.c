@@ -114,16 +114,22 @@ lens_worker_get_l1_reference (LensWorker *self, const LensRequest *request, GCan
 }
 
 /* The heat map of a session's codes, one pixel per patch, magnified by
- * units when shown. */
+ * units when shown. Where the model has no such map, a toast says why
+ * and the result has none (the window then goes back to the counts). */
 static LensPicture *
 activation_picture (LensWorker *self, LensResult *result, ScvaeSession *session, int units,
                     GCancellable *cancellable)
 {
-  int rows, cols, atoms;
-  const float *codes = scvae_session_get_codes (session, &rows, &cols, &atoms);
   float l1_reference = lens_worker_get_l1_reference (self, &result->request, cancellable);
+  GError *failure = NULL;
+  cairo_surface_t *surface = lens_result_build_activation (result, session, l1_reference, &failure);
 
-  return lens_picture_new (lens_result_build_activation (result, codes, rows, cols, atoms, l1_reference), units);
+  if (surface == NULL)
+    {
+      lens_worker_post (self, NULL, failure);
+      return NULL;
+    }
+  return lens_picture_new (surface, units);
 }
 
 /* A preview is worth it for a slider move on a large image while the user

@@ -149,6 +149,29 @@ check_baseline (LensWindow *window, ScvaeBottleneck bottleneck, guint64 *serial)
       g_assert_cmpfloat (result->metrics.codes.active_fraction, >, 0.9);
     }
 
+  /* The coding-error map: VQ's quantisation error; a Gaussian model has
+   * none, a toast says why and the map goes back to the counts. */
+  gtk_drop_down_set_selected (window->mode_dropdown, LENS_ACTIVATION_CODING_ERROR);
+  {
+    g_autoptr(LensResult) errors = wait_for_result (window, *serial);
+
+    *serial = errors->serial;
+    if (bottleneck == SCVAE_BOTTLENECK_VQ)
+      {
+        g_assert_nonnull (errors->activation);
+        g_assert_cmpfloat (errors->activation_values[0], >=, 0.f);
+      }
+    else
+      {
+        /* The result shown is the counts' that followed. */
+        g_assert_nonnull (strstr (lens_window_get_last_toast (window), "Gaussian"));
+        g_assert_cmpuint (gtk_drop_down_get_selected (window->mode_dropdown), ==, LENS_ACTIVATION_COUNT);
+        g_assert_cmpint (errors->request.mode, ==, LENS_ACTIVATION_COUNT);
+        g_assert_nonnull (errors->activation);
+      }
+  }
+  gtk_drop_down_set_selected (window->mode_dropdown, LENS_ACTIVATION_COUNT);
+
   /* The segments of its codes, one label per patch. */
   g_assert_nonnull (result->labels);
   g_assert_cmpint (lens_segmentation_get_n_segments (window->segmentation), >=, 2);

@@ -797,6 +797,58 @@ test_heatmap_scale (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static double
+mean (const float *values, gsize n)
+{
+  double sum = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    sum += values[i];
+  return sum / n;
+}
+
+/* The coding-error map: each patch's share of its feature that the code
+ * leaves out, on a linear scale from 0 to 1; more sparsity leaves more
+ * out; the reconstruction is not computed again for it; hovering names
+ * the patch's error. */
+static void
+test_coding_error (void)
+{
+  g_autoptr(ScvaeModel) model = test_model ();
+  g_autofree char *photo = g_build_filename (samples, "coffee.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (photo);
+  LensWindow *window = lens_window_new (NULL);
+  g_autoptr(LensResult) counts = NULL, errors = NULL, sparser = NULL;
+  gsize n;
+
+  gtk_window_present (GTK_WINDOW (window));
+  lens_window_set_model (window, model);
+  lens_window_open_file (window, file);
+  counts = wait_for_result (window, 0);
+
+  gtk_drop_down_set_selected (window->mode_dropdown, LENS_ACTIVATION_CODING_ERROR);
+  errors = wait_for_result (window, counts->serial);
+  n = (gsize) errors->rows * errors->cols;
+  g_assert_cmpint (errors->request.mode, ==, LENS_ACTIVATION_CODING_ERROR);
+  g_assert_true (errors->reconstruction == counts->reconstruction);
+  g_assert_true (pictures_differ (errors->activation, counts->activation));
+  g_assert_cmpfloat (errors->activation_scale.lo, ==, 0.f);
+  g_assert_cmpfloat (errors->activation_scale.hi, ==, 1.f);
+  g_assert_cmpfloat (errors->activation_scale.knee, ==, 0.f);
+  for (gsize i = 0; i < n; i++)
+    g_assert_true (errors->activation_values[i] >= 0.f && errors->activation_values[i] < 2.f);
+  g_assert_cmpfloat (mean (errors->activation_values, n), >, 0.0);
+
+  gtk_adjustment_set_value (window->sparsity_adjustment, 3.0);
+  sparser = wait_for_result (window, errors->serial);
+  g_assert_cmpfloat (mean (sparser->activation_values, n), >, mean (errors->activation_values, n));
+
+  lens_viewport_set_hover (window->viewport, 2, 3);
+  g_assert_nonnull (strstr (gtk_label_get_label (window->status_label), "coding error"));
+  lens_viewport_set_hover (window->viewport, -1, -1);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 on_painted (GdkFrameClock *clock, gboolean *painted)
 {
@@ -1124,6 +1176,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/paste-texture", test_paste_texture);
   g_test_add_func ("/app/transparent-image", test_transparent_image);
   g_test_add_func ("/app/heatmap-scale", test_heatmap_scale);
+  g_test_add_func ("/app/coding-error", test_coding_error);
   g_test_add_func ("/app/zoom-aligned", test_zoom_aligned);
   g_test_add_func ("/app/shortcuts", test_shortcuts);
   scratch = g_dir_make_tmp ("lens-test-window-XXXXXX", NULL);
