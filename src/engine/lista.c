@@ -246,6 +246,20 @@ active_bits (const float *z)
   return bits;
 }
 
+/* The active atoms from k0 to K, one by one, after the n found; the new
+ * count. */
+static inline int
+gather_tail (const float *z, int k0, int K, float scale, int *atom, float *value, int n)
+{
+  for (int k = k0; k < K; k++)
+    if (z[k] != 0.f)
+      {
+        atom[n] = k;
+        value[n++] = z[k] * scale;
+      }
+  return n;
+}
+
 static inline int
 gather_active (const float *z, int K, float scale, int *atom, float *value)
 {
@@ -259,13 +273,7 @@ gather_active (const float *z, int K, float scale, int *atom, float *value)
         atom[n] = k;
         value[n++] = z[k] * scale;
       }
-  for (int k = k0; k < K; k++)
-    if (z[k] != 0.f)
-      {
-        atom[n] = k;
-        value[n++] = z[k] * scale;
-      }
-  return n;
+  return gather_tail (z, k0, K, scale, atom, value, n);
 }
 
 /* Defines name (): the Gram step over the blocks of `vectors` vectors of
@@ -273,8 +281,8 @@ gather_active (const float *z, int K, float scale, int *atom, float *value)
  * where they end.
  *   z <- soft(z + (dty - sum over active j of z_j G_j) / c)
  * A block's sums stay in registers while the Gram rows of all n active
- * atoms (atom, value: gather_active's) are added to it, so z is read and written once per
- * step whatever the number of active atoms. Written with vector types:
+ * atoms (atom, value: gather_active's) are added to it, so z is read and
+ * written once per step whatever the number of active atoms. Written with vector types:
  * gathered by index, the rows defeat the compiler's own vectoriser (the
  * scalar loop was 6 times slower). A macro, for one body over two vector
  * types: GCC computes with 16-float vectors well only where they are one
@@ -397,17 +405,13 @@ gather_active_wide (const float *z, int K, float scale, int *atom, float *value)
       __m512 v = _mm512_loadu_ps (z + k0);
       __mmask16 nonzero = _mm512_cmp_ps_mask (v, _mm512_setzero_ps (), _CMP_NEQ_UQ);
 
+      __m512i atoms = _mm512_add_epi32 (lanes, _mm512_set1_epi32 (k0));
+
       _mm512_storeu_ps (value + n, _mm512_maskz_compress_ps (nonzero, _mm512_mul_ps (v, _mm512_set1_ps (scale))));
-      _mm512_storeu_si512 (atom + n, _mm512_maskz_compress_epi32 (nonzero, _mm512_add_epi32 (lanes, _mm512_set1_epi32 (k0))));
+      _mm512_storeu_si512 (atom + n, _mm512_maskz_compress_epi32 (nonzero, atoms));
       n += __builtin_popcount (nonzero);
     }
-  for (int k = k0; k < K; k++)
-    if (z[k] != 0.f)
-      {
-        atom[n] = k;
-        value[n++] = z[k] * scale;
-      }
-  return n;
+  return gather_tail (z, k0, K, scale, atom, value, n);
 }
 
 DEFINE_GRAM_BLOCKS (gram_blocks_wide, WideFloats, WIDE_FLOATS, WIDE_VECTORS, soft_threshold_wide, SCVAE_WIDE)
