@@ -213,9 +213,9 @@ lens_result_build_activation (LensResult *result, ScvaeSession *session, float l
     result->activation_scale = lens_activation_scale (result->activation_values, n, result->request.scaling,
                                                       mode == LENS_ACTIVATION_COUNT ? atoms : l1_reference,
                                                       mode == LENS_ACTIVATION_COUNT, result->request.colormap);
-  if (result->request.mode == LENS_ACTIVATION_ATOMS)
-    result->n_top_patches = lens_top_patches (result->activation_values, (gsize) rows * cols,
-                                              LENS_TOP_PATCHES, result->top_patches);
+  if (mode == LENS_ACTIVATION_ATOMS)
+    result->n_top_patches = lens_top_patches (result->activation_values, n, LENS_TOP_PATCHES,
+                                              result->top_patches);
   return lens_heatmap_surface (result->activation_values, rows, cols, &result->activation_scale);
 }
 
